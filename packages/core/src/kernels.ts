@@ -1,0 +1,136 @@
+/**
+ * The op interface: every primitive a backend must implement, as one typed table keyed by
+ * kernel name. A backend whose table misses a kernel does not compile. Everything else in
+ * core (softmax, tile, oneHot, ...) is composed from these, tinygrad-style.
+ *
+ * Core's front-ends validate arguments and compute the output shape and dtype before a kernel
+ * runs, so kernels never check shapes: they receive inputs, attributes and the output info.
+ */
+import type { DType, TypedArray } from './dtypes.js';
+import type { Shape } from './shape.js';
+
+/** Opaque handle to a backend's storage. */
+export type DataId = object;
+
+/** What a kernel sees of a tensor: its storage handle, shape and dtype. */
+export interface TensorInfo {
+  readonly dataId: DataId;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+export interface OutInfo {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+type Un = { inputs: [x: TensorInfo]; attrs: Record<string, never> };
+type Bin = { inputs: [a: TensorInfo, b: TensorInfo]; attrs: Record<string, never> };
+type Red = { inputs: [x: TensorInfo]; attrs: { axes: number[] } };
+
+/** Inputs and attributes of every primitive. */
+export interface KernelDefs {
+  // Elementwise unary. Float only except Neg/Abs (any number) and LogicalNot (bool).
+  Neg: Un; Abs: Un; Exp: Un; Log: Un; Sqrt: Un; Tanh: Un; Sigmoid: Un; Relu: Un; LogicalNot: Un;
+  Cast: { inputs: [x: TensorInfo]; attrs: { dtype: DType } };
+  // Elementwise binary; inputs broadcast (NumPy rules) to the output shape. Both inputs
+  // share a dtype; comparisons and LogicalAnd output bool. int32 Div is floor division.
+  Add: Bin; Sub: Bin; Mul: Bin; Div: Bin; Pow: Bin; Maximum: Bin; Minimum: Bin;
+  Greater: Bin; GreaterEqual: Bin; Less: Bin; LessEqual: Bin; Equal: Bin; LogicalAnd: Bin;
+  /** out = cond ? a : b, all three broadcast to the output shape; cond is bool. */
+  Where: { inputs: [cond: TensorInfo, a: TensorInfo, b: TensorInfo]; attrs: Record<string, never> };
+  // Reductions over sorted unique `axes`; the reduced dims are removed from the output.
+  Sum: Red; Max: Red; Min: Red;
+  /** a [batchA, m, k] (or [.., k, m] when transposeA), b [batchB, k, n]; batchA and batchB are equal or 1. */
+  BatchMatMul: { inputs: [a: TensorInfo, b: TensorInfo]; attrs: { transposeA: boolean; transposeB: boolean } };
+  // Movement. Output shapes are given in OutInfo.
+  Reshape: { inputs: [x: TensorInfo]; attrs: { shape: number[] } };
+  Transpose: { inputs: [x: TensorInfo]; attrs: { perm: number[] } };
+  /** Materializes (or views) x broadcast to `shape` (same rank as x, dims equal or from 1). */
+  BroadcastTo: { inputs: [x: TensorInfo]; attrs: { shape: number[] } };
+  Slice: { inputs: [x: TensorInfo]; attrs: { begin: number[]; size: number[] } };
+  /** paddings[i] = [before, after] for axis i, filled with `value`. */
+  Pad: { inputs: [x: TensorInfo]; attrs: { paddings: [number, number][]; value: number } };
+  Reverse: { inputs: [x: TensorInfo]; attrs: { axes: number[] } };
+  /** All inputs share rank and every dim but `axis`. */
+  Concat: { inputs: TensorInfo[]; attrs: { axis: number } };
+  /** indices: int32 vector; out.shape = x.shape with dim `axis` replaced by indices.length. */
+  Gather: { inputs: [x: TensorInfo, indices: TensorInfo]; attrs: { axis: number } };
+  /** out[s, ...] = sum of x[i, ...] over i with segmentIds[i] = s (ids outside [0, numSegments) dropped). Gather's gradient. */
+  UnsortedSegmentSum: { inputs: [x: TensorInfo, segmentIds: TensorInfo]; attrs: { numSegments: number } };
+  /** Reverses the first seqLengths[b] entries along seqAxis for each b along batchAxis. */
+  ReverseSequence: { inputs: [x: TensorInfo, seqLengths: TensorInfo]; attrs: { seqAxis: number; batchAxis: number } };
+}
+
+export type KernelName = keyof KernelDefs;
+export type KernelInputs<K extends KernelName> = KernelDefs[K]['inputs'];
+export type KernelAttrs<K extends KernelName> = KernelDefs[K]['attrs'];
+
+export type KernelImpl<K extends KernelName> =
+  (inputs: KernelInputs<K>, attrs: KernelAttrs<K>, out: OutInfo) => DataId;
+
+/** Exhaustive: a backend missing any kernel is a compile error. */
+export type KernelTable = { [K in KernelName]: KernelImpl<K> };
+
+/** Runtime list of kernel names, kept in step with KernelDefs by the `satisfies` check. */
+export const KERNEL_NAMES = [
+  'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Tanh', 'Sigmoid', 'Relu', 'LogicalNot', 'Cast',
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Maximum', 'Minimum',
+  'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'LogicalAnd', 'Where',
+  'Sum', 'Max', 'Min', 'BatchMatMul',
+  'Reshape', 'Transpose', 'BroadcastTo', 'Slice', 'Pad', 'Reverse', 'Concat', 'Gather',
+  'UnsortedSegmentSum', 'ReverseSequence',
+] as const satisfies readonly KernelName[];
+type Missing = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
+const _allListed: Missing extends never ? true : Missing = true;
+void _allListed;
+
+/**
+ * Optional fused kernels: a backend may register them for speed; core falls back to the
+ * composed version otherwise. They may return several outputs.
+ */
+export interface FusedKernelDefs {
+  /**
+   * One LSTM step with TF1's BasicLSTMCell gate order i, j, f, o:
+   * gates = xh @ kernel + bias; c' = c*sig(f+forgetBias) + sig(i)*tanh(j); h' = tanh(c')*sig(o).
+   * Outputs [c', h'].
+   */
+  LSTMBlock: {
+    inputs: [gates: TensorInfo, c: TensorInfo];
+    attrs: { forgetBias: number };
+    outputs: 2;
+  };
+}
+export type FusedKernelName = keyof FusedKernelDefs;
+export type FusedKernelImpl<K extends FusedKernelName> =
+  (inputs: FusedKernelDefs[K]['inputs'], attrs: FusedKernelDefs[K]['attrs'], outs: OutInfo[]) => DataId[];
+export type FusedKernelTable = { [K in FusedKernelName]: FusedKernelImpl<K> };
+
+export interface BackendMemory {
+  /** Bytes on an accelerator (textures), where the backend has one. */
+  numBytesInGPU?: number;
+  numTextures?: number;
+  [key: string]: number | undefined;
+}
+
+/** What a compute backend provides. Everything is synchronous except `read`. */
+export interface Backend {
+  readonly name: string;
+  readonly kernels: KernelTable;
+  readonly fused?: Partial<FusedKernelTable>;
+  /** Whether the backend stores this dtype natively (float64 is optional). */
+  supportsDType(dtype: DType): boolean;
+  /** Stores a copy of `values` (row-major). The backend may keep the array: core passes a fresh one. */
+  write(values: TypedArray, shape: Shape, dtype: DType): DataId;
+  /** A fresh row-major copy of the tensor's values. */
+  readSync(info: TensorInfo): TypedArray;
+  read(info: TensorInfo): Promise<TypedArray>;
+  disposeData(dataId: DataId): void;
+  memory?(): BackendMemory;
+  /**
+   * Optional swap support: move a tensor's storage to host memory (and back on next use).
+   * Used by dynamicRnn's swapMemory. A backend without device memory leaves these out.
+   */
+  offload?(dataId: DataId): void;
+  dispose?(): void;
+}

@@ -1,0 +1,12 @@
+import { ENGINE } from '../engine.js';
+
+/**
+ * Wraps an op's body in a tidy scope, so temporaries (converted scalars, the intermediate
+ * tensors of composite ops) are freed when the op returns. The tape still sees every kernel.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function op<F extends (...args: any[]) => any>(name: string, f: F): F {
+  const wrapped = (...args: Parameters<F>): ReturnType<F> => ENGINE.tidy(() => f(...args));
+  Object.defineProperty(wrapped, 'name', { value: name });
+  return wrapped as F;
+}

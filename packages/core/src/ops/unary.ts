@@ -1,0 +1,35 @@
+import { isDType, type DType } from '../dtypes.js';
+import { ENGINE } from '../engine.js';
+import type { KernelName } from '../kernels.js';
+import type { Tensor } from '../tensor.js';
+import { assertFloat, assertNumeric, toTensor, type TensorLike } from './creation.js';
+import { op } from './op.js';
+
+type UnaryKernel = 'Neg' | 'Abs' | 'Exp' | 'Log' | 'Sqrt' | 'Tanh' | 'Sigmoid' | 'Relu' | 'LogicalNot';
+
+function unary(name: string, kernel: UnaryKernel & KernelName, domain: 'float' | 'numeric' | 'bool') {
+  return op(name, (x: TensorLike): Tensor => {
+    const t = toTensor(x, name, 'x');
+    if (domain === 'float') assertFloat(t, name);
+    else if (domain === 'numeric') assertNumeric(t, name);
+    else if (t.dtype !== 'bool') throw new TypeError(`${name}: argument 'x' must be bool, got ${t.dtype}`);
+    return ENGINE.runKernel(kernel, [t], {}, { shape: t.shape, dtype: t.dtype });
+  });
+}
+
+export const neg = unary('neg', 'Neg', 'numeric');
+export const abs = unary('abs', 'Abs', 'numeric');
+export const exp = unary('exp', 'Exp', 'float');
+export const log = unary('log', 'Log', 'float');
+export const sqrt = unary('sqrt', 'Sqrt', 'float');
+export const tanh = unary('tanh', 'Tanh', 'float');
+export const sigmoid = unary('sigmoid', 'Sigmoid', 'float');
+export const relu = unary('relu', 'Relu', 'numeric');
+export const logicalNot = unary('logicalNot', 'LogicalNot', 'bool');
+
+export const cast = op('cast', (x: TensorLike, dtype: DType): Tensor => {
+  const t = toTensor(x, 'cast', 'x');
+  if (!isDType(dtype)) throw new TypeError(`cast: unknown dtype ${JSON.stringify(dtype)}`);
+  if (!ENGINE.backend.supportsDType(dtype)) throw new TypeError(`cast: backend '${ENGINE.backend.name}' does not support ${dtype}`);
+  return ENGINE.runKernel('Cast', [t], { dtype }, { shape: t.shape, dtype });
+});
