@@ -17,3 +17,4 @@ export * from './ops/shape_ops.js';
 export * from './ops/nn.js';
 export * from './ops/random.js';
 export { op } from './ops/op.js';
+export { encodeWeights, decodeWeights, assignWeights, manifestPaths, DEFAULT_SHARD_BYTES, type WeightsManifestConfig, type WeightsManifestGroupConfig, type WeightsManifestEntry, type ManifestDType, type NamedTensors, type EncodedWeights } from './io/weights.js';
