@@ -1,0 +1,107 @@
+/**
+ * The backward walk: given a tape, the tensors we differentiate with respect to (sources), the
+ * result y and its seed gradient dy, apply the chain rule node by node in reverse.
+ *
+ *   1. Keep only the nodes on a path from a source to y (others cannot contribute).
+ *   2. Walk them last to first. A node's output gradients are complete when we reach it,
+ *      because every node that used those outputs ran after it and has already been visited.
+ *   3. Its rule turns output gradients into input gradients; a tensor used twice gets the sum.
+ */
+import {
+  ENGINE, Tensor, ValueError, add, formatShape, isFloat, shapesEqual, zeros,
+} from '@tapeflow/core';
+import { FUSED_GRADIENTS, GRADIENTS } from './gradients/index.js';
+import type { Tape, TapeNode } from './tape.js';
+
+/** The nodes between sources and y, in tape order, and the ids of every tensor computed from a source. */
+export function nodesBetween(nodes: readonly TapeNode[], sources: readonly Tensor[], y: readonly Tensor[]):
+  { path: TapeNode[]; fromSources: Set<number> } {
+  const fromSources = new Set(sources.map((s) => s.id));
+  const forward: TapeNode[] = [];
+  for (const node of nodes) {
+    if (node.inputs.some((t) => fromSources.has(t.id))) {
+      forward.push(node);
+      for (const t of node.outputs) fromSources.add(t.id);
+    }
+  }
+  const toResult = new Set(y.map((t) => t.id));
+  const path: TapeNode[] = [];
+  for (let k = forward.length - 1; k >= 0; k--) {
+    const node = forward[k];
+    if (node.outputs.some((t) => toResult.has(t.id))) {
+      path.push(node);
+      for (const t of node.inputs) toResult.add(t.id);
+    }
+  }
+  return { path: path.reverse(), fromSources };
+}
+
+/** Gradients of y (seeded with dy) with respect to each source; undefined where y does not depend on it. */
+export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: Tensor): (Tensor | undefined)[] {
+  const { path, fromSources } = nodesBetween(tape.nodes, sources, [y]);
+  const sourceIds = new Set(sources.map((s) => s.id));
+  const grads = new Map<number, Tensor>([[y.id, dy]]);
+
+  // Frees a gradient nobody needs any more (it may still be held by an outer tape: then later).
+  const drop = (g: Tensor | undefined): void => {
+    if (g && g !== dy && ![...grads.values()].includes(g)) g.dispose();
+  };
+
+  // Rules may read saved tensors that f disposed meanwhile (pendingDispose); the engine allows it now.
+  ENGINE.backwardDepth++;
+  try {
+    for (let k = path.length - 1; k >= 0; k--) {
+      const node = path[k];
+      const dys = node.outputs.map((t) => grads.get(t.id));
+      if (dys.every((d) => d === undefined)) continue;
+      const thunks = inputGradients(node, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)));
+      node.inputs.forEach((x, i) => {
+        const thunk = thunks[i];
+        // Integer and bool inputs have no gradient; inputs not computed from a source need none.
+        if (!thunk || !fromSources.has(x.id) || !isFloat(x.dtype)) return;
+        const g = thunk();
+        assertMatches(node, i, g, x);
+        const prev = grads.get(x.id);
+        grads.set(x.id, prev ? add(prev, g) : g);
+        drop(prev);
+      });
+      for (const t of node.outputs) {
+        if (sourceIds.has(t.id)) continue;
+        const g = grads.get(t.id);
+        grads.delete(t.id);
+        drop(g);
+      }
+    }
+  } finally {
+    ENGINE.backwardDepth--;
+  }
+  return sources.map((s) => grads.get(s.id));
+}
+
+interface LooseRule<D> { grad(dy: D, ctx: object): readonly ((() => Tensor) | null)[] }
+
+/** Looks up the node's rule (or its customGrad function) and applies it to the output gradients. */
+function inputGradients(node: TapeNode, dys: Tensor[]): readonly ((() => Tensor) | null)[] {
+  if (node.customGrad) {
+    const gs = node.customGrad(dys);
+    return node.inputs.map((_, i) => (gs[i] ? () => gs[i]! : null));
+  }
+  const ctx = { inputs: node.inputs, outputs: node.outputs, output: node.outputs[0], attrs: node.attrs };
+  // The walk knows kernels only by name at run time, so it sees the typed tables loosely.
+  const rule = (GRADIENTS as unknown as Record<string, LooseRule<Tensor>>)[node.kernel];
+  if (rule) return rule.grad(dys[0], ctx);
+  const fused = (FUSED_GRADIENTS as unknown as Record<string, LooseRule<Tensor[]>>)[node.kernel];
+  if (fused) return fused.grad(dys, ctx);
+  throw new ValueError(`grad: no gradient rule for kernel ${node.kernel}`);
+}
+
+/** A gradient must look exactly like its input; a rule that gets this wrong is named. */
+function assertMatches(node: TapeNode, i: number, g: unknown, x: Tensor): asserts g is Tensor {
+  if (!(g instanceof Tensor)) {
+    throw new TypeError(`grad: the gradient of ${node.kernel} (tape node #${node.id}) for input ${i} is not a Tensor`);
+  }
+  if (!shapesEqual(g.shape, x.shape) || g.dtype !== x.dtype) {
+    throw new ValueError(`grad: the gradient of ${node.kernel} (tape node #${node.id}) for input ${i} is ` +
+      `${g.dtype} ${formatShape(g.shape)}, but that input is ${x.dtype} ${formatShape(x.shape)}`);
+  }
+}

@@ -1,0 +1,63 @@
+/** Elementwise binary ops and where. Every input gradient is summed back over its broadcast axes. */
+import { cast, div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, square, sub, where } from '@tapeflow/core';
+import type { GradTable } from './types.js';
+import { unbroadcast } from './util.js';
+
+type Binary = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Maximum' | 'Minimum'
+  | 'Greater' | 'GreaterEqual' | 'Less' | 'LessEqual' | 'Equal' | 'LogicalAnd' | 'Where';
+
+const none = { grad: () => [null, null] as [null, null] };
+
+export const binaryGrads: Pick<GradTable, Binary> = {
+  Add: { grad: (dy, { inputs: [a, b] }) => [() => unbroadcast(dy, a.shape), () => unbroadcast(dy, b.shape)] },
+  Sub: { grad: (dy, { inputs: [a, b] }) => [() => unbroadcast(dy, a.shape), () => unbroadcast(neg(dy), b.shape)] },
+  Mul: {
+    saveInputs: true,
+    grad: (dy, { inputs: [a, b] }) => [() => unbroadcast(mul(dy, b), a.shape), () => unbroadcast(mul(dy, a), b.shape)],
+  },
+  Div: {
+    saveInputs: true,
+    grad: (dy, { inputs: [a, b] }) => [
+      () => unbroadcast(div(dy, b), a.shape),
+      () => unbroadcast(neg(div(mul(dy, a), square(b))), b.shape),
+    ],
+  },
+  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log a, taken as 0 where a <= 0 (log is undefined
+  // there). log reads max-safe values so a second derivative is not poisoned by log(0) = -inf.
+  Pow: {
+    saveInputs: true,
+    saveOutputs: true,
+    grad: (dy, { inputs: [a, b], output: y }) => [
+      () => unbroadcast(mul(dy, mul(b, pow(a, sub(b, 1)))), a.shape),
+      () => {
+        const positive = greater(a, 0);
+        return unbroadcast(mul(dy, where(positive, mul(y, log(where(positive, a, 1))), 0)), b.shape);
+      },
+    ],
+  },
+  // Ties send the whole gradient to a (TensorFlow's choice), so it is never counted twice.
+  Maximum: {
+    saveInputs: true,
+    grad: (dy, { inputs: [a, b] }) => [
+      () => unbroadcast(mul(dy, cast(greaterEqual(a, b), dy.dtype)), a.shape),
+      () => unbroadcast(mul(dy, cast(less(a, b), dy.dtype)), b.shape),
+    ],
+  },
+  Minimum: {
+    saveInputs: true,
+    grad: (dy, { inputs: [a, b] }) => [
+      () => unbroadcast(mul(dy, cast(lessEqual(a, b), dy.dtype)), a.shape),
+      () => unbroadcast(mul(dy, cast(greater(a, b), dy.dtype)), b.shape),
+    ],
+  },
+  // Comparisons and logic are piecewise constant: no gradient.
+  Greater: none, GreaterEqual: none, Less: none, LessEqual: none, Equal: none, LogicalAnd: none,
+  Where: {
+    saveInputs: true,
+    grad: (dy, { inputs: [cond, a, b] }) => [
+      null,
+      () => unbroadcast(where(cond, dy, 0), a.shape),
+      () => unbroadcast(where(cond, 0, dy), b.shape),
+    ],
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * The tape: while a gradient is being taken, core calls ENGINE.recorder after every kernel, and
+ * we append a node to every active tape. Nothing else: no graph is built ahead of time, and
+ * outside a gradient the recorder is null, so plain code pays nothing and keeps nothing alive.
+ *
+ * A node keeps references to all its input and output Tensors (for their ids and shapes), but
+ * keeps *storage* alive (ENGINE.hold) only for the tensors its gradient rule reads. So code
+ * inside f may tidy or dispose its temporaries as usual: a held tensor is then only marked
+ * pendingDispose, and its storage goes when the tape is released at the end of the gradient call.
+ */
+import { ENGINE, type KernelRecord, type Tensor } from '@tapeflow/core';
+import { ruleFor } from './gradients/index.js';
+
+/** A user-supplied gradient (customGrad): dys of the outputs -> one gradient per input (null: none). */
+export type CustomGradFn = (dys: Tensor[]) => (Tensor | null)[];
+
+export interface TapeNode {
+  /** Position on the tape (execution order). */
+  readonly id: number;
+  /** Kernel name, the key of the gradient rule table ('CustomGrad' for customGrad nodes). */
+  readonly kernel: string;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly attrs: Readonly<Record<string, unknown>>;
+  /** Set only for customGrad nodes; replaces the rule table. */
+  readonly customGrad?: CustomGradFn;
+  /** The tensors this node's gradient reads; their storage is held until the tape is released. */
+  readonly saved: readonly Tensor[];
+}
+
+export class Tape {
+  readonly nodes: TapeNode[] = [];
+  private held: Tensor[] = [];
+
+  /** A kernel as core reports it; the rule table says which of its tensors to save. */
+  recordKernel(rec: KernelRecord): void {
+    const rule = ruleFor(rec.kernel);
+    const saved = [...(rule?.saveInputs ? rec.inputs : []), ...(rule?.saveOutputs ? rec.outputs : [])];
+    this.add({ ...rec, id: this.nodes.length, saved });
+  }
+
+  /** A customGrad call: one node standing for everything its forward function did. */
+  recordCustom(inputs: readonly Tensor[], outputs: readonly Tensor[], grad: CustomGradFn, saved: readonly Tensor[]): void {
+    this.add({ id: this.nodes.length, kernel: 'CustomGrad', inputs, outputs, attrs: {}, customGrad: grad, saved });
+  }
+
+  private add(node: TapeNode): void {
+    for (const t of node.saved) { ENGINE.hold(t); this.held.push(t); }
+    this.nodes.push(node);
+  }
+
+  /** Ends the tape's claim on saved storage; tensors disposed meanwhile are freed now. */
+  release(): void {
+    for (const t of this.held) ENGINE.release(t);
+    this.held = [];
+  }
+}
+
+// ---- which tapes are recording ----------------------------------------------------------------
+//
+// A stack, because gradients nest: inside grad(grad(f)) both tapes record f's kernels, and the
+// inner backward pass (run after the inner tape has been popped) is recorded by the outer tape
+// only. That is all higher-order gradients need. A `null` entry is a barrier (noGrad, the
+// forward function of customGrad): tapes below it do not see kernels run above it.
+
+const stack: (Tape | null)[] = [];
+
+function activeTapes(): Tape[] {
+  const tapes: Tape[] = [];
+  for (let i = stack.length - 1; i >= 0 && stack[i] !== null; i--) tapes.push(stack[i]!);
+  return tapes;
+}
+
+function recordAll(rec: KernelRecord): void {
+  for (const tape of activeTapes()) tape.recordKernel(rec);
+}
+
+function updateRecorder(): void {
+  ENGINE.recorder = activeTapes().length > 0 ? recordAll : null;
+}
+
+function withEntry<T>(entry: Tape | null, fn: () => T): T {
+  stack.push(entry);
+  updateRecorder();
+  try {
+    return fn();
+  } finally {
+    stack.pop();
+    updateRecorder();
+  }
+}
+
+/** Runs fn with `tape` recording (and any tapes already recording). */
+export const recording = <T>(tape: Tape, fn: () => T): T => withEntry(tape, fn);
+
+/** Runs fn with no tape recording. */
+export const notRecording = <T>(fn: () => T): T => withEntry(null, fn);
+
+/** Adds a customGrad node to every recording tape; false when none is recording. */
+export function recordCustom(inputs: readonly Tensor[], outputs: readonly Tensor[], grad: CustomGradFn, saved: readonly Tensor[]): boolean {
+  const tapes = activeTapes();
+  for (const tape of tapes) tape.recordCustom(inputs, outputs, grad, saved);
+  return tapes.length > 0;
+}
