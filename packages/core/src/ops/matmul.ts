@@ -25,7 +25,10 @@ export const matmul = op('matmul', (a: TensorLike, b: TensorLike, transposeA = f
   }
   const batchA = x.shape.slice(0, -2);
   const batchB = y.shape.slice(0, -2);
-  const batch = broadcastShapes('matmul', batchA, batchB);
+  let batch: number[];
+  try { batch = broadcastShapes('matmul', batchA, batchB); } catch {
+    throw new ValueError(`matmul: batch dimensions of a ${fmt(x.shape)} and b ${fmt(y.shape)} do not broadcast`);
+  }
   const nb = sizeOf(batch);
   // Each side becomes [nb or 1, rows, cols]; only a partially broadcast batch needs a copy.
   const as3 = (t: Tensor, tb: number[]): Tensor => {

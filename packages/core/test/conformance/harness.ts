@@ -103,3 +103,48 @@ export function expectNoLeak<T>(fn: () => T, msg = ''): T {
   assert(after === before, `${msg} leaked ${after - before} tensors (${before} before, ${after} after)`);
   return r;
 }
+
+/**
+ * |a - e| <= tol[i] elementwise, with a per-element tolerance (e.g. an error bound proportional
+ * to the sum of |terms| of a dot product or reduction). NaNs must match; reports the worst element.
+ */
+export function expectWithin(actual: Numeric, expected: Numeric, tol: Numeric, msg = ''): void {
+  const a = values(actual);
+  const e = values(expected);
+  const t = values(tol);
+  assert(a.length === e.length, `${msg} length ${a.length} != expected ${e.length}`);
+  let worst = -1, worstErr = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(e[i]) || Number.isNaN(a[i])) {
+      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) { worst = i; worstErr = Infinity; break; }
+      continue;
+    }
+    if (a[i] === e[i]) continue;
+    const err = Math.abs(a[i] - e[i]) - (t.length === 1 ? t[0] : t[i]);
+    if (err > worstErr || Number.isNaN(err)) { worst = i; worstErr = Number.isNaN(err) ? Infinity : err; }
+  }
+  if (worst >= 0) {
+    throw new AssertionError(`${msg} mismatch at flat index ${worst}: got ${a[worst]}, expected ${e[worst]} ` +
+      `(tolerance ${t.length === 1 ? t[0] : t[worst]}); got [${Array.from(a).slice(0, 12).join(', ')}${a.length > 12 ? ', ...' : ''}]`);
+  }
+}
+
+/** Asserts a nested JS value (arraySync's result) equals `expected` exactly, structure included. */
+export function expectNestedEqual(actual: unknown, expected: unknown, msg = ''): void {
+  const show = (x: unknown): string => JSON.stringify(x);
+  const eq = (a: unknown, e: unknown): boolean => {
+    if (Array.isArray(e)) return Array.isArray(a) && a.length === e.length && e.every((v, i) => eq(a[i], v));
+    return a === e || (Number.isNaN(a) && Number.isNaN(e));
+  };
+  assert(eq(actual, expected), `${msg} got ${show(actual)}, expected ${show(expected)}`);
+}
+
+/** Like expectThrows, for async functions and promises (e.g. setBackend). */
+export async function expectRejects(fn: () => Promise<unknown>, type: new (...a: never[]) => Error, ...patterns: RegExp[]): Promise<Error> {
+  let err: unknown;
+  try { await fn(); } catch (e) { err = e; }
+  assert(err !== undefined, `expected ${type.name} but the promise resolved`);
+  assert(err instanceof type, `expected ${type.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
+  for (const p of patterns) assert(p.test(err.message), `error message ${JSON.stringify(err.message)} does not match ${p}`);
+  return err;
+}
