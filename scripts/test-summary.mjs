@@ -1,0 +1,15 @@
+// Reads ava's output and prints the one closing line CI looks for: "tests: N passed, M failed".
+// Exits non-zero when anything failed or ava itself failed (e.g. a file that did not load).
+import { readFileSync } from 'node:fs';
+
+const [log, status] = process.argv.slice(2);
+const text = readFileSync(log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+const count = (re) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+const passed = count(/^\s*(\d+) tests? passed/gm);
+let failed = count(/^\s*(\d+) tests? failed/gm) + count(/^\s*(\d+) uncaught exceptions?/gm)
+  + count(/^\s*(\d+) unhandled rejections?/gm) + count(/^\s*(\d+) tests? remained pending/gm);
+const skipped = count(/^\s*(\d+) tests? skipped/gm) + count(/^\s*(\d+) known failures?/gm);
+if (Number(status) !== 0 && failed === 0) failed = 1; // ava failed without counting a test (load error)
+if (passed === 0 && failed === 0) failed = 1; // running no test is a failure too
+console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
