@@ -87,7 +87,11 @@ export class Engine {
       if (have) return (this.current = have);
       try {
         const b = factory();
-        if (b instanceof Promise) { this.pending.set(name, b.catch(() => null)); continue; }
+        if (b instanceof Promise) {
+          // Started here, finished by setBackend: record the instance like init() does.
+          this.pending.set(name, b.then((x) => { this.instances.set(name, x); return x; }, () => null));
+          continue;
+        }
         this.instances.set(name, b);
         return (this.current = b);
       } catch { /* try the next one */ }
