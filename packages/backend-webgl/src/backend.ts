@@ -1,0 +1,180 @@
+/**
+ * The 'webgl' backend: tensor storage in textures, uploaded lazily, read back with readPixels,
+ * plus the `run` helper every kernel uses to execute one fragment shader.
+ *
+ * Storage states of a tensor: on the host only (just written, or offloaded by swapMemory), or
+ * on the GPU only. Writing keeps the values on the host; the first kernel that reads the tensor
+ * uploads them and drops the host copy. `offload` moves them back to the host and frees the
+ * texture; the next kernel that needs them uploads them again.
+ */
+import type { Backend, BackendMemory, DataId, DType, FusedKernelTable, KernelTable, Shape, TensorInfo, TypedArray } from '@tapeflow/core';
+import { createContext, GPGPU, type Texture } from './gpgpu.js';
+import { buildSource, glslType, type ShaderSpec } from './shader.js';
+import { makeKernels } from './kernels/index.js';
+import { makeFused } from './kernels/lstm_block.js';
+
+/** One tensor's storage. Reshape shares it (the engine refcounts DataIds). */
+export class TexData {
+  constructor(
+    readonly size: number,
+    readonly dtype: DType,
+    /** Host copy while not on the GPU. */
+    public values: TypedArray | null,
+    public texture: Texture | null = null,
+  ) {}
+}
+
+/** Uniform values for one draw: ints, int arrays, or floats as {f}. */
+export type Uniforms = Record<string, number | readonly number[] | { f: number }>;
+
+export interface RunSpec extends Omit<ShaderSpec, 'inputs' | 'outDtype' | 'rank'> {
+  inputs: readonly TensorInfo[];
+  out: { shape: Shape; dtype: DType };
+  uniforms?: Uniforms;
+}
+
+/** Length of the `oc` array for an output of this shape (scalars get one dim of size 1). */
+export const rankOf = (shape: Shape): number => Math.max(shape.length, 1);
+
+/** Pooled textures beyond this many bytes are deleted instead of kept for reuse. */
+const POOL_LIMIT_BYTES = 256 * 1024 * 1024;
+
+export class WebGLBackend implements Backend {
+  readonly name = 'webgl';
+  readonly gpgpu: GPGPU;
+  readonly kernels: KernelTable;
+  readonly fused: Partial<FusedKernelTable>;
+  private live = new Set<TexData>();
+  /** Highest in-use texture bytes since the last resetPeak(). */
+  private peakBytes = 0;
+  private bytesInUse = 0;
+  private texturesInUse = 0;
+  /** Number of shader runs; tests use it to see that work happened on the GPU. */
+  numDraws = 0;
+
+  constructor(gl: WebGL2RenderingContext = createContext()) {
+    this.gpgpu = new GPGPU(gl);
+    this.kernels = makeKernels(this);
+    this.fused = makeFused(this);
+  }
+
+  supportsDType(dtype: DType): boolean { return dtype !== 'float64'; }
+
+  write(values: TypedArray, shape: Shape, dtype: DType): DataId {
+    const d = new TexData(values.length, dtype, values);
+    this.live.add(d);
+    return d;
+  }
+
+  readSync(info: TensorInfo): TypedArray {
+    const d = info.dataId as TexData;
+    if (d.values) return d.values.slice();
+    return this.fromGPU(this.gpgpu.readSync(d.texture!, d.size), d.dtype);
+  }
+
+  async read(info: TensorInfo): Promise<TypedArray> {
+    const d = info.dataId as TexData;
+    if (d.values) return d.values.slice();
+    const raw = await this.gpgpu.read(d.texture!, d.size);
+    // The tensor may have been offloaded meanwhile; the texture was read before that.
+    return this.fromGPU(raw, d.dtype);
+  }
+
+  private fromGPU(raw: Float32Array | Int32Array, dtype: DType): TypedArray {
+    if (dtype === 'bool') return Uint8Array.from(raw, (v) => (v !== 0 ? 1 : 0));
+    return raw;
+  }
+
+  disposeData(dataId: DataId): void {
+    const d = dataId as TexData;
+    if (!this.live.delete(d)) return;
+    if (d.texture) this.releaseTexture(d.texture);
+    d.texture = null;
+    d.values = null;
+  }
+
+  /** swapMemory: download to host memory and free the texture; re-uploaded on next use. */
+  offload(dataId: DataId): void {
+    const d = dataId as TexData;
+    if (!d.texture || !this.live.has(d)) return;
+    d.values = this.fromGPU(this.gpgpu.readSync(d.texture, d.size), d.dtype);
+    this.releaseTexture(d.texture);
+    d.texture = null;
+  }
+
+  /** The texture holding `info`, uploading host values first if needed. */
+  texture(info: TensorInfo): Texture {
+    const d = info.dataId as TexData;
+    if (d.texture) return d.texture;
+    const t = this.acquireTexture(d.dtype, d.size);
+    const v = d.values!;
+    const glValues = glslType(d.dtype) === 'float'
+      ? (v instanceof Float32Array ? v : Float32Array.from(v))
+      : (v instanceof Int32Array ? v : Int32Array.from(v));
+    this.gpgpu.upload(t, glValues);
+    d.texture = t;
+    d.values = null;
+    return t;
+  }
+
+  private acquireTexture(dtype: DType, size: number): Texture {
+    const t = this.gpgpu.acquire(glslType(dtype), size);
+    this.texturesInUse++;
+    this.bytesInUse += t.width * t.height * 4;
+    if (this.bytesInUse > this.peakBytes) this.peakBytes = this.bytesInUse;
+    return t;
+  }
+
+  private releaseTexture(t: Texture): void {
+    this.texturesInUse--;
+    this.bytesInUse -= t.width * t.height * 4;
+    this.gpgpu.release(t);
+    if (this.gpgpu.numBytesPooled > POOL_LIMIT_BYTES) this.gpgpu.emptyPool();
+  }
+
+  /** Runs one fragment shader over a fresh output texture and returns the output's storage. */
+  run(spec: RunSpec): TexData {
+    const size = spec.out.shape.reduce((n, v) => n * v, 1);
+    const out = new TexData(size, spec.out.dtype, null);
+    this.live.add(out);
+    const outTex = this.acquireTexture(spec.out.dtype, size);
+    out.texture = outTex;
+    if (size === 0) return out;
+    const source = buildSource({ ...spec, inputs: spec.inputs, outDtype: spec.out.dtype, rank: rankOf(spec.out.shape) });
+    const program = this.gpgpu.program(source);
+    const textures = spec.inputs.map((x, k): [string, Texture] => [`x${k}`, this.texture(x)]);
+    const uniforms: Uniforms = {
+      ...spec.uniforms,
+      outW: outTex.width,
+      outSize: size,
+      outShape: spec.out.shape.length ? spec.out.shape : [1],
+    };
+    textures.forEach(([, t], k) => { uniforms[`x${k}W`] = t.width; });
+    this.gpgpu.draw(program, outTex, textures, uniforms);
+    this.numDraws++;
+    return out;
+  }
+
+  memory(): BackendMemory {
+    let hostBytes = 0;
+    for (const d of this.live) if (d.values) hostBytes += d.values.byteLength;
+    return {
+      numTextures: this.texturesInUse,
+      numBytesInGPU: this.bytesInUse,
+      numTexturesAllocated: this.gpgpu.numTextures,
+      numBytesInGPUAllocated: this.gpgpu.numBytes,
+      numBytesInGPUFree: this.gpgpu.numBytesPooled,
+      numBytesInGPUPeak: this.peakBytes,
+      numBytesOnHost: hostBytes,
+      numPrograms: this.gpgpu.numPrograms,
+    };
+  }
+
+  /** Starts a new peak measurement at the current in-use bytes. */
+  resetPeak(): void { this.peakBytes = this.bytesInUse; }
+
+  dispose(): void {
+    for (const d of [...this.live]) this.disposeData(d);
+    this.gpgpu.dispose();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Builds fragment shaders. Every kernel is one fragment shader run once per output element:
+ * the preamble turns the fragment's position into the output's flat index `idx` and multi-index
+ * `oc[]`, and gives a reader `getK(flat)` for each input K. A kernel supplies only the body that
+ * assigns `res`. Shapes and strides are uniforms, so one compiled program serves every shape of
+ * the same rank; the rank is baked into the source (array sizes), hence into the cache key.
+ */
+import type { DType } from '@tapeflow/core';
+
+/** GLSL type of a dtype's values: int32 and bool are ints (R32I textures), float32 is float. */
+export const glslType = (dtype: DType): 'float' | 'int' => (dtype === 'float32' ? 'float' : 'int');
+
+export interface ShaderInput { dtype: DType }
+
+export interface ShaderSpec {
+  inputs: readonly ShaderInput[];
+  outDtype: DType;
+  /** Length of `oc` and of the `outShape` uniform (the output rank, at least 1). */
+  rank: number;
+  /** Extra declarations: uniforms, helper functions. */
+  decls?: string;
+  /** Statements that assign `res`, reading `idx`, `oc`, getK(flat) and the declared uniforms. */
+  body: string;
+}
+
+const HELPERS = `
+float nan_() { return uintBitsToFloat(0x7fc00000u); }
+float inf_() { return uintBitsToFloat(0x7f800000u); }
+bool isnan_(float x) { return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u; }
+// GPUs flush subnormals to zero in arithmetic and comparisons, but copies keep their bits. This
+// key orders non-NaN floats exactly like IEEE (subnormals included, -0 == +0) as ints.
+int fkey(float x) {
+  int i = floatBitsToInt(x);
+  if ((i & 0x7fffffff) == 0) return 0;
+  return i >= 0 ? i : i ^ 0x7fffffff;
+}
+`;
+
+export function buildSource(spec: ShaderSpec): string {
+  const T = glslType(spec.outDtype);
+  const R = spec.rank;
+  const readers = spec.inputs.map((inp, k) => {
+    const t = glslType(inp.dtype);
+    const sampler = t === 'float' ? 'sampler2D' : 'isampler2D';
+    return `uniform highp ${sampler} x${k};\nuniform int x${k}W;\n` +
+      `${t} get${k}(int i) { return texelFetch(x${k}, ivec2(i % x${k}W, i / x${k}W), 0).r; }\n`;
+  }).join('');
+  return `#version 300 es
+precision highp float;
+precision highp int;
+uniform int outW;
+uniform int outSize;
+uniform int outShape[${R}];
+out highp ${T} outValue;
+${HELPERS}${readers}${spec.decls ?? ''}
+void main() {
+  ivec2 p = ivec2(gl_FragCoord.xy);
+  int idx = p.y * outW + p.x;
+  if (idx >= outSize) { outValue = ${T}(0); return; }
+  int oc[${R}];
+  int rest = idx;
+  for (int d = ${R - 1}; d >= 0; d--) { oc[d] = rest % outShape[d]; rest /= outShape[d]; }
+  ${T} res;
+  ${spec.body}
+  outValue = res;
+}
+`;
+}
+
+/**
+ * Declares `int bidxK(int c[R])`: the flat index in input K of output multi-index c, through
+ * the int array uniform `xKStr` (one stride per output dim; 0 where K is broadcast or absent).
+ */
+export function stridedIndex(k: number, rank: number): string {
+  return `uniform int x${k}Str[${rank}];
+uniform int x${k}Off;
+int bidx${k}(int c[${rank}]) {
+  int j = x${k}Off;
+  for (int d = 0; d < ${rank}; d++) j += c[d] * x${k}Str[d];
+  return j;
+}
+`;
+}
+
+/** Row-major strides of `shape`. */
+export function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  return s;
+}
+
+/**
+ * Strides with which an input of `shape` is read from an output of rank `rank` under NumPy
+ * broadcasting (right-aligned; size-1 and missing dims get stride 0).
+ */
+export function broadcastStrides(shape: readonly number[], rank: number): number[] {
+  const s = strides(shape);
+  const out = new Array<number>(rank).fill(0);
+  const lead = rank - shape.length;
+  for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 ? 0 : s[i];
+  return out;
+}

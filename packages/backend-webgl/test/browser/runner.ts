@@ -1,0 +1,140 @@
+/**
+ * Node side of the browser tests: bundles the conformance suites with the webgl backend
+ * (esbuild, 'source' condition), serves the bundle from 127.0.0.1 on an ephemeral port, drives
+ * Debian's headless Chromium with playwright-core, and runs cases in the page by name.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { CaseResult } from './page.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../../..');
+
+export const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/**
+ * Conformance suite modules shared by every backend, with the export holding their suites.
+ * A module that does not exist yet (a package still being written) is left out.
+ */
+const SHARED_SUITES: [file: string, exportName: string][] = [
+  ['packages/core/test/conformance/ops/index.ts', 'opsSuites'],
+  ['packages/autograd/test/conformance/index.ts', '*'],
+  ['packages/rnn/test/conformance/index.ts', '*'],
+];
+/** Cases about the webgl backend itself (memory, swapping, exact integers), run in the same page. */
+const WEBGL_SUITES = 'packages/backend-webgl/test/webgl/index.ts';
+
+/** The page entry: every available suite module, merged, handed to page.ts's start(). */
+function entrySource(): { source: string; suites: string[] } {
+  const lines = [`import { start } from './page.ts';`, 'const suites = {};'];
+  const used: string[] = [];
+  [...SHARED_SUITES, [WEBGL_SUITES, '*'] as [string, string]].forEach(([file, name], i) => {
+    if (!existsSync(join(root, file))) return;
+    used.push(file);
+    const spec = JSON.stringify(relative(here, join(root, file)).replace(/\\/g, '/').replace(/^(?!\.)/, './'));
+    lines.push(`import * as m${i} from ${spec};`);
+    // '*': every export that is a record of suite functions (e.g. gradSuites, rnnSuites).
+    lines.push(name === '*'
+      ? `for (const v of Object.values(m${i})) if (v && typeof v === 'object' && Object.values(v).every((f) => typeof f === 'function')) Object.assign(suites, v);`
+      : `Object.assign(suites, m${i}[${JSON.stringify(name)}]);`);
+  });
+  lines.push('start(suites);');
+  return { source: lines.join('\n'), suites: used };
+}
+
+export async function bundle(): Promise<{ js: string; suites: string[] }> {
+  const { source, suites } = entrySource();
+  const out = await build({
+    stdin: { contents: source, resolveDir: here, sourcefile: 'entry.ts', loader: 'ts' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['source'],
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"test"' },
+  });
+  return { js: out.outputFiles[0].text, suites };
+}
+
+function serve(js: string): Promise<Server> {
+  const html = '<!doctype html><meta charset="utf-8"><title>tapeflow webgl tests</title>' +
+    '<script type="module" src="/bundle.js"></script>';
+  const server = createServer((req, res) => {
+    if (req.url === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    else res.writeHead(404).end();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+export interface BrowserRunner {
+  renderer: string;
+  cases: string[];
+  suites: string[];
+  run(name: string): Promise<CaseResult>;
+  /** Evaluates `fn` in the page (for the bench). */
+  page: Page;
+  close(): Promise<void>;
+}
+
+const CASE_TIMEOUT_MS = 240_000;
+
+export async function startBrowser(opts: { runsScale?: number } = {}): Promise<BrowserRunner> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with ` +
+      '`apt-get install -y --no-install-recommends chromium` (the webgl tests need a real browser)');
+  }
+  const { js, suites } = await bundle();
+  const server = await serve(js);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    const logs: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
+    page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+    await page.goto(url);
+    await page.waitForFunction(() => 'tapeflowTests' in window, undefined, { timeout: 60_000 }).catch(() => {
+      throw new Error(`the test page did not start:\n${logs.join('\n')}`);
+    });
+    const renderer = await page.evaluate(() => window.tapeflowTests.init());
+    const cases = await page.evaluate(() => window.tapeflowTests.list());
+    const runsScale = opts.runsScale ?? Number(process.env.TAPEFLOW_FC_SCALE ?? '1');
+    const b = browser;
+    return {
+      renderer, cases, suites, page,
+      async run(name) {
+        logs.length = 0;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<CaseResult>((resolve) => {
+          timer = setTimeout(() => resolve({ ok: false, ms: CASE_TIMEOUT_MS, numDraws: 0, error: `timed out after ${CASE_TIMEOUT_MS} ms` }), CASE_TIMEOUT_MS);
+        });
+        const r = await Promise.race([page.evaluate(([n, s]) => window.tapeflowTests.run(n, s), [name, runsScale] as const), timeout]);
+        clearTimeout(timer);
+        if (!r.ok && logs.length) r.error = `${r.error}\nbrowser console:\n${logs.join('\n')}`;
+        return r;
+      },
+      async close() {
+        await b.close();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    server.close();
+    throw e;
+  }
+}

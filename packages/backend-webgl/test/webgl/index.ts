@@ -1,0 +1,4 @@
+/** Cases about the webgl backend itself, run in the browser page next to the shared suites. */
+import type { SuiteDef } from '../../../core/test/conformance/harness.js';
+
+export const webglSuites: Record<string, SuiteDef> = {};
