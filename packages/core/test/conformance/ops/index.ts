@@ -5,6 +5,7 @@
  */
 import type { SuiteDef } from '../harness.js';
 import { binarySuite } from './binary.js';
+import { chainsSuite } from './chains.js';
 import { creationSuite } from './creation.js';
 import { errorsSuite } from './errors.js';
 import { immutabilitySuite } from './immutability.js';
@@ -27,6 +28,7 @@ export const opsSuites: Record<string, SuiteDef> = {
   matmul: matmulSuite,
   reshape: reshapeSuite,
   slicing: slicingSuite,
+  chains: chainsSuite,
   nn: nnSuite,
   random: randomSuite,
   memory: memorySuite,
