@@ -1,0 +1,64 @@
+/**
+ * TF1's BasicLSTMCell: gates i, j, f, o = split([x, h] K + b, 4);
+ * c' = c sig(f + forgetBias) + sig(i) act(j); h' = act(c') sig(o). No peepholes, no clipping.
+ */
+import { add, concat, matmul, mul, sigmoid, split, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { zeros as zerosInit, type Initializer } from '../initializers.js';
+import type { Nest } from '../nest.js';
+import {
+  RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit,
+  type Activation, type CellOptions, type StepResult,
+} from './rnn_cell.js';
+import { LSTMStateTuple } from './state_tuple.js';
+import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
+
+export interface BasicLSTMCellOptions extends CellOptions {
+  /** Added to the forget gate's pre-activation (reduces forgetting early in training). Default 1. */
+  forgetBias?: number;
+  /** State as LSTMStateTuple(c, h) (default) or as concat([c, h], 1). */
+  stateIsTuple?: boolean;
+  activation?: Activation;
+}
+
+export class BasicLSTMCell extends RNNCell {
+  readonly forgetBias: number;
+  readonly stateIsTuple: boolean;
+  private readonly activation: Activation;
+  private readonly kernelInitializer?: Initializer;
+  private kernel!: Variable;
+  private bias!: Variable;
+
+  constructor(readonly numUnits: number, opts: BasicLSTMCellOptions = {}) {
+    super('basic_lstm_cell', opts.name);
+    assertPositiveInt('BasicLSTMCell', 'numUnits', numUnits);
+    assertActivation('BasicLSTMCell', opts.activation);
+    this.forgetBias = assertForgetBias('BasicLSTMCell', opts.forgetBias);
+    this.stateIsTuple = opts.stateIsTuple ?? true;
+    this.activation = opts.activation ?? tanh;
+    this.kernelInitializer = kernelInit('BasicLSTMCell', opts);
+  }
+
+  get stateSize(): LSTMStateTuple<number> | number {
+    return this.stateIsTuple ? new LSTMStateTuple(this.numUnits, this.numUnits) : 2 * this.numUnits;
+  }
+  get outputSize(): number { return this.numUnits; }
+
+  protected override build(inputs: Nest<Tensor>): void {
+    const x = cellInput('BasicLSTMCell', inputs);
+    const n = this.numUnits;
+    this.kernel = this.addWeight('kernel', [x.shape[1] + n, 4 * n], x.dtype, this.kernelInitializer);
+    this.bias = this.addWeight('bias', [4 * n], x.dtype, zerosInit());
+  }
+
+  protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    const x = cellInput('BasicLSTMCell', inputs);
+    const n = this.numUnits;
+    checkDepth('BasicLSTMCell', this.kernel, x, n);
+    const [c, h] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, x, n, n);
+    const gates = add(matmul(concat([x, h], 1), this.kernel), this.bias);
+    const [i, j, f, o] = split(gates, 4, 1);
+    const newC = add(mul(c, sigmoid(add(f, this.forgetBias))), mul(sigmoid(i), this.activation(j)));
+    const newH = mul(this.activation(newC), sigmoid(o));
+    return [newH, this.stateIsTuple ? new LSTMStateTuple(newC, newH) : concat([newC, newH], 1)];
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * TF1's DropoutWrapper: dropout on the cell's inputs, then on its new state, then on its output,
+ * each with its own keep probability (1 = off). A kept value is scaled by 1/keep, so expectations
+ * are unchanged. The c part of an LSTMStateTuple is never dropped (TF's default state filter).
+ *
+ * Masks: by default a fresh mask per call (per time step). With variationalRecurrent one mask per
+ * input / state / output tensor, of shape [1, depth], is drawn on the first step of an unroll and
+ * shared by every step and every batch row (Gal & Ghahramani); the unrollers call
+ * resetSequenceState() so the next unroll draws new masks, as a new session.run does in TF1.
+ * With a seed the masks are reproducible: mask k of stream s (input/state/output, tensor index i)
+ * depends only on (seed, s, i, k).
+ */
+import { cast, greaterEqual, keep, mul, randomUniform, tidy, zeros, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
+import { describe, flatten, isNested, mapStructure, packSequenceAs, type Nest } from '../nest.js';
+import { RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult } from './rnn_cell.js';
+import { LSTMStateTuple } from './state_tuple.js';
+
+export interface DropoutWrapperOptions {
+  inputKeepProb?: number;
+  outputKeepProb?: number;
+  stateKeepProb?: number;
+  variationalRecurrent?: boolean;
+  seed?: number;
+}
+
+type Stream = 'input' | 'state' | 'output';
+
+function keepProb(name: string, v: unknown): number {
+  if (v === undefined) return 1;
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ValueError(`DropoutWrapper: parameter ${name} must be between 0 and 1: ${describe(v)}`);
+  return v;
+}
+
+/** FNV-1a of a string: a 31-bit seed per (wrapper seed, stream, index, draw). */
+function hashSeed(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  return (h >>> 0) & 0x7fffffff;
+}
+
+/** Which leaves of a state may be dropped: all but the c of every LSTMStateTuple. */
+function droppableLeaves(state: Nest<Tensor>): boolean[] {
+  const mark = (x: Nest<Tensor>): Nest<boolean> => {
+    if (x instanceof LSTMStateTuple) return new LSTMStateTuple(mapStructure(() => false, x.c), mark(x.h));
+    if (Array.isArray(x)) return x.map(mark);
+    if (isNested(x)) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mark(v as Nest<Tensor>)]));
+    return true;
+  };
+  return flatten(mark(state));
+}
+
+export class DropoutWrapper extends RNNCell {
+  readonly inputKeepProb: number;
+  readonly outputKeepProb: number;
+  readonly stateKeepProb: number;
+  readonly variationalRecurrent: boolean;
+  readonly seed?: number;
+  private readonly draws = new Map<string, number>();
+  /** Variational masks of the current sequence, by `${stream}_${index}`. */
+  private readonly masks = new Map<string, Tensor>();
+
+  constructor(readonly cell: RNNCellLike, opts: DropoutWrapperOptions = {}) {
+    super('dropout_wrapper');
+    assertLikeRNNCell('cell', cell, 'DropoutWrapper');
+    this.ownsScope = false;
+    this.inputKeepProb = keepProb('inputKeepProb', opts.inputKeepProb);
+    this.outputKeepProb = keepProb('outputKeepProb', opts.outputKeepProb);
+    this.stateKeepProb = keepProb('stateKeepProb', opts.stateKeepProb);
+    this.variationalRecurrent = opts.variationalRecurrent ?? false;
+    if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw new ValueError(`DropoutWrapper: seed must be a finite number, got ${opts.seed}`);
+    this.seed = opts.seed;
+  }
+
+  get stateSize(): Nest<number> { return this.cell.stateSize; }
+  get outputSize(): Nest<number> { return this.cell.outputSize; }
+  override zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> { return this.cell.zeroState(batchSize, dtype); }
+  override get weights(): Variable[] { return this.cell instanceof RNNCell ? this.cell.weights : []; }
+
+  protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    if (this.inputKeepProb < 1) inputs = this.dropout(inputs, 'input', this.inputKeepProb);
+    const [output, newState] = this.cell.call(inputs, state);
+    const s = this.stateKeepProb < 1 ? this.dropout(newState, 'state', this.stateKeepProb, droppableLeaves(newState)) : newState;
+    const o = this.outputKeepProb < 1 ? this.dropout(output, 'output', this.outputKeepProb) : output;
+    return [o, s];
+  }
+
+  private dropout(values: Nest<Tensor>, stream: Stream, keepP: number, droppable?: boolean[]): Nest<Tensor> {
+    const flat = flatten(values);
+    return packSequenceAs(values, flat.map((v, i) => {
+      if (droppable && !droppable[i]) return v;
+      if (!(v instanceof Tensor)) throw new TypeError(`DropoutWrapper: ${stream} ${i} must be a Tensor, got ${describe(v)}`);
+      return mul(v, this.scaledMask(stream, i, v, keepP));
+    }));
+  }
+
+  /** mask / keep, with mask = floor(keep + U[0,1)) = (U >= 1 - keep), as TF's dropout draws it. */
+  private scaledMask(stream: Stream, index: number, v: Tensor, keepP: number): Tensor {
+    const key = `${stream}_${index}`;
+    const cached = this.variationalRecurrent ? this.masks.get(key) : undefined;
+    if (cached) return cached;
+    const shape = this.variationalRecurrent ? [1, ...v.shape.slice(1)] : v.shape;
+    const mask = tidy(() => {
+      if (keepP === 0) return zeros(shape, v.dtype);
+      const u = randomUniform(shape, { dtype: v.dtype, seed: this.nextSeed(key) });
+      return mul(cast(greaterEqual(u, 1 - keepP), v.dtype), 1 / keepP);
+    });
+    if (this.variationalRecurrent) this.masks.set(key, keep(mask));
+    return mask;
+  }
+
+  private nextSeed(key: string): number | undefined {
+    if (this.seed === undefined) return undefined;
+    const k = this.draws.get(key) ?? 0;
+    this.draws.set(key, k + 1);
+    return hashSeed(`${this.seed}:${key}:${k}`);
+  }
+
+  /** Drops the variational masks, so the next step draws new ones. */
+  override resetSequenceState(): void {
+    for (const m of this.masks.values()) m.dispose();
+    this.masks.clear();
+    this.cell.resetSequenceState?.();
+  }
+
+  override dispose(): void {
+    this.resetSequenceState();
+    if (this.cell instanceof RNNCell) this.cell.dispose();
+  }
+}

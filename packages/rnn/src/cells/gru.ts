@@ -1,0 +1,60 @@
+/**
+ * TF1's GRUCell: r, u = split(sig([x, h] Wg + bg), 2); c = act([x, r h] Wc + bc);
+ * h' = u h + (1 - u) c. The gates' bias starts at 1 (so the cell starts by keeping its state).
+ */
+import { add, concat, matmul, mul, sigmoid, split, sub, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { assertInitializer, constant, zeros as zerosInit, type Initializer } from '../initializers.js';
+import type { Nest } from '../nest.js';
+import {
+  RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
+  type Activation, type CellOptions, type StepResult,
+} from './rnn_cell.js';
+
+export interface GRUCellOptions extends CellOptions {
+  activation?: Activation;
+  /** Replaces both biases' defaults (gates 1.0, candidate 0), as in TF. */
+  biasInitializer?: Initializer;
+}
+
+export class GRUCell extends RNNCell {
+  private readonly activation: Activation;
+  private readonly kernelInitializer?: Initializer;
+  private readonly biasInitializer?: Initializer;
+  private gateKernel!: Variable;
+  private gateBias!: Variable;
+  private candidateKernel!: Variable;
+  private candidateBias!: Variable;
+
+  constructor(readonly numUnits: number, opts: GRUCellOptions = {}) {
+    super('gru_cell', opts.name);
+    assertPositiveInt('GRUCell', 'numUnits', numUnits);
+    assertActivation('GRUCell', opts.activation);
+    assertInitializer(opts.biasInitializer, 'GRUCell', 'biasInitializer');
+    this.activation = opts.activation ?? tanh;
+    this.kernelInitializer = kernelInit('GRUCell', opts);
+    this.biasInitializer = opts.biasInitializer;
+  }
+
+  get stateSize(): number { return this.numUnits; }
+  get outputSize(): number { return this.numUnits; }
+
+  protected override build(inputs: Nest<Tensor>): void {
+    const x = cellInput('GRUCell', inputs);
+    const n = this.numUnits, rows = x.shape[1] + n, dt = x.dtype;
+    this.gateKernel = this.addWeight('gates/kernel', [rows, 2 * n], dt, this.kernelInitializer);
+    this.gateBias = this.addWeight('gates/bias', [2 * n], dt, this.biasInitializer ?? constant(1));
+    this.candidateKernel = this.addWeight('candidate/kernel', [rows, n], dt, this.kernelInitializer);
+    this.candidateBias = this.addWeight('candidate/bias', [n], dt, this.biasInitializer ?? zerosInit());
+  }
+
+  protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    const x = cellInput('GRUCell', inputs);
+    checkDepth('GRUCell', this.gateKernel, x, this.numUnits);
+    const h = stateTensor('GRUCell', 'state', state, x, this.numUnits);
+    const value = sigmoid(add(matmul(concat([x, h], 1), this.gateKernel), this.gateBias));
+    const [r, u] = split(value, 2, 1);
+    const c = this.activation(add(matmul(concat([x, mul(r, h)], 1), this.candidateKernel), this.candidateBias));
+    const newH = add(mul(u, h), mul(sub(1, u), c));
+    return [newH, newH];
+  }
+}

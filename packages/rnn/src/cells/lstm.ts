@@ -1,0 +1,106 @@
+/**
+ * TF1's LSTMCell: BasicLSTMCell's equations plus optional peepholes (diagonal weights from c to
+ * the gates), cell clipping, an output projection and projection clipping:
+ *   c' = sig(f + forgetBias + w_f c) c + sig(i + w_i c) act(j), clipped to [-cellClip, cellClip]
+ *   m  = sig(o + w_o c') act(c'), then m P (numProj columns), clipped to [-projClip, projClip].
+ * The state is (c', m); with a projection h has numProj columns and the kernel numProj extra rows.
+ */
+import { add, clipByValue, concat, matmul, mul, sigmoid, split, tanh, ValueError, type Tensor, type Variable } from '@tapeflow/core';
+import { zeros as zerosInit, type Initializer } from '../initializers.js';
+import { describe, type Nest } from '../nest.js';
+import {
+  RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit,
+  type Activation, type CellOptions, type StepResult,
+} from './rnn_cell.js';
+import { LSTMStateTuple } from './state_tuple.js';
+import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
+
+export interface LSTMCellOptions extends CellOptions {
+  usePeepholes?: boolean;
+  /** Clip the cell state to [-cellClip, cellClip] before the output gate (0 clips it to 0). */
+  cellClip?: number;
+  /** Project the output to numProj columns (variable projection/kernel). */
+  numProj?: number;
+  /** Clip the projected output to [-projClip, projClip] (only with numProj). */
+  projClip?: number;
+  forgetBias?: number;
+  stateIsTuple?: boolean;
+  activation?: Activation;
+}
+
+function optionalClip(name: string, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !(v >= 0)) throw new ValueError(`LSTMCell: ${name} must be a number >= 0, got ${describe(v)}`);
+  return v;
+}
+
+export class LSTMCell extends RNNCell {
+  readonly usePeepholes: boolean;
+  readonly cellClip?: number;
+  readonly numProj?: number;
+  readonly projClip?: number;
+  readonly forgetBias: number;
+  readonly stateIsTuple: boolean;
+  private readonly activation: Activation;
+  private readonly initializer?: Initializer;
+  private kernel!: Variable;
+  private bias!: Variable;
+  private peep?: { f: Variable; i: Variable; o: Variable };
+  private projection?: Variable;
+
+  constructor(readonly numUnits: number, opts: LSTMCellOptions = {}) {
+    super('lstm_cell', opts.name);
+    assertPositiveInt('LSTMCell', 'numUnits', numUnits);
+    if (opts.numProj !== undefined && opts.numProj !== null) assertPositiveInt('LSTMCell', 'numProj', opts.numProj);
+    assertActivation('LSTMCell', opts.activation);
+    this.usePeepholes = opts.usePeepholes ?? false;
+    this.cellClip = optionalClip('cellClip', opts.cellClip);
+    this.numProj = opts.numProj ?? undefined;
+    this.projClip = optionalClip('projClip', opts.projClip);
+    this.forgetBias = assertForgetBias('LSTMCell', opts.forgetBias);
+    this.stateIsTuple = opts.stateIsTuple ?? true;
+    this.activation = opts.activation ?? tanh;
+    this.initializer = kernelInit('LSTMCell', opts);
+  }
+
+  private get hSize(): number { return this.numProj ?? this.numUnits; }
+
+  get stateSize(): LSTMStateTuple<number> | number {
+    return this.stateIsTuple ? new LSTMStateTuple(this.numUnits, this.hSize) : this.numUnits + this.hSize;
+  }
+  get outputSize(): number { return this.hSize; }
+
+  protected override build(inputs: Nest<Tensor>): void {
+    const x = cellInput('LSTMCell', inputs);
+    const n = this.numUnits, dt = x.dtype;
+    this.kernel = this.addWeight('kernel', [x.shape[1] + this.hSize, 4 * n], dt, this.initializer);
+    this.bias = this.addWeight('bias', [4 * n], dt, zerosInit());
+    if (this.usePeepholes) {
+      const f = this.addWeight('w_f_diag', [n], dt, this.initializer);
+      const i = this.addWeight('w_i_diag', [n], dt, this.initializer);
+      const o = this.addWeight('w_o_diag', [n], dt, this.initializer);
+      this.peep = { f, i, o };
+    }
+    if (this.numProj !== undefined) this.projection = this.addWeight('projection/kernel', [n, this.numProj], dt, this.initializer);
+  }
+
+  protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    const x = cellInput('LSTMCell', inputs);
+    const n = this.numUnits;
+    checkDepth('LSTMCell', this.kernel, x, this.hSize);
+    const [cPrev, mPrev] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, x, n, this.hSize);
+    const lstmMatrix = add(matmul(concat([x, mPrev], 1), this.kernel), this.bias);
+    const [i, j, f, o] = split(lstmMatrix, 4, 1);
+    const p = this.peep;
+    let c = p
+      ? add(mul(sigmoid(add(add(f, this.forgetBias), mul(p.f, cPrev))), cPrev), mul(sigmoid(add(i, mul(p.i, cPrev))), this.activation(j)))
+      : add(mul(sigmoid(add(f, this.forgetBias)), cPrev), mul(sigmoid(i), this.activation(j)));
+    if (this.cellClip !== undefined) c = clipByValue(c, -this.cellClip, this.cellClip);
+    let m = p ? mul(sigmoid(add(o, mul(p.o, c))), this.activation(c)) : mul(sigmoid(o), this.activation(c));
+    if (this.projection) {
+      m = matmul(m, this.projection);
+      if (this.projClip !== undefined) m = clipByValue(m, -this.projClip, this.projClip);
+    }
+    return [m, this.stateIsTuple ? new LSTMStateTuple(c, m) : concat([c, m], 1)];
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * TF1's MultiRNNCell: cells stacked so each one's output is the next one's input. Cell i runs in
+ * scope 'cell_i' under 'multi_rnn_cell'. The state is a tuple (array) of the cells' states, or,
+ * with stateIsTuple false, their concatenation along axis 1.
+ */
+import { concat, slice, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
+import { describe, flatten, isNested, type Nest } from '../nest.js';
+import { variableScope } from '../naming.js';
+import { RNNCell, assertBatchAndDType, assertLikeRNNCell, type RNNCellLike, type StepResult } from './rnn_cell.js';
+
+export class MultiRNNCell extends RNNCell {
+  readonly cells: readonly RNNCellLike[];
+  readonly stateIsTuple: boolean;
+
+  constructor(cells: readonly RNNCellLike[], opts: { stateIsTuple?: boolean; name?: string } = {}) {
+    super('multi_rnn_cell', opts.name);
+    if (!Array.isArray(cells)) throw new TypeError(`MultiRNNCell: cells must be an array, but saw: ${describe(cells)}`);
+    if (cells.length === 0) throw new ValueError('Must specify at least one cell for MultiRNNCell.');
+    cells.forEach((c, i) => assertLikeRNNCell(`cells[${i}]`, c, 'MultiRNNCell'));
+    this.cells = [...cells];
+    this.stateIsTuple = opts.stateIsTuple ?? true;
+    if (!this.stateIsTuple && this.cells.some((c) => isNested(c.stateSize))) {
+      throw new ValueError('MultiRNNCell: some cells return tuples of states, but the flag stateIsTuple is not set. ' +
+        `State sizes are: ${describe(this.cells.map((c) => c.stateSize))}`);
+    }
+  }
+
+  get stateSize(): Nest<number> {
+    const sizes = this.cells.map((c) => c.stateSize);
+    return this.stateIsTuple ? sizes : (flatten(sizes) as number[]).reduce((a, b) => a + b, 0);
+  }
+  get outputSize(): Nest<number> { return this.cells[this.cells.length - 1].outputSize; }
+
+  override zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> {
+    assertBatchAndDType('MultiRNNCell', batchSize, dtype);
+    return this.stateIsTuple ? this.cells.map((c) => c.zeroState(batchSize, dtype)) : super.zeroState(batchSize, dtype);
+  }
+
+  override get weights(): Variable[] {
+    const all = this.cells.flatMap((c) => (c instanceof RNNCell ? c.weights : []));
+    return [...new Set(all)];
+  }
+
+  protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    const n = this.cells.length;
+    if (this.stateIsTuple && (!Array.isArray(state) || state.length !== n)) {
+      throw new ValueError(`MultiRNNCell: expected state to be a tuple of length ${n}, but received: ${describe(state)}`);
+    }
+    if (!this.stateIsTuple && !(state instanceof Tensor && state.rank === 2 && state.shape[1] === this.stateSize)) {
+      throw new ValueError(`MultiRNNCell: expected state to be one [batch, ${String(this.stateSize)}] Tensor, but received: ${describe(state)}`);
+    }
+    let cur = inputs;
+    let pos = 0;
+    const newStates: Nest<Tensor>[] = [];
+    this.cells.forEach((cell, i) => {
+      variableScope(`cell_${i}`, () => {
+        let s: Nest<Tensor>;
+        if (this.stateIsTuple) s = (state as readonly Nest<Tensor>[])[i];
+        else {
+          const size = cell.stateSize as number;
+          s = slice(state as Tensor, [0, pos], [-1, size]);
+          pos += size;
+        }
+        const [out, ns] = cell.call(cur, s);
+        cur = out;
+        newStates.push(ns);
+      });
+    });
+    return [cur, this.stateIsTuple ? newStates : concat(newStates as Tensor[], 1)];
+  }
+
+  override resetSequenceState(): void {
+    for (const c of new Set(this.cells)) c.resetSequenceState?.();
+  }
+
+  override dispose(): void {
+    for (const c of new Set(this.cells)) if (c instanceof RNNCell) c.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The RNNCell base class (TF1's rnn_cell_impl.RNNCell, a Layer): a cell maps (inputs, state) to
+ * (output, newState) for one time step. Weights are created lazily on the first call, from the
+ * input depth, under the cell's own variable scope ('lstm_cell', made unique in the scope where
+ * it is first called); later calls re-enter that scope and reuse the weights.
+ */
+import { isFloat, tidy, zeros, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
+import { describe, mapStructure, type Nest } from '../nest.js';
+import { getVariable, inScope, releaseVariable, uniqueScope, type Scope } from '../naming.js';
+import { assertInitializer, type Initializer } from '../initializers.js';
+
+export type Activation = (x: Tensor) => Tensor;
+/** What a cell returns for one step: [output, newState]. */
+export type StepResult = [output: Nest<Tensor>, state: Nest<Tensor>];
+
+/** What the unrollers need of a cell (TF duck-types cells the same way). */
+export interface RNNCellLike {
+  readonly stateSize: Nest<number>;
+  readonly outputSize: Nest<number>;
+  zeroState(batchSize: number, dtype?: DType): Nest<Tensor>;
+  call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult;
+  resetSequenceState?(): void;
+}
+
+export abstract class RNNCell implements RNNCellLike {
+  abstract get stateSize(): Nest<number>;
+  abstract get outputSize(): Nest<number>;
+
+  /** The layer name the cell's scope is made from ('lstm_cell' unless a name was given). */
+  readonly baseName: string;
+  /** Wrappers set this false: they add no scope level of their own (as in TF). */
+  protected ownsScope = true;
+  private scope?: Scope;
+  private isBuilt = false;
+  private readonly created: Variable[] = [];
+
+  constructor(defaultName: string, name?: string) {
+    if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
+      throw new ValueError(`${this.constructor.name}: name must be a non-empty string without '/', got ${JSON.stringify(name)}`);
+    }
+    this.baseName = name ?? defaultName;
+  }
+
+  /** The full scope path of the cell's weights once it has been called ('rnn/lstm_cell'), else its base name. */
+  get name(): string { return this.scope?.name ?? this.baseName; }
+  get built(): boolean { return this.isBuilt; }
+
+  /** The cell's Variables (TF-named), in creation order; empty until the first call. */
+  get weights(): Variable[] { return [...this.created]; }
+
+  /** Zeros of shape [batchSize, n] for every n in stateSize, in stateSize's structure. */
+  zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> {
+    assertBatchAndDType(this.constructor.name, batchSize, dtype);
+    return mapStructure((n: number) => zeros([batchSize, n], dtype), this.stateSize);
+  }
+
+  /**
+   * One step: (inputs, state) -> [output, newState]. Builds the weights on the first call; the
+   * step's temporaries are freed (only the returned tensors survive).
+   */
+  call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    const run = (): StepResult => tidy(() => {
+      if (!this.isBuilt) this.buildOnce(inputs);
+      return this.step(inputs, state);
+    });
+    if (!this.ownsScope) return run();
+    this.scope ??= uniqueScope(this.baseName);
+    return inScope(this.scope, run);
+  }
+
+  private buildOnce(inputs: Nest<Tensor>): void {
+    try {
+      this.build(inputs);
+    } catch (e) {
+      // A half-built cell would otherwise hold the names of the variables it did create.
+      for (const v of this.created.splice(0)) releaseVariable(v);
+      throw e;
+    }
+    this.isBuilt = true;
+  }
+
+  /** Creates the weights (with addWeight) for inputs like these. Default: none. */
+  protected build(_inputs: Nest<Tensor>): void { /* no weights */ }
+
+  /** The step itself, run inside the cell's scope after build. */
+  protected abstract step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult;
+
+  /** Creates the Variable '<cell scope>/<name>' (initializer: given, else the scope's default, else glorot-uniform). */
+  protected addWeight(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer): Variable {
+    const v = getVariable(name, shape, dtype, initializer);
+    this.created.push(v);
+    return v;
+  }
+
+  /**
+   * Called by the unrollers before and after every unroll. Cells holding per-sequence state
+   * (DropoutWrapper's variational masks) drop it here; containers forward the call.
+   */
+  resetSequenceState(): void { /* stateless */ }
+
+  /** Disposes the cell's weights and frees their names; the cell rebuilds on its next call. */
+  dispose(): void {
+    for (const v of this.created.splice(0)) releaseVariable(v);
+    this.isBuilt = false;
+  }
+}
+
+/** TF's assert_like_rnncell: a TypeError listing what `cell` lacks. */
+export function assertLikeRNNCell(argName: string, cell: unknown, op: string): asserts cell is RNNCellLike {
+  if (cell instanceof RNNCell) return;
+  const c = cell as Record<string, unknown> | null;
+  const problems: string[] = [];
+  if (c === null || typeof c !== 'object') problems.push('it is not an object');
+  else {
+    if (!('outputSize' in c)) problems.push("'outputSize' property is missing");
+    if (!('stateSize' in c)) problems.push("'stateSize' property is missing");
+    if (typeof c.zeroState !== 'function') problems.push("'zeroState' method is required");
+    if (typeof c.call !== 'function') problems.push("'call' method is required (is not callable)");
+  }
+  if (problems.length) {
+    throw new TypeError(`${op}: the argument '${argName}' (${describe(cell)}) is not an RNNCell: ${problems.join(', ')}`);
+  }
+}
+
+export function assertBatchAndDType(op: string, batchSize: number, dtype: DType): void {
+  if (!Number.isInteger(batchSize) || batchSize < 0) {
+    throw new ValueError(`${op}.zeroState: batchSize must be a non-negative integer, got ${batchSize}`);
+  }
+  if (typeof dtype !== 'string' || !isFloat(dtype)) {
+    throw new ValueError(`${op}.zeroState: dtype must be a floating point dtype (float32 or float64), got ${String(dtype)}`);
+  }
+}
+
+export function assertPositiveInt(op: string, arg: string, v: unknown): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new ValueError(`${op}: ${arg} must be a positive integer, got ${describe(v)}`);
+  }
+}
+
+export function assertActivation(op: string, f: unknown): asserts f is Activation | undefined {
+  if (f !== undefined && typeof f !== 'function') throw new TypeError(`${op}: activation must be a function, got ${describe(f)}`);
+}
+
+/** Options every built-in cell accepts. */
+export interface CellOptions {
+  /** Base name of the cell's scope (default the TF layer name, e.g. 'lstm_cell'). */
+  name?: string;
+  /** Initializer of the kernel(s); `initializer` is a synonym (LSTMCell's TF name). */
+  kernelInitializer?: Initializer;
+  initializer?: Initializer;
+}
+
+export function kernelInit(op: string, opts: CellOptions): Initializer | undefined {
+  assertInitializer(opts.kernelInitializer, op, 'kernelInitializer');
+  assertInitializer(opts.initializer, op, 'initializer');
+  return opts.kernelInitializer ?? opts.initializer;
+}
+
+/** The [batch, depth] float input of a built-in cell. */
+export function cellInput(op: string, inputs: Nest<Tensor>): Tensor {
+  if (!(inputs instanceof Tensor)) {
+    throw new TypeError(`${op}: inputs must be a single Tensor [batch, depth], got ${describe(inputs)}`);
+  }
+  if (inputs.rank !== 2) throw new ValueError(`${op}: inputs must have rank 2 [batch, depth], got shape [${inputs.shape}]`);
+  if (!isFloat(inputs.dtype)) throw new ValueError(`${op}: inputs must be float32 or float64, got ${inputs.dtype}`);
+  return inputs;
+}
+
+/** Checks a [batch, n] state part against the inputs' batch and dtype. */
+export function stateTensor(op: string, what: string, s: unknown, x: Tensor, n: number): Tensor {
+  if (!(s instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${describe(s)}`);
+  if (s.rank !== 2 || s.shape[0] !== x.shape[0] || s.shape[1] !== n) {
+    throw new ValueError(`${op}: ${what} must have shape [${x.shape[0]},${n}] (batch of the inputs ${describe(x)}), got [${s.shape}]`);
+  }
+  if (s.dtype !== x.dtype) throw new ValueError(`${op}: ${what} is ${s.dtype} but the inputs are ${x.dtype}`);
+  return s;
+}
+
+/** The input depth a cell was built for must match later calls (TF: a kernel shape mismatch). */
+export function checkDepth(op: string, kernel: Variable, x: Tensor, hiddenRows: number): void {
+  const want = kernel.shape[0] - hiddenRows;
+  if (x.shape[1] !== want) {
+    throw new ValueError(`${op}: inputs have depth ${x.shape[1]} but the cell's kernel ${kernel.name} [${kernel.shape}] ` +
+      `was built for depth ${want} (a cell object reused on inputs of another depth)`);
+  }
+  if (x.dtype !== kernel.dtype) throw new ValueError(`${op}: inputs are ${x.dtype} but ${kernel.name} is ${kernel.dtype}`);
+}

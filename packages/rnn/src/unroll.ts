@@ -1,0 +1,227 @@
+/**
+ * The time loop shared by dynamicRnn and staticRnn, and the argument checks they share.
+ *
+ * In an eager engine the loop is a plain for loop. Each step runs in a tidy that returns only
+ * the step's outputs and new state, so the cell's temporaries are freed at once; under a
+ * gradient tape the tape holds what backprop needs, so this is safe for gradients too.
+ *
+ * sequenceLength (TF1's rule): at step t, rows with t >= len[b] output zeros and copy their state
+ * through. The lengths are read to the host once, so steps before the shortest length skip the
+ * masking entirely and the loop stops after the longest one (TF's loop bound
+ * min(T, max(1, max(len)))); the caller fills the remaining outputs with zeros.
+ */
+import { ENGINE, isFloat, keep, reshape, scalar, tensor, tidy, where, Tensor, ValueError, type DType } from '@tapeflow/core';
+import { assertSameStructure, describe, flatten, packSequenceAs, type Nest } from './nest.js';
+import type { RNNCellLike } from './cells/rnn_cell.js';
+
+export interface UnrollArgs {
+  op: string;
+  cell: RNNCellLike;
+  numSteps: number;
+  /** The cell's input at step t (called inside the step's tidy). */
+  inputAt: (t: number) => Nest<Tensor>;
+  initialState: Nest<Tensor>;
+  /** Host copy of the sequence lengths (may be negative or exceed numSteps). */
+  lengths?: Int32Array;
+  swapMemory?: boolean;
+}
+
+export interface UnrollResult {
+  /** Flat outputs of each step that ran. */
+  outputs: Tensor[][];
+  /** The structure of one step's output (its leaves are step 0's outputs). */
+  outputStructure: Nest<Tensor>;
+  state: Nest<Tensor>;
+  /** Steps that ran: numSteps, or fewer when every sequence ended earlier. */
+  steps: number;
+}
+
+export function unroll(a: UnrollArgs): UnrollResult {
+  const { op, cell, numSteps: T, inputAt, initialState, lengths } = a;
+  const maxLen = lengths ? Math.max(...lengths) : T;
+  const minLen = lengths ? Math.min(...lengths) : T;
+  const bound = lengths ? Math.min(T, Math.max(1, maxLen)) : T;
+
+  const callerOwned = new Set(flatten(initialState));
+  const collected = new Set<Tensor>();
+  const outputs: Tensor[][] = [];
+  let outputStructure: Nest<Tensor> = [];
+  let state = initialState;
+
+  // Tensors reused by every step (masks per number of finished rows, zero scalars).
+  const shared = new Map<string, Tensor>();
+  const reuse = (key: string, make: () => Tensor): Tensor => {
+    let t = shared.get(key);
+    if (!t) shared.set(key, (t = keep(make())));
+    return t;
+  };
+
+  cell.resetSequenceState?.();
+  try {
+    for (let t = 0; t < bound; t++) {
+      const prev = flatten(state);
+      const copy = lengths && t >= minLen ? finishedRows(lengths, t) : null;
+      const run = (): [Nest<Tensor>, Tensor[], Nest<Tensor>] => tidy(() => {
+        const [out, next] = cell.call(inputAt(t), state);
+        checkNewState(op, state, next);
+        let of = flatten(out);
+        let sf = flatten(next);
+        of.forEach((v, i) => assertTensor(op, `output ${i} of the cell`, v));
+        if (copy) {
+          const mask = (rank: number): Tensor => reuse(`mask:${copy.count}:${rank}`, () =>
+            tensor(copy.rows, [copy.rows.length, ...Array(Math.max(0, rank - 1)).fill(1)], 'bool'));
+          const zero = (dtype: DType): Tensor => reuse(`zero:${dtype}`, () => scalar(0, dtype));
+          of = of.map((v) => where(mask(v.rank), zero(v.dtype), v));
+          sf = sf.map((v, i) => where(mask(v.rank), prev[i], v));
+        }
+        return [out, [...of, ...sf], next];
+      });
+      const [out, flat, next] = a.swapMemory ? withSwap(run) : run();
+      const nOut = flatten(out).length;
+      const of = flat.slice(0, nOut), sf = flat.slice(nOut);
+      if (t === 0) outputStructure = out;
+      outputs.push(of);
+      for (const o of of) collected.add(o);
+      state = packSequenceAs(next, sf);
+      // The previous state is no longer needed by the loop (the tape holds it if backprop does).
+      const live = new Set(sf);
+      for (const p of prev) if (!live.has(p) && !callerOwned.has(p) && !collected.has(p)) p.dispose();
+    }
+  } finally {
+    cell.resetSequenceState?.();
+    for (const t of shared.values()) t.dispose();
+  }
+  return { outputs, outputStructure, state, steps: bound };
+}
+
+function finishedRows(lengths: Int32Array, t: number): { rows: Uint8Array; count: number } {
+  const rows = new Uint8Array(lengths.length);
+  let count = 0;
+  lengths.forEach((len, b) => { if (t >= len) { rows[b] = 1; count++; } });
+  return { rows, count };
+}
+
+function checkNewState(op: string, state: Nest<Tensor>, next: Nest<Tensor>): void {
+  try {
+    assertSameStructure(state, next);
+  } catch (e) {
+    throw new ValueError(`${op}: the cell's new state ${describe(next)} does not have the structure of its state ${describe(state)}: ${(e as Error).message}`);
+  }
+  const s = flatten(state), n = flatten(next);
+  n.forEach((v, i) => {
+    assertTensor(op, `state ${i} returned by the cell`, v);
+    const p = s[i];
+    if (v.dtype !== p.dtype || v.rank !== p.rank || v.shape.some((d, j) => d !== p.shape[j])) {
+      throw new ValueError(`${op}: the cell changed state ${i} from ${describe(p)} to ${describe(v)}`);
+    }
+  });
+}
+
+export function assertTensor(op: string, what: string, v: unknown): asserts v is Tensor {
+  if (!(v instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${describe(v)}`);
+}
+
+/**
+ * swapMemory: while a tape records, the step's intermediate tensors (those the tape keeps for
+ * backprop, not the step's results) are handed to the backend's offload(), which moves them to
+ * host memory until the backward pass reads them. Backends without device memory (CPU) have no
+ * offload and nothing happens; without a tape nothing is kept, so nothing is moved.
+ */
+function withSwap<T>(fn: () => T): T {
+  const record = ENGINE.recorder;
+  const backend = ENGINE.backend;
+  if (!record || !backend.offload) return fn();
+  const produced: Tensor[] = [];
+  ENGINE.recorder = (r) => { record(r); produced.push(...r.outputs); };
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    ENGINE.recorder = record;
+  }
+  const results = new Set(flatten(result as Nest<Tensor>).filter((x) => x instanceof Tensor));
+  for (const t of produced) {
+    if (!results.has(t) && !t.freed && t.holds > 0 && t.backend === backend) backend.offload(t.dataId);
+  }
+  return result;
+}
+
+// ---- argument checks shared by the unrollers ------------------------------------------------
+
+/** sequenceLength (Tensor or array) as host int32 values; it must be a vector of length batch. */
+export function hostSequenceLengths(op: string, seq: unknown, batch: number): Int32Array | undefined {
+  if (seq === undefined || seq === null) return undefined;
+  let shape: number[];
+  let values: ArrayLike<number>;
+  if (seq instanceof Tensor) {
+    if (seq.dtype === 'bool') throw new TypeError(`${op}: sequence_length must be integer (or float), got bool [${seq.shape}]`);
+    shape = seq.shape;
+    values = seq.dataSync();
+  } else if (Array.isArray(seq) || ArrayBuffer.isView(seq)) {
+    const arr = seq as ArrayLike<unknown>;
+    shape = Array.from(arr).some((v) => Array.isArray(v)) ? [arr.length, -1] : [arr.length];
+    if (shape.length === 1 && Array.from(arr).some((v) => typeof v !== 'number')) {
+      throw new TypeError(`${op}: sequence_length must hold numbers, got ${describe(seq)}`);
+    }
+    values = arr as ArrayLike<number>;
+  } else {
+    throw new TypeError(`${op}: sequence_length must be a Tensor or an array of numbers, got ${describe(seq)}`);
+  }
+  if (shape.length !== 1) {
+    throw new ValueError(`${op}: sequence_length must be a vector of length batch_size, but saw shape: [${shape.map((d) => (d < 0 ? '?' : d))}]`);
+  }
+  if (shape[0] !== batch) {
+    throw new ValueError(`${op}: expected shape for sequence_length is [batch_size] = [${batch}], but saw shape: [${shape}]`);
+  }
+  const out = new Int32Array(batch);
+  for (let i = 0; i < batch; i++) {
+    const v = Number(values[i]);
+    if (!Number.isFinite(v)) throw new ValueError(`${op}: sequence_length[${i}] is ${v}`);
+    out[i] = Math.trunc(v);
+  }
+  return out;
+}
+
+/** The initial state given (checked), or the cell's zero state of `dtype`. */
+export function resolveInitialState(op: string, cell: RNNCellLike, initialState: unknown, dtype: unknown, batch: number, inputDType: DType): Nest<Tensor> {
+  let state: Nest<Tensor>;
+  if (initialState !== undefined && initialState !== null) {
+    state = initialState as Nest<Tensor>;
+  } else {
+    if (dtype === undefined || dtype === null) throw new ValueError(`${op}: If there is no initial_state, you must give a dtype.`);
+    if (typeof dtype !== 'string' || !isFloat(dtype as DType)) {
+      throw new ValueError(`${op}: dtype must be float32 or float64, got ${describe(dtype)}`);
+    }
+    state = cell.zeroState(batch, dtype as DType);
+  }
+  const leaves = flatten(state);
+  if (leaves.length === 0) throw new ValueError(`${op}: the initial state ${describe(state)} holds no tensors`);
+  leaves.forEach((s, i) => {
+    assertTensor(op, `initial state ${i}`, s);
+    if (s.rank < 1 || s.shape[0] !== batch) {
+      throw new ValueError(`${op}: initial state ${i} ${describe(s)} must have the batch size ${batch} of the inputs as its first dim`);
+    }
+  });
+  const dtypes = new Set(leaves.map((s) => s.dtype));
+  if (dtypes.size > 1) throw new ValueError(`${op}: State has tensors of different inferred_dtypes: ${[...dtypes].join(', ')}`);
+  if (leaves[0].dtype !== inputDType) {
+    throw new ValueError(`${op}: the inputs are ${inputDType} but the state is ${leaves[0].dtype}`);
+  }
+  return state;
+}
+
+/** The flat input tensors of `inputs`: null, empty or non-Tensor leaves are errors. */
+export function flatInputs(op: string, inputs: unknown): Tensor[] {
+  if (inputs === undefined || inputs === null) throw new ValueError(`${op}: inputs must not be ${String(inputs)}`);
+  const flat = flatten(inputs as Nest<unknown>);
+  if (flat.length === 0) throw new ValueError(`${op}: inputs must not be empty, got ${describe(inputs)}`);
+  flat.forEach((x, i) => assertTensor(op, `input ${i}`, x));
+  return flat as Tensor[];
+}
+
+export function assertFloatInput(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype)) throw new ValueError(`${op}: RNN cell only supports floating point inputs, but saw dtype: ${x.dtype}`);
+}
+
+/** Reshapes a bool row vector for broadcasting against a [batch, ...] tensor of `rank`. */
+export const rowMask = (m: Tensor, rank: number): Tensor => reshape(m, [m.shape[0], ...Array(Math.max(0, rank - 1)).fill(1)]);
