@@ -58,10 +58,11 @@ export function traceSuite(r: Registry): void {
         assert(count(op) === n, `expected ${n} ${op} node(s), got ${count(op)}:\n${t}`);
       }
       assert(t.nodes.every((n) => n.onPath), 'every node of the step leads from the inputs to the outputs');
-      // Data flow: each node's inputs are arguments or outputs of earlier nodes.
+      // Data flow: each node's inputs are arguments, outputs of earlier nodes, or the scalar
+      // constant 1 of the forget bias (converted from a JS number, so produced by no kernel).
       const known = new Set(t.sources.map((s) => s.id));
       for (const n of t.nodes) {
-        for (const i of n.inputs) assert(known.has(i.id) || n.op === 'Add' || n.op === 'Mul' || n.op === 'Reshape',
+        for (const i of n.inputs) assert(known.has(i.id) || (n.op === 'Add' && i.shape.length === 0),
           `node #${n.id} ${n.op} reads t${i.id}, produced by no earlier node`);
         for (const o of n.outputs) known.add(o.id);
       }
