@@ -1,0 +1,49 @@
+/**
+ * @tapeflow/backend-cpu: tensors as ndarray views over typed arrays, elementwise kernels with
+ * contiguous fast paths, a blocked matmul. Importing the package registers it as 'cpu'.
+ */
+import { registerBackend, type Backend, type DataId, type DType, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import { binaryKernels } from './kernels/binary.js';
+import { gatherKernels } from './kernels/gather.js';
+import { fusedKernels } from './kernels/lstm.js';
+import { matmulKernels } from './kernels/matmul.js';
+import { movementKernels } from './kernels/movement.js';
+import { reduceKernels } from './kernels/reduce.js';
+import { sequenceKernels } from './kernels/sequence.js';
+import { unaryKernels } from './kernels/unary.js';
+import { CpuData, compactArray, store, viewOf } from './storage.js';
+
+/** The full kernel table; the KernelTable annotation makes a missing kernel a compile error. */
+export const cpuKernels: KernelTable = {
+  ...unaryKernels, ...binaryKernels, ...reduceKernels, ...matmulKernels,
+  ...movementKernels, ...gatherKernels, ...sequenceKernels,
+};
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly kernels = cpuKernels;
+  readonly fused = fusedKernels;
+
+  supportsDType(_dtype: DType): boolean {
+    return true; // float32, int32, bool and float64 all have a typed array
+  }
+
+  write(values: TypedArray, shape: Shape, dtype: DType): DataId {
+    return store(values, shape, dtype);
+  }
+
+  readSync(info: TensorInfo): TypedArray {
+    return compactArray(viewOf(info), info.dtype);
+  }
+
+  read(info: TensorInfo): Promise<TypedArray> {
+    return Promise.resolve(this.readSync(info));
+  }
+
+  disposeData(dataId: DataId): void {
+    // The buffer is garbage once no view references it; dropping ours catches use after dispose.
+    if (dataId instanceof CpuData) dataId.nd = null;
+  }
+}
+
+registerBackend('cpu', () => new CpuBackend(), 1);

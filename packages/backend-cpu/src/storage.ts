@@ -1,0 +1,110 @@
+/**
+ * Storage of the CPU backend: every tensor is an `ndarray` strided view over a typed array.
+ * Movement kernels (Transpose, Slice, Reshape, BroadcastTo, Reverse) only make new views over the
+ * same buffer; tensors are immutable, so sharing a buffer between views is safe.
+ */
+import ndarray from 'ndarray';
+import ops from 'ndarray-ops';
+import type { DType, TensorInfo, TypedArray } from '@tapeflow/core';
+
+export type View = ndarray.NdArray<TypedArray>;
+
+/** The DataId handed to the engine: a box around the view (replaced by a compact copy on demand). */
+export class CpuData {
+  constructor(public nd: View | null, readonly dtype: DType) {}
+}
+
+const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
+
+/** A zero-filled typed array for `dtype` (bool is stored as 0/1 bytes). */
+export function makeArray(dtype: DType, size: number): TypedArray {
+  return new CTORS[dtype](size);
+}
+
+/** Row-major strides of `shape`, in elements. */
+export function rowMajor(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  return s;
+}
+
+export function sizeOfShape(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** A view over `data` (offset 0, row-major unless strides are given). */
+export function wrap(data: TypedArray, shape: readonly number[], stride = rowMajor(shape), offset = 0): View {
+  return ndarray(data, [...shape], stride, offset);
+}
+
+/** Whether the view's elements sit row-major and back to back from its offset. */
+export function isContiguous(v: View): boolean {
+  let acc = 1;
+  for (let i = v.shape.length - 1; i >= 0; i--) {
+    const d = v.shape[i];
+    if (d === 0) return true;
+    if (d !== 1 && v.stride[i] !== acc) return false;
+    acc *= d;
+  }
+  return true;
+}
+
+/** A fresh row-major typed array holding the view's values. */
+export function compactArray(v: View, dtype: DType): TypedArray {
+  const n = sizeOfShape(v.shape);
+  if (isContiguous(v)) return v.data.slice(v.offset, v.offset + n);
+  const out = makeArray(dtype, n);
+  assign(wrap(out, v.shape), v);
+  return out;
+}
+
+/** dst[...] = src[...] for two views of one shape, any strides (zero and negative included). */
+export function assign(dst: View, src: View): void {
+  // ndarray-ops compiles (and caches) a strided copy loop per rank and layout; it has no rank 0.
+  if (dst.shape.length === 0) dst.data[dst.offset] = src.data[src.offset];
+  else if (dst.size > 0) ops.assign(dst, src);
+}
+
+function live(info: TensorInfo): CpuData {
+  const d = info.dataId as CpuData;
+  if (!(d instanceof CpuData)) throw new TypeError(`cpu backend: tensor ${JSON.stringify(info.shape)} is not stored on the cpu backend`);
+  if (d.nd === null) throw new Error(`cpu backend: tensor ${JSON.stringify(info.shape)} ${info.dtype} was disposed`);
+  return d;
+}
+
+/**
+ * The view of a kernel input, in the shape the tensor has. Usually the stored view; the engine
+ * may share storage under another shape of the same size, which needs a row-major layout (a
+ * strided view is compacted once, in place, so later reads are free).
+ */
+export function viewOf(info: TensorInfo): View {
+  const d = live(info);
+  const nd = d.nd!;
+  const shape = info.shape;
+  if (nd.shape.length === shape.length && nd.shape.every((s, i) => s === shape[i])) return nd;
+  if (!isContiguous(nd)) d.nd = wrap(compactArray(nd, d.dtype), nd.shape);
+  return wrap(d.nd!.data, shape, rowMajor(shape), d.nd!.offset);
+}
+
+/** The input's values as a row-major array plus the offset where they start (no copy if contiguous). */
+export function contiguousOf(info: TensorInfo): { data: TypedArray; offset: number } {
+  const d = live(info);
+  let v = viewOf(info);
+  if (!isContiguous(v)) {
+    d.nd = wrap(compactArray(v, d.dtype), v.shape);
+    v = d.nd;
+  }
+  return { data: v.data, offset: v.offset };
+}
+
+/** A new DataId over `data` with the given shape. */
+export function store(data: TypedArray, shape: readonly number[], dtype: DType): CpuData {
+  return new CpuData(wrap(data, shape), dtype);
+}
+
+export function storeView(v: View, dtype: DType): CpuData {
+  return new CpuData(v, dtype);
+}
