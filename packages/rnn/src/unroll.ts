@@ -61,7 +61,7 @@ export function unroll(a: UnrollArgs): UnrollResult {
     for (let t = 0; t < bound; t++) {
       const prev = flatten(state);
       const copy = lengths && t >= minLen ? finishedRows(lengths, t) : null;
-      const run = (): [Nest<Tensor>, Tensor[], Nest<Tensor>] => tidy(() => {
+      const run = (): [Nest<Tensor>, Nest<Tensor>] => tidy(() => {
         const [out, next] = cell.call(inputAt(t), state);
         checkNewState(op, state, next);
         let of = flatten(out);
@@ -74,15 +74,15 @@ export function unroll(a: UnrollArgs): UnrollResult {
           of = of.map((v) => where(mask(v.rank), zero(v.dtype), v));
           sf = sf.map((v, i) => where(mask(v.rank), prev[i], v));
         }
-        return [out, [...of, ...sf], next];
+        // Only the (masked) leaves leave the step: the cell's raw results are freed here.
+        return [packSequenceAs(out, of), packSequenceAs(next, sf)];
       });
-      const [out, flat, next] = a.swapMemory ? withSwap(run) : run();
-      const nOut = flatten(out).length;
-      const of = flat.slice(0, nOut), sf = flat.slice(nOut);
+      const [out, next] = a.swapMemory ? withSwap(run) : run();
+      const of = flatten(out), sf = flatten(next);
       if (t === 0) outputStructure = out;
       outputs.push(of);
       for (const o of of) collected.add(o);
-      state = packSequenceAs(next, sf);
+      state = next;
       // The previous state is no longer needed by the loop (the tape holds it if backprop does).
       const live = new Set(sf);
       for (const p of prev) if (!live.has(p) && !callerOwned.has(p) && !collected.has(p)) p.dispose();

@@ -1,0 +1,9 @@
+/** The rnn conformance suites, run unchanged on every backend (see packages/backend-cpu/test/rnn.test.ts). */
+import type { SuiteDef } from '../../../core/test/conformance/harness.js';
+import { cellSuite } from './cells.js';
+import { unrollerSuite } from './unrollers.js';
+
+export const rnnSuites: Record<string, SuiteDef> = {
+  'rnn cells': cellSuite,
+  'rnn unrollers': unrollerSuite,
+};
