@@ -59,15 +59,15 @@ function rand(shape: number[], seed: number, dtype: DType): Tensor {
 
 export const unrollerSuite: SuiteDef = (r: Registry) => {
   r.test('property: dynamicRnn equals the reference loop - outputs, final state and every gradient', (env) => {
-    const dtype = floatType(env);
     fc.assert(fc.property(
       fc.record({
         kind: fc.constantFrom(...CELL_KINDS), batch: fc.integer({ min: 1, max: 3 }), time: fc.integer({ min: 1, max: 4 }),
         depth: fc.integer({ min: 1, max: 3 }), units: fc.integer({ min: 1, max: 3 }), nested: fc.boolean(), timeMajor: fc.boolean(),
         lens: fc.option(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 3, maxLength: 3 }), { freq: 3 }),
-        seed: fc.integer({ min: 1, max: 1e6 }),
+        seed: fc.integer({ min: 1, max: 1e6 }), f64: fc.boolean(),
       }),
       (p) => withGraph(() => tidy(() => {
+        const dtype: DType = env.float64 && p.f64 ? 'float64' : 'float32';
         const { batch: B, time: T, timeMajor } = p;
         const D = p.kind === 'residual' ? p.units : p.depth;
         const lens = p.lens?.slice(0, B);
@@ -106,7 +106,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
           return lossOf(o, s, p.seed);
         })(...sources);
         g1.forEach((g, i) => expectClose(g, g2[i], { ...tol(dtype), msg: `${p.kind} gradient ${i} (${sources[i] instanceof Tensor && 'name' in sources[i] ? (sources[i] as { name: string }).name : 'input/state'})` }));
-      }))), fcParams(env, 40));
+      }))), fcParams(env, 100));
   });
 
   r.test('property: dynamicRnn equals staticRnn, values and gradients, with sequence lengths', (env) => {
@@ -132,7 +132,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
         const g = (f: (xx: Tensor) => [N, N]) => grads((xx: Tensor, ...ws: Tensor[]) => { void ws; const [o, s] = f(xx); return lossOf(o, s, 3); })(x, ...cell.weights);
         const ga = g(dyn), gb = g(stat);
         ga.forEach((q, i) => expectClose(q, gb[i], { ...tol(dtype), msg: `gradient ${i}` }));
-      }))), fcParams(env, 15));
+      }))), fcParams(env, 30));
   });
 
   r.test('gradients through dynamicRnn with sequence lengths match central differences', (env) => withGraph(() => tidy(() => {
@@ -265,7 +265,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
           }
         }
         expectClose(sf as Tensor, sb as Tensor, tol(dtype));
-      }))), fcParams(env, 12));
+      }))), fcParams(env, 30));
   });
 
   r.test('bidirectional without lengths reverses the whole sequence; bw sees the last step first', () => withGraph(() => tidy(() => {
