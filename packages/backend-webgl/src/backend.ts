@@ -4,8 +4,10 @@
  *
  * Storage states of a tensor: on the host only (just written, or offloaded by swapMemory), or
  * on the GPU only. Writing keeps the values on the host; the first kernel that reads the tensor
- * uploads them and drops the host copy. `offload` moves them back to the host and frees the
- * texture; the next kernel that needs them uploads them again.
+ * uploads them and drops the host copy. `offload` moves them to the host and frees the texture;
+ * from then on they stay on the host and each kernel that reads them uploads a transient copy
+ * that goes back to the pool after that draw. That is swapMemory's point: during the backward
+ * pass the saved activations come back one step at a time instead of piling up on the GPU.
  */
 import type { Backend, BackendMemory, DataId, DType, FusedKernelTable, KernelTable, Shape, TensorInfo, TypedArray } from '@tapeflow/core';
 import { createContext, GPGPU, type Texture } from './gpgpu.js';
@@ -21,6 +23,8 @@ export class TexData {
     /** Host copy while not on the GPU. */
     public values: TypedArray | null,
     public texture: Texture | null = null,
+    /** Offloaded by swapMemory: kept on the host, uploaded only for the duration of a draw. */
+    public offloaded = false,
   ) {}
 }
 
@@ -100,10 +104,14 @@ export class WebGLBackend implements Backend {
     d.values = this.fromGPU(this.gpgpu.readSync(d.texture, d.size), d.dtype);
     this.releaseTexture(d.texture);
     d.texture = null;
+    d.offloaded = true;
   }
 
-  /** The texture holding `info`, uploading host values first if needed. */
-  texture(info: TensorInfo): Texture {
+  /**
+   * The texture holding `info` for one draw, uploading host values first if needed. Offloaded
+   * data gets a transient texture, listed in `transient` for the caller to release after the draw.
+   */
+  private texture(info: TensorInfo, transient: Texture[]): Texture {
     const d = info.dataId as TexData;
     if (d.texture) return d.texture;
     const t = this.acquireTexture(d.dtype, d.size);
@@ -112,8 +120,12 @@ export class WebGLBackend implements Backend {
       ? (v instanceof Float32Array ? v : Float32Array.from(v))
       : (v instanceof Int32Array ? v : Int32Array.from(v));
     this.gpgpu.upload(t, glValues);
-    d.texture = t;
-    d.values = null;
+    if (d.offloaded) {
+      transient.push(t);
+    } else {
+      d.texture = t;
+      d.values = null;
+    }
     return t;
   }
 
@@ -142,7 +154,8 @@ export class WebGLBackend implements Backend {
     if (size === 0) return out;
     const source = buildSource({ ...spec, inputs: spec.inputs, outDtype: spec.out.dtype, rank: rankOf(spec.out.shape) });
     const program = this.gpgpu.program(source);
-    const textures = spec.inputs.map((x, k): [string, Texture] => [`x${k}`, this.texture(x)]);
+    const transient: Texture[] = [];
+    const textures = spec.inputs.map((x, k): [string, Texture] => [`x${k}`, this.texture(x, transient)]);
     const uniforms: Uniforms = {
       ...spec.uniforms,
       outW: outTex.width,
@@ -152,6 +165,7 @@ export class WebGLBackend implements Backend {
     textures.forEach(([, t], k) => { uniforms[`x${k}W`] = t.width; });
     this.gpgpu.draw(program, outTex, textures, uniforms);
     this.numDraws++;
+    for (const t of transient) this.releaseTexture(t);
     return out;
   }
 

@@ -1,0 +1,179 @@
+/**
+ * The webgl backend's own contract: exact integers, lazy upload, exact float readback (sync and
+ * fenced async), texture pooling, tidy freeing textures, offload for swapMemory, the program
+ * cache, and that every kernel really draws on the GPU.
+ */
+import * as tf from '@tapeflow/core';
+import { assert, expectArrayEqual, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
+import { gpu, webgl } from './util.js';
+
+const I32_EDGES = [2 ** 24 + 1, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321, 16777217, -16777219, 0];
+
+export function backendSuite(r: Registry): void {
+  r.test('int32: values beyond 2^24 stay exact through add, mul, sum, gather, concat, where', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      const x = tf.tensor(I32_EDGES, [8], 'int32');
+      // Reference: JS int32 arithmetic (| 0 and Math.imul wrap like Int32Array).
+      expectArrayEqual(tf.add(x, 1), I32_EDGES.map((v) => (v + 1) | 0), 'add');
+      expectArrayEqual(tf.mul(x, 3), I32_EDGES.map((v) => Math.imul(v, 3)), 'mul');
+      expectArrayEqual(tf.sum(tf.reshape(x, [2, 4]), 1), [0, 4].map((s) => I32_EDGES.slice(s, s + 4).reduce((a, v) => (a + v) | 0, 0)), 'sum');
+      const idx = tf.tensor([7, 0, 3, 1, 1], [5], 'int32');
+      expectArrayEqual(tf.gather(x, idx), [7, 0, 3, 1, 1].map((i) => I32_EDGES[i]), 'gather');
+      expectArrayEqual(tf.concat([x, tf.neg(x)], 0), [...I32_EDGES, ...I32_EDGES.map((v) => -v | 0)], 'concat');
+      const mask = tf.greater(x, 0);
+      expectArrayEqual(tf.where(mask, x, tf.zerosLike(x)), I32_EDGES.map((v) => (v > 0 ? v : 0)), 'where');
+      expectArrayEqual(tf.cast(x, 'bool'), I32_EDGES.map((v) => (v !== 0 ? 1 : 0)), 'cast bool');
+    }));
+  });
+
+  r.test('int32: gather indices and sequence lengths up to 2^24 + 1 address exactly', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      // A float texture would round 16777217 to 16777216; the R32I index texture must not.
+      const n = 2 ** 24 + 2;
+      const x = tf.range(0, n, 1, 'int32');
+      expectArrayEqual(tf.gather(x, tf.tensor([2 ** 24 + 1, 2 ** 24, 5], [3], 'int32')), [2 ** 24 + 1, 2 ** 24, 5]);
+    }));
+  });
+
+  r.test('float32: upload and readback are bit exact (dataSync and async data)', async () => {
+    const vals = new Float32Array([Math.PI, -1e-38, 1e-45, 3.4028234663852886e38, -0, Infinity, -Infinity, NaN, 1 / 3, 1e-7]);
+    const x = tf.tensor(vals, [10]);
+    const y = tf.reshape(tf.neg(tf.neg(x)), [10]); // forces an upload and two draws
+    const sync = y.dataSync();
+    const async = await y.data();
+    for (const got of [sync, async]) {
+      const a = new Uint32Array(new Float32Array(got).buffer);
+      const e = new Uint32Array(vals.buffer);
+      for (let i = 0; i < e.length; i++) assert(a[i] === e[i], `element ${i}: bits ${a[i].toString(16)} != ${e[i].toString(16)}`);
+    }
+    tf.dispose([x, y]);
+  });
+
+  r.test('upload is lazy: a written tensor takes no texture until a kernel reads it', () => {
+    const before = gpu();
+    const x = tf.tensor([1, 2, 3, 4]);
+    assert(gpu().textures === before.textures, 'writing a tensor allocated a texture');
+    expectArrayEqual(x, [1, 2, 3, 4]);
+    assert(gpu().textures === before.textures, 'reading a host tensor allocated a texture');
+    const y = tf.add(x, x);
+    assert(gpu().textures === before.textures + 2, `expected textures for x and x + x only, got ${gpu().textures - before.textures}`);
+    tf.dispose([x, y]);
+    assert(gpu().textures === before.textures, 'dispose left textures in use');
+  });
+
+  r.test('tidy and dispose free textures; memory() reports GPU bytes of float32 R32F texels', () => {
+    const before = gpu();
+    const y = tf.tidy(() => {
+      const a = tf.ones([64, 64]);
+      const b = tf.mul(tf.exp(a), 2);
+      return tf.sum(b, 0);
+    });
+    const mid = gpu();
+    assert(mid.textures === before.textures + 1, `tidy kept ${mid.textures - before.textures} textures, expected only the result`);
+    assert(mid.bytes === before.bytes + 64 * 4, `result [64] should use 256 bytes of GPU memory, got ${mid.bytes - before.bytes}`);
+    y.dispose();
+    const after = gpu();
+    assert(after.textures === before.textures && after.bytes === before.bytes, 'dispose did not free the texture');
+  });
+
+  r.test('textures are pooled by size: a freed texture is reused, none allocated', () => {
+    tf.tidy(() => { tf.exp(tf.ones([3, 5])); });
+    const alloc = tf.memory().numTexturesAllocated!;
+    for (let i = 0; i < 10; i++) tf.tidy(() => { tf.exp(tf.ones([5, 3])); });
+    assert(tf.memory().numTexturesAllocated === alloc, `allocated ${tf.memory().numTexturesAllocated! - alloc} new textures`);
+  });
+
+  r.test('offload moves storage to the host and back; values unchanged', () => {
+    const b = webgl();
+    const x = tf.tidy(() => tf.mul(tf.range(0, 1000), 0.5));
+    const before = gpu();
+    b.offload(x.dataId);
+    const off = gpu();
+    assert(off.textures === before.textures - 1, 'offload did not free the texture');
+    assert(off.host >= before.host + 4000, 'offload did not keep the values on the host');
+    const y = tf.add(x, 1); // re-uploads x
+    expectArrayEqual(y, Array.from({ length: 1000 }, (_, i) => i * 0.5 + 1));
+    expectArrayEqual(x, Array.from({ length: 1000 }, (_, i) => i * 0.5));
+    tf.dispose([x, y]);
+  });
+
+  r.test('programs are cached: same ops on new shapes of the same rank compile nothing', () => {
+    const b = webgl();
+    tf.tidy(() => tf.sum(tf.matmul(tf.ones([2, 3]), tf.ones([3, 4])), 1));
+    const n = b.gpgpu.numPrograms;
+    tf.tidy(() => tf.sum(tf.matmul(tf.ones([5, 7]), tf.ones([7, 2])), 1));
+    assert(b.gpgpu.numPrograms === n, `compiled ${b.gpgpu.numPrograms - n} new programs`);
+  });
+
+  r.test('sum of 100000 floats runs in several passes and is close to a float64 sum', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      const vals = Array.from({ length: 100000 }, (_, i) => Math.fround(Math.sin(i) * 3));
+      const ref = vals.reduce((a, v) => a + v, 0);
+      const abs = vals.reduce((a, v) => a + Math.abs(v), 0);
+      const got = tf.sum(tf.tensor(vals)).dataSync()[0];
+      // Chunked summation: error ≲ (256 + 391) · 2^-24 · Σ|x| in the worst case; 4e-5·Σ|x| bounds it.
+      assert(Math.abs(got - ref) <= 4e-5 * abs, `sum ${got} vs float64 ${ref} (Σ|x| ${abs})`);
+    }));
+  });
+
+  r.test('no CPU fallback: every kernel draws on the GPU (Reshape only relabels storage)', () => {
+    const b = webgl();
+    const ran = new Set<string>();
+    const seen = tf.ENGINE.recorder;
+    const draws: Record<string, number> = {};
+    tf.ENGINE.recorder = (rec) => { ran.add(rec.kernel); };
+    try {
+      tf.tidy(() => {
+        const f = tf.tensor([[1, -2, 3], [4, 5, -6]]);
+        const i = tf.tensor([1, 0], [2], 'int32');
+        const step = (name: string, fn: () => unknown): void => {
+          const d = b.numDraws;
+          fn();
+          draws[name] = b.numDraws - d;
+        };
+        step('unary', () => [tf.neg(f), tf.abs(f), tf.exp(f), tf.log(tf.abs(f)), tf.sqrt(tf.abs(f)), tf.tanh(f), tf.sigmoid(f), tf.relu(f), tf.logicalNot(tf.greater(f, 0)), tf.cast(f, 'int32')]);
+        step('binary', () => [tf.add(f, f), tf.sub(f, f), tf.mul(f, f), tf.div(f, f), tf.pow(f, f), tf.maximum(f, f), tf.minimum(f, f),
+          tf.greater(f, f), tf.greaterEqual(f, f), tf.less(f, f), tf.lessEqual(f, f), tf.equal(f, f), tf.logicalAnd(tf.greater(f, 0), tf.less(f, 4)), tf.where(tf.greater(f, 0), f, f)]);
+        step('reduce', () => [tf.sum(f, 1), tf.max(f, 0), tf.min(f)]);
+        step('matmul', () => tf.matmul(f, f, false, true));
+        step('movement', () => [tf.reshape(f, [3, 2]), tf.transpose(f), tf.broadcastTo(tf.reshape(f, [1, 2, 3]), [2, 2, 3]), tf.slice(f, [0, 1], [2, 2]),
+          tf.pad(f, [[1, 0], [0, 1]]), tf.reverse(f, 1), tf.concat([f, f], 0), tf.gather(f, i, 1), tf.unsortedSegmentSum(f, i, 2),
+          tf.reverseSequence(f, tf.tensor([2, 3], [2], 'int32'), 1, 0)]);
+      });
+    } finally {
+      tf.ENGINE.recorder = seen;
+    }
+    const missing = tf.KERNEL_NAMES.filter((k) => !ran.has(k));
+    assert(missing.length === 0, `the case did not exercise ${missing.join(', ')}`);
+    // 10 unary draws (log/sqrt add an abs each: +2), 14 binary (+3 for comparisons feeding logic),
+    // and so on; what matters is that no group ran without drawing.
+    for (const [name, n] of Object.entries(draws)) assert(n > 0, `${name} ops ran without a single GPU draw`);
+  });
+
+  r.test('fused LSTMBlock matches the composed TF1 BasicLSTMCell step (float64 reference)', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      const batch = 3, units = 4;
+      const g = Array.from({ length: batch * 4 * units }, (_, k) => Math.fround(Math.sin(k * 1.3) * 3));
+      const c = Array.from({ length: batch * units }, (_, k) => Math.fround(Math.cos(k) * 2));
+      const [c2, h2] = tf.ENGINE.runFused('LSTMBlock', [tf.tensor(g, [batch, 4 * units]), tf.tensor(c, [batch, units])],
+        { forgetBias: 1 }, [{ shape: [batch, units], dtype: 'float32' }, { shape: [batch, units], dtype: 'float32' }]);
+      const sig = (v: number): number => 1 / (1 + Math.exp(-v));
+      const refC: number[] = [], refH: number[] = [];
+      for (let b = 0; b < batch; b++) {
+        for (let u = 0; u < units; u++) {
+          const at = (gate: number): number => g[b * 4 * units + gate * units + u];
+          const cn = c[b * units + u] * sig(at(2) + 1) + sig(at(0)) * Math.tanh(at(1));
+          refC.push(cn);
+          refH.push(Math.tanh(cn) * sig(at(3)));
+        }
+      }
+      // Transcendental tolerance as in the ops suite: GPU exp/tanh are good to a few 1e-7 relative.
+      const close = (t: tf.Tensor, ref: number[], what: string): void => {
+        const a = t.dataSync();
+        ref.forEach((e, k) => assert(Math.abs(a[k] - e) <= 2e-6 + 2e-5 * Math.abs(e), `${what}[${k}] = ${a[k]}, expected ${e}`));
+      };
+      close(c2, refC, "c'");
+      close(h2, refH, "h'");
+    }));
+  });
+}

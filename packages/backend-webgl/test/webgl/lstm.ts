@@ -1,0 +1,106 @@
+/**
+ * Memory under training on the GPU: an LSTM trained for 200 steps keeps its texture count and
+ * bytes flat, and dynamicRnn's swapMemory lowers the peak texture bytes of a forward+backward
+ * pass while giving the same gradients.
+ */
+import * as tf from '@tapeflow/core';
+import { sgd, variableGrads } from '@tapeflow/autograd';
+import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, type Nest } from '@tapeflow/rnn';
+import { assert, type Registry } from '../../../core/test/conformance/harness.js';
+import { gpu, webgl } from './util.js';
+
+/** Fixed data: inputs [batch, time, depth] and a regression target per step. */
+function data(batch: number, time: number, depth: number, units: number): { x: tf.Tensor; y: tf.Tensor } {
+  const xs = Array.from({ length: batch * time * depth }, (_, i) => Math.sin(i * 0.37));
+  const ys = Array.from({ length: batch * time * units }, (_, i) => 0.5 * Math.cos(i * 0.11));
+  return { x: tf.tensor(xs, [batch, time, depth]), y: tf.tensor(ys, [batch, time, units]) };
+}
+
+const mse = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mean(tf.square(tf.sub(a, b)));
+
+export function lstmSuite(r: Registry): void {
+  r.test('LSTM trained for 200 steps keeps textures, GPU bytes and tensors flat', () => {
+    resetDefaultGraph();
+    const { x, y } = data(4, 6, 3, 8);
+    const cell = new BasicLSTMCell(8, { kernelInitializer: initializers.glorotUniform({ seed: 7 }) });
+    const opt = sgd(0.5);
+    const loss = (): tf.Tensor => {
+      const [out] = dynamicRnn(cell, x, { dtype: 'float32', scope: 'leak' });
+      return mse(out as tf.Tensor, y);
+    };
+    const samples: { step: number; textures: number; bytes: number; allocated: number; tensors: number }[] = [];
+    let first = NaN, last = NaN;
+    try {
+      for (let step = 1; step <= 200; step++) {
+        const l = opt.minimize(loss);
+        if (step === 1) first = l.dataSync()[0];
+        if (step === 200) last = l.dataSync()[0];
+        l.dispose();
+        // Step 1 creates the weights and step 2 the optimizer's slots; from then on nothing may grow.
+        if (step >= 5 && step % 15 === 0 || step === 200) {
+          const g = gpu();
+          samples.push({ step, textures: g.textures, bytes: g.bytes, allocated: g.allocated, tensors: tf.memory().numTensors });
+        }
+      }
+    } finally {
+      opt.dispose();
+      resetDefaultGraph();
+      tf.dispose([x, y]);
+    }
+    const s0 = samples[0];
+    for (const s of samples) {
+      assert(s.textures === s0.textures && s.bytes === s0.bytes && s.tensors === s0.tensors && s.allocated === s0.allocated,
+        `memory grew between step ${s0.step} and ${s.step}: ${JSON.stringify(s0)} -> ${JSON.stringify(s)}`);
+    }
+    assert(last < first * 0.9, `training did not reduce the loss: ${first} -> ${last}`);
+  });
+
+  r.test('swapMemory moves saved activations to the host: lower peak texture bytes, same gradients', () => {
+    const b = webgl();
+    const { x, y } = data(8, 24, 16, 32);
+    type Run = { fwdPeak: number; peak: number; onHost: number; grads: Map<string, Float32Array>; loss: number };
+    const run = (swapMemory: boolean): Run => {
+      resetDefaultGraph();
+      const cell = new BasicLSTMCell(32, { kernelInitializer: initializers.glorotUniform({ seed: 3 }) });
+      try {
+        b.resetPeak();
+        const base = gpu().bytes;
+        let fwdPeak = NaN, onHost = NaN;
+        const { value, grads } = variableGrads(() => {
+          const [out] = dynamicRnn(cell, x as Nest<tf.Tensor>, { dtype: 'float32', swapMemory, scope: 'swap' });
+          const l = mse(out as tf.Tensor, y);
+          fwdPeak = (tf.memory().numBytesInGPUPeak ?? NaN) - base;
+          onHost = gpu().host;
+          return l;
+        });
+        const peak = (tf.memory().numBytesInGPUPeak ?? NaN) - base;
+        const g = new Map(Object.entries(grads).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+        const loss = value.dataSync()[0];
+        tf.dispose([value, grads]);
+        return { fwdPeak, peak, onHost, grads: g, loss };
+      } finally {
+        resetDefaultGraph();
+      }
+    };
+    try {
+      const plain = run(false);
+      const swapped = run(true);
+      assert(swapped.loss === plain.loss, `loss differs: ${swapped.loss} vs ${plain.loss}`);
+      assert(plain.grads.size === 2, `expected kernel and bias gradients, got ${[...plain.grads.keys()]}`);
+      // Same kernels in the same order on bit-exact copies: gradients must be identical.
+      for (const [name, g] of plain.grads) {
+        const s = swapped.grads.get(name);
+        assert(s !== undefined && s.length === g.length && s.every((v, i) => v === g[i]), `gradient of ${name} differs with swapMemory`);
+      }
+      // The activations a 24-step forward pass saves for backprop dominate its GPU memory; with
+      // swapMemory they sit on the host (a few step-sized transients remain on the GPU).
+      assert(swapped.onHost >= plain.onHost + 100_000, `swapMemory left only ${swapped.onHost - plain.onHost} bytes on the host`);
+      assert(swapped.fwdPeak < 0.5 * plain.fwdPeak,
+        `forward-pass peak texture bytes ${swapped.fwdPeak} with swapMemory vs ${plain.fwdPeak} without`);
+      // Over forward + backward, the backward pass brings activations back one use at a time.
+      assert(swapped.peak < plain.peak, `peak texture bytes ${swapped.peak} with swapMemory vs ${plain.peak} without`);
+    } finally {
+      tf.dispose([x, y]);
+    }
+  });
+}
