@@ -2,7 +2,7 @@
  * TF1's BasicLSTMCell: gates i, j, f, o = split([x, h] K + b, 4);
  * c' = c sig(f + forgetBias) + sig(i) act(j); h' = act(c') sig(o). No peepholes, no clipping.
  */
-import { add, concat, matmul, mul, sigmoid, split, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { ENGINE, add, concat, matmul, mul, sigmoid, split, tanh, type Tensor, type Variable } from '@tapeflow/core';
 import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import {
@@ -56,9 +56,16 @@ export class BasicLSTMCell extends RNNCell {
     checkDepth('BasicLSTMCell', this.kernel, x, n);
     const [c, h] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, x, n, n);
     const gates = add(matmul(concat([x, h], 1), this.kernel), this.bias);
+    const [newC, newH] = this.activation === tanh && ENGINE.hasFused('LSTMBlock')
+      // The backend's fused kernel computes exactly the lines below (with tanh) in one pass.
+      ? ENGINE.runFused('LSTMBlock', [gates, c], { forgetBias: this.forgetBias }, [c, c].map((t) => ({ shape: t.shape, dtype: t.dtype })))
+      : this.composed(gates, c);
+    return [newH, this.stateIsTuple ? new LSTMStateTuple(newC, newH) : concat([newC, newH], 1)];
+  }
+
+  private composed(gates: Tensor, c: Tensor): [Tensor, Tensor] {
     const [i, j, f, o] = split(gates, 4, 1);
     const newC = add(mul(c, sigmoid(add(f, this.forgetBias))), mul(sigmoid(i), this.activation(j)));
-    const newH = mul(this.activation(newC), sigmoid(o));
-    return [newH, this.stateIsTuple ? new LSTMStateTuple(newC, newH) : concat([newC, newH], 1)];
+    return [newC, mul(this.activation(newC), sigmoid(o))];
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '@tapeflow/core';
 import { checkGrad, grads, trace } from '@tapeflow/autograd';
 import {
-  BasicRNNCell, DropoutWrapper, GRUCell, LSTMCell, LSTMStateTuple, bidirectionalDynamicRnn, dynamicRnn, globalVariables,
+  BasicLSTMCell, BasicRNNCell, DropoutWrapper, MultiRNNCell, GRUCell, LSTMCell, LSTMStateTuple, bidirectionalDynamicRnn, dynamicRnn, globalVariables,
   initializers, nest, rawRnn, staticRnn, variableScope, type RNNCell,
 } from '../../src/index.js';
 import {
@@ -137,11 +137,13 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
 
   r.test('gradients through dynamicRnn with sequence lengths match central differences', (env) => withGraph(() => tidy(() => {
     const dtype = floatType(env);
-    const cell = new LSTMCell(2, { usePeepholes: true, numProj: 2, cellClip: 2 });
+    // LSTMCell with every option, then BasicLSTMCell (the backend's fused LSTMBlock where it has one).
+    const cell = new MultiRNNCell([new LSTMCell(2, { usePeepholes: true, numProj: 2, cellClip: 2 }), new BasicLSTMCell(2)]);
     const x = rand([3, 4, 2], 11, dtype), c0 = rand([3, 2], 12, dtype), h0 = rand([3, 2], 13, dtype);
     const lens = [4, 0, 2];
     const run = (xx: Tensor, cc: Tensor, hh: Tensor): Tensor => {
-      const [o, s] = dynamicRnn(cell, xx, { initialState: new LSTMStateTuple(cc, hh), sequenceLength: lens });
+      const s0 = [new LSTMStateTuple(cc, hh), new LSTMStateTuple(hh, cc)];
+      const [o, s] = dynamicRnn(cell, xx, { initialState: s0, sequenceLength: lens });
       return lossOf(o, s, 5);
     };
     run(x, c0, h0);
