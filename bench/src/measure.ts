@@ -1,0 +1,33 @@
+/** Timing: warm up, then the median of several repeats, with the repeat count fitted to a budget. */
+
+export interface Timing {
+  /** Median wall time of one call, in milliseconds. */
+  ms: number;
+  repeats: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/**
+ * Times `run` (which must finish its work synchronously and free what it made). Two warm-up
+ * calls let V8 optimize and the peers compile their kernels; the first of them also sizes the
+ * number of repeats so one case takes about `budgetMs`.
+ */
+export function time(run: () => void, budgetMs: number, minRepeats = 3, maxRepeats = 25): Timing {
+  let t0 = performance.now();
+  run();
+  const first = performance.now() - t0;
+  run();
+  const repeats = Math.max(minRepeats, Math.min(maxRepeats, Math.floor(budgetMs / Math.max(first, 1e-3))));
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    t0 = performance.now();
+    run();
+    samples.push(performance.now() - t0);
+  }
+  return { ms: median(samples), repeats };
+}
