@@ -371,7 +371,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     expectThrows(() => dynamicRnn(cell, x, { dtype: 'float32', parallelIterations: 1.5 }), ValueError, /positive integer/);
     expectThrows(() => dynamicRnn(cell, x, { initialState: ones([3, 2]) }), ValueError, /batch size 2/);
     expectThrows(() => dynamicRnn(cell, x, { initialState: ones([2, 2], 'int32') }), ValueError, /inputs are float32 but the state is int32/);
-    expectThrows(() => dynamicRnn(new LSTMCell(2), x, { initialState: new LSTMStateTuple(ones([2, 2]), ones([2, 2], 'float64')) }), ValueError, /different inferred_dtypes/);
+    expectThrows(() => dynamicRnn(new LSTMCell(2), x, { initialState: new LSTMStateTuple(ones([2, 2]), ones([2, 2], 'int32')) }), ValueError, /different inferred_dtypes/);
     expectThrows(() => staticRnn(cell, x as never, { dtype: 'float32' }), TypeError, /inputs must be a sequence/);
     expectThrows(() => staticRnn(cell, [], { dtype: 'float32' }), ValueError, /inputs must not be empty/);
     expectThrows(() => staticRnn(cell, [ones([2])], { dtype: 'float32' }), ValueError, /rank at least 2/);
