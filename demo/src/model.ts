@@ -7,14 +7,17 @@
  *   logits  = out @ softmax/kernel + softmax/bias                   [B, T, V]
  *   loss    = masked mean over real positions of -log_softmax(logits)[target]
  *
+ * Variables live in @tapeflow/rnn's default graph: call resetDefaultGraph() before building a
+ * second model in the same process (it disposes the first one's variables).
+ *
  * sequenceLength makes the RNN stop at each name's end (outputs past it are zero, its state is
  * carried through), and sequenceMask keeps the padding out of the loss.
  */
 import {
-  add, div, logSoftmax, matmul, mul, neg, oneHot, randomUniform, reshape, sequenceMask, sum, tensor,
-  tidy, variable, zeros, type Tensor, type Variable,
+  add, div, logSoftmax, matmul, mul, neg, oneHot, reshape, sequenceMask, sum, tensor, tidy,
+  type Tensor, type Variable,
 } from '@tapeflow/core';
-import { LSTMCell, MultiRNNCell, dynamicRnn, initializers } from '@tapeflow/rnn';
+import { LSTMCell, MultiRNNCell, dynamicRnn, getVariable, initializers, variableScope } from '@tapeflow/rnn';
 import type { Batch } from './data.js';
 
 export interface ModelConfig { vocabSize: number; units: number; layers: number; seed: number }
@@ -28,10 +31,12 @@ export class CharModel {
     const { vocabSize, units, layers, seed } = config;
     this.cell = new MultiRNNCell(Array.from({ length: layers }, (_, i) =>
       new LSTMCell(units, { initializer: initializers.glorotUniform({ seed: seed * 101 + i }) })));
-    const limit = Math.sqrt(6 / (units + vocabSize)); // Glorot uniform, like the cells' kernels
-    this.kernel = tidy(() => variable(randomUniform([units, vocabSize], { minval: -limit, maxval: limit, seed: seed * 101 + 99 }),
-      { name: 'softmax/kernel' }));
-    this.bias = tidy(() => variable(zeros([vocabSize]), { name: 'softmax/bias' }));
+    [this.kernel, this.bias] = variableScope('softmax', () => [
+      getVariable('kernel', [units, vocabSize], 'float32', initializers.glorotUniform({ seed: seed * 101 + 99 })),
+      getVariable('bias', [vocabSize], 'float32', initializers.zeros()),
+    ]);
+    // Build the cells now (they create their weights on first call), so `variables` is complete.
+    tidy(() => this.logits({ inputs: new Int32Array(1), targets: new Int32Array(1), lengths: Int32Array.of(1), batch: 1, time: 1 }));
   }
 
   /** Logits [B, T, V] for a batch. */
@@ -59,7 +64,7 @@ export class CharModel {
     return tidy(() => div(this.totalNll(b), chars));
   }
 
-  /** Every variable, once the cells are built (they build on their first call). */
+  /** Every variable, TF-named ('rnn/multi_rnn_cell/cell_0/lstm_cell/kernel', 'softmax/kernel', ...). */
   get variables(): Variable[] {
     return [...this.cell.weights, this.kernel, this.bias];
   }

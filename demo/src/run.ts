@@ -4,11 +4,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MultiBar, Presets } from 'cli-progress';
 import { setRandomSeed } from '@tapeflow/core';
 import { evalBatches, loadCorpus, unigramBaseline } from './data.js';
 import { CharModel } from './model.js';
 import { lossCurveSpec, renderSvg } from './plot.js';
+import { Progress } from './progress.js';
 import { sampleNames } from './sample.js';
 import { Trainer } from './train.js';
 
@@ -49,11 +49,7 @@ export async function run(o: RunOptions): Promise<void> {
   const first = evaluate();
   console.log(`step ${trainer.step}: held-out ${f3(first)} nats/char (perplexity ${f3(Math.exp(first))})`);
 
-  const bars = new MultiBar({
-    format: ' {bar} {value}/{total} | loss {loss} | held-out {heldOut} | {rate} steps/s | ETA {eta_formatted}',
-    hideCursor: true, clearOnComplete: false, etaBuffer: 50,
-  }, Presets.shades_classic);
-  const bar = bars.create(o.steps, trainer.step, { loss: '-', heldOut: f3(first), rate: '-' });
+  const progress = new Progress(o.steps, trainer.step, { loss: '-', heldOut: f3(first), rate: '-' });
   const tTrain = performance.now();
   const startStep = trainer.step;
   let ema: number | undefined;
@@ -62,15 +58,16 @@ export async function run(o: RunOptions): Promise<void> {
     train.push({ step: trainer.step, loss });
     ema = ema === undefined ? loss : 0.95 * ema + 0.05 * loss;
     const rate = (trainer.step - startStep) / ((performance.now() - tTrain) / 1000);
-    const payload: Record<string, string> = { loss: f3(ema), rate: rate.toFixed(1) };
+    const fields: { loss: string; rate: string; heldOut?: string } = { loss: f3(ema), rate: rate.toFixed(1) };
     if (trainer.step % o.evalEvery === 0 || trainer.step === o.steps) {
       const h = evaluate();
-      payload.heldOut = f3(h);
-      bars.log(`step ${trainer.step}: train ${f3(ema)}, held-out ${f3(h)} nats/char (perplexity ${f3(Math.exp(h))})\n`);
+      fields.heldOut = f3(h);
+      progress.log(`step ${trainer.step}: train ${f3(ema)}, held-out ${f3(h)} nats/char (perplexity ${f3(Math.exp(h))}), ` +
+        `${rate.toFixed(1)} steps/s`);
     }
-    bar.update(trainer.step, payload);
+    progress.update(trainer.step, fields);
   }
-  bars.stop();
+  progress.stop();
   const trainSeconds = (performance.now() - tTrain) / 1000;
 
   const last = evals[evals.length - 1];

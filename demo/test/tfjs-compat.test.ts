@@ -12,7 +12,10 @@ import '@tapeflow/backend-cpu';
 import { randomUniform, tensor, variable, memory, type Variable } from '@tapeflow/core';
 import { loadWeights, saveWeights, type WeightsManifestConfig } from '@tapeflow/core/node';
 
-test.before(async () => { await tf.setBackend('cpu'); });
+test.before(async () => {
+  tf.env().set('IS_NODE', false); // silences tfjs's "install tfjs-node" banner; decoding is the same
+  await tf.setBackend('cpu');
+});
 
 test.serial('tfjs decodes a tapeflow checkpoint split into several shards', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tapeflow-tfjs-'));
@@ -31,7 +34,7 @@ test.serial('tfjs decodes a tapeflow checkpoint split into several shards', asyn
   for (const v of vars) {
     const d = decoded[v.name];
     t.deepEqual(d.shape, v.shape, v.name);
-    t.is(d.dtype, v.dtype, v.name);
+    t.is(d.dtype as string, v.dtype as string, v.name);
     t.deepEqual(Array.from(d.dataSync()), Array.from(v.dataSync()), v.name);
   }
   tf.dispose(Object.values(decoded));
@@ -55,7 +58,7 @@ test.serial('tapeflow loads weights that tfjs encoded', async (t) => {
   for (const [name, ref] of Object.entries(named)) {
     const got = loaded.get(name)!;
     t.deepEqual(got.shape, ref.shape, name);
-    t.is(got.dtype, ref.dtype, name);
+    t.is(got.dtype as string, ref.dtype as string, name);
     t.deepEqual(Array.from(got.dataSync()), Array.from(ref.dataSync()), name);
     got.dispose();
   }
