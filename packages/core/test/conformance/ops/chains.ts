@@ -88,7 +88,7 @@ export function chainsSuite(r: Registry): void {
     });
   });
 
-  r.test('movement chains: property, elementwise, reductions and matmul on the resulting views', (env) => {
+  r.test('movement chains: property, elementwise, where, cast, gather, reverseSequence, sum and matmul on the resulting views', (env) => {
     property(env, 40, chained, ([a, steps]) => {
       const x = steps.reduce(applyTf, T(a));
       const e = steps.reduce(applyRef, a);
@@ -96,7 +96,16 @@ export function chainsSuite(r: Registry): void {
       expectArr(tf.exp(tf.neg(tf.abs(x))), ref.map(e, (v) => Math.exp(-Math.abs(v))), TOL.transcendental, 'exp(-|view|)');
       const axes = [...e.shape.keys()].filter((k) => k % 2 === 0);
       expectArrWithin(tf.sum(x, axes), ref.sum(e, axes), sumTol(ref.sum(ref.map(e, Math.abs), axes)), 'sum(view)');
+      expectArr(tf.where(tf.greater(x, 0), x, tf.neg(x)), ref.map(e, Math.abs), TOL.exact, 'where(view > 0, view, -view)');
+      expectArr(tf.cast(x, 'int32'), ref.map(e, Math.trunc), TOL.exact, 'cast(view)');
+      if (e.shape.length >= 1 && e.shape[0] > 0) {
+        const idx = ref.arr([3], [e.shape[0] - 1, 0, e.shape[0] - 1]);
+        expectArr(tf.gather(x, T(idx, 'int32')), ref.gather(e, idx, 0), TOL.exact, 'gather(view)');
+      }
       if (e.shape.length >= 2) {
+        const lens = Array.from({ length: e.shape[0] }, (_, i) => i % (e.shape[1] + 1));
+        expectArr(tf.reverseSequence(x, tf.tensor(lens, [lens.length], 'int32'), 1, 0), ref.reverseSequence(e, lens, 1, 0), TOL.exact, 'reverseSequence(view)');
+
         const { value, absDot } = ref.matmul(e, e, true, false);
         expectArrWithin(tf.matmul(x, x, true, false), value, sumTol(absDot), 'matmul(viewᵀ, view)');
       }

@@ -120,6 +120,19 @@ export function matmulSuite(r: Registry): void {
     });
   });
 
+  // Sizes past 4 cross the block edges of blocked/tiled kernels (CPU 4x4 blocks, GPU tiles).
+  const big = fc.integer({ min: 1, max: 13 });
+  const bigProblem = fc.record({ m: big, k: big, n: big, batch: shape(0, 1, fc.integer({ min: 1, max: 3 })), bBatched: fc.boolean(), ta: fc.boolean(), tb: fc.boolean() })
+    .chain(({ m, k, n, batch, bBatched, ta, tb }) => fc.tuple(
+      arrOf([...batch, ...(ta ? [k, m] : [m, k])], float), arrOf([...(bBatched ? batch : []), ...(tb ? [n, k] : [k, n])], float),
+      fc.constant(ta), fc.constant(tb)));
+  r.test('matmul: property, float32 sizes 1-13 (block edges), transposes, batch vs unbatched', (env) => {
+    property(env, 25, bigProblem, ([a, b, ta, tb]) => {
+      const { value, absDot } = ref.matmul(a, b, ta, tb);
+      expectArrWithin(tf.matmul(T(a), T(b), ta, tb), value, sumTol(absDot));
+    });
+  });
+
   r.test('matmul: property, int32 random sizes are exact', (env) => {
     property(env, 25, problem(int), ([a, b, ta, tb]) => {
       expectArr(tf.matmul(T(a, 'int32'), T(b, 'int32'), ta, tb), ref.matmul(a, b, ta, tb).value);

@@ -104,6 +104,15 @@ export function reduceSuite(r: Registry): void {
     });
   }
 
+  // Longer reductions (up to 9^3 elements) exercise the accumulation order and any blocking.
+  r.test('sum and mean: property, larger float32 tensors (dims up to 9)', (env) => {
+    property(env, 15, withAxes(float, fc.integer({ min: 1, max: 9 })).filter(([a]) => a.shape.length <= 3), ([a, axis, keepDims]) => {
+      const axes = resolveAxes(axis, a.shape.length);
+      expectArrWithin(tf.sum(T(a), axis, keepDims), ref.sum(a, axes, keepDims), sumTol(ref.sum(ref.map(a, Math.abs), axes, keepDims)));
+      expectArrWithin(tf.mean(T(a), axis, keepDims), ref.mean(a, axes, keepDims), sumTol(ref.mean(ref.map(a, Math.abs), axes, keepDims)));
+    });
+  });
+
   r.test('sum: property, int32 and bool are exact', (env) => {
     property(env, 20, withAxes(int), ([a, axis, keepDims]) => {
       const axes = resolveAxes(axis, a.shape.length);
