@@ -136,6 +136,18 @@ export function creationSuite(r: Registry): void {
     assert(tf.memory().numTensors === before, 'data() case leaked tensors');
   });
 
+  r.test('data and arraySync of movement results (possible views) are row-major', async () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor([[1, 2, 3], [4, 5, 6]]);
+    const y = tf.tidy(() => tf.reverse(tf.transpose(x), 1)); // [[4,1],[5,2],[6,3]]
+    expectArrayEqual(await y.data(), [4, 1, 5, 2, 6, 3]);
+    expectNestedEqual(y.arraySync(), [[4, 1], [5, 2], [6, 3]]);
+    const s = tf.slice(x, [0, 1], [2, 1]);
+    expectNestedEqual(await s.array(), [[2], [5]]);
+    tf.dispose([x, y, s]);
+    assert(tf.memory().numTensors === before, 'view read case leaked tensors');
+  });
+
   // ---- properties ------------------------------------------------------------------------------
 
   r.test('tensor: property, round-trips values and shape for every dtype', (env) => {
