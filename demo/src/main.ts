@@ -8,6 +8,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { getBackend, setBackend } from '@tapeflow/core';
 import { run, type RunOptions } from './run.js';
 
+/** Defaults: about two minutes on a 2-core machine with the CPU backend. */
+const DEFAULTS = {
+  backend: 'cpu', steps: 800, units: 64, layers: 2, batch: 32, lr: 0.02, seed: 42,
+  samples: 20, temperature: 0.8, out: 'out/demo',
+};
+
 const HELP = `Usage: pnpm demo [options]
 
 Trains a character-level language model (MultiRNNCell of LSTMCells under dynamicRnn with
@@ -16,19 +22,21 @@ baseline, then samples new names. Writes to --out: loss.svg, metrics.json, sampl
 checkpoint/ (weights.json + shards, TF1 variable names, tfjs weights-manifest layout).
 
 Options:
-  --backend <name>     compute backend: cpu or webgl                  (default: cpu)
-  --steps <n>          training steps (batches)                        (default: 1500)
-  --units <n>          LSTM units per layer                            (default: 64)
-  --layers <n>         number of stacked LSTM layers                   (default: 2)
-  --batch <n>          names per training batch                        (default: 32)
-  --lr <x>             Adam learning rate                              (default: 0.01)
-  --seed <n>           seed for the data split, init, batches, samples (default: 42)
-  --eval-every <n>     held-out evaluation interval in steps           (default: steps/10)
-  --samples <n>        names to sample after training                  (default: 20)
-  --temperature <x>    sampling temperature                            (default: 0.8)
-  --resume <dir>       continue from a checkpoint directory written by an earlier run
-  --out <dir>          output directory                                (default: out/demo)
+  --backend <name>     compute backend: cpu or webgl                     (default: ${DEFAULTS.backend})
+  --steps <n>          train until this step (a resumed run counts on)   (default: ${DEFAULTS.steps})
+  --units <n>          LSTM units per layer                              (default: ${DEFAULTS.units})
+  --layers <n>         number of stacked LSTM layers                     (default: ${DEFAULTS.layers})
+  --batch <n>          names per training batch                          (default: ${DEFAULTS.batch})
+  --lr <x>             Adam learning rate                                (default: ${DEFAULTS.lr})
+  --seed <n>           seed of the data split, init, batches and samples (default: ${DEFAULTS.seed})
+  --eval-every <n>     held-out evaluation interval in steps             (default: steps/10)
+  --samples <n>        names to sample after training                    (default: ${DEFAULTS.samples})
+  --temperature <x>    sampling temperature                              (default: ${DEFAULTS.temperature})
+  --resume <dir>       continue from the checkpoint/ of an earlier run (same --units, --layers, --seed)
+  --out <dir>          output directory                                  (default: ${DEFAULTS.out})
   -h, --help           show this help
+
+The same options and seed give the same losses and samples on the CPU backend.
 `;
 
 async function useBackend(name: string): Promise<void> {
@@ -70,21 +78,21 @@ async function main(): Promise<void> {
     },
   });
   if (a.help) { process.stdout.write(HELP); return; }
-  const steps = int('steps', a.steps, 1500);
+  const steps = int('steps', a.steps, DEFAULTS.steps);
   const opts: RunOptions = {
     steps,
-    units: int('units', a.units, 64),
-    layers: int('layers', a.layers, 2),
-    batchSize: int('batch', a.batch, 32),
-    learningRate: num('lr', a.lr, 0.01),
-    seed: int('seed', a.seed, 42, 0),
+    units: int('units', a.units, DEFAULTS.units),
+    layers: int('layers', a.layers, DEFAULTS.layers),
+    batchSize: int('batch', a.batch, DEFAULTS.batch),
+    learningRate: num('lr', a.lr, DEFAULTS.lr),
+    seed: int('seed', a.seed, DEFAULTS.seed, 0),
     evalEvery: int('eval-every', a['eval-every'], Math.max(1, Math.round(steps / 10))),
-    samples: int('samples', a.samples, 20, 0),
-    temperature: num('temperature', a.temperature, 0.8),
+    samples: int('samples', a.samples, DEFAULTS.samples, 0),
+    temperature: num('temperature', a.temperature, DEFAULTS.temperature),
     resume: a.resume === undefined ? undefined : fromUserCwd(a.resume),
-    out: fromUserCwd(a.out ?? 'out/demo'),
+    out: fromUserCwd(a.out ?? DEFAULTS.out),
   };
-  await useBackend(a.backend ?? 'cpu');
+  await useBackend(a.backend ?? DEFAULTS.backend);
   await mkdir(opts.out, { recursive: true });
   console.log(`tapeflow demo: backend ${getBackend()}, ${opts.layers} x LSTM(${opts.units}), ` +
     `${opts.steps} steps of ${opts.batchSize} names, seed ${opts.seed}, output ${opts.out}`);
