@@ -107,6 +107,21 @@ test('reshaping a strided view copies into a row-major layout', (t) => {
   tf.dispose([x, tr, r]);
 });
 
+test('storage shared under another shape (ENGINE.share) reads row-major, even from a strided view', (t) => {
+  const xs = values(6, 14);
+  const x = tf.tensor(xs, [2, 3]);
+  const tr = tf.transpose(x); // [3, 2], strided
+  const flat = ENGINE.share(tr, [6]);
+  const expected: number[] = [];
+  for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) expected.push(Math.fround(xs[i * 3 + j]));
+  t.deepEqual(Array.from(flat.dataSync()), expected);
+  const doubled = tf.mul(flat, 2);
+  t.deepEqual(Array.from(doubled.dataSync()), expected.map((v) => 2 * v));
+  // The original view still reads in its own shape.
+  t.deepEqual(Array.from(tr.dataSync()), expected);
+  tf.dispose([x, tr, flat, doubled]);
+});
+
 test('elementwise, reduction and gather kernels read strided, broadcast and reversed views', (t) => {
   const before = tf.memory().numTensors;
   tf.tidy(() => {
