@@ -5,7 +5,7 @@
  */
 import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
-import type { DType, TensorInfo, TypedArray } from '@tapeflow/core';
+import { sizeOf, stridesOf, type DType, type TensorInfo, type TypedArray } from '@tapeflow/core';
 
 export type View = ndarray.NdArray<TypedArray>;
 
@@ -21,22 +21,8 @@ export function makeArray(dtype: DType, size: number): TypedArray {
   return new CTORS[dtype](size);
 }
 
-/** Row-major strides of `shape`, in elements. */
-export function rowMajor(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
-  return s;
-}
-
-export function sizeOfShape(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** A view over `data` (offset 0, row-major unless strides are given). */
-export function wrap(data: TypedArray, shape: readonly number[], stride = rowMajor(shape), offset = 0): View {
+export function wrap(data: TypedArray, shape: readonly number[], stride = stridesOf(shape), offset = 0): View {
   return ndarray(data, [...shape], stride, offset);
 }
 
@@ -54,7 +40,7 @@ export function isContiguous(v: View): boolean {
 
 /** A fresh row-major typed array holding the view's values. */
 export function compactArray(v: View, dtype: DType): TypedArray {
-  const n = sizeOfShape(v.shape);
+  const n = sizeOf(v.shape);
   if (isContiguous(v)) return v.data.slice(v.offset, v.offset + n);
   const out = makeArray(dtype, n);
   assign(wrap(out, v.shape), v);
@@ -86,7 +72,7 @@ export function viewOf(info: TensorInfo): View {
   const shape = info.shape;
   if (nd.shape.length === shape.length && nd.shape.every((s, i) => s === shape[i])) return nd;
   if (!isContiguous(nd)) d.nd = wrap(compactArray(nd, d.dtype), nd.shape);
-  return wrap(d.nd!.data, shape, rowMajor(shape), d.nd!.offset);
+  return wrap(d.nd!.data, shape, stridesOf(shape), d.nd!.offset);
 }
 
 /** The input's values as a row-major array plus the offset where they start (no copy if contiguous). */

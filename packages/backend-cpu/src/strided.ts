@@ -6,8 +6,8 @@
  * into one long inner loop (or m rows of n) run by a small per-op loop function, which V8
  * compiles to a tight loop. Only the remaining outer dimensions pay for the odometer.
  */
-import type { TypedArray } from '@tapeflow/core';
-import { rowMajor, type View } from './storage.js';
+import { stridesOf, type TypedArray } from '@tapeflow/core';
+import type { View } from './storage.js';
 
 export interface Operand {
   readonly data: TypedArray;
@@ -28,7 +28,7 @@ export function broadcastOperand(v: View, shape: readonly number[]): Operand {
 
 /** A fresh row-major output buffer as an operand. */
 export function outOperand(data: TypedArray, shape: readonly number[]): Operand {
-  return { data, offset: 0, strides: rowMajor(shape) };
+  return { data, offset: 0, strides: stridesOf(shape) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * int32 results wrap like Int32Array (the store truncates modulo 2^32; Mul uses Math.imul so
  * products beyond 2^53 wrap exactly too).
  */
-import type { DataId, KernelImpl, KernelTable, OutInfo, TensorInfo, TypedArray } from '@tapeflow/core';
+import { sizeOf, type DataId, type KernelTable, type OutInfo, type TensorInfo, type TypedArray } from '@tapeflow/core';
 import { broadcastOperand, forEachRow, outOperand } from '../strided.js';
 import { makeArray, store, viewOf, type CpuData } from '../storage.js';
 
@@ -15,9 +15,7 @@ type BinaryLoop = (out: TypedArray, o: number, a: TypedArray, ia: number, sa: nu
 function mapBinary(a: TensorInfo, b: TensorInfo, out: OutInfo, loop: BinaryLoop): CpuData {
   const va = viewOf(a), vb = viewOf(b);
   const shape = out.shape;
-  let size = 1;
-  for (const d of shape) size *= d;
-  const y = makeArray(out.dtype, size);
+  const y = makeArray(out.dtype, sizeOf(shape));
   const ops = [outOperand(y, shape), broadcastOperand(va, shape), broadcastOperand(vb, shape)];
   forEachRow(shape, ops, (off, n, s) => loop(y, off[0], va.data, off[1], s[1], vb.data, off[2], s[2], n));
   return store(y, shape, out.dtype);
@@ -46,12 +44,10 @@ type BinaryImpl = (inputs: [TensorInfo, TensorInfo], attrs: unknown, out: OutInf
 const binary = (loop: BinaryLoop, intLoop = loop): BinaryImpl =>
   ([a, b], _attrs, out) => mapBinary(a, b, out, a.dtype === 'int32' ? intLoop : loop);
 
-const where: KernelImpl<'Where'> = ([cond, a, b], _attrs, out) => {
+const where: KernelTable['Where'] = ([cond, a, b], _attrs, out) => {
   const vc = viewOf(cond), va = viewOf(a), vb = viewOf(b);
   const shape = out.shape;
-  let size = 1;
-  for (const d of shape) size *= d;
-  const y = makeArray(out.dtype, size);
+  const y = makeArray(out.dtype, sizeOf(shape));
   const c = vc.data, x = va.data, z = vb.data;
   const ops = [outOperand(y, shape), broadcastOperand(vc, shape), broadcastOperand(va, shape), broadcastOperand(vb, shape)];
   forEachRow(shape, ops, (off, n, s) => {

@@ -2,8 +2,8 @@
  * Gather and its gradient UnsortedSegmentSum. Both see x as [outer, dim, inner] around the
  * gathered axis and copy or accumulate runs of `inner` contiguous values.
  */
-import { ValueError, type KernelImpl, type KernelTable } from '@tapeflow/core';
-import { contiguousOf, makeArray, sizeOfShape, store } from '../storage.js';
+import { ValueError, sizeOf, type KernelImpl, type KernelTable } from '@tapeflow/core';
+import { contiguousOf, makeArray, store } from '../storage.js';
 
 const gather: KernelImpl<'Gather'> = ([x, indices], { axis }, out) => {
   const { data: xs, offset: xo } = contiguousOf(x);
@@ -17,9 +17,9 @@ const gather: KernelImpl<'Gather'> = ([x, indices], { axis }, out) => {
       throw new ValueError(`Gather: indices[${t}] = ${i} is out of range [0, ${dim}) for axis ${axis} of x [${x.shape.join(',')}]`);
     }
   }
-  const outer = sizeOfShape(x.shape.slice(0, axis));
-  const inner = sizeOfShape(x.shape.slice(axis + 1));
-  const y = makeArray(out.dtype, sizeOfShape(out.shape));
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const y = makeArray(out.dtype, sizeOf(out.shape));
   let o = 0;
   for (let a = 0; a < outer; a++) {
     const base = xo + a * dim * inner;
@@ -35,8 +35,8 @@ const unsortedSegmentSum: KernelImpl<'UnsortedSegmentSum'> = ([x, segmentIds], {
   const { data: xs, offset: xo } = contiguousOf(x);
   const { data: ids, offset: io } = contiguousOf(segmentIds);
   const rows = x.shape[0];
-  const inner = sizeOfShape(x.shape.slice(1));
-  const y = makeArray(out.dtype, sizeOfShape(out.shape));
+  const inner = sizeOf(x.shape.slice(1));
+  const y = makeArray(out.dtype, sizeOf(out.shape));
   for (let r = 0; r < rows; r++) {
     const s = ids[io + r];
     if (s < 0 || s >= numSegments) continue; // TensorFlow drops ids outside [0, numSegments)

@@ -3,14 +3,12 @@
  * Reverse (negative stride) return new views over the input's buffer: no copy. Pad and Concat
  * write into a fresh buffer through strided sub-views of it.
  */
-import type { KernelImpl, KernelTable } from '@tapeflow/core';
-import {
-  assign, compactArray, isContiguous, makeArray, rowMajor, sizeOfShape, store, storeView, viewOf, wrap,
-} from '../storage.js';
+import { sizeOf, stridesOf, type KernelImpl, type KernelTable } from '@tapeflow/core';
+import { assign, compactArray, isContiguous, makeArray, store, storeView, viewOf, wrap } from '../storage.js';
 
 const reshape: KernelImpl<'Reshape'> = ([x], _attrs, out) => {
   const v = viewOf(x);
-  if (isContiguous(v)) return storeView(wrap(v.data, out.shape, rowMajor(out.shape), v.offset), x.dtype);
+  if (isContiguous(v)) return storeView(wrap(v.data, out.shape, stridesOf(out.shape), v.offset), x.dtype);
   return store(compactArray(v, x.dtype), out.shape, x.dtype);
 };
 
@@ -47,9 +45,9 @@ const reverse: KernelImpl<'Reverse'> = ([x], { axes }) => {
 
 const pad: KernelImpl<'Pad'> = ([x], { paddings, value }, out) => {
   const v = viewOf(x);
-  const y = makeArray(out.dtype, sizeOfShape(out.shape));
+  const y = makeArray(out.dtype, sizeOf(out.shape));
   if (value !== 0) y.fill(value);
-  const strides = rowMajor(out.shape);
+  const strides = stridesOf(out.shape);
   let offset = 0;
   for (let i = 0; i < paddings.length; i++) offset += paddings[i][0] * strides[i];
   assign(wrap(y, v.shape, strides, offset), v);
@@ -57,8 +55,8 @@ const pad: KernelImpl<'Pad'> = ([x], { paddings, value }, out) => {
 };
 
 const concat: KernelImpl<'Concat'> = (xs, { axis }, out) => {
-  const y = makeArray(out.dtype, sizeOfShape(out.shape));
-  const strides = rowMajor(out.shape);
+  const y = makeArray(out.dtype, sizeOf(out.shape));
+  const strides = stridesOf(out.shape);
   let offset = 0;
   for (const x of xs) {
     const v = viewOf(x);

@@ -4,9 +4,9 @@
  * (softmax) and leading axes (bias gradients) both stream through memory once.
  * Accumulators are float64: float32 sums of many terms then round once, at the end.
  */
-import type { DataId, KernelTable, OutInfo, TensorInfo, TypedArray } from '@tapeflow/core';
+import { sizeOf, stridesOf, type DataId, type KernelTable, type OutInfo, type TensorInfo, type TypedArray } from '@tapeflow/core';
 import { forEachRow, type Operand } from '../strided.js';
-import { makeArray, rowMajor, store, viewOf } from '../storage.js';
+import { makeArray, store, viewOf } from '../storage.js';
 
 /** acc[ia + t*sa] (op)= x[ix + t*sx] for t < n; sa is 0 when the whole row folds into one slot. */
 type ReduceLoop = (acc: Float64Array, ia: number, sa: number, x: TypedArray, ix: number, sx: number, n: number) => void;
@@ -33,11 +33,10 @@ type ReduceImpl = (inputs: [TensorInfo], attrs: { axes: number[] }, out: OutInfo
 function reduce(loop: ReduceLoop, init: (dtype: string) => number): ReduceImpl {
   return ([x], { axes }, out) => {
     const v = viewOf(x);
-    let size = 1;
-    for (const d of out.shape) size *= d;
+    const size = sizeOf(out.shape);
     const acc = new Float64Array(size).fill(init(x.dtype));
     // Accumulator strides in x's dims: row-major over the kept dims, 0 on the reduced ones.
-    const kept = rowMajor(out.shape);
+    const kept = stridesOf(out.shape);
     let k = 0;
     const accStrides = x.shape.map((_, i) => (axes.includes(i) ? 0 : kept[k++]));
     const accOp: Operand = { data: acc, offset: 0, strides: accStrides };

@@ -4,14 +4,14 @@
  * that walks its prefix backwards (negative stride). Lengths beyond the axis clamp to it;
  * negative lengths reverse nothing.
  */
-import type { KernelImpl, KernelTable } from '@tapeflow/core';
-import { assign, compactArray, contiguousOf, rowMajor, store, viewOf, wrap } from '../storage.js';
+import { stridesOf, type KernelImpl, type KernelTable } from '@tapeflow/core';
+import { assign, compactArray, contiguousOf, store, viewOf, wrap } from '../storage.js';
 
 const reverseSequence: KernelImpl<'ReverseSequence'> = ([x, seqLengths], { seqAxis, batchAxis }, out) => {
   const v = viewOf(x);
   const y = compactArray(v, x.dtype);
   const { data: lens, offset: lo } = contiguousOf(seqLengths);
-  const yStrides = rowMajor(out.shape);
+  const yStrides = stridesOf(out.shape);
   const dim = x.shape[seqAxis];
   for (let b = 0; b < x.shape[batchAxis]; b++) {
     const len = Math.min(Math.max(lens[lo + b], 0), dim);
