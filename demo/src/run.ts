@@ -55,17 +55,17 @@ export async function run(o: RunOptions): Promise<void> {
   const progress = new Progress(o.steps, trainer.step, { loss: '-', heldOut: f3(first), rate: '-' });
   const tTrain = performance.now();
   const startStep = trainer.step;
-  let ema: number | undefined;
+  // Training loss shown: the mean over the last (up to) 50 batches, which are noisy one by one.
+  const recent = (): number => { const r = train.slice(-50); return r.reduce((n, x) => n + x.loss, 0) / r.length; };
   while (trainer.step < o.steps) {
     const loss = trainer.trainStep();
     train.push({ step: trainer.step, loss });
-    ema = ema === undefined ? loss : 0.95 * ema + 0.05 * loss;
     const rate = (trainer.step - startStep) / ((performance.now() - tTrain) / 1000);
-    const fields: { loss: string; rate: string; heldOut?: string } = { loss: f3(ema), rate: rate.toFixed(1) };
+    const fields: { loss: string; rate: string; heldOut?: string } = { loss: f3(recent()), rate: rate.toFixed(1) };
     if (trainer.step % o.evalEvery === 0 || trainer.step === o.steps) {
       const h = evaluate();
       fields.heldOut = f3(h);
-      progress.log(`step ${trainer.step}: train ${f3(ema)}, held-out ${f3(h)} nats/char (perplexity ${f3(Math.exp(h))}), ` +
+      progress.log(`step ${trainer.step}: train ${f3(recent())}, held-out ${f3(h)} nats/char (perplexity ${f3(Math.exp(h))}), ` +
         `${rate.toFixed(1)} steps/s`);
     }
     progress.update(trainer.step, fields);
