@@ -11,7 +11,8 @@ import '@tapeflow/backend-cpu';
 import { memory } from '@tapeflow/core';
 import { loadWeightsInto } from '@tapeflow/core/node';
 import { resetDefaultGraph } from '@tapeflow/rnn';
-import { loadCorpus } from '../src/data.js';
+import { evalBatches, loadCorpus } from '../src/data.js';
+import { sampleNames } from '../src/sample.js';
 import { CharModel } from '../src/model.js';
 import { Trainer } from '../src/train.js';
 
@@ -82,4 +83,17 @@ test.serial('restoring into a model with other shapes is a ValueError and change
   t.is(b.step, 0);
   t.is(memory().numTensors, tensors);
   await rm(dir, { recursive: true });
+});
+
+test.serial('training steps, evaluation and sampling leak no tensors; sampling is seeded', (t) => {
+  const tr = fresh();
+  tr.trainStep(); // Adam's slots are created on the first step
+  const before = memory().numTensors;
+  steps(tr, 2);
+  const loss = tr.evaluate(evalBatches(corpus.heldOut.slice(0, 40), corpus.vocab, 16));
+  t.true(loss > 0 && loss < 10);
+  const a = sampleNames(tr.model, corpus.vocab, { count: 5, temperature: 1, seed: 3 });
+  t.is(memory().numTensors, before);
+  t.deepEqual(sampleNames(tr.model, corpus.vocab, { count: 5, temperature: 1, seed: 3 }), a);
+  t.true(a.every((n) => [...n].every((c) => corpus.vocab.includes(c) && c !== '.')));
 });
