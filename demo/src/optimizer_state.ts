@@ -13,7 +13,13 @@ interface AdamInternals {
   step: number;
   slot(v: Variable, name: string): Variable;
 }
-const internals = (opt: AdamOptimizer): AdamInternals => opt as unknown as AdamInternals;
+function internals(opt: AdamOptimizer): AdamInternals {
+  const o = opt as unknown as AdamInternals;
+  if (typeof o.slot !== 'function' || typeof o.step !== 'number') {
+    throw new Error("optimizer_state: AdamOptimizer no longer has 'slot(v, name)' and 'step'; update this adapter");
+  }
+  return o;
+}
 
 /**
  * The slot variables of `vars` (created as zeros if the optimizer has not touched them yet, which
