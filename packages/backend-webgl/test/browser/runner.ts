@@ -51,8 +51,13 @@ function entrySource(): { source: string; suites: string[] } {
 
 export async function bundle(): Promise<{ js: string; suites: string[] }> {
   const { source, suites } = entrySource();
+  return { js: await bundleSource(source, here), suites };
+}
+
+/** Bundles TypeScript `source` (imports resolved from `resolveDir`) for the browser, as ESM. */
+export async function bundleSource(source: string, resolveDir: string): Promise<string> {
   const out = await build({
-    stdin: { contents: source, resolveDir: here, sourcefile: 'entry.ts', loader: 'ts' },
+    stdin: { contents: source, resolveDir, sourcefile: 'entry.ts', loader: 'ts' },
     bundle: true,
     write: false,
     format: 'esm',
@@ -60,9 +65,9 @@ export async function bundle(): Promise<{ js: string; suites: string[] }> {
     target: 'es2022',
     conditions: ['source'],
     logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"test"' },
+    define: { 'process.env.NODE_ENV': '"production"' },
   });
-  return { js: out.outputFiles[0].text, suites };
+  return out.outputFiles[0].text;
 }
 
 function serve(js: string): Promise<Server> {
@@ -91,12 +96,14 @@ export interface BrowserRunner {
 
 const CASE_TIMEOUT_MS = 240_000;
 
-export async function startBrowser(opts: { runsScale?: number } = {}): Promise<BrowserRunner> {
+export interface OpenPage { page: Page; logs: string[]; close(): Promise<void> }
+
+/** Serves `js` as the module of a blank page on 127.0.0.1 and opens it in headless Chromium. */
+export async function openPage(js: string): Promise<OpenPage> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it with ` +
       '`apt-get install -y --no-install-recommends chromium` (the webgl tests need a real browser)');
   }
-  const { js, suites } = await bundle();
   const server = await serve(js);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   let browser: Browser | undefined;
@@ -107,15 +114,33 @@ export async function startBrowser(opts: { runsScale?: number } = {}): Promise<B
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
     page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
     await page.goto(url);
+    const b = browser;
+    return {
+      page, logs,
+      async close() {
+        await b.close();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    server.close();
+    throw e;
+  }
+}
+
+export async function startBrowser(opts: { runsScale?: number } = {}): Promise<BrowserRunner> {
+  const { js, suites } = await bundle();
+  const { page, logs, close } = await openPage(js);
+  try {
     await page.waitForFunction(() => 'tapeflowTests' in window, undefined, { timeout: 60_000 }).catch(() => {
       throw new Error(`the test page did not start:\n${logs.join('\n')}`);
     });
     const renderer = await page.evaluate(() => window.tapeflowTests.init());
     const cases = await page.evaluate(() => window.tapeflowTests.list());
     const runsScale = opts.runsScale ?? Number(process.env.TAPEFLOW_FC_SCALE ?? '1');
-    const b = browser;
     return {
-      renderer, cases, suites, page,
+      renderer, cases, suites, page, close,
       async run(name) {
         logs.length = 0;
         let timer: NodeJS.Timeout | undefined;
@@ -127,14 +152,9 @@ export async function startBrowser(opts: { runsScale?: number } = {}): Promise<B
         if (!r.ok && logs.length) r.error = `${r.error}\nbrowser console:\n${logs.join('\n')}`;
         return r;
       },
-      async close() {
-        await b.close();
-        await new Promise((resolve) => server.close(resolve));
-      },
     };
   } catch (e) {
-    await browser?.close();
-    server.close();
+    await close();
     throw e;
   }
 }

@@ -1,0 +1,102 @@
+/**
+ * The bench page (bundled by esbuild, runs in headless Chromium): the same workloads on
+ * tapeflow's webgl backend and on TensorFlow.js's webgl backend, in one page, timed to a
+ * completed readback (an op is done when its values can be read).
+ */
+import * as tf from '@tapeflow/core';
+import { variableGrads } from '@tapeflow/autograd';
+import { BasicLSTMCell, dynamicRnn, globalVariables, initializers, resetDefaultGraph } from '@tapeflow/rnn';
+import '../src/index.js';
+import * as tfc from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+
+export interface BenchRow { name: string; tapeflowMs: number; tfjsMs: number; ratio: number }
+
+/** Median wall time of `reps` runs after `warmup` runs; each run ends when its result is read. */
+async function time(run: () => Promise<void>, reps: number, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await run();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await run();
+    ts.push(performance.now() - t0);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[Math.floor(ts.length / 2)];
+}
+
+const uniform = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+
+async function matmul(n: number, reps: number): Promise<BenchRow> {
+  const a = uniform(n * n, 1), b = uniform(n * n, 2);
+  const ta = tf.tensor(a, [n, n]), tb = tf.tensor(b, [n, n]);
+  const tfjsMs = await (async () => {
+    const ca = tfc.tensor(a, [n, n]), cb = tfc.tensor(b, [n, n]);
+    const ms = await time(async () => { const y = tfc.matMul(ca, cb); await y.data(); y.dispose(); }, reps);
+    tfc.dispose([ca, cb]);
+    return ms;
+  })();
+  const tapeflowMs = await time(async () => { const y = tf.matmul(ta, tb); await y.data(); y.dispose(); }, reps);
+  tf.dispose([ta, tb]);
+  return { name: `matmul ${n}x${n} @ ${n}x${n}`, tapeflowMs, tfjsMs, ratio: tapeflowMs / tfjsMs };
+}
+
+/** One LSTM training step's forward and backward: batch 32, input 128, 256 units, 50 steps. */
+async function lstm(reps: number): Promise<BenchRow> {
+  const [B, T, D, U] = [32, 50, 128, 256];
+  const xv = uniform(B * T * D, 3);
+  const kv = uniform((D + U) * 4 * U, 4).map((v) => v * 0.1);
+
+  const x = tf.tensor(xv, [B, T, D]);
+  resetDefaultGraph();
+  const cell = new BasicLSTMCell(U, { kernelInitializer: initializers.constant(0) });
+  const tapeflowStep = async (): Promise<void> => {
+    const { value, grads } = variableGrads(() => {
+      const [out] = dynamicRnn(cell, x, { dtype: 'float32', scope: 'bench' });
+      return tf.mean(tf.square(out as tf.Tensor));
+    });
+    await Promise.all([value.data(), ...Object.values(grads).map((g) => g.data())]);
+    tf.dispose([value, grads]);
+  };
+  await tapeflowStep(); // creates the weights; then give the kernel the same values as tfjs's
+  const kernelVar = globalVariables().find((v) => v.name.endsWith('kernel'))!;
+  kernelVar.assign(tf.tensor(kv, kernelVar.shape));
+  const tapeflowMs = await time(tapeflowStep, reps);
+  resetDefaultGraph();
+  x.dispose();
+
+  const cx = tfc.tensor(xv, [B, T, D]);
+  const xs = tfc.unstack(cx, 1);
+  const kernel = tfc.variable(tfc.tensor(kv, [D + U, 4 * U]));
+  const bias = tfc.variable(tfc.zeros([4 * U]));
+  const tfjsStep = async (): Promise<void> => {
+    const { value, grads } = tfc.variableGrads(() => {
+      let c = tfc.zeros([B, U]) as tfc.Tensor2D, h = tfc.zeros([B, U]) as tfc.Tensor2D;
+      const outs: tfc.Tensor2D[] = [];
+      for (let t = 0; t < T; t++) {
+        [c, h] = tfc.basicLSTMCell(1, kernel as unknown as tfc.Tensor2D, bias as unknown as tfc.Tensor1D, xs[t] as tfc.Tensor2D, c, h);
+        outs.push(h);
+      }
+      return tfc.mean(tfc.square(tfc.stack(outs, 1))) as tfc.Scalar;
+    });
+    await Promise.all([value.data(), ...Object.values(grads).map((g) => g.data())]);
+    tfc.dispose([value, ...Object.values(grads)]);
+  };
+  const tfjsMs = await time(tfjsStep, reps);
+  tfc.dispose([cx, ...xs, kernel, bias]);
+  return { name: `LSTM fwd+bwd step (batch ${B}, input ${D}, units ${U}, time ${T})`, tapeflowMs, tfjsMs, ratio: tapeflowMs / tfjsMs };
+}
+
+declare global { interface Window { tapeflowBench: (quick: boolean) => Promise<BenchRow[]> } }
+
+window.tapeflowBench = async (quick) => {
+  if (!(await tf.setBackend('webgl'))) throw new Error('tapeflow webgl backend failed to start');
+  if (!(await tfc.setBackend('webgl'))) throw new Error('tfjs webgl backend failed to start');
+  await tfc.ready();
+  const rows: BenchRow[] = [];
+  const done = (r: BenchRow): void => { rows.push(r); console.log(`bench: ${r.name}: ${r.tapeflowMs.toFixed(1)} vs ${r.tfjsMs.toFixed(1)} ms`); };
+  for (const n of [256, 512, 1024]) done(await matmul(n, quick ? 1 : n >= 1024 ? 3 : 5));
+  done(await lstm(quick ? 1 : 3));
+  return rows;
+};
