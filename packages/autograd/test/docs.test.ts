@@ -4,18 +4,18 @@
  * - Every ```ts block runs on the CPU backend. A block with an `import` starts a new program; a
  *   block without one continues the program above it (same names, same tensors). Each program
  *   runs in its own Node process, so what a block prints is what a reader gets running it.
- * - `// prints: text` after a statement, or a `// prints:` line followed by `// ...` lines, is
- *   the expected console output of the block, compared with what it really printed. Whitespace
+ * - `// prints: text` after a statement, or a `// prints:` line of its own and the `// ...` lines
+ *   right below it, is the expected console output of the block, compared with what it really printed. Whitespace
  *   runs count as one space; a number written with decimals matches anything that rounds to it
  *   (0.8553 matches 0.85534101...), integers and all other text must match exactly.
  * - Every program is also type-checked (tsc, strict), and every relative link in docs/*.md must
- *   point to an existing file.
+ *   point to an existing file. Printed Graphviz graphs are checked with `dot` where it is installed.
  * - ```ts quote <path> marks an excerpt of a source file (path relative to docs/): it is not run,
  *   but the file must contain it (whitespace aside), so quoted library code stays current.
  * - ```ts skip opts a block out (only for code that is deliberately not runnable).
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +61,9 @@ function expectedOutput(code: string): string | null {
     const m = /\/\/ prints:(.*)$/.exec(lines[i]);
     if (!m) continue;
     found = true;
-    if (m[1].trim() !== '') { out.push(m[1].trim()); continue; }
+    if (m[1].trim() !== '') out.push(m[1].trim());
+    // A `// prints:` line of its own continues over the comment lines right below it.
+    if (!/^\s*\/\/ prints:/.test(lines[i])) continue;
     while (i + 1 < lines.length && /^\s*\/\//.test(lines[i + 1])) out.push(lines[++i].replace(/^\s*\/\/ ?/, ''));
   }
   return found ? out.join('\n') : null;
@@ -122,7 +124,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
 }
 
 async function runProgram(p: Program): Promise<RunResult> {
-  const r = await run(process.execPath, ['--import=tsx', '--conditions=source', join(tmp, 'runner.mjs'), p.file]);
+  const r = await run(process.execPath, ['--enable-source-maps', '--import=tsx', '--conditions=source', join(tmp, 'runner.mjs'), p.file]);
   const at = r.stdout.lastIndexOf('@@docs@@');
   if (at < 0) throw new Error(`docs/${p.doc}:${p.blocks[0].line}: the program did not finish (exit ${r.code}):\n${r.stderr}`);
   return JSON.parse(r.stdout.slice(at + '@@docs@@'.length)) as RunResult;
@@ -217,6 +219,8 @@ test('the code blocks type-check', async (t) => {
   t.deepEqual(errors, [], errors.join('\n'));
 });
 
+const hasDot = spawnSync('dot', ['-V']).status === 0;
+
 /** At most two child processes at a time (the CI machine has two cores). */
 let running = 0;
 const waiting: (() => void)[] = [];
@@ -248,5 +252,9 @@ for (const p of programs) {
       return why === null ? [] : [`docs/${p.doc}:${b.line}: ${why}\n--- the doc says:\n${b.expected}\n--- it printed:\n${actual}`];
     });
     t.deepEqual(problems, [], problems.join('\n\n'));
+    for (const o of r.out.filter((x) => x.text.startsWith('digraph')).filter(() => hasDot)) {
+      const dot = spawnSync('dot', ['-Tsvg'], { input: o.text, encoding: 'utf8' });
+      t.is(dot.status, 0, `docs/${p.doc}:${p.blocks[o.block].line}: dot rejects the printed graph: ${dot.stderr}`);
+    }
   });
 }
