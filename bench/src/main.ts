@@ -1,133 +1,31 @@
 /**
- * `pnpm bench`: matmul (128 - 1024) and elementwise ops (~1M elements) on tapeflow's cpu backend,
- * TensorFlow.js cpu and TensorFlow.js wasm, in one process. Prints GFLOP/s (matmul) or ms and
- * GB/s (elementwise) with ratios, and writes the table to bench/results.md.
+ * `pnpm bench [section ...]`: runs the benchmark scripts one after another, each in its own
+ * process (so one peer's thread pools or WebAssembly memory cannot slow the next), and each
+ * writes its section of bench/results.md. With no argument every section runs.
  */
-import { writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { contenders, wasmSimd, type Contender, type ElementwiseOp, type Prepared } from './contenders.js';
-import { time } from './measure.js';
 
-/** BENCH_QUICK=1: a seconds-long smoke run (small sizes, short budget); results.md is not written. */
-const QUICK = process.env.BENCH_QUICK === '1';
-const MATMUL_SIZES = QUICK ? [64, 128] : [128, 256, 512, 1024];
-const ROWS = 1000, COLS = 1000; // elementwise inputs: [1000, 1000] (and a [1000] row for the broadcast)
-const ELEMENTWISE: { op: ElementwiseOp; label: string; bytes: number }[] = [
-  // bytes moved per call (float32 reads + writes), for GB/s
-  { op: 'add', label: 'add [1000,1000] + [1000,1000]', bytes: 3 * 4 * ROWS * COLS },
-  { op: 'mulBroadcast', label: 'mul [1000,1000] * [1000]', bytes: 2 * 4 * ROWS * COLS },
-  { op: 'exp', label: 'exp [1000,1000]', bytes: 2 * 4 * ROWS * COLS },
-  { op: 'tanh', label: 'tanh [1000,1000]', bytes: 2 * 4 * ROWS * COLS },
-  { op: 'sigmoid', label: 'sigmoid [1000,1000]', bytes: 2 * 4 * ROWS * COLS },
-];
-const BUDGET_MS = QUICK ? 50 : 1500; // per contender and case, after warm-up
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SECTIONS: Record<string, { script: string; what: string }> = {
+  'cpu-ops': { script: 'bench/src/cpu_ops.ts', what: 'matmul and elementwise ops vs tfjs cpu and wasm' },
+  rnn: { script: 'bench/src/rnn/main.ts', what: 'LSTM training step, dynamicRnn overhead and memory vs tfjs-layers' },
+  webgl: { script: 'packages/backend-webgl/bench/main.ts', what: 'webgl backend vs tfjs webgl in headless Chromium' },
+};
 
-/** Reproducible inputs in [-1, 1) (a 32-bit LCG). */
-function randomArray(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
+const asked = process.argv.slice(2).filter((a) => a !== '--');
+const unknown = asked.filter((a) => !(a in SECTIONS));
+if (unknown.length > 0) {
+  console.error(`pnpm bench: unknown section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
 }
-
-/** Largest |a - b| relative to the largest |b|: a sanity check that the contenders agree. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 1e-30;
-  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
+let failed = 0;
+for (const id of asked.length > 0 ? asked : Object.keys(SECTIONS)) {
+  const { script, what } = SECTIONS[id];
+  console.log(`\n=== bench ${id}: ${what}`);
+  if (!existsSync(root + script)) { console.error(`missing ${script}`); failed++; continue; }
+  const r = spawnSync(process.execPath, ['--import=tsx', '--conditions=source', root + script], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) { console.error(`bench ${id} failed (exit ${r.status})`); failed++; }
 }
-
-let step = 0;
-let totalSteps = 0;
-const started = performance.now();
-const loadAtStart = os.loadavg()[0].toFixed(1); // other work on the machine skews the numbers
-function progress(what: string): void {
-  step++;
-  const s = ((performance.now() - started) / 1000).toFixed(0);
-  process.stdout.write(`\r\x1b[K[${step}/${totalSteps}] ${s}s  ${what}`);
-}
-
-interface Row { label: string; values: number[]; unit: 'GFLOP/s' | 'ms'; extra?: number[]; check: number }
-
-/** Times one case on every contender; also compares every result with tapeflow's. */
-function measureCase(label: string, cs: Contender[], prepare: (c: Contender) => Prepared): { ms: number[]; check: number } {
-  const ms: number[] = [];
-  let reference: Float32Array | undefined;
-  let check = 0;
-  for (const c of cs) {
-    progress(`${label} on ${c.name}`);
-    const p = prepare(c);
-    const r = p.result();
-    if (reference) check = Math.max(check, relDiff(r, reference));
-    else reference = r;
-    ms.push(time(() => p.run(), BUDGET_MS).ms);
-    p.dispose();
-  }
-  return { ms, check };
-}
-
-const fmt = (v: number, digits = 2): string => v.toFixed(digits);
-
-async function main(): Promise<void> {
-  const cs = await contenders();
-  totalSteps = (MATMUL_SIZES.length + ELEMENTWISE.length) * cs.length;
-  const rows: Row[] = [];
-
-  for (const n of MATMUL_SIZES) {
-    const a = randomArray(n * n, n), b = randomArray(n * n, n + 1);
-    const { ms, check } = measureCase(`matmul ${n}`, cs, (c) => c.matmul(n, a, b));
-    rows.push({ label: `matmul ${n}x${n}`, unit: 'GFLOP/s', values: ms.map((t) => (2 * n ** 3) / (t * 1e6)), check });
-  }
-  const inp = { rows: ROWS, cols: COLS, x: randomArray(ROWS * COLS, 7), y: randomArray(ROWS * COLS, 8) };
-  for (const { op, label, bytes } of ELEMENTWISE) {
-    const { ms, check } = measureCase(label, cs, (c) => c.elementwise(op, inp));
-    rows.push({ label, unit: 'ms', values: ms, extra: ms.map((t) => bytes / (t * 1e6)), check });
-  }
-  process.stdout.write('\r\x1b[K');
-
-  // tapeflow's speedup over each peer: >1 means tapeflow is faster.
-  const speedup = (r: Row, j: number): number => (r.unit === 'GFLOP/s' ? r.values[0] / r.values[j] : r.values[j] / r.values[0]);
-  const names = cs.map((c) => c.name);
-  const peers = names.slice(1);
-  const header = ['case', ...names.map((nm) => `${nm}`), ...peers.map((p) => `vs ${p}`), 'max rel. diff'];
-  const cell = (r: Row, i: number): string =>
-    r.unit === 'GFLOP/s' ? `${fmt(r.values[i])} GFLOP/s` : `${fmt(r.values[i], 2)} ms (${fmt(r.extra![i], 1)} GB/s)`;
-  const table = rows.map((r) => [
-    r.label, ...names.map((_, i) => cell(r, i)), ...peers.map((_, j) => `${fmt(speedup(r, j + 1))}x`), r.check.toExponential(1),
-  ]);
-
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const load = os.loadavg()[0].toFixed(1);
-  const simd = await wasmSimd();
-  const md = [
-    '# tapeflow CPU backend benchmark',
-    '',
-    `Run ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores, load average ${loadAtStart} at start, ${load} at end), ` +
-      `Node ${process.version}; ` +
-      `TensorFlow.js 4.22.0 cpu and wasm (1 thread, SIMD ${simd ? 'on' : 'off'}). ` +
-      'float32 throughout. Median of repeats after two warm-up calls; "vs" columns are tapeflow\'s ' +
-      'speedup over that peer (> 1: tapeflow is faster). Elementwise GB/s counts float32 bytes read and written. ' +
-      '"max rel. diff" is the largest difference from tapeflow\'s result relative to its largest value. ' +
-      'Regenerate with `pnpm bench`.',
-    '',
-    `| ${header.join(' | ')} |`,
-    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
-    ...table.map((r) => `| ${r.join(' | ')} |`),
-    '',
-  ].join('\n');
-
-  console.log(md);
-  if (QUICK) return;
-  const out = fileURLToPath(new URL('../results.md', import.meta.url));
-  writeFileSync(out, md);
-  console.log(`wrote ${out} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+process.exit(failed > 0 ? 1 : 0);
