@@ -18,7 +18,7 @@ import {
   type Tensor, type Variable,
 } from '@tapeflow/core';
 import { LSTMCell, MultiRNNCell, dynamicRnn, getVariable, initializers, variableScope } from '@tapeflow/rnn';
-import type { Batch } from './data.js';
+import type { Batch } from './corpus.js';
 
 export interface ModelConfig { vocabSize: number; units: number; layers: number; seed: number }
 

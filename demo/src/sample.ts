@@ -4,7 +4,7 @@
  * stepping the same MultiRNNCell that dynamicRnn trained with `cell.call`.
  */
 import { add, dispose, div, matmul, oneHot, softmax, tensor, tidy, type Tensor } from '@tapeflow/core';
-import { rng } from './data.js';
+import { rng } from './corpus.js';
 import type { CharModel } from './model.js';
 
 export interface SampleOptions { count: number; temperature: number; seed: number; maxLength?: number }
