@@ -49,6 +49,27 @@ export function backendSuite(r: Registry): void {
     tf.dispose([x, y]);
   });
 
+  r.test('subnormal float32: arithmetic may flush them to zero (GLSL ES 3.00), copies keep them, normals stay exact', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      const sub = [8.407790785948902e-45, -4.0637655465419695e-44, 2 ** -127, -(2 ** -149)].map(Math.fround);
+      const normal = [2 ** -126, -(2 ** -126), 1.5, -3.25e30, 1e-30].map(Math.fround);
+      const x = tf.tensor([...sub, ...normal]);
+      const bits = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0];
+      // Arithmetic: a subnormal times 1 is itself on IEEE hardware or ±0 where the GPU flushes.
+      const prod = tf.mul(x, 1).dataSync();
+      sub.forEach((v, i) => assert(prod[i] === v || prod[i] === 0, `${v} * 1 read back as ${prod[i]}, expected it or 0`));
+      normal.forEach((v, i) => assert(prod[sub.length + i] === v, `${v} * 1 read back as ${prod[sub.length + i]}`));
+      const sum = tf.add(x, tf.zerosLike(x)).dataSync();
+      sub.forEach((v, i) => assert(sum[i] === v || sum[i] === 0, `${v} + 0 read back as ${sum[i]}, expected it or 0`));
+      normal.forEach((v, i) => assert(sum[sub.length + i] === v, `${v} + 0 read back as ${sum[sub.length + i]}`));
+      // Movement and sign edits copy bits: subnormals survive them exactly.
+      const moved = tf.neg(tf.reverse(tf.concat([x, x], 0), 0)).dataSync();
+      const vals = [...sub, ...normal];
+      const ref = [...vals, ...vals].reverse().map((v) => -v);
+      ref.forEach((v, i) => assert(bits(moved[i]) === bits(v), `neg(reverse(concat))[${i}] = ${moved[i]}, expected ${v}`));
+    }));
+  });
+
   r.test('upload is lazy: a written tensor takes no texture until a kernel reads it', () => {
     const before = gpu();
     const x = tf.tensor([1, 2, 3, 4]);

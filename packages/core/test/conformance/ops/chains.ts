@@ -73,7 +73,13 @@ function chain(a: ref.Arr, n: number): fc.Arbitrary<Step[]> {
   if (n === 0) return fc.constant([]);
   return stepFor(a.shape).chain((s) => chain(applyRef(a, s), n - 1).map((rest) => [s, ...rest]));
 }
-const chained = anyArr(float, 0, 3).chain((a) => fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.constant(a), chain(a, n))));
+/**
+ * Normal floats only: these properties are about element order through views, and GLSL ES 3.00
+ * lets a GPU flush subnormals to zero in arithmetic (2 * 8e-45 reads back as 0 on SwiftShader).
+ * Subnormals map to +0 here (-0 is kept); the webgl backend's own tests document that flush.
+ */
+const normalFloat = float.map((v) => (v !== 0 && Math.abs(v) < 2 ** -126 ? 0 : v));
+const chained = anyArr(normalFloat, 0, 3).chain((a) => fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.constant(a), chain(a, n))));
 
 export function chainsSuite(r: Registry): void {
   r.test('movement chains: property, every intermediate matches the reference', (env) => {
