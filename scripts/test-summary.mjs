@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 const [log, status] = process.argv.slice(2);
 const text = readFileSync(log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
 const count = (re) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
-const passed = count(/^\s*(\d+) tests? passed/gm);
+// ava prints "N tests passed" only when nothing failed; otherwise count its per-test ✔ lines.
+const summaryPassed = count(/^\s*(\d+) tests? passed/gm);
+const passed = summaryPassed > 0 ? summaryPassed : (text.match(/^\s*✔/gm) ?? []).length;
 let failed = count(/^\s*(\d+) tests? failed/gm) + count(/^\s*(\d+) uncaught exceptions?/gm)
   + count(/^\s*(\d+) unhandled rejections?/gm) + count(/^\s*(\d+) tests? remained pending/gm);
 const skipped = count(/^\s*(\d+) tests? skipped/gm) + count(/^\s*(\d+) known failures?/gm);
