@@ -22,6 +22,8 @@ export interface MemoryInfo {
   numTensors: number;
   numDataBuffers: number;
   numBytes: number;
+  /** The most numBytes has been since the engine started or since resetPeakBytes(). */
+  peakBytes: number;
   numBytesInGPU?: number;
   numTextures?: number;
   [key: string]: number | undefined;
@@ -39,6 +41,9 @@ export class Engine {
   private scopes: Scope[] = [];
   private numTensors = 0;
   private varCount = 0;
+  /** Bytes of all live storage, kept up to date by addRef/decRef (memory() is then O(1)). */
+  private liveBytes = 0;
+  private peak = 0;
   /** Set by autograd while a tape is recording. */
   recorder: ((rec: KernelRecord) => void) | null = null;
   /** > 0 while a backward pass runs: rules may read saved tensors that were disposed pending. */
@@ -123,8 +128,9 @@ export class Engine {
 
   private addRef(dataId: DataId, bytes: number, backend: Backend): void {
     const r = this.data.get(dataId);
-    if (r) r.refs++;
-    else this.data.set(dataId, { refs: 1, bytes, backend });
+    if (r) { r.refs++; return; }
+    this.data.set(dataId, { refs: 1, bytes, backend });
+    if ((this.liveBytes += bytes) > this.peak) this.peak = this.liveBytes;
   }
 
   private decRef(dataId: DataId): void {
@@ -132,6 +138,7 @@ export class Engine {
     if (!r) return;
     if (--r.refs === 0) {
       this.data.delete(dataId);
+      this.liveBytes -= r.bytes;
       r.backend.disposeData(dataId);
     }
   }
@@ -144,9 +151,10 @@ export class Engine {
   }
 
   private adopt(t: Tensor): void {
-    this.addRef(t.dataId, sizeOf(t.shape) * bytesPerElement(t.dtype), t.backend);
+    this.addRef(t.dataId, t.size * bytesPerElement(t.dtype), t.backend);
     this.numTensors++;
-    if (!(t instanceof Variable)) this.scopes[this.scopes.length - 1]?.tracked.push(t);
+    const n = this.scopes.length;
+    if (n > 0 && !(t instanceof Variable)) this.scopes[n - 1].tracked.push(t);
   }
 
   /** A second Tensor over the same storage (no copy, no kernel, nothing recorded). */
@@ -184,12 +192,14 @@ export class Engine {
 
   // ---- running kernels ----------------------------------------------------------------------
 
+  // The hot path of every op: no closures, no copies of the inputs (a Tensor is its own
+  // TensorInfo), and nothing built for the recorder unless a tape is listening.
   runKernel<K extends KernelName>(kernel: K, inputs: readonly Tensor[], attrs: KernelAttrs<K>, out: OutInfo): Tensor {
-    const b = this.backend;
-    const infos = inputs.map((t) => this.info(t));
-    const impl = b.kernels[kernel] as (i: TensorInfo[], a: unknown, o: OutInfo) => DataId;
-    const y = this.makeTensor(impl(infos, attrs, out), out.shape, out.dtype, b);
-    this.recorder?.({ kernel, inputs, attrs: attrs as Record<string, unknown>, outputs: [y] });
+    const b = this.current ?? this.backend;
+    for (let i = 0; i < inputs.length; i++) if (inputs[i].backend !== b) this.info(inputs[i]);
+    const impl = b.kernels[kernel] as (i: readonly TensorInfo[], a: unknown, o: OutInfo) => DataId;
+    const y = this.makeTensor(impl(inputs, attrs, out), out.shape, out.dtype, b);
+    if (this.recorder !== null) this.recorder({ kernel, inputs, attrs: attrs as Record<string, unknown>, outputs: [y] });
     return y;
   }
 
@@ -254,11 +264,13 @@ export class Engine {
       throw e;
     }
     this.scopes.pop();
-    const survivors = new Set<Tensor>();
-    collectTensors(result, survivors);
     const parent = this.scopes[this.scopes.length - 1];
+    // Most scopes are one op returning one tensor: no set needed to tell the survivor.
+    const single = result instanceof Tensor ? result : null;
+    let survivors: Set<Tensor> | null = null;
+    if (single === null) collectTensors(result, (survivors = new Set<Tensor>()));
     for (const t of scope.tracked) {
-      if (survivors.has(t) || t.kept) parent?.tracked.push(t);
+      if (t === single || t.kept || (survivors !== null && survivors.has(t))) parent?.tracked.push(t);
       else this.disposeTensor(t);
     }
     return result;
@@ -287,11 +299,20 @@ export class Engine {
     v.backend = value.backend;
   }
 
+  /**
+   * numBytes counts each live storage buffer once (views sharing a buffer through share()
+   * count once); peakBytes is its high-water mark, for measuring what a computation needs.
+   */
   memory(): MemoryInfo {
-    let numBytes = 0;
-    for (const r of this.data.values()) numBytes += r.bytes;
     const extra = this.current?.memory?.() ?? {};
-    return { ...extra, numTensors: this.numTensors, numDataBuffers: this.data.size, numBytes };
+    return { ...extra, numTensors: this.numTensors, numDataBuffers: this.data.size, numBytes: this.liveBytes, peakBytes: this.peak };
+  }
+
+  /** Starts a new peak measurement from the current numBytes; returns the previous peak. */
+  resetPeakBytes(): number {
+    const old = this.peak;
+    this.peak = this.liveBytes;
+    return old;
   }
 }
 

@@ -93,7 +93,26 @@ test.serial('storage is refcounted: share and variables free their buffer exactl
   t.deepEqual(Array.from(v.dataSync()), [5]);
   v.dispose();
   t.is(a.live.size, 0);
-  t.deepEqual(tf.memory(), before);
+  const { numTensors, numDataBuffers, numBytes } = before;
+  t.like(tf.memory(), { numTensors, numDataBuffers, numBytes });
+});
+
+test.serial('peakBytes: the high-water mark of numBytes, counted per buffer, restarted by resetPeakBytes', (t) => {
+  const base = tf.memory().numBytes;
+  ENGINE.resetPeakBytes();
+  t.is(tf.memory().peakBytes, base);
+  const x = tf.tensor(new Float32Array(100)); // 400 bytes
+  const s = ENGINE.share(x, [10, 10]); // same buffer: counted once
+  const y = tf.neg(x); // another 400
+  t.is(tf.memory().numBytes, base + 800);
+  tf.dispose([x, s, y]);
+  const m = tf.memory();
+  t.is(m.numBytes, base);
+  t.is(m.peakBytes, base + 800);
+  t.is(ENGINE.resetPeakBytes(), base + 800);
+  t.is(tf.memory().peakBytes, base);
+  tf.tensor([1, 2, 3]).dispose(); // 12 bytes
+  t.is(tf.memory().peakBytes, base + 12);
 });
 
 test.serial('hold/release: a held tensor disposed meanwhile stays readable in backward, freed on release', (t) => {
