@@ -13,10 +13,11 @@
  * swapMemory: see unroll.ts - the activations kept for backprop go to host memory on backends
  * that implement offload (WebGL); a no-op elsewhere.
  */
-import { pad, reshape, slice, stack, tidy, zeros, ValueError, type DType, type Tensor } from '@tapeflow/core';
+import { pad, reshape, slice, stack, tidy, zeros, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { describe, flatten, packSequenceAs, type Nest } from './nest.js';
 import { variableScope } from './naming.js';
-import { assertLikeRNNCell, type RNNCellLike } from './cells/rnn_cell.js';
+import { assertLikeRNNCell, type RNNCellLike, type StepResult } from './cells/rnn_cell.js';
+import { fastPaths } from './fast_paths.js';
 import { assertFloatInput, flatInputs, hostSequenceLengths, resolveInitialState, unroll } from './unroll.js';
 
 export interface DynamicRnnOptions {
@@ -90,6 +91,7 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
     const r = unroll({
       op, cell, numSteps: T, initialState: state0, lengths, swapMemory: opts.swapMemory,
       inputAt: (t) => packSequenceAs(inputs, flat.map((x) => timeSlice(x, t))),
+      stepAt: hoistedSteps(cell, inputs, timeSlice),
     });
     const stacked = r.outputs[0].map((_, k) => {
       const y = stack(r.outputs.map((o) => o[k]), tAxis);
@@ -99,6 +101,23 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
     });
     return [packSequenceAs(r.outputStructure, stacked), r.state] as [Nest<Tensor>, Nest<Tensor>];
   });
+}
+
+/**
+ * The input projection hoisted out of the time loop (see InputProjection): one matmul over all
+ * time * batch rows, then each step reads its rows. Only for a single [.., .., depth] input and
+ * a cell that supports it; undefined means plain per-step calls.
+ */
+function hoistedSteps(cell: RNNCellLike, inputs: Nest<Tensor>, timeSlice: (x: Tensor, t: number) => Tensor):
+  ((t: number, state: Nest<Tensor>) => StepResult) | undefined {
+  if (!fastPaths.hoistInputs || !(inputs instanceof Tensor) || inputs.rank !== 3 || !cell.projectInputs) return undefined;
+  const [d0, d1, depth] = inputs.shape;
+  const rows = reshape(inputs, [d0 * d1, depth]);
+  const proj = cell.projectInputs(rows);
+  if (!proj) return undefined;
+  const projected = proj.project(rows);
+  const all = reshape(projected, [d0, d1, projected.shape[1]]);
+  return (t, state) => proj.step(timeSlice(all, t), state);
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { ENGINE, isFloat, keep, reshape, scalar, tensor, tidy, where, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { assertSameStructure, describe, flatten, packSequenceAs, type Nest } from './nest.js';
-import type { RNNCellLike } from './cells/rnn_cell.js';
+import type { RNNCellLike, StepResult } from './cells/rnn_cell.js';
 
 export interface UnrollArgs {
   op: string;
@@ -20,6 +20,8 @@ export interface UnrollArgs {
   numSteps: number;
   /** The cell's input at step t (called inside the step's tidy). */
   inputAt: (t: number) => Nest<Tensor>;
+  /** Replaces cell.call(inputAt(t), state), e.g. by a hoisted step (InputProjection). */
+  stepAt?: (t: number, state: Nest<Tensor>) => StepResult;
   initialState: Nest<Tensor>;
   /** Host copy of the sequence lengths (may be negative or exceed numSteps). */
   lengths?: Int32Array;
@@ -62,7 +64,7 @@ export function unroll(a: UnrollArgs): UnrollResult {
       const prev = flatten(state);
       const copy = lengths && t >= minLen ? finishedRows(lengths, t) : null;
       const run = (): [Nest<Tensor>, Nest<Tensor>] => tidy(() => {
-        const [out, next] = cell.call(inputAt(t), state);
+        const [out, next] = a.stepAt ? a.stepAt(t, state) : cell.call(inputAt(t), state);
         checkNewState(op, state, next);
         let of = flatten(out);
         let sf = flatten(next);

@@ -2,13 +2,14 @@
  * TF1's BasicLSTMCell: gates i, j, f, o = split([x, h] K + b, 4);
  * c' = c sig(f + forgetBias) + sig(i) act(j); h' = act(c') sig(o). No peepholes, no clipping.
  */
-import { ENGINE, add, concat, matmul, mul, sigmoid, split, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { add, concat, matmul, mul, sigmoid, split, tanh, type Tensor, type Variable } from '@tapeflow/core';
 import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import {
   RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit,
-  type Activation, type CellOptions, type StepResult,
+  type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
+import { lstmBlock, splitKernelRows } from './fast_step.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
 
@@ -55,11 +56,26 @@ export class BasicLSTMCell extends RNNCell {
     const n = this.numUnits;
     checkDepth('BasicLSTMCell', this.kernel, x, n);
     const [c, h] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, x, n, n);
-    const gates = add(matmul(concat([x, h], 1), this.kernel), this.bias);
-    const [newC, newH] = this.activation === tanh && ENGINE.hasFused('LSTMBlock')
-      // The backend's fused kernel computes exactly the lines below (with tanh) in one pass.
-      ? ENGINE.runFused('LSTMBlock', [gates, c], { forgetBias: this.forgetBias }, [c, c].map((t) => ({ shape: t.shape, dtype: t.dtype })))
-      : this.composed(gates, c);
+    return this.fromGates(add(matmul(concat([x, h], 1), this.kernel), this.bias), c);
+  }
+
+  /** Hoisting: x K[:depth] + b for all steps at once; per step only h K[depth:]. */
+  protected override inputProjection(rows: Tensor): InputProjection {
+    const x = cellInput('BasicLSTMCell', rows);
+    const n = this.numUnits, d = x.shape[1];
+    checkDepth('BasicLSTMCell', this.kernel, x, n);
+    const [wx, wh] = splitKernelRows(this.kernel, d);
+    return {
+      project: (r) => add(matmul(r, wx), this.bias),
+      step: (p, state) => {
+        const [c, h] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, p, n, n);
+        return this.fromGates(add(p, matmul(h, wh)), c);
+      },
+    };
+  }
+
+  private fromGates(gates: Tensor, c: Tensor): StepResult {
+    const [newC, newH] = this.activation === tanh ? lstmBlock(gates, c, this.forgetBias) : this.composed(gates, c);
     return [newH, this.stateIsTuple ? new LSTMStateTuple(newC, newH) : concat([newC, newH], 1)];
   }
 

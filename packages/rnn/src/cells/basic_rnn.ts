@@ -4,8 +4,9 @@ import { zeros as zerosInit, assertInitializer, type Initializer } from '../init
 import type { Nest } from '../nest.js';
 import {
   RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
-  type Activation, type CellOptions, type StepResult,
+  type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
+import { splitKernelRows } from './fast_step.js';
 
 export interface BasicRNNCellOptions extends CellOptions {
   activation?: Activation;
@@ -45,5 +46,20 @@ export class BasicRNNCell extends RNNCell {
     const h = stateTensor('BasicRNNCell', 'state', state, x, this.numUnits);
     const out = this.activation(add(matmul(concat([x, h], 1), this.kernel), this.bias));
     return [out, out];
+  }
+
+  /** Hoisting: x K[:depth] + b for all steps at once; per step only h K[depth:]. */
+  protected override inputProjection(rows: Tensor): InputProjection {
+    const x = cellInput('BasicRNNCell', rows);
+    checkDepth('BasicRNNCell', this.kernel, x, this.numUnits);
+    const [wx, wh] = splitKernelRows(this.kernel, x.shape[1]);
+    return {
+      project: (r) => add(matmul(r, wx), this.bias),
+      step: (p, state) => {
+        const h = stateTensor('BasicRNNCell', 'state', state, p, this.numUnits);
+        const out = this.activation(add(p, matmul(h, wh)));
+        return [out, out];
+      },
+    };
   }
 }

@@ -7,8 +7,9 @@ import { assertInitializer, constant, zeros as zerosInit, type Initializer } fro
 import type { Nest } from '../nest.js';
 import {
   RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
-  type Activation, type CellOptions, type StepResult,
+  type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
+import { splitKernelRows } from './fast_step.js';
 
 export interface GRUCellOptions extends CellOptions {
   activation?: Activation;
@@ -56,5 +57,30 @@ export class GRUCell extends RNNCell {
     const c = this.activation(add(matmul(concat([x, mul(r, h)], 1), this.candidateKernel), this.candidateBias));
     const newH = add(mul(u, h), mul(sub(1, u), c));
     return [newH, newH];
+  }
+
+  /**
+   * Hoisting: both kernels' input rows side by side, [depth, 3n], so one matmul gives every
+   * step's x Wg + bg (2n columns) and x Wc + bc (n columns); per step only h Wg[depth:] and
+   * (r h) Wc[depth:].
+   */
+  protected override inputProjection(rows: Tensor): InputProjection {
+    const x = cellInput('GRUCell', rows);
+    const n = this.numUnits, d = x.shape[1];
+    checkDepth('GRUCell', this.gateKernel, x, n);
+    const [gx, gh] = splitKernelRows(this.gateKernel, d);
+    const [cx, ch] = splitKernelRows(this.candidateKernel, d);
+    const wx = concat([gx, cx], 1), b = concat([this.gateBias, this.candidateBias], 0);
+    return {
+      project: (r) => add(matmul(r, wx), b),
+      step: (p, state) => {
+        const h = stateTensor('GRUCell', 'state', state, p, n);
+        const [pg, pc] = split(p, [2 * n, n], 1);
+        const [r, u] = split(sigmoid(add(pg, matmul(h, gh))), 2, 1);
+        const c = this.activation(add(pc, matmul(mul(r, h), ch)));
+        const newH = add(mul(u, h), mul(sub(1, u), c));
+        return [newH, newH];
+      },
+    };
   }
 }

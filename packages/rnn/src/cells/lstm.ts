@@ -10,8 +10,9 @@ import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import { describe, type Nest } from '../nest.js';
 import {
   RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit,
-  type Activation, type CellOptions, type StepResult,
+  type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
+import { lstmBlock, splitKernelRows } from './fast_step.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
 
@@ -86,17 +87,39 @@ export class LSTMCell extends RNNCell {
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
     const x = cellInput('LSTMCell', inputs);
-    const n = this.numUnits;
     checkDepth('LSTMCell', this.kernel, x, this.hSize);
-    const [cPrev, mPrev] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, x, n, this.hSize);
-    const lstmMatrix = add(matmul(concat([x, mPrev], 1), this.kernel), this.bias);
-    const [i, j, f, o] = split(lstmMatrix, 4, 1);
+    const [cPrev, mPrev] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, x, this.numUnits, this.hSize);
+    return this.fromGates(add(matmul(concat([x, mPrev], 1), this.kernel), this.bias), cPrev);
+  }
+
+  /** Hoisting: x K[:depth] + b for all steps at once; per step only m K[depth:]. */
+  protected override inputProjection(rows: Tensor): InputProjection {
+    const x = cellInput('LSTMCell', rows);
+    checkDepth('LSTMCell', this.kernel, x, this.hSize);
+    const [wx, wh] = splitKernelRows(this.kernel, x.shape[1]);
+    return {
+      project: (r) => add(matmul(r, wx), this.bias),
+      step: (p, state) => {
+        const [cPrev, mPrev] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, p, this.numUnits, this.hSize);
+        return this.fromGates(add(p, matmul(mPrev, wh)), cPrev);
+      },
+    };
+  }
+
+  private fromGates(lstmMatrix: Tensor, cPrev: Tensor): StepResult {
     const p = this.peep;
-    let c = p
-      ? add(mul(sigmoid(add(add(f, this.forgetBias), mul(p.f, cPrev))), cPrev), mul(sigmoid(add(i, mul(p.i, cPrev))), this.activation(j)))
-      : add(mul(sigmoid(add(f, this.forgetBias)), cPrev), mul(sigmoid(i), this.activation(j)));
-    if (this.cellClip !== undefined) c = clipByValue(c, -this.cellClip, this.cellClip);
-    let m = p ? mul(sigmoid(add(o, mul(p.o, c))), this.activation(c)) : mul(sigmoid(o), this.activation(c));
+    let c: Tensor, m: Tensor;
+    if (!p && this.cellClip === undefined && this.activation === tanh) {
+      // BasicLSTMCell's equations: the fused step applies.
+      [c, m] = lstmBlock(lstmMatrix, cPrev, this.forgetBias);
+    } else {
+      const [i, j, f, o] = split(lstmMatrix, 4, 1);
+      c = p
+        ? add(mul(sigmoid(add(add(f, this.forgetBias), mul(p.f, cPrev))), cPrev), mul(sigmoid(add(i, mul(p.i, cPrev))), this.activation(j)))
+        : add(mul(sigmoid(add(f, this.forgetBias)), cPrev), mul(sigmoid(i), this.activation(j)));
+      if (this.cellClip !== undefined) c = clipByValue(c, -this.cellClip, this.cellClip);
+      m = p ? mul(sigmoid(add(o, mul(p.o, c))), this.activation(c)) : mul(sigmoid(o), this.activation(c));
+    }
     if (this.projection) {
       m = matmul(m, this.projection);
       if (this.projClip !== undefined) m = clipByValue(m, -this.projClip, this.projClip);

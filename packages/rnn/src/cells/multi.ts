@@ -6,7 +6,7 @@
 import { concat, slice, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
 import { describe, flatten, isNested, type Nest } from '../nest.js';
 import { variableScope } from '../naming.js';
-import { RNNCell, assertBatchAndDType, assertLikeRNNCell, type RNNCellLike, type StepResult } from './rnn_cell.js';
+import { RNNCell, assertBatchAndDType, assertLikeRNNCell, type InputProjection, type RNNCellLike, type StepResult } from './rnn_cell.js';
 
 export class MultiRNNCell extends RNNCell {
   readonly cells: readonly RNNCellLike[];
@@ -42,6 +42,19 @@ export class MultiRNNCell extends RNNCell {
   }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    return this.layers(state, (cell, s) => cell.call(inputs, s));
+  }
+
+  /** Hoisting: only the first cell sees the sequence's inputs, so only it can project them up front. */
+  protected override inputProjection(rows: Tensor): InputProjection | null {
+    const first = this.cells[0];
+    const proj = first.projectInputs ? variableScope('cell_0', () => first.projectInputs!(rows)) : null;
+    if (!proj) return null;
+    return { project: (r) => proj.project(r), step: (p, state) => this.layers(state, (_, s) => proj.step(p, s)) };
+  }
+
+  /** Runs the cells in turn, each in its scope 'cell_i'; `first` runs cell 0 on its state. */
+  private layers(state: Nest<Tensor>, first: (cell: RNNCellLike, s: Nest<Tensor>) => StepResult): StepResult {
     const n = this.cells.length;
     if (this.stateIsTuple && (!Array.isArray(state) || state.length !== n)) {
       throw new ValueError(`MultiRNNCell: expected state to be a tuple of length ${n}, but received: ${describe(state)}`);
@@ -49,7 +62,7 @@ export class MultiRNNCell extends RNNCell {
     if (!this.stateIsTuple && !(state instanceof Tensor && state.rank === 2 && state.shape[1] === this.stateSize)) {
       throw new ValueError(`MultiRNNCell: expected state to be one [batch, ${String(this.stateSize)}] Tensor, but received: ${describe(state)}`);
     }
-    let cur = inputs;
+    let cur: Nest<Tensor> = [];
     let pos = 0;
     const newStates: Nest<Tensor>[] = [];
     this.cells.forEach((cell, i) => {
@@ -61,7 +74,7 @@ export class MultiRNNCell extends RNNCell {
           s = slice(state as Tensor, [0, pos], [-1, size]);
           pos += size;
         }
-        const [out, ns] = cell.call(cur, s);
+        const [out, ns] = i === 0 ? first(cell, s) : cell.call(cur, s);
         cur = out;
         newStates.push(ns);
       });

@@ -20,6 +20,25 @@ export interface RNNCellLike {
   zeroState(batchSize: number, dtype?: DType): Nest<Tensor>;
   call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult;
   resetSequenceState?(): void;
+  /**
+   * Optional fast path (see InputProjection): null when this cell cannot split its step. Called
+   * by dynamicRnn once per call with every step's input rows; builds the weights if needed.
+   */
+  projectInputs?(rows: Tensor): InputProjection | null;
+}
+
+/**
+ * A cell step split in two: the part that depends only on the input (x W_x + b), which an
+ * unroller that sees all steps' inputs up front computes for every step in one matmul
+ * [time * batch, depth] x [depth, k], and the recurrent rest, run once per step. The weights it
+ * reads are sliced from the cell's TF1-layout Variables once, when the projection is made, so
+ * their gradients flow back to the one Variable.
+ */
+export interface InputProjection {
+  /** Input rows [rows, depth] (any steps, any order) -> their projections [rows, k]. */
+  project(rows: Tensor): Tensor;
+  /** One step from the step's projected rows [batch, k]; returns what call() would. */
+  step(projected: Tensor, state: Nest<Tensor>): StepResult;
 }
 
 export abstract class RNNCell implements RNNCellLike {
@@ -67,6 +86,21 @@ export abstract class RNNCell implements RNNCellLike {
     this.scope ??= uniqueScope(this.baseName);
     return inScope(this.scope, run);
   }
+
+  /** See RNNCellLike.projectInputs. Runs in the cell's scope, like call(). */
+  projectInputs(rows: Tensor): InputProjection | null {
+    if (this.inputProjection === RNNCell.prototype.inputProjection) return null; // wrappers: nothing to build here
+    const run = (): InputProjection | null => {
+      if (!this.isBuilt) this.buildOnce(rows);
+      return this.inputProjection(rows);
+    };
+    if (!this.ownsScope) return run();
+    this.scope ??= uniqueScope(this.baseName);
+    return inScope(this.scope, run);
+  }
+
+  /** The cell's InputProjection for inputs like `rows` [rows, depth], or null (the default): plain calls. */
+  protected inputProjection(_rows: Tensor): InputProjection | null { return null; }
 
   private buildOnce(inputs: Nest<Tensor>): void {
     try {

@@ -13,6 +13,7 @@ import {
   BasicLSTMCell, BasicRNNCell, DropoutWrapper, MultiRNNCell, GRUCell, LSTMCell, LSTMStateTuple, bidirectionalDynamicRnn, dynamicRnn, globalVariables,
   initializers, nest, rawRnn, staticRnn, variableScope, type RNNCell,
 } from '../../src/index.js';
+import { withFastPaths } from '../../src/fast_paths.js';
 import {
   assert, expectClose, expectNoLeak, expectShape, expectThrows, fcParams, type Registry, type SuiteDef,
 } from '../../../core/test/conformance/harness.js';
@@ -305,12 +306,22 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
       const tr = trace((xx: Tensor) => { const [o] = dynamicRnn(cell, xx, { dtype: 'float32', sequenceLength: [2, T] }); return sum(o as Tensor); }, inp);
       return tr.nodes.map((q) => q.op);
     };
-    const [k5, k9, k13] = [kernels(5), kernels(9), kernels(13)];
-    assert(!k13.includes('Transpose'), `no transposes: ${k13.join(' ')}`);
-    assert(k9.length - k5.length === k13.length - k9.length, `kernels grow linearly with the steps: ${k5.length}, ${k9.length}, ${k13.length}`);
-    const perStep = (k13.length - k9.length) / 4;
-    const slices = (k: string[]): number => k.filter((q) => q === 'Slice').length;
-    assert((slices(k13) - slices(k9)) / 4 === 3, `one input slice and two gate splits per step, got ${(slices(k13) - slices(k9)) / 4} of ${perStep}`);
+    // Plain per-step calls: one input slice and the two gate splits. Hoisted: one slice of the
+    // projected inputs, its split into gate and candidate columns, the two gate splits.
+    for (const [hoistInputs, slicesPerStep] of [[false, 3], [true, 5]] as const) {
+      withFastPaths({ hoistInputs }, () => {
+        const [k5, k9, k13] = [kernels(5), kernels(9), kernels(13)];
+        assert(!k13.includes('Transpose'), `no transposes: ${k13.join(' ')}`);
+        assert(k9.length - k5.length === k13.length - k9.length, `kernels grow linearly with the steps: ${k5.length}, ${k9.length}, ${k13.length}`);
+        const perStep = (k13.length - k9.length) / 4;
+        const slices = (k: string[]): number => k.filter((q) => q === 'Slice').length;
+        const got = (slices(k13) - slices(k9)) / 4;
+        assert(got === slicesPerStep, `hoistInputs ${hoistInputs}: ${slicesPerStep} slices per step, got ${got} of ${perStep}`);
+        const matmuls = (k: string[]): number => k.filter((q) => q === 'BatchMatMul').length;
+        // Hoisted, the input's matmul runs once for all steps: the per-step count stays 2 (h Wg, (r h) Wc).
+        assert((matmuls(k13) - matmuls(k9)) / 4 === 2, `two matmuls per step, got ${(matmuls(k13) - matmuls(k9)) / 4}`);
+      });
+    }
   })));
 
   r.test('no leaks: forward and gradients free everything but their results; per-step temporaries are freed during the loop', () => withGraph(() => {

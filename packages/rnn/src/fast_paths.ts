@@ -1,0 +1,20 @@
+/**
+ * Switches for the unrollers' fast paths, so tests can run the same computation with and
+ * without them and compare (every fast path must equal its reference path). On by default;
+ * not part of the public API.
+ */
+export const fastPaths = {
+  /** dynamicRnn projects every step's input in one matmul when the cell supports it (InputProjection). */
+  hoistInputs: true,
+};
+
+/** Runs fn with the given switches, restoring them afterwards. */
+export function withFastPaths<T>(settings: Partial<typeof fastPaths>, fn: () => T): T {
+  const saved = { ...fastPaths };
+  Object.assign(fastPaths, settings);
+  try {
+    return fn();
+  } finally {
+    Object.assign(fastPaths, saved);
+  }
+}
