@@ -100,6 +100,31 @@ export interface FusedKernelDefs {
     attrs: { forgetBias: number };
     outputs: 2;
   };
+  /**
+   * LSTMBlock's backward pass: from its inputs, its output c' and the gradients dc' and dh' of
+   * its two outputs, the gradients [dGates, dc] (the chain rule through the equations above).
+   */
+  LSTMBlockGrad: {
+    inputs: [gates: TensorInfo, c: TensorInfo, cNext: TensorInfo, dcNext: TensorInfo, dh: TensorInfo];
+    attrs: { forgetBias: number };
+    outputs: 2;
+  };
+  /**
+   * The end of one GRU step (TF1's GRUCell, tanh activation): gates [batch, 2u] are the r, u
+   * pre-activations, cPre [batch, u] the candidate's; u = sig(gates[:, u:]),
+   * h' = u*h + (1-u)*tanh(cPre). (r enters cPre through a matmul, so it stays outside.) Outputs [h'].
+   */
+  GRUBlock: {
+    inputs: [gates: TensorInfo, h: TensorInfo, cPre: TensorInfo];
+    attrs: Record<string, never>;
+    outputs: 1;
+  };
+  /** GRUBlock's backward pass: [dGates (zero in the r columns), dh, dcPre] from its inputs and dh'. */
+  GRUBlockGrad: {
+    inputs: [gates: TensorInfo, h: TensorInfo, cPre: TensorInfo, dhNext: TensorInfo];
+    attrs: Record<string, never>;
+    outputs: 3;
+  };
 }
 export type FusedKernelName = keyof FusedKernelDefs;
 export type FusedKernelImpl<K extends FusedKernelName> =
