@@ -78,6 +78,13 @@ export function binarySuite(r: Registry): void {
     expectArrayEqual(tf.minimum(tf.tensor([1, -9], [2], 'int32'), 0), [0, -9]);
   }));
 
+  // Like NumPy and TensorFlow, maximum/minimum propagate NaN from either side (Math.max does too).
+  r.test('maximum and minimum: NaN on either side gives NaN', () => check(() => {
+    const a = tf.tensor([NaN, 1, NaN]), b = tf.tensor([2, NaN, NaN]);
+    expectArrayEqual(tf.maximum(a, b), [NaN, NaN, NaN]);
+    expectArrayEqual(tf.minimum(a, b), [NaN, NaN, NaN]);
+  }));
+
   // ---- properties: random broadcast pairs, float32 and int32 ----------------------------------
 
   const floatOps: [string, Bin, (x: number, y: number) => number][] = [

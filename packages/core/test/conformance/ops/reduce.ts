@@ -86,6 +86,15 @@ export function reduceSuite(r: Registry): void {
     expectArrayEqual(tf.min(tf.tensor([[-Infinity, 0], [1, Infinity]]), 1), [-Infinity, 1]);
   }));
 
+  // NumPy, TensorFlow and PyTorch propagate NaN through max/min: a NaN anywhere in a row must
+  // not be hidden by a comparison that happens to prefer the other operand.
+  r.test('max and min: a NaN anywhere in the reduced row makes the result NaN', () => check(() => {
+    const rows = [[NaN, 1, 2], [1, NaN, 2], [1, 2, NaN], [-Infinity, NaN, Infinity], [1, 2, 3]];
+    expectArrayEqual(tf.max(tf.tensor(rows), 1), [NaN, NaN, NaN, NaN, 3]);
+    expectArrayEqual(tf.min(tf.tensor(rows), 1), [NaN, NaN, NaN, NaN, 1]);
+    expectArrayEqual(tf.max(tf.tensor([3, NaN])), [NaN]);
+  }));
+
   // ---- properties: random shapes, random axes lists, keepDims ---------------------------------
 
   const withAxes = (value: fc.Arbitrary<number>, d?: fc.Arbitrary<number>) =>
