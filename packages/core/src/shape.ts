@@ -57,17 +57,19 @@ export function broadcastAxes(inShape: Shape, outShape: Shape): number[] {
 }
 
 /** Resolves a possibly negative axis against `rank`, naming the op when it is out of range. */
-export function normalizeAxis(axis: number, rank: number, op: string, arg = 'axis'): number {
+export function normalizeAxis(axis: number, rank: number, op: string, arg = 'axis', shape?: Shape): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new ValueError(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${rank}`);
+    const of = shape ? `x ${fmt(shape)} (rank ${rank})` : `a tensor of rank ${rank}`;
+    const valid = rank > 0 ? `; valid axes are ${-rank}..${rank - 1}` : '';
+    throw new ValueError(`${op}: ${arg} ${axis} is out of range for ${of}${valid}`);
   }
   return axis < 0 ? axis + rank : axis;
 }
 
 /** `axis` given as undefined (all axes), a number or a list; returns sorted unique axes. */
-export function normalizeAxes(axis: number | number[] | undefined | null, rank: number, op: string): number[] {
+export function normalizeAxes(axis: number | number[] | undefined | null, rank: number, op: string, shape?: Shape): number[] {
   if (axis === undefined || axis === null) return [...Array(rank).keys()];
-  const list = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, rank, op));
+  const list = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, rank, op, 'axis', shape));
   if (new Set(list).size !== list.length) throw new ValueError(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
   return list.sort((a, b) => a - b);
 }

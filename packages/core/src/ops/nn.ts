@@ -15,7 +15,7 @@ import { op } from './op.js';
 export const softmax = op('softmax', (logits: TensorLike, axis = -1): Tensor => {
   const x = toTensor(logits, 'softmax', 'logits');
   assertFloat(x, 'softmax', 'logits');
-  const a = normalizeAxis(axis, x.rank, 'softmax');
+  const a = normalizeAxis(axis, x.rank, 'softmax', 'axis', x.shape);
   const e = exp(sub(x, max(x, a, true)));
   return div(e, sum(e, a, true));
 });
@@ -23,7 +23,7 @@ export const softmax = op('softmax', (logits: TensorLike, axis = -1): Tensor => 
 export const logSoftmax = op('logSoftmax', (logits: TensorLike, axis = -1): Tensor => {
   const x = toTensor(logits, 'logSoftmax', 'logits');
   assertFloat(x, 'logSoftmax', 'logits');
-  const a = normalizeAxis(axis, x.rank, 'logSoftmax');
+  const a = normalizeAxis(axis, x.rank, 'logSoftmax', 'axis', x.shape);
   const shifted = sub(x, max(x, a, true));
   return sub(shifted, log(sum(exp(shifted), a, true)));
 });
@@ -57,8 +57,8 @@ export const sequenceMask = op('sequenceMask', (lengths: TensorLike, maxLen?: nu
 export const reverseSequence = op('reverseSequence', (x: TensorLike, seqLengths: TensorLike, seqAxis: number, batchAxis = 0): Tensor => {
   const t = toTensor(x, 'reverseSequence', 'x');
   const lens = toTensor(seqLengths, 'reverseSequence', 'seqLengths', 'int32');
-  const s = normalizeAxis(seqAxis, t.rank, 'reverseSequence', 'seqAxis');
-  const b = normalizeAxis(batchAxis, t.rank, 'reverseSequence', 'batchAxis');
+  const s = normalizeAxis(seqAxis, t.rank, 'reverseSequence', 'seqAxis', t.shape);
+  const b = normalizeAxis(batchAxis, t.rank, 'reverseSequence', 'batchAxis', t.shape);
   if (s === b) throw new ValueError(`reverseSequence: seqAxis and batchAxis must differ, both are ${s}`);
   if (lens.dtype !== 'int32' || lens.rank !== 1 || lens.shape[0] !== t.shape[b]) {
     throw new ValueError(`reverseSequence: seqLengths must be an int32 vector of length x.shape[${b}] = ${t.shape[b]}; ` +

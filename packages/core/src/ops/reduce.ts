@@ -15,7 +15,7 @@ function reduce(name: string, kernel: 'Sum' | 'Max' | 'Min') {
     // Sum of bools counts trues, as in TensorFlow.js.
     if (t.dtype === 'bool' && kernel === 'Sum') t = cast(t, 'int32');
     assertNumeric(t, name);
-    const axes = normalizeAxes(axis, t.rank, name);
+    const axes = normalizeAxes(axis, t.rank, name, t.shape);
     if (axes.length === 0) return identity(t);
     const shape = t.shape.filter((_, i) => !axes.includes(i));
     const y = ENGINE.runKernel(kernel, [t], { axes }, { shape, dtype: t.dtype });
@@ -30,7 +30,7 @@ export const min = reduce('min', 'Min');
 export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
   const t = toTensor(x, 'mean', 'x');
   assertFloat(t, 'mean');
-  const axes = normalizeAxes(axis, t.rank, 'mean');
+  const axes = normalizeAxes(axis, t.rank, 'mean', t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a], 1);
   return div(sum(t, axes, keepDims), count);
 });

@@ -49,7 +49,7 @@ export const expandDims = op('expandDims', (x: TensorLike, axis = 0): Tensor => 
 
 export const squeeze = op('squeeze', (x: TensorLike, axis?: number | number[]): Tensor => {
   const t = toTensor(x, 'squeeze', 'x');
-  const axes = axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, t.rank, 'squeeze');
+  const axes = axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, t.rank, 'squeeze', t.shape);
   for (const a of axes) {
     if (t.shape[a] !== 1) throw new ValueError(`squeeze: cannot squeeze axis ${a} of x ${fmt(t.shape)}: its size is ${t.shape[a]}, not 1`);
   }
@@ -89,7 +89,7 @@ export const concat = op('concat', (xs: readonly TensorLike[], axis = 0): Tensor
   if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('concat: xs must be a non-empty array of tensors');
   const ts = xs.map((x, i) => toTensor(x, 'concat', `xs[${i}]`));
   const first = ts[0];
-  const a = normalizeAxis(axis, first.rank, 'concat');
+  const a = normalizeAxis(axis, first.rank, 'concat', 'axis', first.shape);
   for (const [i, t] of ts.entries()) {
     if (t.rank !== first.rank) {
       throw new ValueError(`concat: all tensors must have the same rank; xs[0] is ${fmt(first.shape)}, xs[${i}] is ${fmt(t.shape)}`);
@@ -108,7 +108,7 @@ export const concat = op('concat', (xs: readonly TensorLike[], axis = 0): Tensor
 /** Splits into `num` equal parts, or parts of the given sizes (one may be -1). */
 export const split = op('split', (x: TensorLike, numOrSizes: number | readonly number[], axis = 0): Tensor[] => {
   const t = toTensor(x, 'split', 'x');
-  const a = normalizeAxis(axis, t.rank, 'split');
+  const a = normalizeAxis(axis, t.rank, 'split', 'axis', t.shape);
   const dim = t.shape[a];
   let sizes: number[];
   if (typeof numOrSizes === 'number') {
@@ -147,7 +147,7 @@ export const stack = op('stack', (xs: readonly TensorLike[], axis = 0): Tensor =
 
 export const unstack = op('unstack', (x: TensorLike, axis = 0): Tensor[] => {
   const t = toTensor(x, 'unstack', 'x');
-  const a = normalizeAxis(axis, t.rank, 'unstack');
+  const a = normalizeAxis(axis, t.rank, 'unstack', 'axis', t.shape);
   const rest = t.shape.filter((_, i) => i !== a);
   return Array.from({ length: t.shape[a] }, (_, k) => {
     const begin = t.shape.map((_, i) => (i === a ? k : 0));
@@ -161,7 +161,7 @@ export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0
   const t = toTensor(x, 'gather', 'x');
   const idx = toTensor(indices, 'gather', 'indices', 'int32');
   if (idx.dtype !== 'int32') throw new TypeError(`gather: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);
-  const a = normalizeAxis(axis, t.rank, 'gather');
+  const a = normalizeAxis(axis, t.rank, 'gather', 'axis', t.shape);
   const flat = idx.rank === 1 ? idx : reshape(idx, [idx.size]);
   const flatShape = t.shape.map((d, i) => (i === a ? idx.size : d));
   const y = ENGINE.runKernel('Gather', [t, flat], { axis: a }, { shape: flatShape, dtype: t.dtype });
@@ -193,7 +193,7 @@ export const pad = op('pad', (x: TensorLike, paddings: readonly (readonly [numbe
 
 export const reverse = op('reverse', (x: TensorLike, axes?: number | number[]): Tensor => {
   const t = toTensor(x, 'reverse', 'x');
-  const a = normalizeAxes(axes, t.rank, 'reverse');
+  const a = normalizeAxes(axes, t.rank, 'reverse', t.shape);
   return ENGINE.runKernel('Reverse', [t], { axes: a }, { shape: t.shape, dtype: t.dtype });
 });
 
