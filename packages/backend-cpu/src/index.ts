@@ -2,10 +2,11 @@
  * @tapeflow/backend-cpu: tensors as ndarray views over typed arrays, elementwise kernels with
  * contiguous fast paths, a blocked matmul. Importing the package registers it as 'cpu'.
  */
-import { registerBackend, type Backend, type DataId, type DType, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import { registerBackend, type Backend, type DataId, type DType, type FusedKernelTable, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
 import { binaryKernels } from './kernels/binary.js';
 import { gatherKernels } from './kernels/gather.js';
-import { fusedKernels } from './kernels/lstm.js';
+import { gruKernels } from './kernels/gru.js';
+import { lstmKernels } from './kernels/lstm.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { movementKernels } from './kernels/movement.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -22,7 +23,8 @@ export const cpuKernels: KernelTable = {
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly kernels = cpuKernels;
-  readonly fused = fusedKernels;
+  /** Optional fused kernels (LSTM and GRU steps and their backward passes). */
+  readonly fused: Partial<FusedKernelTable> = { ...lstmKernels, ...gruKernels };
 
   supportsDType(_dtype: DType): boolean {
     return true; // float32, int32, bool and float64 all have a typed array

@@ -2,7 +2,8 @@
  * CPU-backend specifics the shared conformance suite cannot see: which kernels return views
  * instead of copies, strided inputs to every kind of kernel, the blocked matmul's edge cases
  * (tile, block and panel boundaries, transposes, batch broadcast) against a float64 reference
- * loop, int32 wrap-around, and the fused LSTMBlock against the TF1 formula.
+ * loop, int32 wrap-around, and the fused LSTM/GRU kernels against the TF1 formulas (forward) and
+ * central differences of them in float64 (backward).
  */
 import test from 'ava';
 import fc from 'fast-check';
@@ -327,3 +328,107 @@ test('LSTMBlock matches the TF1 BasicLSTMCell formula (gate order i, j, f, o)', 
   tf.dispose([gates, c, cNew, hNew]);
   t.is(tf.memory().numTensors, before);
 });
+
+// ---- fused backward kernels and GRUBlock vs float64 references -----------------------------------
+
+const sig64 = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/**
+ * Central differences (float64) of L(inputs) = sum_k dy[k] . y[k](inputs) for a plain forward
+ * function, with respect to each element of each input: the vector-Jacobian product a backward
+ * kernel must return.
+ */
+function numericVjp(forward: (xs: number[][]) => number[][], xs: number[][], dys: number[][]): number[][] {
+  const L = (ys: number[][]): number => ys.reduce((s, y, k) => s + y.reduce((a, v, i) => a + v * dys[k][i], 0), 0);
+  const h = 1e-6;
+  return xs.map((x, which) => x.map((_, e) => {
+    const at = (d: number): number => L(forward(xs.map((q, w) => (w === which ? q.map((v, i) => (i === e ? v + d : v)) : q))));
+    return (at(h) - at(-h)) / (2 * h);
+  }));
+}
+
+/** The LSTMBlock equations in float64 on row-major arrays: [c', h']. */
+function lstmForward64(batch: number, units: number, forgetBias: number) {
+  return ([g, c]: number[][]): number[][] => {
+    const c2: number[] = [], h2: number[] = [];
+    for (let b = 0; b < batch; b++) {
+      for (let u = 0; u < units; u++) {
+        const q = (k: number): number => g[b * 4 * units + k * units + u];
+        const cn = c[b * units + u] * sig64(q(2) + forgetBias) + sig64(q(0)) * Math.tanh(q(1));
+        c2.push(cn);
+        h2.push(Math.tanh(cn) * sig64(q(3)));
+      }
+    }
+    return [c2, h2];
+  };
+}
+
+/** The GRUBlock equation in float64: h' = u h + (1 - u) tanh(cPre), u = sig(gates[:, units:]). */
+function gruForward64(batch: number, units: number) {
+  return ([g, h, cp]: number[][]): number[][] => [Array.from({ length: batch * units }, (_, k) => {
+    const b = Math.floor(k / units), j = k % units;
+    const u = sig64(g[b * 2 * units + units + j]);
+    return u * h[k] + (1 - u) * Math.tanh(cp[k]);
+  })];
+}
+
+for (const dtype of ['float64', 'float32'] as const) {
+  const tolFor = dtype === 'float64' ? [1e-6, 1e-8] : [1e-5, 1e-6];
+
+  test(`LSTMBlockGrad (${dtype}) equals central differences of the LSTMBlock equations`, (t) => {
+    const batch = 3, units = 4, forgetBias = 0.7;
+    const round = (xs: number[]): number[] => (dtype === 'float32' ? xs.map(Math.fround) : xs);
+    const gs = round(values(batch * 4 * units, 21).map((v) => 2.5 * v)), cs = round(values(batch * units, 22).map((v) => 2 * v));
+    const dcn = round(values(batch * units, 23)), dhs = round(values(batch * units, 24));
+    const fwd = lstmForward64(batch, units, forgetBias);
+    const [cNext] = fwd([gs, cs]);
+    const cNextIn = round(cNext);
+    const [eGates, eC] = numericVjp(fwd, [gs, cs], [dcn, dhs]);
+    t.true(ENGINE.hasFused('LSTMBlockGrad'));
+    const before = tf.memory().numTensors;
+    const ins = [tf.tensor(gs, [batch, 4 * units], dtype), tf.tensor(cs, [batch, units], dtype), tf.tensor(cNextIn, [batch, units], dtype),
+      tf.tensor(dcn, [batch, units], dtype), tf.tensor(dhs, [batch, units], dtype)];
+    const [dG, dC] = ENGINE.runFused('LSTMBlockGrad', ins, { forgetBias },
+      [{ shape: [batch, 4 * units], dtype }, { shape: [batch, units], dtype }]);
+    t.is(dG.dtype, dtype);
+    t.true(closeEnough(dG.dataSync(), eGates, tolFor[0], tolFor[1]) <= 1, `dGates ${dG.dataSync()} vs ${eGates}`);
+    t.true(closeEnough(dC.dataSync(), eC, tolFor[0], tolFor[1]) <= 1);
+    tf.dispose([...ins, dG, dC]);
+    t.is(tf.memory().numTensors, before);
+  });
+
+  test(`GRUBlock and GRUBlockGrad (${dtype}) equal the float64 equation and its central differences`, (t) => {
+    const batch = 2, units = 5;
+    const round = (xs: number[]): number[] => (dtype === 'float32' ? xs.map(Math.fround) : xs);
+    const gs = round(values(batch * 2 * units, 31).map((v) => 3 * v)), hs = round(values(batch * units, 32));
+    const cps = round(values(batch * units, 33).map((v) => 2 * v)), dn = round(values(batch * units, 34));
+    const fwd = gruForward64(batch, units);
+    const [eH] = fwd([gs, hs, cps]);
+    const [eGates, eDh, eDcPre] = numericVjp(fwd, [gs, hs, cps], [dn]);
+    t.true(ENGINE.hasFused('GRUBlock') && ENGINE.hasFused('GRUBlockGrad'));
+    const before = tf.memory().numTensors;
+    const g = tf.tensor(gs, [batch, 2 * units], dtype), h = tf.tensor(hs, [batch, units], dtype);
+    const cp = tf.tensor(cps, [batch, units], dtype), d = tf.tensor(dn, [batch, units], dtype);
+    const [hNew] = ENGINE.runFused('GRUBlock', [g, h, cp], {}, [{ shape: [batch, units], dtype }]);
+    t.true(closeEnough(hNew.dataSync(), eH, tolFor[0], tolFor[1]) <= 1);
+    const outs = ENGINE.runFused('GRUBlockGrad', [g, h, cp, d], {},
+      [{ shape: [batch, 2 * units], dtype }, { shape: [batch, units], dtype }, { shape: [batch, units], dtype }]);
+    // The r columns of dGates are exactly 0 (r reaches h' only through cPre, outside the block).
+    t.true(closeEnough(outs[0].dataSync(), eGates, tolFor[0], tolFor[1]) <= 1);
+    t.true(closeEnough(outs[1].dataSync(), eDh, tolFor[0], tolFor[1]) <= 1);
+    t.true(closeEnough(outs[2].dataSync(), eDcPre, tolFor[0], tolFor[1]) <= 1);
+    tf.dispose([g, h, cp, d, hNew, ...outs]);
+    t.is(tf.memory().numTensors, before);
+  });
+}
+
+test('fused kernels read strided (sliced, transposed) inputs like contiguous ones', (t) => tf.tidy(() => {
+  const batch = 3, units = 2;
+  const big = tf.tensor(values(batch * 6 * units, 41), [batch, 6 * units]);
+  const gates = tf.slice(big, [0, units], [batch, 4 * units]); // a strided view
+  const cT = tf.transpose(tf.tensor(values(batch * units, 42), [units, batch]));
+  const out = { shape: [batch, units], dtype: 'float32' as const };
+  const [a] = ENGINE.runFused('LSTMBlock', [gates, cT], { forgetBias: 1 }, [out, out]);
+  const [b] = ENGINE.runFused('LSTMBlock', [tf.add(gates, 0), tf.add(cT, 0)], { forgetBias: 1 }, [out, out]);
+  t.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
+}));

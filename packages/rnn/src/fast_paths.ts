@@ -6,6 +6,11 @@
 export const fastPaths = {
   /** dynamicRnn projects every step's input in one matmul when the cell supports it (InputProjection). */
   hoistInputs: true,
+  /**
+   * Cells run their step's elementwise tail as the backend's fused kernel (LSTMBlock, GRUBlock)
+   * when it has one; off, they compose the same equations from ops (the reference path).
+   */
+  fusedKernels: true,
 };
 
 /** Runs fn with the given switches, restoring them afterwards. */

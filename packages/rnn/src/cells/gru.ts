@@ -2,14 +2,14 @@
  * TF1's GRUCell: r, u = split(sig([x, h] Wg + bg), 2); c = act([x, r h] Wc + bc);
  * h' = u h + (1 - u) c. The gates' bias starts at 1 (so the cell starts by keeping its state).
  */
-import { add, concat, matmul, mul, sigmoid, split, sub, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { add, concat, matmul, mul, sigmoid, slice, split, sub, tanh, type Tensor, type Variable } from '@tapeflow/core';
 import { assertInitializer, constant, zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import {
   RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
   type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
-import { splitKernelRows } from './fast_step.js';
+import { gruBlock, splitKernelRows } from './fast_step.js';
 
 export interface GRUCellOptions extends CellOptions {
   activation?: Activation;
@@ -52,10 +52,8 @@ export class GRUCell extends RNNCell {
     const x = cellInput('GRUCell', inputs);
     checkDepth('GRUCell', this.gateKernel, x, this.numUnits);
     const h = stateTensor('GRUCell', 'state', state, x, this.numUnits);
-    const value = sigmoid(add(matmul(concat([x, h], 1), this.gateKernel), this.gateBias));
-    const [r, u] = split(value, 2, 1);
-    const c = this.activation(add(matmul(concat([x, mul(r, h)], 1), this.candidateKernel), this.candidateBias));
-    const newH = add(mul(u, h), mul(sub(1, u), c));
+    const newH = this.fromGates(add(matmul(concat([x, h], 1), this.gateKernel), this.gateBias), h,
+      (rh) => add(matmul(concat([x, rh], 1), this.candidateKernel), this.candidateBias));
     return [newH, newH];
   }
 
@@ -76,11 +74,25 @@ export class GRUCell extends RNNCell {
       step: (p, state) => {
         const h = stateTensor('GRUCell', 'state', state, p, n);
         const [pg, pc] = split(p, [2 * n, n], 1);
-        const [r, u] = split(sigmoid(add(pg, matmul(h, gh))), 2, 1);
-        const c = this.activation(add(pc, matmul(mul(r, h), ch)));
-        const newH = add(mul(u, h), mul(sub(1, u), c));
+        const newH = this.fromGates(add(pg, matmul(h, gh)), h, (rh) => add(pc, matmul(rh, ch)));
         return [newH, newH];
       },
     };
+  }
+
+  /**
+   * h' from the gate pre-activations [batch, 2n] (r, u) and the candidate's pre-activation as a
+   * function of r h. With tanh the tail is the fused GRUBlock (only r's sigmoid stays outside: r
+   * enters the candidate through a matmul); otherwise TF1's equations, composed.
+   */
+  private fromGates(gates: Tensor, h: Tensor, candidatePre: (rh: Tensor) => Tensor): Tensor {
+    const n = this.numUnits;
+    if (this.activation === tanh) {
+      const r = sigmoid(slice(gates, [0, 0], [-1, n]));
+      return gruBlock(gates, h, candidatePre(mul(r, h)));
+    }
+    const [r, u] = split(sigmoid(gates), 2, 1);
+    const c = this.activation(candidatePre(mul(r, h)));
+    return add(mul(u, h), mul(sub(1, u), c));
   }
 }

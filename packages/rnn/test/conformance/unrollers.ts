@@ -110,6 +110,45 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
       }))), fcParams(env, 100));
   });
 
+  r.test('property: the fused LSTM/GRU kernels equal the composed equations - values, gradients, second-order gradients', (env) => {
+    // fastPaths.fusedKernels off composes each step from ops; on, cells call the backend's
+    // LSTMBlock/GRUBlock (and the tape their fused backward kernels) where it has them.
+    const kinds = ['basicLstm', 'basicLstmConcat', 'lstm', 'lstmConcatProj', 'gru', 'multi', 'multiConcat'] as const;
+    fc.assert(fc.property(
+      fc.record({
+        kind: fc.constantFrom(...kinds), batch: fc.integer({ min: 1, max: 3 }), time: fc.integer({ min: 1, max: 3 }),
+        depth: fc.integer({ min: 1, max: 3 }), units: fc.integer({ min: 1, max: 3 }), hoist: fc.boolean(),
+        lens: fc.option(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 })), seed: fc.integer({ min: 1, max: 1e6 }),
+      }),
+      (p) => withGraph(() => tidy(() => {
+        const dtype = floatType(env);
+        const { batch: B, time: T } = p;
+        const cell = makeCell(p.kind, p.units);
+        const x = rand([B, T, p.depth], p.seed, dtype);
+        const state0 = nest.mapStructure((s: Tensor) => rand(s.shape, p.seed + 7, dtype), cell.zeroState(B, dtype));
+        const lens = p.lens?.slice(0, B);
+        dynamicRnn(cell, x, { initialState: state0 });
+        randomizeWeights(cell, p.seed);
+        const sources = [x, ...leaves(state0), ...cell.weights];
+        const run = (xs: Tensor[]): [N, N] => dynamicRnn(cell, xs[0], {
+          initialState: nest.packSequenceAs(state0, xs.slice(1, 1 + leaves(state0).length)), sequenceLength: lens,
+        });
+        const loss = (...xs: Tensor[]): Tensor => { const [o, s] = run(xs); return lossOf(o, s, p.seed); };
+        // Second order: the gradient of <first-order gradients, fixed random directions>.
+        const dirs = sources.map((q, i) => rand(q.shape, p.seed + 100 + i, dtype));
+        const dot = (...xs: Tensor[]): Tensor => grads(loss)(...xs).map((g, i) => sum(mul(g, dirs[i]))).reduce((a, b) => add(a, b));
+        const results = [true, false].map((fusedKernels) => withFastPaths({ fusedKernels, hoistInputs: p.hoist }, () => {
+          const [o, s] = run(sources);
+          return { values: [...leaves(o), ...leaves(s)], first: grads(loss)(...sources), second: grads(dot)(...sources) };
+        }));
+        const [fused, composed] = results;
+        const t2 = dtype === 'float64' ? tol(dtype) : { rtol: 2e-3, atol: 2e-4 };
+        fused.values.forEach((v, i) => expectClose(v, composed.values[i], { ...tol(dtype), msg: `${p.kind} value ${i}` }));
+        fused.first.forEach((g, i) => expectClose(g, composed.first[i], { ...tol(dtype), msg: `${p.kind} gradient ${i}` }));
+        fused.second.forEach((g, i) => expectClose(g, composed.second[i], { ...t2, msg: `${p.kind} second-order gradient ${i}` }));
+      }))), fcParams(env, 25));
+  });
+
   r.test('property: dynamicRnn equals staticRnn, values and gradients, with sequence lengths', (env) => {
     const dtype = floatType(env);
     fc.assert(fc.property(
@@ -307,9 +346,11 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
       return tr.nodes.map((q) => q.op);
     };
     // Plain per-step calls: one input slice and the two gate splits. Hoisted: one slice of the
-    // projected inputs, its split into gate and candidate columns, the two gate splits.
-    for (const [hoistInputs, slicesPerStep] of [[false, 3], [true, 5]] as const) {
-      withFastPaths({ hoistInputs }, () => {
+    // projected inputs, its split into gate and candidate columns, the two gate splits. The fused
+    // GRUBlock reads u itself: one gate slice (r) fewer.
+    const fused = ENGINE.hasFused('GRUBlock');
+    for (const [hoistInputs, fusedKernels, slicesPerStep] of [[false, false, 3], [true, false, 5], [false, true, fused ? 2 : 3], [true, true, fused ? 4 : 5]] as const) {
+      withFastPaths({ hoistInputs, fusedKernels }, () => {
         const [k5, k9, k13] = [kernels(5), kernels(9), kernels(13)];
         assert(!k13.includes('Transpose'), `no transposes: ${k13.join(' ')}`);
         assert(k9.length - k5.length === k13.length - k9.length, `kernels grow linearly with the steps: ${k5.length}, ${k9.length}, ${k13.length}`);
