@@ -36,9 +36,10 @@ function assertResult(op: string, y: unknown, dy: Tensor | undefined): asserts y
  * The one gradient computation behind every API function: f(...xs) and d(result)/d(sources).
  * `sources` is a function of the tape so variableGrads can choose them after f has run.
  */
-export function gradient(op: string, f: () => unknown, sources: (tape: Tape) => readonly Tensor[], dy?: Tensor):
+export function gradient(op: string, f: () => unknown, sources: (tape: Tape) => readonly Tensor[], dy?: Tensor,
+  watch?: (t: Tensor) => boolean):
   { value: Tensor; sources: readonly Tensor[]; grads: Tensor[] } {
-  const tape = new Tape();
+  const tape = new Tape(watch);
   try {
     return ENGINE.tidy(() => {
       const value = recording(tape, f);
@@ -54,6 +55,15 @@ export function gradient(op: string, f: () => unknown, sources: (tape: Tape) => 
   }
 }
 
+/** The tape's watch test for a fixed list of sources. */
+export function oneOf(xs: readonly Tensor[]): (t: Tensor) => boolean {
+  if (xs.length === 1) { const x = xs[0]; return (t) => t === x; }
+  const set = new Set(xs);
+  return (t) => set.has(t);
+}
+
+const isTrainable = (t: Tensor): boolean => t instanceof Variable && t.trainable;
+
 function assertFn(op: string, f: unknown): void {
   if (typeof f !== 'function') throw new TypeError(`${op}: f must be a function, got ${typeof f}`);
 }
@@ -68,7 +78,7 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
   assertFn('grad', f);
   return (x, dy) => {
     assertArgs('grad', [x]);
-    const { value, grads } = gradient('grad', () => f(x), () => [x], dy);
+    const { value, grads } = gradient('grad', () => f(x), () => [x], dy, oneOf([x]));
     if (value !== x) value.dispose();
     return grads[0];
   };
@@ -85,7 +95,7 @@ export function grads(f: (...xs: Tensor[]) => Tensor): GradsFn {
   return ((...args: unknown[]) => {
     const [xs, dy] = splitArgs(args);
     assertArgs('grads', xs);
-    const { value, grads } = gradient('grads', () => f(...xs), () => xs, dy);
+    const { value, grads } = gradient('grads', () => f(...xs), () => xs, dy, oneOf(xs));
     if (!xs.includes(value)) value.dispose();
     return grads;
   }) as GradsFn;
@@ -95,7 +105,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor)
   assertFn('valueAndGrad', f);
   return (x, dy) => {
     assertArgs('valueAndGrad', [x]);
-    const { value, grads } = gradient('valueAndGrad', () => f(x), () => [x], dy);
+    const { value, grads } = gradient('valueAndGrad', () => f(x), () => [x], dy, oneOf([x]));
     return { value, grad: grads[0] };
   };
 }
@@ -110,7 +120,7 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): ValueAndGradsFn {
   return ((...args: unknown[]) => {
     const [xs, dy] = splitArgs(args);
     assertArgs('valueAndGrads', xs);
-    const { value, grads } = gradient('valueAndGrads', () => f(...xs), () => xs, dy);
+    const { value, grads } = gradient('valueAndGrads', () => f(...xs), () => xs, dy, oneOf(xs));
     return { value, grads };
   }) as ValueAndGradsFn;
 }
@@ -134,7 +144,8 @@ export function variableGradsList(op: string, f: () => Tensor, varList?: readonl
       if (!(v instanceof Variable)) throw new TypeError(`${op}: varList[${i}] must be a Variable, got ${String(v)}`);
     });
   }
-  const { value, sources, grads } = gradient(op, f, (tape) => varList ?? trainableVariablesOn(tape));
+  const { value, sources, grads } = gradient(op, f, (tape) => varList ?? trainableVariablesOn(tape), undefined,
+    varList ? oneOf(varList) : isTrainable);
   return { value, vars: sources as Variable[], grads };
 }
 

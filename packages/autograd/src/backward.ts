@@ -40,12 +40,28 @@ export function nodesBetween(nodes: readonly TapeNode[], sources: readonly Tenso
 export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: Tensor): (Tensor | undefined)[] {
   const { path, fromSources } = nodesBetween(tape.nodes, sources, [y]);
   const sourceIds = new Set(sources.map((s) => s.id));
-  const grads = new Map<number, Tensor>([[y.id, dy]]);
+  // Saved tensors of nodes off the path are never read: free them before the walk needs memory.
+  const onPath = new Set(path);
+  for (const node of tape.nodes) if (!onPath.has(node)) tape.releaseNode(node);
 
+  // grads: tensor id -> its gradient so far. One gradient tensor may stand for several ids
+  // (a rule may pass dy through to two inputs), so `uses` counts the entries holding each.
+  const grads = new Map<number, Tensor>();
+  const uses = new Map<Tensor, number>();
+  const put = (id: number, g: Tensor): void => { grads.set(id, g); uses.set(g, (uses.get(g) ?? 0) + 1); };
+  const take = (id: number): Tensor | undefined => {
+    const g = grads.get(id);
+    if (g === undefined) return undefined;
+    grads.delete(id);
+    const n = uses.get(g)! - 1;
+    if (n === 0) uses.delete(g); else uses.set(g, n);
+    return g;
+  };
   // Frees a gradient nobody needs any more (it may still be held by an outer tape: then later).
   const drop = (g: Tensor | undefined): void => {
-    if (g && g !== dy && ![...grads.values()].includes(g)) g.dispose();
+    if (g && g !== dy && !uses.has(g)) g.dispose();
   };
+  put(y.id, dy);
 
   // Rules may read saved tensors that f disposed meanwhile (pendingDispose); the engine allows it now.
   ENGINE.backwardDepth++;
@@ -54,23 +70,29 @@ export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: 
       const node = path[k];
       const dys = node.outputs.map((t) => grads.get(t.id));
       if (dys.every((d) => d === undefined)) continue;
-      const thunks = inputGradients(node, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)));
-      node.inputs.forEach((x, i) => {
-        const thunk = thunks[i];
+      // One scope per node: a rule's temporaries (and results computed for inputs nobody needs)
+      // are freed here, not at the end of the walk, so they never pile up along a long chain.
+      const gs = ENGINE.tidy(() => {
+        const thunks = inputGradients(node, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)));
         // Integer and bool inputs have no gradient; inputs not computed from a source need none.
-        if (!thunk || !fromSources.has(x.id) || !isFloat(x.dtype)) return;
-        const g = thunk();
+        return node.inputs.map((x, i) => {
+          const thunk = thunks[i];
+          return thunk && fromSources.has(x.id) && isFloat(x.dtype) ? thunk() : undefined;
+        });
+      });
+      node.inputs.forEach((x, i) => {
+        const g = gs[i];
+        if (g === undefined) return;
         assertMatches(node, i, g, x);
-        const prev = grads.get(x.id);
-        grads.set(x.id, prev ? add(prev, g) : g);
+        const prev = take(x.id);
+        put(x.id, prev ? add(prev, g) : g);
         drop(prev);
       });
       for (const t of node.outputs) {
-        if (sourceIds.has(t.id)) continue;
-        const g = grads.get(t.id);
-        grads.delete(t.id);
-        drop(g);
+        if (!sourceIds.has(t.id)) drop(take(t.id));
       }
+      // Every node that reads this node's saved tensors has run: backprop memory shrinks as it goes.
+      tape.releaseNode(node);
     }
   } finally {
     ENGINE.backwardDepth--;

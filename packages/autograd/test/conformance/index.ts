@@ -8,6 +8,7 @@ import { higherOrderSuite } from './higher_order.js';
 import { apiSuite } from './api.js';
 import { traceSuite } from './trace.js';
 import { optimizerSuite } from './optimizers.js';
+import { tapeMemorySuite } from './tape_memory.js';
 
 export const gradSuites: Record<string, SuiteDef> = {
   'grad ops': opGradSuite,
@@ -15,4 +16,5 @@ export const gradSuites: Record<string, SuiteDef> = {
   'grad api': apiSuite,
   'grad trace': traceSuite,
   'grad optimizers': optimizerSuite,
+  'grad tape memory': tapeMemorySuite,
 };
