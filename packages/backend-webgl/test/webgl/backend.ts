@@ -35,6 +35,31 @@ export function backendSuite(r: Registry): void {
     }));
   });
 
+  r.test('int32: neighbours of 2^24 (equal as float32) compare, divide, reduce and multiply exactly', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      const P = 2 ** 24;
+      // As float32, P and P + 1 are the same number: every check below would fail through a float path.
+      const a = [P - 1, P, P + 1, P + 2, -P - 1, -P, 2 ** 30 + 1, -7];
+      const b = [P, P + 1, P + 1, P + 1, -P, -P - 1, 2 ** 30, 2];
+      const x = tf.tensor(a, [8], 'int32'), y = tf.tensor(b, [8], 'int32');
+      expectArrayEqual(tf.equal(x, y), a.map((v, i) => +(v === b[i])), 'equal');
+      expectArrayEqual(tf.greater(x, y), a.map((v, i) => +(v > b[i])), 'greater');
+      expectArrayEqual(tf.lessEqual(x, y), a.map((v, i) => +(v <= b[i])), 'lessEqual');
+      expectArrayEqual(tf.sub(x, y), a.map((v, i) => v - b[i]), 'sub');
+      // int32 div is floor division (core's contract), e.g. (P + 1) / 2 = 2^23 exactly, -7 / 2 = -4.
+      expectArrayEqual(tf.div(x, tf.fill([8], 2, 'int32')), a.map((v) => Math.floor(v / 2)), 'floordiv');
+      expectArrayEqual(tf.max(x), [Math.max(...a)], 'max');
+      expectArrayEqual(tf.min(x), [Math.min(...a)], 'min');
+      expectArrayEqual(tf.maximum(x, y), a.map((v, i) => Math.max(v, b[i])), 'maximum');
+      // [1, 4] x [4, 1]: P+1 + P+1 + 1 - 1 = 2^25 + 2, which float32 cannot hold (it would give 2^25).
+      const m = tf.matmul(tf.tensor([[1, 1, 1, -1]], [1, 4], 'int32'), tf.tensor([[P + 1], [P + 1], [1], [1]], [4, 1], 'int32'));
+      expectArrayEqual(m, [(P + 1) + (P + 1) + 1 - 1], 'matmul');
+      // int32 -> float32 rounds to nearest even like Math.fround; float32 -> int32 truncates.
+      expectArrayEqual(tf.cast(x, 'float32'), a.map(Math.fround), 'cast to float32');
+      expectArrayEqual(tf.cast(tf.tensor([P + 2, -(P + 2), 2.9, -2.9]), 'int32'), [P + 2, -(P + 2), 2, -2], 'cast to int32');
+    }));
+  });
+
   r.test('float32: upload and readback are bit exact (dataSync and async data)', async () => {
     const vals = new Float32Array([Math.PI, -1e-38, 1e-45, 3.4028234663852886e38, -0, Infinity, -Infinity, NaN, 1 / 3, 1e-7]);
     const x = tf.tensor(vals, [10]);
@@ -97,11 +122,14 @@ export function backendSuite(r: Registry): void {
     assert(after.textures === before.textures && after.bytes === before.bytes, 'dispose did not free the texture');
   });
 
-  r.test('textures are pooled by size: a freed texture is reused, none allocated', () => {
+  r.test('textures are pooled by size: a freed texture is reused, a new size allocates', () => {
     tf.tidy(() => { tf.exp(tf.ones([3, 5])); });
     const alloc = tf.memory().numTexturesAllocated!;
     for (let i = 0; i < 10; i++) tf.tidy(() => { tf.exp(tf.ones([5, 3])); });
     assert(tf.memory().numTexturesAllocated === alloc, `allocated ${tf.memory().numTexturesAllocated! - alloc} new textures`);
+    // The counter does count: a size never seen before (input and output) takes two new textures.
+    tf.tidy(() => { tf.exp(tf.ones([3, 7919])); });
+    assert(tf.memory().numTexturesAllocated === alloc + 2, `a new size allocated ${tf.memory().numTexturesAllocated! - alloc} textures, expected 2`);
   });
 
   r.test('offload moves storage to the host and back; values unchanged', () => {
@@ -118,12 +146,42 @@ export function backendSuite(r: Registry): void {
     tf.dispose([x, y]);
   });
 
-  r.test('programs are cached: same ops on new shapes of the same rank compile nothing', () => {
+  r.test('programs are cached: an op compiles once; new shapes of the same rank compile nothing', () => {
     const b = webgl();
+    // Pow on a rank-5 broadcast is used nowhere else in this page, so its first run compiles.
+    const pow5 = (shape: number[]): void => tf.tidy(() => { tf.pow(tf.ones(shape), tf.fill([1, 1, 1, 1, 1], 3)); });
+    const n0 = b.gpgpu.numPrograms;
+    pow5([2, 1, 3, 1, 2]);
+    const n1 = b.gpgpu.numPrograms;
+    assert(n1 > n0, 'the first run of a new shader compiled nothing (is numPrograms counting?)');
+    pow5([2, 1, 3, 1, 2]);
+    pow5([1, 4, 2, 3, 1]);
+    assert(b.gpgpu.numPrograms === n1, `running the same op again compiled ${b.gpgpu.numPrograms - n1} more programs`);
     tf.tidy(() => tf.sum(tf.matmul(tf.ones([2, 3]), tf.ones([3, 4])), 1));
-    const n = b.gpgpu.numPrograms;
+    const n2 = b.gpgpu.numPrograms;
     tf.tidy(() => tf.sum(tf.matmul(tf.ones([5, 7]), tf.ones([7, 2])), 1));
-    assert(b.gpgpu.numPrograms === n, `compiled ${b.gpgpu.numPrograms - n} new programs`);
+    assert(b.gpgpu.numPrograms === n2, `matmul and sum on new shapes compiled ${b.gpgpu.numPrograms - n2} new programs`);
+  });
+
+  r.test('data() is fenced: it returns the values at the time of the call, even if the texture is reused before it resolves', async () => {
+    const n = 64 * 1024;
+    const ref = (k: number): number => Math.fround(k * 0.25 - 3);
+    const make = (off: number): tf.Tensor => tf.tidy(() => tf.add(tf.mul(tf.range(0, n), 0.25), off));
+    tf.dispose([make(0), make(0)]); // fills the pool with textures of this size
+    const alloc = tf.memory().numTexturesAllocated!;
+    const x = make(-3);
+    const pending = x.data();
+    // Free x's texture and draw other values into it (same size, so the pool hands it back).
+    x.dispose();
+    const others = [make(100), make(200)];
+    // The pool is last-in first-out, so x's texture is the first one reused.
+    assert(tf.memory().numTexturesAllocated === alloc, 'new textures were allocated: x\'s may not have been reused, the case would prove nothing');
+    // Several reads in flight at once each resolve with their own tensor's values.
+    const [got, o1, o2] = await Promise.all([pending, others[0].data(), others[1].data()]);
+    expectArrayEqual(got, Array.from({ length: n }, (_, k) => ref(k)), 'x.data()');
+    expectArrayEqual(o1, Array.from({ length: n }, (_, k) => Math.fround(k * 0.25 + 100)), 'others[0].data()');
+    expectArrayEqual(o2, Array.from({ length: n }, (_, k) => Math.fround(k * 0.25 + 200)), 'others[1].data()');
+    tf.dispose(others);
   });
 
   r.test('sum of 100000 floats runs in several passes and is close to a float64 sum', () => {
