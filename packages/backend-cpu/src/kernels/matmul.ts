@@ -12,18 +12,32 @@
  * - Accumulation in float64, into a scratch strip of C; float32 results are rounded once, when
  *   the strip is copied out, so blocking over k does not add float32 rounding steps.
  * Small products (a row vector, a few columns) skip packing and run a plain i-k-j loop.
+ *
+ * float32 products of WASM_MIN_MACS multiply-adds or more run on the WebAssembly SIMD kernel
+ * instead (matmul_wasm.ts, ~4x faster: 4-wide float32 vectors where V8 has scalar doubles); it
+ * accumulates in float32, so results differ from this kernel's in the last bits. This kernel
+ * stays as the readable reference, for float64/int32, and wherever WebAssembly SIMD is missing.
  */
 import type { KernelImpl, KernelTable, TypedArray } from '@tapeflow/core';
 import { makeArray, store, viewOf } from '../storage.js';
+import { batchGemmWasm } from './matmul_wasm.js';
 
 const MR = 4; // rows of the register tile
 const NR = 4; // columns of the register tile
 const KC = 256; // depth of a packed block: a KC x NR sliver of B is 8 KB, well inside L1
 const MC = 64; // rows of a packed A block: 64 x 256 doubles = 128 KB, inside L2
 const NC = 1024; // columns of a packed B panel: KC x NC doubles = 2 MB, inside L3
+/** float32 products of at least this many multiply-adds (per batch) run on the wasm kernel (matmul_wasm.ts). */
+export const WASM_MIN_MACS = 4096;
+
+/**
+ * Tests compare the two float32 paths: `forceTs` makes every product take the TypeScript kernel,
+ * `wasmCalls` counts the calls the wasm kernel served. Not exported by the package.
+ */
+export const matmulPaths = { forceTs: false, wasmCalls: 0 };
 
 /** One operand of a GEMM: element (r, c) is data[offset + r * rs + c * cs]. */
-interface Mat { data: TypedArray; offset: number; rs: number; cs: number }
+export interface Mat { data: TypedArray; offset: number; rs: number; cs: number }
 
 // Packing buffers are reused across calls (kernels run synchronously, one at a time).
 const packA = new Float64Array(MC * KC);
@@ -132,7 +146,15 @@ const batchMatMul: KernelImpl<'BatchMatMul'> = ([a, b], { transposeA, transposeB
   const bBatch = b.shape[0] === 1 ? 0 : vb.stride[0];
   if (nb === 0 || m === 0 || n === 0 || k === 0) return store(y, out.shape, out.dtype);
   // A shared B with A's batches stacked row after row (x[batch, t, d] @ w[d, u]) is one big GEMM.
-  if (nb > 1 && bBatch === 0 && aBatch === m * am.rs) {
+  const stacked = nb > 1 && bBatch === 0 && aBatch === m * am.rs;
+  if (y instanceof Float32Array && m * n * k >= WASM_MIN_MACS && !matmulPaths.forceTs) {
+    const done = stacked ? batchGemmWasm(am, bm, 0, 0, 1, y, nb * m, n, k) : batchGemmWasm(am, bm, aBatch, bBatch, nb, y, m, n, k);
+    if (done) {
+      matmulPaths.wasmCalls++;
+      return store(y, out.shape, out.dtype);
+    }
+  }
+  if (stacked) {
     gemm(am, bm, y, 0, nb * m, n, k);
     return store(y, out.shape, out.dtype);
   }

@@ -1,0 +1,110 @@
+;; float32 GEMM over packed panels, WebAssembly SIMD (128-bit, no FMA: mul then add).
+;;
+;; The host (src/kernels/matmul_wasm.ts) packs the operands into this module's memory:
+;;   A as row panels of MR = 4 rows:     panel i holds A[4i + r][p] at a + ((i*k + p)*4 + r)*4 bytes
+;;   B as column panels of NR = 8 cols:  panel j holds B[p][8j + s] at b + ((j*k + p)*8 + s)*4 bytes
+;; Rows and columns past the matrix edge are packed as zeros, so every tile is a full 4 x 8.
+;; C is row-major with a leading dimension of ldc floats (a whole number of panels wide).
+;;
+;; $gemm computes the tiles of row panels [i0, i1) x column panels [j0, j1): workers of the
+;; thread pool call it on disjoint ranges of the same product.
+(module
+  (import "env" "memory" (memory 1 16384 shared))
+
+  ;; c[4 x 8 tile] (+)= A-panel(kc x 4)^T * B-panel(kc x 8). The tile is 8 f32x4 accumulators
+  ;; (row r, half h); each step of p loads one row of the B panel (2 vectors) and broadcasts the
+  ;; 4 values of the A panel: 2 + 4 loads feed 8 multiplies and 8 adds. 8 accumulators + 2 B
+  ;; vectors + 1 broadcast fit the 16 SIMD registers of x64 and arm64 without spilling.
+  (func $tile (param $a i32) (param $b i32) (param $c i32) (param $kc i32) (param $ldc i32) (param $add i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (loop $k
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $x (v128.load32_splat (local.get $a)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 32)))
+      (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))
+    ;; Blocks of k after the first add to what the earlier ones stored.
+    (if (local.get $add)
+      (then
+        (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $c))))
+        (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $c))))
+        (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c20 (f32x4.add (local.get $c20) (v128.load (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))
+        (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))))
+    (v128.store (local.get $c) (local.get $c00))
+    (v128.store offset=16 (local.get $c) (local.get $c01))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c10))
+    (v128.store offset=16 (local.get $c) (local.get $c11))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c20))
+    (v128.store offset=16 (local.get $c) (local.get $c21))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c30))
+    (v128.store offset=16 (local.get $c) (local.get $c31)))
+
+  ;; Cache blocking in the order of BLIS: for each block of nc column panels, for each block of
+  ;; kc steps of k, for each block of mc row panels, every tile. The kc x 8 sliver of B that one
+  ;; run over the row panels reuses stays in L1; the mc x kc block of A stays in L2. k >= 1.
+  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $ldc i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+    (param $kcBlock i32) (param $mcPanels i32) (param $ncPanels i32)
+    (local $jc i32) (local $jcEnd i32) (local $p0 i32) (local $kc i32) (local $ic i32) (local $icEnd i32)
+    (local $i i32) (local $j i32) (local $ldcBytes i32)
+    (local.set $ldcBytes (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $jc (local.get $j0))
+    (block $jcDone (loop $jcLoop
+      (br_if $jcDone (i32.ge_u (local.get $jc) (local.get $j1)))
+      (local.set $jcEnd (select (local.get $j1) (i32.add (local.get $jc) (local.get $ncPanels))
+        (i32.lt_u (local.get $j1) (i32.add (local.get $jc) (local.get $ncPanels)))))
+      (local.set $p0 (i32.const 0))
+      (block $pDone (loop $pLoop
+        (br_if $pDone (i32.ge_u (local.get $p0) (local.get $k)))
+        (local.set $kc (select (i32.sub (local.get $k) (local.get $p0)) (local.get $kcBlock)
+          (i32.lt_u (i32.sub (local.get $k) (local.get $p0)) (local.get $kcBlock))))
+        (local.set $ic (local.get $i0))
+        (block $icDone (loop $icLoop
+          (br_if $icDone (i32.ge_u (local.get $ic) (local.get $i1)))
+          (local.set $icEnd (select (local.get $i1) (i32.add (local.get $ic) (local.get $mcPanels))
+            (i32.lt_u (local.get $i1) (i32.add (local.get $ic) (local.get $mcPanels)))))
+          (local.set $j (local.get $jc))
+          (block $jDone (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $jcEnd)))
+            (local.set $i (local.get $ic))
+            (block $iDone (loop $iLoop
+              (br_if $iDone (i32.ge_u (local.get $i) (local.get $icEnd)))
+              (call $tile
+                ;; A panel i from step p0, B panel j from step p0, C tile (i, j)
+                (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $p0)) (i32.const 4)))
+                (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p0)) (i32.const 5)))
+                (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (i32.shl (local.get $ldcBytes) (i32.const 2)))
+                                                 (i32.shl (local.get $j) (i32.const 5))))
+                (local.get $kc) (local.get $ldcBytes) (local.get $p0))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $iLoop)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jLoop)))
+          (local.set $ic (local.get $icEnd))
+          (br $icLoop)))
+        (local.set $p0 (i32.add (local.get $p0) (local.get $kc)))
+        (br $pLoop)))
+      (local.set $jc (local.get $jcEnd))
+      (br $jcLoop))))
+)
