@@ -39,6 +39,12 @@ export interface InputProjection {
   project(rows: Tensor): Tensor;
   /** One step from the step's projected rows [batch, k]; returns what call() would. */
   step(projected: Tensor, state: Nest<Tensor>): StepResult;
+  /**
+   * Optional: every step at once from all the projections [d0, d1, k] (time on tAxis) and the
+   * initial state, with TF1's masking for the host lengths: [outputs [d0, d1, out], final state],
+   * exactly what the step loop would give. Returns null when it does not apply right now.
+   */
+  sequence?(projected: Tensor, tAxis: 0 | 1, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] | null;
 }
 
 export abstract class RNNCell implements RNNCellLike {
@@ -95,8 +101,17 @@ export abstract class RNNCell implements RNNCellLike {
       return this.inputProjection(rows);
     };
     if (!this.ownsScope) return run();
-    this.scope ??= uniqueScope(this.baseName);
-    return inScope(this.scope, run);
+    const scope = (this.scope ??= uniqueScope(this.baseName));
+    const proj = inScope(scope, run);
+    // Steps run in the cell's scope too, like call(): a MultiRNNCell builds its upper cells
+    // (multi_rnn_cell/cell_1, ...) lazily during the first step.
+    if (!proj) return null;
+    const seq = proj.sequence;
+    return {
+      project: (r) => proj.project(r),
+      step: (p, s) => inScope(scope, () => proj.step(p, s)),
+      ...(seq && { sequence: (p: Tensor, tAxis: 0 | 1, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => seq(p, tAxis, s, len)) }),
+    };
   }
 
   /** The cell's InputProjection for inputs like `rows` [rows, depth], or null (the default): plain calls. */

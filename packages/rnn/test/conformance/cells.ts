@@ -116,6 +116,15 @@ export const cellSuite: SuiteDef = (r: Registry) => {
     dynamicRnn(multi, x, { dtype: 'float32' });
     assert(multi.weights.map((q) => q.name).join() === 'rnn/multi_rnn_cell/cell_0/lstm_cell/kernel,rnn/multi_rnn_cell/cell_0/lstm_cell/bias,' +
       'rnn/multi_rnn_cell/cell_1/basic_rnn_cell/kernel,rnn/multi_rnn_cell/cell_1/basic_rnn_cell/bias', multi.weights.map((q) => q.name).join());
+    // Plain cells at the bottom take dynamicRnn's hoisted-input path: the upper cells, built
+    // during the first step, must still land under multi_rnn_cell/cell_i.
+    const stack = new MultiRNNCell([new LSTMCell(2), new GRUCell(2), new BasicRNNCell(2)]);
+    dynamicRnn(stack, x, { dtype: 'float32', scope: 'm' });
+    const got = stack.weights.map((q) => q.name).join();
+    assert(got === 'm/multi_rnn_cell/cell_0/lstm_cell/kernel,m/multi_rnn_cell/cell_0/lstm_cell/bias,' +
+      'm/multi_rnn_cell/cell_1/gru_cell/gates/kernel,m/multi_rnn_cell/cell_1/gru_cell/gates/bias,' +
+      'm/multi_rnn_cell/cell_1/gru_cell/candidate/kernel,m/multi_rnn_cell/cell_1/gru_cell/candidate/bias,' +
+      'm/multi_rnn_cell/cell_2/basic_rnn_cell/kernel,m/multi_rnn_cell/cell_2/basic_rnn_cell/bias', got);
   })));
 
   r.test('variable names: a second cell in a scope gets lstm_cell_1; a reused cell keeps its weights', () => withGraph(() => tidy(() => {
