@@ -1,0 +1,31 @@
+/** `pnpm playground [--port N]`: bundles the page, serves it on 127.0.0.1 and prints the URL. */
+import { parseArgs } from 'node:util';
+import { startPlayground } from './serve.js';
+
+const HELP = `Usage: pnpm playground [--port <n>]
+
+Serves the tapeflow playground on http://127.0.0.1:<port>/ (Ctrl-C stops it).
+
+  --port <n>   port to listen on; 0 picks a free one   (default: 5173)
+  --help       show this help`;
+
+const { values } = parseArgs({ options: { port: { type: 'string' }, help: { type: 'boolean' } } });
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const port = Number(values.port ?? '5173');
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be an integer in 0..65535, got '${values.port}'`);
+  process.exit(2);
+}
+const t0 = performance.now();
+const playground = await startPlayground(port).catch((e: NodeJS.ErrnoException) => {
+  console.error(e.code === 'EADDRINUSE' ? `port ${port} is in use: try --port <another>` : String(e));
+  process.exit(1);
+});
+console.log(`tapeflow playground (bundled in ${Math.round(performance.now() - t0)} ms): ${playground.url}`);
+console.log('Ctrl-C stops it.');
+process.once('SIGINT', () => {
+  void playground.close().then(() => process.exit(0));
+});
