@@ -8,9 +8,10 @@
  *   3. Its rule turns output gradients into input gradients; a tensor used twice gets the sum.
  */
 import {
-  ENGINE, Tensor, ValueError, add, formatShape, isFloat, shapesEqual, zeros,
+  ENGINE, Tensor, ValueError, formatShape, isFloat, shapesEqual, zeros,
 } from '@tapeflow/core';
 import { FUSED_GRADIENTS, GRADIENTS } from './gradients/index.js';
+import { GradStore } from './grad_store.js';
 import type { Tape, TapeNode } from './tape.js';
 
 /** The nodes between sources and y, in tape order, and the ids of every tensor computed from a source. */
@@ -44,60 +45,47 @@ export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: 
   const onPath = new Set(path);
   for (const node of tape.nodes) if (!onPath.has(node)) tape.releaseNode(node);
 
-  // grads: tensor id -> its gradient so far. One gradient tensor may stand for several ids
-  // (a rule may pass dy through to two inputs), so `uses` counts the entries holding each.
-  const grads = new Map<number, Tensor>();
-  const uses = new Map<Tensor, number>();
-  const put = (id: number, g: Tensor): void => { grads.set(id, g); uses.set(g, (uses.get(g) ?? 0) + 1); };
-  const take = (id: number): Tensor | undefined => {
-    const g = grads.get(id);
-    if (g === undefined) return undefined;
-    grads.delete(id);
-    const n = uses.get(g)! - 1;
-    if (n === 0) uses.delete(g); else uses.set(g, n);
-    return g;
-  };
-  // Frees a gradient nobody needs any more (it may still be held by an outer tape: then later).
-  const drop = (g: Tensor | undefined): void => {
-    if (g && g !== dy && !uses.has(g)) g.dispose();
-  };
-  put(y.id, dy);
+  const grads = new GradStore(dy);
+  grads.add(y, dy);
 
   // Rules may read saved tensors that f disposed meanwhile (pendingDispose); the engine allows it now.
   ENGINE.backwardDepth++;
   try {
     for (let k = path.length - 1; k >= 0; k--) {
       const node = path[k];
-      const dys = node.outputs.map((t) => grads.get(t.id));
+      const dys = node.outputs.map((t) => grads.get(t));
       if (dys.every((d) => d === undefined)) continue;
-      // One scope per node: a rule's temporaries (and results computed for inputs nobody needs)
-      // are freed here, not at the end of the walk, so they never pile up along a long chain.
-      const gs = ENGINE.tidy(() => {
-        const thunks = inputGradients(node, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)));
-        // Integer and bool inputs have no gradient; inputs not computed from a source need none.
-        return node.inputs.map((x, i) => {
-          const thunk = thunks[i];
-          return thunk && fromSources.has(x.id) && isFloat(x.dtype) ? thunk() : undefined;
+      const [x] = node.inputs;
+      if (node.kernel === 'Slice' && dys[0] && fromSources.has(x.id) && isFloat(x.dtype)) {
+        // A window of x: its gradient is placed into x's later, with the other windows (grad_store.ts).
+        const { begin, size } = node.attrs as { begin: number[]; size: number[] };
+        grads.addSlice(x, begin, size, dys[0]);
+      } else {
+        // One scope per node: a rule's temporaries (and results computed for inputs nobody needs)
+        // are freed here, not at the end of the walk, so they never pile up along a long chain.
+        const gs = ENGINE.tidy(() => {
+          const thunks = inputGradients(node, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)));
+          // Integer and bool inputs have no gradient; inputs not computed from a source need none.
+          return node.inputs.map((x, i) => {
+            const thunk = thunks[i];
+            return thunk && fromSources.has(x.id) && isFloat(x.dtype) ? thunk() : undefined;
+          });
         });
-      });
-      node.inputs.forEach((x, i) => {
-        const g = gs[i];
-        if (g === undefined) return;
-        assertMatches(node, i, g, x);
-        const prev = take(x.id);
-        put(x.id, prev ? add(prev, g) : g);
-        drop(prev);
-      });
-      for (const t of node.outputs) {
-        if (!sourceIds.has(t.id)) drop(take(t.id));
+        node.inputs.forEach((x, i) => {
+          const g = gs[i];
+          if (g === undefined) return;
+          assertMatches(node, i, g, x);
+          grads.add(x, g);
+        });
       }
+      for (const t of node.outputs) if (!sourceIds.has(t.id)) grads.delete(t);
       // Every node that reads this node's saved tensors has run: backprop memory shrinks as it goes.
       tape.releaseNode(node);
     }
   } finally {
     ENGINE.backwardDepth--;
   }
-  return sources.map((s) => grads.get(s.id));
+  return sources.map((s) => grads.get(s));
 }
 
 interface LooseRule<D> { grad(dy: D, ctx: object): readonly ((() => Tensor) | null)[] }
