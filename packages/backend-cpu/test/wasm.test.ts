@@ -44,9 +44,13 @@ function values(n: number, seed: number): number[] {
   });
 }
 
-/** How an operand reaches the kernel: its own buffer, a transposed view, a slice, or a stride-0 batch broadcast. */
-type Layout = 'contiguous' | 'transposed' | 'sliced' | 'broadcast';
-const LAYOUTS: Layout[] = ['contiguous', 'transposed', 'sliced', 'broadcast'];
+/**
+ * How an operand reaches the kernel: its own buffer, a transposed view, a slice (dense: bulk-copied
+ * and packed by the module; sparse: a few columns of a wide buffer, packed in TypeScript), a
+ * reversed view (negative strides), or a stride-0 batch broadcast.
+ */
+type Layout = 'contiguous' | 'transposed' | 'sliced' | 'sparse' | 'reversed' | 'broadcast';
+const LAYOUTS: Layout[] = ['contiguous', 'transposed', 'sliced', 'sparse', 'reversed', 'broadcast'];
 
 /**
  * A [nb, r, c] tensor whose logical values are L (row-major), laid out as asked. 'broadcast' makes
@@ -66,6 +70,17 @@ function operand(L: number[], nb: number, r: number, c: number, layout: Layout):
       const P = new Array<number>(nb * (r + 2) * (c + 3)).fill(NaN);
       for (let t = 0; t < nb; t++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * (r + 2) + i + 1) * (c + 3) + j + 2] = L[(t * r + i) * c + j];
       return tf.slice(tf.tensor(P, [nb, r + 2, c + 3]), [0, 1, 2], [nb, r, c]);
+    }
+    case 'sparse': {
+      const w = 5 * c + 70;
+      const P = new Array<number>(nb * r * w).fill(NaN);
+      for (let t = 0; t < nb; t++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * r + i) * w + j + 1] = L[(t * r + i) * c + j];
+      return tf.slice(tf.tensor(P, [nb, r, w]), [0, 0, 1], [nb, r, c]);
+    }
+    case 'reversed': {
+      const P = new Array<number>(L.length);
+      for (let t = 0; t < nb; t++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * r + r - 1 - i) * c + c - 1 - j] = L[(t * r + i) * c + j];
+      return tf.reverse(tf.tensor(P, [nb, r, c]), [1, 2]);
     }
     case 'broadcast':
       for (let i = r * c; i < L.length; i++) L[i] = L[i % (r * c)];

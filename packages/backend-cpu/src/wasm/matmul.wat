@@ -1,6 +1,6 @@
 ;; float32 GEMM over packed panels, WebAssembly SIMD (128-bit, no FMA: mul then add).
 ;;
-;; The host (src/kernels/matmul_wasm.ts) packs the operands into this module's memory:
+;; The operands are packed into this module's memory ($pack below, or the host's loops):
 ;;   A as row panels of MR = 4 rows:     panel i holds A[4i + r][p] at a + ((i*k + p)*4 + r)*4 bytes
 ;;   B as column panels of NR = 8 cols:  panel j holds B[p][8j + s] at b + ((j*k + p)*8 + s)*4 bytes
 ;; Rows and columns past the matrix edge are packed as zeros, so every tile is a full 4 x 8.
@@ -59,6 +59,71 @@
     (local.set $c (i32.add (local.get $c) (local.get $ldc)))
     (v128.store (local.get $c) (local.get $c30))
     (v128.store offset=16 (local.get $c) (local.get $c31)))
+
+  ;; Packing, from a copy of the operand's elements (placed in memory by the host with one bulk
+  ;; copy): dst[((l0 / w) * depth + p) * w + q] = element (line l0 + q, step p), zero past `lines`.
+  ;; Element (l, p) is at src + l * ls + p * ds bytes (strides in bytes, any sign). A packs with
+  ;; lines = rows, w = 4; B with lines = columns, w = 8. $byLine picks the loop order the host found
+  ;; cache-friendly: one line at a time (reads along a row of A) or one step at a time (reads
+  ;; across the lines of the panel; 4 or 8 adjacent floats move as whole vectors).
+  (func (export "pack") (param $src i32) (param $ls i32) (param $ds i32) (param $lines i32) (param $depth i32)
+    (param $w i32) (param $dst i32) (param $byLine i32)
+    (local $l0 i32) (local $n i32) (local $q i32) (local $p i32) (local $s i32) (local $o i32) (local $wBytes i32)
+    (local.set $wBytes (i32.shl (local.get $w) (i32.const 2)))
+    (block $done (loop $panel
+      (br_if $done (i32.ge_u (local.get $l0) (local.get $lines)))
+      ;; lines of this panel that exist
+      (local.set $n (select (local.get $w) (i32.sub (local.get $lines) (local.get $l0))
+        (i32.le_u (local.get $w) (i32.sub (local.get $lines) (local.get $l0)))))
+      (if (local.get $byLine)
+        (then
+          (local.set $q (i32.const 0))
+          (loop $line
+            (local.set $o (i32.add (local.get $dst)
+              (i32.shl (i32.add (i32.mul (local.get $l0) (local.get $depth)) (local.get $q)) (i32.const 2))))
+            (local.set $p (local.get $depth))
+            (if (i32.lt_u (local.get $q) (local.get $n))
+              (then
+                (local.set $s (i32.add (local.get $src) (i32.mul (i32.add (local.get $l0) (local.get $q)) (local.get $ls))))
+                (loop $copy
+                  (f32.store (local.get $o) (f32.load (local.get $s)))
+                  (local.set $o (i32.add (local.get $o) (local.get $wBytes)))
+                  (local.set $s (i32.add (local.get $s) (local.get $ds)))
+                  (br_if $copy (local.tee $p (i32.sub (local.get $p) (i32.const 1))))))
+              (else
+                (loop $zero
+                  (f32.store (local.get $o) (f32.const 0))
+                  (local.set $o (i32.add (local.get $o) (local.get $wBytes)))
+                  (br_if $zero (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))
+            (br_if $line (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 1))) (local.get $w)))))
+        (else
+          (local.set $o (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $l0) (local.get $depth)) (i32.const 2))))
+          (local.set $s (i32.add (local.get $src) (i32.mul (local.get $l0) (local.get $ls))))
+          (local.set $p (local.get $depth))
+          (if (i32.and (i32.eq (local.get $ls) (i32.const 4)) (i32.eq (local.get $n) (local.get $w)))
+            (then
+              ;; a full panel of adjacent floats: one or two vectors per step
+              (loop $vec
+                (v128.store (local.get $o) (v128.load (local.get $s)))
+                (if (i32.eq (local.get $w) (i32.const 8))
+                  (then (v128.store offset=16 (local.get $o) (v128.load offset=16 (local.get $s)))))
+                (local.set $o (i32.add (local.get $o) (local.get $wBytes)))
+                (local.set $s (i32.add (local.get $s) (local.get $ds)))
+                (br_if $vec (local.tee $p (i32.sub (local.get $p) (i32.const 1))))))
+            (else
+              (loop $step
+                (local.set $q (i32.const 0))
+                (loop $across
+                  (if (i32.lt_u (local.get $q) (local.get $n))
+                    (then (f32.store (i32.add (local.get $o) (i32.shl (local.get $q) (i32.const 2)))
+                      (f32.load (i32.add (local.get $s) (i32.mul (local.get $q) (local.get $ls))))))
+                    (else (f32.store (i32.add (local.get $o) (i32.shl (local.get $q) (i32.const 2))) (f32.const 0))))
+                  (br_if $across (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 1))) (local.get $w))))
+                (local.set $o (i32.add (local.get $o) (local.get $wBytes)))
+                (local.set $s (i32.add (local.get $s) (local.get $ds)))
+                (br_if $step (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))))
+      (local.set $l0 (i32.add (local.get $l0) (local.get $w)))
+      (br $panel))))
 
   ;; Cache blocking in the order of BLIS: for each block of nc column panels, for each block of
   ;; kc steps of k, for each block of mc row panels, every tile. The kc x 8 sliver of B that one

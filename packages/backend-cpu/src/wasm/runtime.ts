@@ -1,6 +1,6 @@
 /**
  * The WebAssembly matmul module, compiled and instantiated synchronously on first use (it is
- * under 1 KB, well below the 4 KB that browsers allow to compile synchronously on the main
+ * about 1 KB, well below the 4 KB that browsers allow to compile synchronously on the main
  * thread). Its memory is shared when SharedArrayBuffer is available, so that the thread pool's
  * workers can instantiate the same module over the same memory; otherwise it is a plain memory
  * and the kernel runs on the calling thread only.
@@ -9,12 +9,15 @@ import { MATMUL_WASM_SHARED, MATMUL_WASM_UNSHARED } from './matmul_wasm.js';
 
 /** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
 export type GemmFn = (...args: number[]) => void;
+/** pack(src, ls, ds, lines, depth, w, dst, byLine): see matmul.wat. */
+export type PackFn = (src: number, ls: number, ds: number, lines: number, depth: number, w: number, dst: number, byLine: number) => void;
 
 export interface MatmulRuntime {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
   readonly gemm: GemmFn;
+  readonly pack: PackFn;
 }
 
 export const PAGE_BYTES = 65536;
@@ -28,10 +31,10 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Instantiates `bytes` over `memory` (both variants import env.memory and export gemm). */
-export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): GemmFn {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return instance.exports.gemm as GemmFn;
+/** Instantiates `module` over `memory` (both variants import env.memory and export gemm and pack). */
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): { gemm: GemmFn; pack: PackFn } {
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  return { gemm: exports.gemm as GemmFn, pack: exports.pack as PackFn };
 }
 
 function load(): MatmulRuntime | null {
@@ -43,7 +46,7 @@ function load(): MatmulRuntime | null {
       if (!WebAssembly.validate(bytes)) continue;
       const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
       const module = new WebAssembly.Module(bytes);
-      return { module, memory, shared, gemm: instantiate(module, memory) };
+      return { module, memory, shared, ...instantiate(module, memory) };
     } catch {
       // shared memory refused (no cross-origin isolation in a browser): try the unshared variant
     }
