@@ -18,8 +18,12 @@ const trainButton = $<HTMLButtonElement>('train');
 const resetButton = $<HTMLButtonElement>('reset');
 const chart = new LossChart($('chart'));
 
-/** Samples are redrawn at most this often while training (sampling costs a few steps' time). */
-const SAMPLE_EVERY_MS = 2000;
+/**
+ * Samples are redrawn at most every 2 s while training, and less often when sampling is slow
+ * (it reads back every character: on a software-rendered WebGL it can take seconds), so that it
+ * takes at most a tenth of the time.
+ */
+const sampleInterval = (): number => Math.max(2000, 10 * sampleMs);
 
 let session: Session | undefined;
 let loop: TrainingLoop | undefined;
@@ -80,7 +84,7 @@ function onStep(r: StepReport): void {
   losses.push(r.loss);
   lastRate = r.stepsPerSecond;
   chart.add(r.step, r.loss);
-  if (performance.now() - lastSampled > SAMPLE_EVERY_MS) showSamples();
+  if (performance.now() - lastSampled > sampleInterval()) showSamples();
   showStatus();
 }
 
