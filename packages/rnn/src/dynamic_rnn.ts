@@ -88,10 +88,14 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
       const size = x.shape.map((d, i) => (i === tAxis ? 1 : d));
       return reshape(slice(x, begin, size), x.shape.filter((_, i) => i !== tAxis));
     };
+    const hoisted = hoistInputs(cell, inputs, timeSlice);
+    // The whole recurrence at once, when the cell offers it (never with swapMemory: it offloads per step).
+    const whole = hoisted?.sequence && !opts.swapMemory ? hoisted.sequence(tAxis as 0 | 1, state0, lengths) : null;
+    if (whole) return whole;
     const r = unroll({
       op, cell, numSteps: T, initialState: state0, lengths, swapMemory: opts.swapMemory,
       inputAt: (t) => packSequenceAs(inputs, flat.map((x) => timeSlice(x, t))),
-      stepAt: hoistedSteps(cell, inputs, timeSlice),
+      stepAt: hoisted?.stepAt,
     });
     const stacked = r.outputs[0].map((_, k) => {
       const y = stack(r.outputs.map((o) => o[k]), tAxis);
@@ -105,11 +109,14 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
 
 /**
  * The input projection hoisted out of the time loop (see InputProjection): one matmul over all
- * time * batch rows, then each step reads its rows. Only for a single [.., .., depth] input and
- * a cell that supports it; undefined means plain per-step calls.
+ * time * batch rows, then each step reads its rows (stepAt), or the cell runs every step at once
+ * (sequence, when it has that path). Only for a single [.., .., depth] input and a cell that
+ * supports it; undefined means plain per-step calls.
  */
-function hoistedSteps(cell: RNNCellLike, inputs: Nest<Tensor>, timeSlice: (x: Tensor, t: number) => Tensor):
-  ((t: number, state: Nest<Tensor>) => StepResult) | undefined {
+function hoistInputs(cell: RNNCellLike, inputs: Nest<Tensor>, timeSlice: (x: Tensor, t: number) => Tensor): {
+  stepAt: (t: number, state: Nest<Tensor>) => StepResult;
+  sequence?: (tAxis: 0 | 1, state: Nest<Tensor>, lengths?: Int32Array) => [Nest<Tensor>, Nest<Tensor>] | null;
+} | undefined {
   if (!fastPaths.hoistInputs || !(inputs instanceof Tensor) || inputs.rank !== 3 || !cell.projectInputs) return undefined;
   const [d0, d1, depth] = inputs.shape;
   const rows = reshape(inputs, [d0 * d1, depth]);
@@ -117,7 +124,10 @@ function hoistedSteps(cell: RNNCellLike, inputs: Nest<Tensor>, timeSlice: (x: Te
   if (!proj) return undefined;
   const projected = proj.project(rows);
   const all = reshape(projected, [d0, d1, projected.shape[1]]);
-  return (t, state) => proj.step(timeSlice(all, t), state);
+  return {
+    stepAt: (t, state) => proj.step(timeSlice(all, t), state),
+    ...(proj.sequence && { sequence: (tAxis: 0 | 1, state: Nest<Tensor>, lengths?: Int32Array) => proj.sequence!(all, tAxis, state, lengths) }),
+  };
 }
 
 /**

@@ -11,6 +11,11 @@ export const fastPaths = {
    * when it has one; off, they compose the same equations from ops (the reference path).
    */
   fusedKernels: true,
+  /**
+   * Under a tape, LSTM cells run dynamicRnn's whole recurrence as one tape node with its own
+   * backprop through time (cells/lstm_sequence.ts); needs fusedKernels and hoistInputs.
+   */
+  fusedSequence: true,
 };
 
 /** Runs fn with the given switches, restoring them afterwards. */

@@ -10,6 +10,7 @@ import {
   type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
 import { lstmBlock, splitKernelRows } from './fast_step.js';
+import { lstmSequence, lstmSequenceApplies, rowsOf } from './lstm_sequence.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
 
@@ -70,6 +71,12 @@ export class BasicLSTMCell extends RNNCell {
       step: (p, state) => {
         const [c, h] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, p, n, n);
         return this.fromGates(add(p, matmul(h, wh)), c);
+      },
+      sequence: (all, tAxis, state, lengths) => {
+        if (this.activation !== tanh || !lstmSequenceApplies()) return null;
+        const [c0, h0] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, rowsOf(all, tAxis), n, n);
+        const [out, c, h] = lstmSequence(all, tAxis, wh, c0, h0, this.forgetBias, lengths);
+        return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
       },
     };
   }

@@ -13,6 +13,7 @@ import {
   type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
 import { lstmBlock, splitKernelRows } from './fast_step.js';
+import { lstmSequence, lstmSequenceApplies, rowsOf } from './lstm_sequence.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
 
@@ -102,6 +103,14 @@ export class LSTMCell extends RNNCell {
       step: (p, state) => {
         const [cPrev, mPrev] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, p, this.numUnits, this.hSize);
         return this.fromGates(add(p, matmul(mPrev, wh)), cPrev);
+      },
+      sequence: (all, tAxis, state, lengths) => {
+        // Only BasicLSTMCell's equations: no peepholes, clipping or projection.
+        if (this.peep || this.cellClip !== undefined || this.projection || this.activation !== tanh || !lstmSequenceApplies()) return null;
+        const n = this.numUnits;
+        const [c0, h0] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, rowsOf(all, tAxis), n, n);
+        const [out, c, h] = lstmSequence(all, tAxis, wh, c0, h0, this.forgetBias, lengths);
+        return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
       },
     };
   }

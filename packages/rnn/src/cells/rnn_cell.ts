@@ -110,7 +110,7 @@ export abstract class RNNCell implements RNNCellLike {
     return {
       project: (r) => proj.project(r),
       step: (p, s) => inScope(scope, () => proj.step(p, s)),
-      ...(seq && { sequence: (p: Tensor, tAxis: 0 | 1, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => seq(p, tAxis, s, len)) }),
+      ...(seq && { sequence: (p: Tensor, tAxis: 0 | 1, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => proj.sequence!(p, tAxis, s, len)) }),
     };
   }
 

@@ -365,6 +365,27 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     }
   })));
 
+  r.test('LSTM under a tape: the recurrence is one tape node (constant in T) when the backend has LSTMBlockGrad; no leaks', () => withGraph(() => {
+    const cell = new BasicLSTMCell(3);
+    const nodes = (T: number, lens?: number[]): string[] => tidy(() => {
+      const x = rand([2, T, 2], 1, 'float32');
+      return trace((xx: Tensor) => sum(dynamicRnn(cell, xx, { dtype: 'float32', sequenceLength: lens })[0] as Tensor), x).nodes.map((q) => q.op);
+    });
+    if (ENGINE.hasFused('LSTMBlock') && ENGINE.hasFused('LSTMBlockGrad')) {
+      const [a, b] = [nodes(3), nodes(7, [7, 2])];
+      assert(a.length === b.length, `same tape for 3 and 7 steps: ${a.join(' ')} | ${b.join(' ')}`);
+      assert(!a.includes('LSTMBlock'), `the steps are inside one node: ${a.join(' ')}`);
+    }
+    const off = withFastPaths({ fusedSequence: false }, () => nodes(7));
+    assert(off.filter((q) => q === 'BatchMatMul').length === 8, `per-step path: 7 recurrent matmuls and the projection: ${off.join(' ')}`);
+    const x = ones([3, 5, 2]);
+    const loss = (xx: Tensor): Tensor => sum(dynamicRnn(cell, xx, { dtype: 'float32', sequenceLength: [5, 2, 0] })[0] as Tensor);
+    dispose(grads(loss)(x));
+    expectNoLeak(() => dispose(grads(loss)(x)), 'first-order gradients');
+    expectNoLeak(() => dispose(grads((xx: Tensor) => sum(grads(loss)(xx)[0]))(x)), 'second-order gradients');
+    x.dispose();
+  }));
+
   r.test('no leaks: forward and gradients free everything but their results; per-step temporaries are freed during the loop', () => withGraph(() => {
     const inner = new LSTMCell(4, { usePeepholes: true });
     const counts: number[] = [];
