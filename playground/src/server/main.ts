@@ -9,7 +9,11 @@ Serves the tapeflow playground on http://127.0.0.1:<port>/ (Ctrl-C stops it).
   --port <n>   port to listen on; 0 picks a free one   (default: 5173)
   --help       show this help`;
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  // pnpm forwards the '--' of `pnpm playground -- --port 1234` too.
+  args: process.argv.slice(2).filter((x) => x !== '--'),
+  options: { port: { type: 'string' }, help: { type: 'boolean' } },
+});
 if (values.help) {
   console.log(HELP);
   process.exit(0);
