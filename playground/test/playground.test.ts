@@ -52,8 +52,10 @@ async function train(page: Page, until: number): Promise<State> {
   return state(page);
 }
 
-/** The longest gap (ms) between setTimeout(0) ticks over `ms`: how long the page is unresponsive at worst. */
-// (Written without named inner functions: tsx would wrap them in a helper the page does not have.)
+/**
+ * The longest gap (ms) between setTimeout(0) ticks over `ms`: how long the page is unresponsive
+ * at worst. No named functions inside: tsx would wrap them in a helper the page does not have.
+ */
 const longestStall = (page: Page, ms: number): Promise<number> => page.evaluate(async (ms) => {
   const end = performance.now() + ms;
   let last = performance.now();
