@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tp from '@tapeflow/core';
 import '@tapeflow/backend-cpu';
+import { useThreads } from '@tapeflow/backend-cpu/threads';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -25,6 +26,9 @@ export interface Prepared {
 
 export interface Contender {
   name: string;
+  /** Called before and after each stretch of this contender's calls (e.g. to switch threads on and off). */
+  enter?(): Promise<void>;
+  leave?(): Promise<void>;
   matmul(n: number, a: Float32Array, b: Float32Array): Prepared;
   elementwise(op: ElementwiseOp, inp: Inputs): Prepared;
 }
@@ -50,6 +54,17 @@ function tapeflow(): Contender {
       }[op];
       return prepare([tx, ty], f);
     },
+  };
+}
+
+/** tapeflow's cpu backend with its matmul on `n` threads (`@tapeflow/backend-cpu/threads`); matmul only. */
+export function tapeflowThreads(n: number): Contender {
+  return {
+    ...tapeflow(),
+    name: `tapeflow-cpu ${n} threads`,
+    enter: () => useThreads(n),
+    leave: () => useThreads(1),
+    elementwise: () => { throw new Error('the threads only serve matmul'); },
   };
 }
 

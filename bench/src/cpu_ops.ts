@@ -4,7 +4,8 @@
  * GB/s (elementwise) with ratios, and writes the table to bench/results.md.
  */
 import os from 'node:os';
-import { contenders, wasmSimd, type Contender, type ElementwiseOp, type Prepared } from './contenders.js';
+import { stopThreads } from '@tapeflow/backend-cpu/threads';
+import { contenders, tapeflowThreads, wasmSimd, type Contender, type ElementwiseOp, type Prepared } from './contenders.js';
 import { time } from './measure.js';
 import { RESULTS_PATH, writeSection } from './report.js';
 
@@ -22,6 +23,7 @@ const ELEMENTWISE: { op: ElementwiseOp; label: string; bytes: number }[] = [
 ];
 const BUDGET_MS = QUICK ? 50 : 1500; // per contender and case, after warm-up
 const ROUNDS = QUICK ? 1 : 3;
+const THREADS = 2; // the pool's size for the threaded matmul rows (this machine's core count)
 
 /** Reproducible inputs in [-1, 1) (a 32-bit LCG). */
 function randomArray(n: number, seed: number): Float32Array {
@@ -58,17 +60,22 @@ interface Row { label: string; values: number[]; unit: 'GFLOP/s' | 'ms'; extra?:
  * take turns for ROUNDS rounds and each keeps its best round: other processes on the machine come
  * and go, and interleaving keeps a busy minute from landing on one contender only.
  */
-function measureCase(label: string, cs: Contender[], prepare: (c: Contender) => Prepared): { ms: number[]; check: number } {
+async function measureCase(label: string, cs: Contender[], prepare: (c: Contender) => Prepared): Promise<{ ms: number[]; check: number }> {
   const prepared = cs.map((c) => prepare(c));
+  /** Runs f with contender i switched on (its threads, say). */
+  const within = async <T>(i: number, f: () => T): Promise<T> => {
+    await cs[i].enter?.();
+    try { return f(); } finally { await cs[i].leave?.(); }
+  };
   const reference = prepared[0].result();
   let check = 0;
-  for (const p of prepared.slice(1)) check = Math.max(check, relDiff(p.result(), reference));
+  for (let i = 1; i < cs.length; i++) check = Math.max(check, relDiff(await within(i, () => prepared[i].result()), reference));
   const ms = cs.map(() => Infinity);
   for (let round = 0; round < ROUNDS; round++) {
-    prepared.forEach((p, i) => {
+    for (let i = 0; i < cs.length; i++) {
       progress(`${label} on ${cs[i].name}, round ${round + 1}/${ROUNDS}`);
-      ms[i] = Math.min(ms[i], time(() => p.run(), BUDGET_MS / ROUNDS).ms);
-    });
+      ms[i] = Math.min(ms[i], await within(i, () => time(() => prepared[i].run(), BUDGET_MS / ROUNDS).ms));
+    }
   }
   for (const p of prepared) p.dispose();
   return { ms, check };
@@ -78,17 +85,23 @@ const fmt = (v: number, digits = 2): string => v.toFixed(digits);
 
 async function main(): Promise<void> {
   const cs = await contenders();
-  totalSteps = (MATMUL_SIZES.length + ELEMENTWISE.length) * cs.length * ROUNDS;
+  // matmul also runs on tapeflow's 2-thread pool, in the same rounds (its own table below).
+  const withThreads = [...cs, tapeflowThreads(THREADS)];
+  totalSteps = (MATMUL_SIZES.length * withThreads.length + ELEMENTWISE.length * cs.length) * ROUNDS;
   const rows: Row[] = [];
+  const threaded: { n: number; gflops: number }[] = [];
 
   for (const n of MATMUL_SIZES) {
     const a = randomArray(n * n, n), b = randomArray(n * n, n + 1);
-    const { ms, check } = measureCase(`matmul ${n}`, cs, (c) => c.matmul(n, a, b));
-    rows.push({ label: `matmul ${n}x${n}`, unit: 'GFLOP/s', values: ms.map((t) => (2 * n ** 3) / (t * 1e6)), check });
+    const { ms, check } = await measureCase(`matmul ${n}`, withThreads, (c) => c.matmul(n, a, b));
+    const gflops = ms.map((t) => (2 * n ** 3) / (t * 1e6));
+    rows.push({ label: `matmul ${n}x${n}`, unit: 'GFLOP/s', values: gflops.slice(0, cs.length), check });
+    threaded.push({ n, gflops: gflops[cs.length] });
   }
+  await stopThreads();
   const inp = { rows: ROWS, cols: COLS, x: randomArray(ROWS * COLS, 7), y: randomArray(ROWS * COLS, 8) };
   for (const { op, label, bytes } of ELEMENTWISE) {
-    const { ms, check } = measureCase(label, cs, (c) => c.elementwise(op, inp));
+    const { ms, check } = await measureCase(label, cs, (c) => c.elementwise(op, inp));
     rows.push({ label, unit: 'ms', values: ms, extra: ms.map((t) => bytes / (t * 1e6)), check });
   }
   process.stdout.write('\r\x1b[K');
@@ -113,6 +126,7 @@ async function main(): Promise<void> {
     `Run ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores, load average ${loadAtStart} at start, ${load} at end), ` +
       `Node ${process.version}; ` +
       `TensorFlow.js 4.22.0 cpu and wasm (1 thread, SIMD ${simd ? 'on' : 'off'}). ` +
+      "tapeflow's float32 matmul runs its WebAssembly SIMD kernel (from 4096 multiply-adds on). " +
       `float32 throughout. Median of repeats after two warm-up calls, best of ${ROUNDS} rounds in which the contenders take turns; "vs" columns are tapeflow's ` +
       'speedup over that peer (> 1: tapeflow is faster). Elementwise GB/s counts float32 bytes read and written. ' +
       '"max rel. diff" is the largest difference from tapeflow\'s result relative to its largest value. ' +
@@ -121,6 +135,16 @@ async function main(): Promise<void> {
     `| ${header.join(' | ')} |`,
     `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
     ...table.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `tapeflow's matmul on ${THREADS} threads (\`useThreads(${THREADS})\` from \`@tapeflow/backend-cpu/threads\`: the calling thread ` +
+      'and a worker share the tiles), measured in the same rounds as the table above; the peers stay on one thread.',
+    '',
+    `| case | tapeflow-cpu 1 thread | tapeflow-cpu ${THREADS} threads | speedup | ${THREADS} threads vs tfjs-wasm |`,
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...threaded.map(({ n, gflops }, i) => {
+      const r = rows[i], wasm = r.values[names.indexOf('tfjs-wasm')];
+      return `| ${r.label} | ${fmt(r.values[0])} GFLOP/s | ${fmt(gflops)} GFLOP/s | ${fmt(gflops / r.values[0])}x | ${fmt(gflops / wasm)}x |`;
+    }),
     '',
   ].join('\n');
 
