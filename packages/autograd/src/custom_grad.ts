@@ -55,7 +55,7 @@ function callGradFunc(gradFunc: CustomGradResult['gradFunc'], dy: Tensor, saved:
 }
 
 /** Tensor ids increase: every tensor created after this call has an id >= the returned one. */
-function nextTensorId(): number {
+export function nextTensorId(): number {
   const probe = zeros([0]);
   probe.dispose();
   return probe.id + 1;

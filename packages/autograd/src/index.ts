@@ -7,6 +7,7 @@ export {
   type ValueAndGrad, type ValueAndGrads, type VariableGrads, type GradsFn, type ValueAndGradsFn,
 } from './api.js';
 export { customGrad, type CustomGradResult, type SaveFn } from './custom_grad.js';
+export { checkpoint } from './checkpoint.js';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './check_grad.js';
 export { trace, Trace, type TracedNode, type TracedTensor } from './trace.js';
 export { GRADIENTS, FUSED_GRADIENTS, type GradRule, type GradTable, type FusedGradRule, type FusedGradTable } from './gradients/index.js';

@@ -94,10 +94,13 @@ export class Tape {
 // only. That is all higher-order gradients need. A `null` entry is a barrier (noGrad, the
 // forward function of customGrad): tapes below it do not see kernels run above it.
 
-const stack: (Tape | null)[] = [];
+/** What the stack holds: a Tape, or anything else that wants to see the kernels (readsOf). */
+type Listener = Pick<Tape, 'recordKernel' | 'recordCustom'>;
 
-function activeTapes(): Tape[] {
-  const tapes: Tape[] = [];
+const stack: (Listener | null)[] = [];
+
+function activeTapes(): Listener[] {
+  const tapes: Listener[] = [];
   for (let i = stack.length - 1; i >= 0 && stack[i] !== null; i--) tapes.push(stack[i]!);
   return tapes;
 }
@@ -110,7 +113,7 @@ function updateRecorder(): void {
   ENGINE.recorder = activeTapes().length > 0 ? recordAll : null;
 }
 
-function withEntry<T>(entry: Tape | null, fn: () => T): T {
+function withEntry<T>(entry: Listener | null, fn: () => T): T {
   stack.push(entry);
   updateRecorder();
   try {
@@ -132,4 +135,22 @@ export function recordCustom(inputs: readonly Tensor[], outputs: readonly Tensor
   const tapes = activeTapes();
   for (const tape of tapes) tape.recordCustom(inputs, outputs, grad, saved);
   return tapes.length > 0;
+}
+
+/**
+ * Runs fn with no tape recording and returns, with its result, the tensors its kernels read that
+ * it did not compute itself (captured weights, Variables, the arguments): what a recomputation
+ * of fn depends on (checkpoint.ts).
+ */
+export function readsOf<T>(fn: () => T): { result: T; reads: Tensor[] } {
+  const made = new Set<number>();
+  const reads = new Set<Tensor>();
+  const note = (inputs: readonly Tensor[], outputs: readonly Tensor[]): void => {
+    for (const t of inputs) if (!made.has(t.id)) reads.add(t);
+    for (const t of outputs) made.add(t.id);
+  };
+  const collector: Listener = { recordKernel: (rec) => note(rec.inputs, rec.outputs), recordCustom: note };
+  // Above a barrier, so the collector is the only one listening.
+  const result = withEntry(null, () => withEntry(collector, fn));
+  return { result, reads: [...reads] };
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tapeflow/core';
 import { ENGINE, type Tensor } from '@tapeflow/core';
-import { customGrad, grad, grads, variableGrads } from '@tapeflow/autograd';
+import { checkpoint, customGrad, grad, grads, variableGrads } from '@tapeflow/autograd';
 import { assert, expectClose, expectNoLeak, type Registry, type TestEnv } from '../../../core/test/conformance/harness.js';
 import { gradTolerance } from './numeric.js';
 
@@ -111,6 +111,39 @@ export function tapeMemorySuite(r: Registry): void {
       assert(m.numBytes === before, 'bytes left after the gradient');
       ENGINE.resetPeakBytes();
       assert(tf.memory().peakBytes === before, 'resetPeakBytes did not restart at numBytes');
+    }));
+  });
+
+  r.test('checkpoint: a chain of recomputed segments keeps only their inputs, with the chain rule\'s gradient', (env) => {
+    expectNoLeak(() => tf.tidy(() => {
+      const segments = 6, inner = 4, size = 2048;
+      const x = tf.fill([size], 0.3, dt(env));
+      const w = tf.variable(tf.fill([size], 0.9, dt(env)), { name: 'tape_memory/ckpt_w' });
+      // Each segment: inner times h -> tanh(w h); w is captured, not an argument.
+      const segment = checkpoint((h: Tensor) => { for (let k = 0; k < inner; k++) h = tf.tanh(tf.mul(w, h)); return h; });
+      let held = -1;
+      const base = tf.memory().numBytes;
+      const [gx, gw] = grads((a: Tensor, v: Tensor) => {
+        const y = tf.tidy(() => { let h = a; for (let s = 0; s < segments; s++) h = segment(h); return tf.sum(h); });
+        held = tf.memory().numBytes - base;
+        return y;
+      })(x, w);
+      // Kept after f: the segments' inputs (segments - 1 of them new; x is not) and the last output
+      // at most; plain backprop would keep segments * inner * 2 tensors (Mul's inputs, Tanh's output).
+      assert(held <= (segments + 1) * bytesOf(x), `${held} bytes kept after f, more than ${segments + 1} tensors`);
+      // Reference: the same chain in float64 on the host, forward then reverse.
+      const hs = [0.3];
+      for (let k = 0; k < segments * inner; k++) hs.push(Math.tanh(0.9 * hs[k]));
+      let dh = 1, dw = 0;
+      for (let k = segments * inner - 1; k >= 0; k--) {
+        const d = dh * (1 - hs[k + 1] * hs[k + 1]);
+        dw += d * hs[k];
+        dh = d * 0.9;
+      }
+      const rtol = dt(env) === 'float64' ? 1e-9 : 1e-3;
+      expectClose(gx, new Array(size).fill(dh), { rtol });
+      expectClose(gw, new Array(size).fill(dw), { rtol });
+      w.dispose();
     }));
   });
 }

@@ -2,8 +2,10 @@
 import type { SuiteDef } from '../../../core/test/conformance/harness.js';
 import { cellSuite } from './cells.js';
 import { unrollerSuite } from './unrollers.js';
+import { recomputeSuite } from './recompute.js';
 
 export const rnnSuites: Record<string, SuiteDef> = {
   'rnn cells': cellSuite,
   'rnn unrollers': unrollerSuite,
+  'rnn recompute': recomputeSuite,
 };
