@@ -5,7 +5,8 @@
  * timeMajor). Each step the cell gets the nest of the step's slices; the per-step outputs are
  * stacked along the time axis and the final state is returned in the state's structure.
  * Slicing happens along the time axis of the inputs as given and outputs are stacked along the
- * same axis, so no tensor is ever transposed.
+ * same axis, so the step loop never transposes a tensor. (The whole-sequence LSTM path under a
+ * tape works time-major: see hoistInputs.)
  *
  * parallelIterations: TF's while_loop ran up to that many iterations' independent ops at once.
  * Eagerly, each step depends on the previous one and runs as soon as it is called, so the value
@@ -13,7 +14,7 @@
  * swapMemory: see unroll.ts - the activations kept for backprop go to host memory on backends
  * that implement offload (WebGL); a no-op elsewhere.
  */
-import { pad, reshape, slice, stack, tidy, zeros, Tensor, ValueError, type DType } from '@tapeflow/core';
+import { pad, reshape, slice, stack, tidy, transpose, zeros, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { describe, flatten, packSequenceAs, type Nest } from './nest.js';
 import { variableScope } from './naming.js';
 import { assertLikeRNNCell, type RNNCellLike, type StepResult } from './cells/rnn_cell.js';
@@ -95,10 +96,9 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
       const size = x.shape.map((d, i) => (i === tAxis ? 1 : d));
       return reshape(slice(x, begin, size), x.shape.filter((_, i) => i !== tAxis));
     };
-    const hoisted = hoistInputs(cell, inputs, timeSlice);
-    // The whole recurrence at once, when the cell offers it (never with swapMemory: it offloads per step).
-    const whole = hoisted?.sequence && !opts.swapMemory ? hoisted.sequence(tAxis as 0 | 1, state0, lengths) : null;
-    if (whole) return whole;
+    // With swapMemory the loop offloads each step's activations: only the step loop does that.
+    const hoisted = hoistInputs(cell, inputs, timeMajor, timeSlice, !opts.swapMemory);
+    if (hoisted?.sequence) return hoisted.sequence(state0, lengths);
     const r = unroll({
       op, cell, numSteps: T, initialState: state0, lengths, swapMemory: opts.swapMemory,
       inputAt: (t) => packSequenceAs(inputs, flat.map((x) => timeSlice(x, t))),
@@ -116,25 +116,34 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
 
 /**
  * The input projection hoisted out of the time loop (see InputProjection): one matmul over all
- * time * batch rows, then each step reads its rows (stepAt), or the cell runs every step at once
- * (sequence, when it has that path). Only for a single [.., .., depth] input and a cell that
+ * time * batch rows, then each step reads its rows (stepAt). Cells that can run every step at
+ * once (sequence) get the projections time-major, so each step's rows are contiguous; their
+ * outputs come back as a transposed view. Only for a single [.., .., depth] input and a cell that
  * supports it; undefined means plain per-step calls.
  */
-function hoistInputs(cell: RNNCellLike, inputs: Nest<Tensor>, timeSlice: (x: Tensor, t: number) => Tensor): {
-  stepAt: (t: number, state: Nest<Tensor>) => StepResult;
-  sequence?: (tAxis: 0 | 1, state: Nest<Tensor>, lengths?: Int32Array) => [Nest<Tensor>, Nest<Tensor>] | null;
+function hoistInputs(cell: RNNCellLike, inputs: Nest<Tensor>, timeMajor: boolean, timeSlice: (x: Tensor, t: number) => Tensor,
+  allowSequence: boolean): {
+  stepAt?: (t: number, state: Nest<Tensor>) => StepResult;
+  sequence?: (state: Nest<Tensor>, lengths?: Int32Array) => [Nest<Tensor>, Nest<Tensor>];
 } | undefined {
   if (!fastPaths.hoistInputs || !(inputs instanceof Tensor) || inputs.rank !== 3 || !cell.projectInputs) return undefined;
   const [d0, d1, depth] = inputs.shape;
-  const rows = reshape(inputs, [d0 * d1, depth]);
-  const proj = cell.projectInputs(rows);
+  const proj = cell.projectInputs(reshape(inputs, [d0 * d1, depth]));
   if (!proj) return undefined;
-  const projected = proj.project(rows);
+  if (proj.sequence && allowSequence) {
+    const x = timeMajor ? inputs : transpose(inputs, [1, 0, 2]);
+    const projected = proj.project(reshape(x, [d0 * d1, depth]));
+    const all = reshape(projected, [x.shape[0], x.shape[1], projected.shape[1]]);
+    return {
+      sequence: (state, lengths) => {
+        const [out, last] = proj.sequence!(all, state, lengths);
+        return [timeMajor ? out : transpose(out, [1, 0, 2]), last];
+      },
+    };
+  }
+  const projected = proj.project(reshape(inputs, [d0 * d1, depth]));
   const all = reshape(projected, [d0, d1, projected.shape[1]]);
-  return {
-    stepAt: (t, state) => proj.step(timeSlice(all, t), state),
-    ...(proj.sequence && { sequence: (tAxis: 0 | 1, state: Nest<Tensor>, lengths?: Int32Array) => proj.sequence!(all, tAxis, state, lengths) }),
-  };
+  return { stepAt: (t, state) => proj.step(timeSlice(all, t), state) };
 }
 
 /**

@@ -72,12 +72,14 @@ export class BasicLSTMCell extends RNNCell {
         const [c, h] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, p, n, n);
         return this.fromGates(add(p, matmul(h, wh)), c);
       },
-      sequence: (all, tAxis, state, lengths) => {
-        if (this.activation !== tanh || !lstmSequenceApplies()) return null;
-        const [c0, h0] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, rowsOf(all, tAxis), n, n);
-        const [out, c, h] = lstmSequence(all, tAxis, wh, c0, h0, this.forgetBias, lengths);
-        return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
-      },
+      // Every step at once (one tape node, lstm_sequence.ts).
+      ...(this.activation === tanh && lstmSequenceApplies() && {
+        sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
+          const [c0, h0] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, rowsOf(all), n, n);
+          const [out, c, h] = lstmSequence(all, wh, c0, h0, this.forgetBias, lengths);
+          return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
+        },
+      }),
     };
   }
 

@@ -104,14 +104,14 @@ export class LSTMCell extends RNNCell {
         const [cPrev, mPrev] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, p, this.numUnits, this.hSize);
         return this.fromGates(add(p, matmul(mPrev, wh)), cPrev);
       },
-      sequence: (all, tAxis, state, lengths) => {
-        // Only BasicLSTMCell's equations: no peepholes, clipping or projection.
-        if (this.peep || this.cellClip !== undefined || this.projection || this.activation !== tanh || !lstmSequenceApplies()) return null;
-        const n = this.numUnits;
-        const [c0, h0] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, rowsOf(all, tAxis), n, n);
-        const [out, c, h] = lstmSequence(all, tAxis, wh, c0, h0, this.forgetBias, lengths);
-        return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
-      },
+      // Every step at once (one tape node, lstm_sequence.ts): only BasicLSTMCell's equations (no peepholes, clipping, projection).
+      ...(!this.peep && this.cellClip === undefined && !this.projection && this.activation === tanh && lstmSequenceApplies() && {
+        sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
+          const [c0, h0] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, rowsOf(all), this.numUnits, this.numUnits);
+          const [out, c, h] = lstmSequence(all, wh, c0, h0, this.forgetBias, lengths);
+          return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
+        },
+      }),
     };
   }
 

@@ -40,11 +40,11 @@ export interface InputProjection {
   /** One step from the step's projected rows [batch, k]; returns what call() would. */
   step(projected: Tensor, state: Nest<Tensor>): StepResult;
   /**
-   * Optional: every step at once from all the projections [d0, d1, k] (time on tAxis) and the
-   * initial state, with TF1's masking for the host lengths: [outputs [d0, d1, out], final state],
-   * exactly what the step loop would give. Returns null when it does not apply right now.
+   * Present when the cell can run every step at once in this call: from all the projections,
+   * time-major [T, batch, k], and the initial state, with TF1's masking for the host lengths:
+   * [outputs [T, batch, out], final state], exactly what the step loop would give.
    */
-  sequence?(projected: Tensor, tAxis: 0 | 1, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] | null;
+  sequence?(projected: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>];
 }
 
 export abstract class RNNCell implements RNNCellLike {
@@ -106,11 +106,10 @@ export abstract class RNNCell implements RNNCellLike {
     // Steps run in the cell's scope too, like call(): a MultiRNNCell builds its upper cells
     // (multi_rnn_cell/cell_1, ...) lazily during the first step.
     if (!proj) return null;
-    const seq = proj.sequence;
     return {
       project: (r) => proj.project(r),
       step: (p, s) => inScope(scope, () => proj.step(p, s)),
-      ...(seq && { sequence: (p: Tensor, tAxis: 0 | 1, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => proj.sequence!(p, tAxis, s, len)) }),
+      ...(proj.sequence && { sequence: (p: Tensor, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => proj.sequence!(p, s, len)) }),
     };
   }
 
