@@ -1,34 +1,61 @@
 /**
- * pnpm bench (in packages/backend-webgl): tapeflow's webgl backend against TensorFlow.js's
- * webgl backend in the same headless Chromium page. Prints milliseconds and the ratio
- * tapeflow / tfjs (below 1 means tapeflow is faster). BENCH_QUICK=1 runs each workload once.
+ * `pnpm bench webgl`: tapeflow's webgl backend against TensorFlow.js's webgl backend in the same
+ * headless Chromium page. Prints the table and writes it as the `webgl` section of
+ * bench/results.md. BENCH_QUICK=1 runs each workload once and writes nothing.
  */
+import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RESULTS_PATH, writeSection } from '../../../bench/src/report.js';
 import { bundleSource, openPage } from '../test/browser/runner.js';
 import type { BenchRow } from './page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+const started = performance.now();
+const loadAtStart = os.loadavg()[0].toFixed(1); // other work on the machine skews the numbers
+
 const js = await bundleSource(`import './page.ts';`, here);
 const { page, logs, close } = await openPage(js);
 page.on('console', (m) => { if (m.text().startsWith('bench:')) console.error(m.text()); });
+let rows: BenchRow[];
+let renderer: string;
 try {
   await page.waitForFunction(() => 'tapeflowBench' in window, undefined, { timeout: 60_000 });
-  const quick = process.env.BENCH_QUICK === '1';
-  const rows: BenchRow[] = await page.evaluate((q) => window.tapeflowBench(q), quick);
-  const renderer = await page.evaluate(() => {
+  rows = await page.evaluate((q) => window.tapeflowBench(q), quick);
+  renderer = await page.evaluate(() => {
     const gl = document.createElement('canvas').getContext('webgl2')!;
     const dbg = gl.getExtension('WEBGL_debug_renderer_info');
     return String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
   });
-  console.log(`tapeflow webgl vs @tensorflow/tfjs webgl, Chromium headless on ${renderer}`);
-  console.log('workload'.padEnd(62) + 'tapeflow ms'.padStart(12) + 'tfjs ms'.padStart(12) + 'ratio'.padStart(8));
-  for (const r of rows) {
-    console.log(r.name.padEnd(62) + r.tapeflowMs.toFixed(1).padStart(12) + r.tfjsMs.toFixed(1).padStart(12) + r.ratio.toFixed(2).padStart(8));
-  }
 } catch (e) {
   console.error(logs.join('\n'));
   throw e;
 } finally {
   await close();
+}
+
+const fmt = (v: number, digits = 1): string => v.toFixed(digits);
+const md = [
+  '## WebGL backend vs TensorFlow.js webgl',
+  '',
+  `Run ${new Date().toISOString().slice(0, 10)} in headless Chromium on ${renderer} ` +
+    `(${os.cpus().length} cores, load average ${loadAtStart} at start, ${os.loadavg()[0].toFixed(1)} at end), ` +
+    `in ${fmt((performance.now() - started) / 1000, 0)} s; TensorFlow.js 4.22.0 webgl in the same page. ` +
+    'float32. Median wall time of repeats after a warm-up run, each ended by reading the results back ' +
+    '(`await data()`). "vs tfjs" is tapeflow\'s speedup over tfjs (> 1: tapeflow is faster). ' +
+    '"max rel. diff" compares the two results (the LSTM: loss and kernel gradient from the same weights and inputs) ' +
+    'relative to their largest value. SwiftShader is a CPU emulation of a GPU: the ratios say more than the times. ' +
+    'Regenerate with `pnpm bench webgl`.',
+  '',
+  '| case | tapeflow | tfjs webgl | vs tfjs | max rel. diff |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.tapeflowMs)} ms | ${fmt(r.tfjsMs)} ms | ${fmt(r.ratio, 2)}x | ${r.diff.toExponential(1)} |`),
+  '',
+].join('\n');
+
+console.log(md);
+if (!quick) {
+  writeSection('webgl', md);
+  console.log(`wrote section webgl of ${RESULTS_PATH}`);
 }

@@ -11,7 +11,16 @@ import * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
-export interface BenchRow { name: string; tapeflowMs: number; tfjsMs: number; ratio: number }
+/** ratio: tfjs ms / tapeflow ms (> 1: tapeflow is faster). diff: largest difference of the results, relative to their largest value. */
+export interface BenchRow { name: string; tapeflowMs: number; tfjsMs: number; ratio: number; diff: number }
+
+/** max |a - b| / max |b|: how far tapeflow's result is from tfjs's. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0, m = 0;
+  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  return m === 0 ? d : d / m;
+}
 
 /** Median wall time of `reps` runs after `warmup` runs; each run ends when its result is read. */
 async function time(run: () => Promise<void>, reps: number, warmup = 1): Promise<number> {
@@ -31,15 +40,16 @@ const uniform = (n: number, seed: number): Float32Array => Float32Array.from({ l
 async function matmul(n: number, reps: number): Promise<BenchRow> {
   const a = uniform(n * n, 1), b = uniform(n * n, 2);
   const ta = tf.tensor(a, [n, n]), tb = tf.tensor(b, [n, n]);
-  const tfjsMs = await (async () => {
-    const ca = tfc.tensor(a, [n, n]), cb = tfc.tensor(b, [n, n]);
-    const ms = await time(async () => { const y = tfc.matMul(ca, cb); await y.data(); y.dispose(); }, reps);
-    tfc.dispose([ca, cb]);
-    return ms;
-  })();
+  const ca = tfc.tensor(a, [n, n]), cb = tfc.tensor(b, [n, n]);
+  const ours = tf.matmul(ta, tb), theirs = tfc.matMul(ca, cb);
+  const diff = relDiff(await ours.data(), await theirs.data());
+  tf.dispose(ours);
+  theirs.dispose();
+  const tfjsMs = await time(async () => { const y = tfc.matMul(ca, cb); await y.data(); y.dispose(); }, reps);
   const tapeflowMs = await time(async () => { const y = tf.matmul(ta, tb); await y.data(); y.dispose(); }, reps);
+  tfc.dispose([ca, cb]);
   tf.dispose([ta, tb]);
-  return { name: `matmul ${n}x${n} @ ${n}x${n}`, tapeflowMs, tfjsMs, ratio: tapeflowMs / tfjsMs };
+  return { name: `matmul ${n}x${n} @ ${n}x${n}`, tapeflowMs, tfjsMs, ratio: tfjsMs / tapeflowMs, diff };
 }
 
 /** One LSTM training step's forward and backward: batch 32, input 128, 256 units, 50 steps. */
@@ -51,17 +61,22 @@ async function lstm(reps: number): Promise<BenchRow> {
   const x = tf.tensor(xv, [B, T, D]);
   resetDefaultGraph();
   const cell = new BasicLSTMCell(U, { kernelInitializer: initializers.constant(0) });
+  let ours: Float32Array[] = [];
   const tapeflowStep = async (): Promise<void> => {
     const { value, grads } = variableGrads(() => {
       const [out] = dynamicRnn(cell, x, { dtype: 'float32', scope: 'bench' });
       return tf.mean(tf.square(out as tf.Tensor));
     });
-    await Promise.all([value.data(), ...Object.values(grads).map((g) => g.data())]);
+    const names = Object.keys(grads);
+    const vals = await Promise.all([value.data(), ...names.map((k) => grads[k].data())]);
+    ours = [vals[0], vals[1 + names.findIndex((k) => k.endsWith('kernel'))]] as Float32Array[];
     tf.dispose([value, grads]);
   };
   await tapeflowStep(); // creates the weights; then give the kernel the same values as tfjs's
   const kernelVar = globalVariables().find((v) => v.name.endsWith('kernel'))!;
-  kernelVar.assign(tf.tensor(kv, kernelVar.shape));
+  const kt = tf.tensor(kv, kernelVar.shape);
+  kernelVar.assign(kt);
+  kt.dispose();
   const tapeflowMs = await time(tapeflowStep, reps);
   resetDefaultGraph();
   x.dispose();
@@ -70,6 +85,7 @@ async function lstm(reps: number): Promise<BenchRow> {
   const xs = tfc.unstack(cx, 1);
   const kernel = tfc.variable(tfc.tensor(kv, [D + U, 4 * U]));
   const bias = tfc.variable(tfc.zeros([4 * U]));
+  let theirs: Float32Array[] = [];
   const tfjsStep = async (): Promise<void> => {
     const { value, grads } = tfc.variableGrads(() => {
       let c = tfc.zeros([B, U]) as tfc.Tensor2D, h = tfc.zeros([B, U]) as tfc.Tensor2D;
@@ -80,12 +96,16 @@ async function lstm(reps: number): Promise<BenchRow> {
       }
       return tfc.mean(tfc.square(tfc.stack(outs, 1))) as tfc.Scalar;
     });
-    await Promise.all([value.data(), ...Object.values(grads).map((g) => g.data())]);
+    const names = Object.keys(grads);
+    const vals = await Promise.all([value.data(), ...names.map((k) => grads[k].data())]);
+    theirs = [vals[0], vals[1 + names.indexOf(kernel.name)]] as Float32Array[];
     tfc.dispose([value, ...Object.values(grads)]);
   };
   const tfjsMs = await time(tfjsStep, reps);
   tfc.dispose([cx, ...xs, kernel, bias]);
-  return { name: `LSTM fwd+bwd step (batch ${B}, input ${D}, units ${U}, time ${T})`, tapeflowMs, tfjsMs, ratio: tapeflowMs / tfjsMs };
+  // Same weights and inputs: the loss and the kernel's gradient must agree.
+  const diff = Math.max(relDiff(ours[0], theirs[0]), relDiff(ours[1], theirs[1]));
+  return { name: `LSTM fwd+bwd step (batch ${B}, input ${D}, units ${U}, time ${T})`, tapeflowMs, tfjsMs, ratio: tfjsMs / tapeflowMs, diff };
 }
 
 declare global { interface Window { tapeflowBench: (quick: boolean) => Promise<BenchRow[]> } }
