@@ -10,7 +10,7 @@
  * pass the saved activations come back one step at a time instead of piling up on the GPU.
  */
 import type { Backend, BackendMemory, DataId, DType, FusedKernelTable, KernelTable, Shape, TensorInfo, TypedArray } from '@tapeflow/core';
-import { createContext, GPGPU, type Texture } from './gpgpu.js';
+import { createContext, GPGPU, texelBytes, type Program, type TexFormat, type Texture } from './gpgpu.js';
 import { buildSource, glslType, type ShaderSpec } from './shader.js';
 import { makeKernels } from './kernels/index.js';
 import { makeFused } from './kernels/lstm_block.js';
@@ -34,6 +34,18 @@ export type Uniforms = Record<string, number | readonly number[] | { f: number }
 export interface RunSpec extends Omit<ShaderSpec, 'inputs' | 'outDtype' | 'rank'> {
   inputs: readonly TensorInfo[];
   out: { shape: Shape; dtype: DType };
+  uniforms?: Uniforms;
+  /** Scratch textures (see runScratch) bound after the inputs under these sampler names. */
+  scratch?: [name: string, texture: Texture][];
+}
+
+/** A pre-pass writing a scratch texture: a complete fragment shader over width x height texels. */
+export interface ScratchSpec {
+  inputs: readonly TensorInfo[];
+  format: TexFormat;
+  width: number;
+  height: number;
+  source: string;
   uniforms?: Uniforms;
 }
 
@@ -130,16 +142,20 @@ export class WebGLBackend implements Backend {
   }
 
   private acquireTexture(dtype: DType, size: number): Texture {
-    const t = this.gpgpu.acquire(glslType(dtype), size);
+    return this.count(this.gpgpu.acquire(glslType(dtype), size));
+  }
+
+  /** Counts a texture as in use (memory() and the peak). */
+  private count(t: Texture): Texture {
     this.texturesInUse++;
-    this.bytesInUse += t.width * t.height * 4;
+    this.bytesInUse += t.width * t.height * texelBytes(t.format);
     if (this.bytesInUse > this.peakBytes) this.peakBytes = this.bytesInUse;
     return t;
   }
 
   private releaseTexture(t: Texture): void {
     this.texturesInUse--;
-    this.bytesInUse -= t.width * t.height * 4;
+    this.bytesInUse -= t.width * t.height * texelBytes(t.format);
     this.gpgpu.release(t);
     if (this.gpgpu.numBytesPooled > POOL_LIMIT_BYTES) this.gpgpu.emptyPool();
   }
@@ -154,19 +170,36 @@ export class WebGLBackend implements Backend {
     if (size === 0) return out;
     const source = buildSource({ ...spec, inputs: spec.inputs, outDtype: spec.out.dtype, rank: rankOf(spec.out.shape) });
     const program = this.gpgpu.program(source);
-    const transient: Texture[] = [];
-    const textures = spec.inputs.map((x, k): [string, Texture] => [`x${k}`, this.texture(x, transient)]);
-    const uniforms: Uniforms = {
+    this.draw(program, outTex, spec.inputs, {
       ...spec.uniforms,
       outW: outTex.width,
       outSize: size,
       outShape: spec.out.shape.length ? spec.out.shape : [1],
-    };
+    }, spec.scratch);
+    return out;
+  }
+
+  /**
+   * Runs a pre-pass into a fresh scratch texture (not a tensor: kernels use it for their next
+   * draw and hand it back with releaseScratch). It counts as GPU memory in use meanwhile.
+   */
+  runScratch(spec: ScratchSpec): Texture {
+    const t = this.count(this.gpgpu.acquire2D(spec.format, spec.width, spec.height));
+    this.draw(this.gpgpu.program(spec.source), t, spec.inputs, { ...spec.uniforms });
+    return t;
+  }
+
+  releaseScratch(t: Texture): void { this.releaseTexture(t); }
+
+  /** Binds the inputs (uploading host data) and the scratch textures, sets `xKW`, draws. */
+  private draw(program: Program, outTex: Texture, inputs: readonly TensorInfo[], uniforms: Uniforms,
+    scratch: [string, Texture][] = []): void {
+    const transient: Texture[] = [];
+    const textures = inputs.map((x, k): [string, Texture] => [`x${k}`, this.texture(x, transient)]);
     textures.forEach(([, t], k) => { uniforms[`x${k}W`] = t.width; });
-    this.gpgpu.draw(program, outTex, textures, uniforms);
+    this.gpgpu.draw(program, outTex, [...textures, ...scratch], uniforms);
     this.numDraws++;
     for (const t of transient) this.releaseTexture(t);
-    return out;
   }
 
   memory(): BackendMemory {

@@ -8,7 +8,11 @@
  * integers are exact over the whole int32 range (no float rounding of indices, lengths, masks).
  */
 
-export type TexFormat = 'float' | 'int';
+/** R32F, R32I, or RGBA32F (four floats per texel: scratch textures of packed kernels, never tensors). */
+export type TexFormat = 'float' | 'int' | 'vec4';
+
+/** Bytes of one texel of `format`. */
+export const texelBytes = (format: TexFormat): number => (format === 'vec4' ? 16 : 4);
 
 export interface Texture {
   readonly tex: WebGLTexture;
@@ -75,18 +79,26 @@ export class GPGPU {
   /** A texture for `size` elements, reused from the pool when one of the same size is free. */
   acquire(format: TexFormat, size: number): Texture {
     const [width, height] = this.texShape(size);
+    return this.acquire2D(format, width, height);
+  }
+
+  /** A width x height texture, reused from the pool when one is free. */
+  acquire2D(format: TexFormat, width: number, height: number): Texture {
+    if (width > this.maxTextureSize || height > this.maxTextureSize) {
+      throw new RangeError(`webgl: a ${width}x${height} texture exceeds the maximum size ${this.maxTextureSize}`);
+    }
     const key = `${format}:${width}x${height}`;
     const pooled = this.free.get(key)?.pop();
     if (pooled) {
       this.numPooled--;
-      this.numBytesPooled -= width * height * 4;
+      this.numBytesPooled -= width * height * texelBytes(format);
       return pooled;
     }
     const gl = this.gl;
     const tex = gl.createTexture();
     if (!tex) throw new Error('webgl: createTexture failed (context lost?)');
     gl.bindTexture(gl.TEXTURE_2D, tex);
-    gl.texStorage2D(gl.TEXTURE_2D, 1, format === 'float' ? gl.R32F : gl.R32I, width, height);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, format === 'float' ? gl.R32F : format === 'int' ? gl.R32I : gl.RGBA32F, width, height);
     // Integer and float32 textures cannot be filtered; texelFetch ignores this, but set it anyway.
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
@@ -94,7 +106,7 @@ export class GPGPU {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.bindTexture(gl.TEXTURE_2D, null);
     this.numTextures++;
-    this.numBytes += width * height * 4;
+    this.numBytes += width * height * texelBytes(format);
     return { tex, format, width, height };
   }
 
@@ -105,7 +117,7 @@ export class GPGPU {
     if (!list) this.free.set(key, (list = []));
     list.push(t);
     this.numPooled++;
-    this.numBytesPooled += t.width * t.height * 4;
+    this.numBytesPooled += t.width * t.height * texelBytes(t.format);
   }
 
   /** Deletes every pooled texture (frees the GPU memory they hold). */
@@ -114,7 +126,7 @@ export class GPGPU {
       for (const t of list) {
         this.gl.deleteTexture(t.tex);
         this.numTextures--;
-        this.numBytes -= t.width * t.height * 4;
+        this.numBytes -= t.width * t.height * texelBytes(t.format);
       }
     }
     this.free.clear();

@@ -36,23 +36,26 @@ int fkey(float x) {
 }
 `;
 
-export function buildSource(spec: ShaderSpec): string {
-  const T = glslType(spec.outDtype);
-  const R = spec.rank;
-  const readers = spec.inputs.map((inp, k) => {
+/** Samplers `xK`, their widths `xKW` and readers `getK(flat)` for the inputs of a shader. */
+export function readers(inputs: readonly ShaderInput[]): string {
+  return inputs.map((inp, k) => {
     const t = glslType(inp.dtype);
     const sampler = t === 'float' ? 'sampler2D' : 'isampler2D';
     return `uniform highp ${sampler} x${k};\nuniform int x${k}W;\n` +
       `${t} get${k}(int i) { return texelFetch(x${k}, ivec2(i % x${k}W, i / x${k}W), 0).r; }\n`;
   }).join('');
-  return `#version 300 es
-precision highp float;
-precision highp int;
-uniform int outW;
+}
+
+export const PRELUDE = '#version 300 es\nprecision highp float;\nprecision highp int;\n';
+
+export function buildSource(spec: ShaderSpec): string {
+  const T = glslType(spec.outDtype);
+  const R = spec.rank;
+  return `${PRELUDE}uniform int outW;
 uniform int outSize;
 uniform int outShape[${R}];
 out highp ${T} outValue;
-${HELPERS}${readers}${spec.decls ?? ''}
+${HELPERS}${readers(spec.inputs)}${spec.decls ?? ''}
 void main() {
   ivec2 p = ivec2(gl_FragCoord.xy);
   int idx = p.y * outW + p.x;

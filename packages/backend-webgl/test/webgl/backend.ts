@@ -184,6 +184,42 @@ export function backendSuite(r: Registry): void {
     tf.dispose(others);
   });
 
+  r.test('matmul, packed (K >= 8) and plain: transposes, broadcast batches, K not a multiple of 4, vs float64', () => {
+    const b = webgl();
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[1, 5, 9], [1, 9, 3], false, false], // packed, K = 9: the last texel holds one value and three zeros
+      [[3, 9, 5], [1, 9, 4], true, false], // packed, A transposed, B broadcast over the batch
+      [[1, 6, 33], [2, 7, 33], false, true], // packed, B transposed, A broadcast
+      [[2, 4, 7], [2, 7, 3], false, false], // plain, K = 7
+      [[2, 64, 130], [2, 130, 70], false, false], // packed, bigger
+    ];
+    expectNoLeak(() => tf.tidy(() => {
+      for (const [sa, sb, ta, tb] of cases) {
+        const va = Array.from({ length: sa.reduce((p, d) => p * d) }, (_, i) => Math.fround(Math.sin(i * 0.7 + 1) * 2));
+        const vb = Array.from({ length: sb.reduce((p, d) => p * d) }, (_, i) => Math.fround(Math.cos(i * 0.3) * 1.5));
+        const draws = b.numDraws;
+        const got = tf.matmul(tf.tensor(va, sa), tf.tensor(vb, sb), ta, tb).dataSync();
+        const k = ta ? sa[1] : sa[2];
+        assert(b.numDraws - draws === (k >= 8 ? 3 : 1), `K = ${k}: ${b.numDraws - draws} draws, expected ${k >= 8 ? '3 (packed)' : '1 (plain)'}`);
+        const m = ta ? sa[2] : sa[1], n = tb ? sb[1] : sb[2], nb = Math.max(sa[0], sb[0]);
+        const A = (q: number, i: number, l: number): number => va[(sa[0] === 1 ? 0 : q) * m * k + (ta ? l * m + i : i * k + l)];
+        const B = (q: number, l: number, j: number): number => vb[(sb[0] === 1 ? 0 : q) * k * n + (tb ? j * k + l : l * n + j)];
+        for (let q = 0; q < nb; q++) {
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              let ref = 0, mag = 0;
+              for (let l = 0; l < k; l++) { ref += A(q, i, l) * B(q, l, j); mag += Math.abs(A(q, i, l) * B(q, l, j)); }
+              // float32 dot product of k terms in any summation order: |error| <= (k + 1) * 2^-24 * sum |a b|.
+              const e = got[(q * m + i) * n + j];
+              assert(Math.abs(e - ref) <= (k + 1) * 2 ** -24 * mag,
+                `matmul ${sa}${ta ? 'ᵀ' : ''} x ${sb}${tb ? 'ᵀ' : ''} at [${q}, ${i}, ${j}]: ${e} vs float64 ${ref}`);
+            }
+          }
+        }
+      }
+    }));
+  });
+
   r.test('sum of 100000 floats runs in several passes and is close to a float64 sum', () => {
     expectNoLeak(() => tf.tidy(() => {
       const vals = Array.from({ length: 100000 }, (_, i) => Math.fround(Math.sin(i) * 3));
