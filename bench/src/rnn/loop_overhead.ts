@@ -69,13 +69,13 @@ export const part: Part = {
       '',
       'Forward and backward (gradients of mean(outputs^2) with respect to the weights) of one BasicLSTMCell, lengths spread over ' +
         `[${T / 2}, ${T}]. The hand loop calls the cell on each step's slice and masks every step with where() (TF1's semantics); ` +
-        'dynamicRnn runs the same cell with its own step loop (input projection hoisted out of the loop where the cell allows, ' +
-        `no masking before the shortest length). Median of ${REPEATS} alternating repeats. Target: ratio <= 1.05. ` +
+        'dynamicRnn runs the same cell with its input projection hoisted out of the loop and, under the tape, the whole ' +
+        `recurrence as one node (no masking before the shortest length). Median of ${REPEATS} alternating repeats. Target: ratio <= 1.05. ` +
         '"rel. diff" compares the loss and the gradients\' L1 norms of the two.',
       '',
-      markdownTable(['loop', 'ms / step', 'dynamicRnn time / hand loop time', 'rel. diff'], [
-        ['dynamicRnn (sequenceLength)', md.toFixed(1), (md / mh).toFixed(3), check.toExponential(1)],
-        ['hand-written loop', mh.toFixed(1), '1', ''],
+      markdownTable(['loop', 'ms / step', 'dynamicRnn time / hand loop time', 'target', 'rel. diff'], [
+        ['dynamicRnn (sequenceLength)', md.toFixed(1), (md / mh).toFixed(3), `<= 1.05: ${md / mh <= 1.05 ? 'met' : 'NOT met'}`, check.toExponential(1)],
+        ['hand-written loop', mh.toFixed(1), '1', '', ''],
       ]),
       '',
     ].join('\n');
