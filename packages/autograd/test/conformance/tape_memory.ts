@@ -7,7 +7,7 @@
 import * as tf from '@tapeflow/core';
 import { ENGINE, type Tensor } from '@tapeflow/core';
 import { checkpoint, customGrad, grad, grads, variableGrads } from '@tapeflow/autograd';
-import { assert, expectClose, expectNoLeak, type Registry, type TestEnv } from '../../../core/test/conformance/harness.js';
+import { assert, expectClose, expectNoLeak, expectThrows, type Registry, type TestEnv } from '../../../core/test/conformance/harness.js';
 import { gradTolerance } from './numeric.js';
 
 const dt = (env: TestEnv) => gradTolerance(env).dtype;
@@ -144,6 +144,48 @@ export function tapeMemorySuite(r: Registry): void {
       expectClose(gx, new Array(size).fill(dh), { rtol });
       expectClose(gw, new Array(size).fill(dw), { rtol });
       w.dispose();
+    }));
+  });
+
+  r.test('checkpoint: second derivatives through a recomputed segment (the rerun is recorded by the outer tape)', (env) => {
+    expectNoLeak(() => tf.tidy(() => {
+      const xs = [0.5, -1.2, 2];
+      const x = tf.tensor(xs, [3], dt(env));
+      const seg = checkpoint((h: Tensor) => tf.tanh(h));
+      const g2 = grad((a) => tf.sum(grad((b) => tf.sum(seg(b)))(a)))(x);
+      // d²/dx² tanh x = -2 tanh x (1 - tanh² x).
+      expectClose(g2, xs.map((v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2)), { rtol: dt(env) === 'float64' ? 1e-9 : 1e-4 });
+    }));
+  });
+
+  r.test('checkpoint: errors name the function and what it returned', (env) => {
+    expectNoLeak(() => tf.tidy(() => {
+      const x = tf.tensor([1, 2], [2], dt(env));
+      expectThrows(() => checkpoint(3 as unknown as () => Tensor), TypeError, /checkpoint: f must be a function/);
+      expectThrows(() => checkpoint(() => 1 as unknown as Tensor)(x), TypeError, /checkpoint: f must return a Tensor or an array of Tensors/);
+    }));
+  });
+
+  r.test('a tensor read through many slices (disjoint, repeated, overlapping, along two axes) gets every window\'s gradient', (env) => {
+    expectNoLeak(() => tf.tidy(() => {
+      const [R, C] = [5, 4];
+      const x = tf.tensor(Array.from({ length: R * C }, (_, i) => i / 10), [R, C], dt(env));
+      // Windows [row0, rows) x [col0, cols), each weighted by its own constant k + 1.
+      const windows: [number, number, number, number][][] = [
+        [[0, 1, 0, 4], [2, 2, 0, 4], [4, 1, 0, 4]], // disjoint rows with gaps (rows 1 and 3 untouched)
+        [[0, 1, 0, 4], [0, 1, 0, 4], [1, 4, 0, 4]], // a repeated window, then the rest
+        [[0, 3, 0, 4], [1, 3, 0, 4]], // overlapping rows
+        [[0, 5, 0, 2], [0, 5, 2, 2], [1, 2, 1, 2]], // column windows, then one along both axes
+      ];
+      for (const ws of windows) {
+        const g = grad((a) => ws.map(([r0, nr, c0, nc], k) => tf.mul(tf.sum(tf.slice(a, [r0, c0], [nr, nc])), k + 1))
+          .reduce((p, q) => tf.add(p, q)))(x);
+        const ref = new Array(R * C).fill(0);
+        ws.forEach(([r0, nr, c0, nc], k) => {
+          for (let i = r0; i < r0 + nr; i++) for (let j = c0; j < c0 + nc; j++) ref[i * C + j] += k + 1;
+        });
+        expectClose(g, ref, { msg: JSON.stringify(ws) });
+      }
     }));
   });
 }
