@@ -13,7 +13,7 @@ import type { Backend, BackendMemory, DataId, DType, FusedKernelTable, KernelTab
 import { createContext, GPGPU, texelBytes, type Program, type TexFormat, type Texture } from './gpgpu.js';
 import { buildSource, glslType, type ShaderSpec } from './shader.js';
 import { makeKernels } from './kernels/index.js';
-import { makeFused } from './kernels/lstm_block.js';
+import { makeFused } from './kernels/fused.js';
 
 /** One tensor's storage. Reshape shares it (the engine refcounts DataIds). */
 export class TexData {

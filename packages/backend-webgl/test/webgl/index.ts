@@ -1,9 +1,11 @@
 /** Cases about the webgl backend itself, run in the browser page next to the shared suites. */
 import type { SuiteDef } from '../../../core/test/conformance/harness.js';
 import { backendSuite } from './backend.js';
+import { fusedSuite } from './fused.js';
 import { lstmSuite } from './lstm.js';
 
 export const webglSuites: Record<string, SuiteDef> = {
   webgl: backendSuite,
+  'webgl fused': fusedSuite,
   'webgl lstm': lstmSuite,
 };
