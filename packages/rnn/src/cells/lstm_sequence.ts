@@ -67,17 +67,17 @@ const rowsAt = (x: Tensor, t: number): Tensor => reshape(slice(x, [t, 0, 0], [1,
 
 /**
  * The recurrence with ops: what the fast backward must equal and what the higher-order path
- * differentiates. Returns the packed [outputs, c, h]; `keepStep` sees each step's gates and
- * block output c' (what LSTMBlockGrad reads).
+ * differentiates. Returns the packed [outputs, c, h]; `keepStep` sees each step's block output c'
+ * (what LSTMBlockGrad reads besides the gates, which backprop recomputes).
  */
-function recurrence(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, keepStep?: (gates: Tensor, cBlock: Tensor) => void): Tensor {
+function recurrence(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, keepStep?: (cBlock: Tensor) => void): Tensor {
   const { T, bound, finished, forgetBias } = plan;
   let c = c0, h = h0;
   const outs: Tensor[] = [];
   for (let t = 0; t < bound; t++) {
     const gates = add(rowsAt(p, t), matmul(h, wh));
     const [cn, hn] = lstmBlock(gates, c, forgetBias);
-    keepStep?.(gates, cn);
+    keepStep?.(cn);
     const done = finished[t];
     // TF1's masking: finished rows output zeros and keep their state.
     if (done) {
@@ -96,11 +96,12 @@ function recurrence(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, k
 
 /** customGrad's forward: the recurrence run once, keeping what backprop through time reads. */
 function fastForward(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, save: SaveFn) {
-  const kept: Tensor[] = [];
-  const value = recurrence(plan, p, wh, c0, h0, (g, cn) => kept.push(g, cn));
-  // Saved: the inputs (the higher-order path reruns the recurrence), the packed value (its rows are
-  // the h each step read), each step's gates and c', and the masks.
-  save([p, wh, c0, h0, value, ...kept, ...plan.masks]);
+  const cBlocks: Tensor[] = [];
+  const value = recurrence(plan, p, wh, c0, h0, (cn) => cBlocks.push(cn));
+  // Saved: the inputs, the packed value (its rows are the h each step read) and each step's c':
+  // 6 numbers per unit, row and step (p has 4), the activations an LSTM's backprop needs. The gates
+  // are recomputed from them (one matmul per step) rather than kept (4 more).
+  save([p, wh, c0, h0, value, ...cBlocks, ...plan.masks]);
   return {
     value,
     gradFunc: (dy: Tensor, saved: Tensor[]): Tensor[] => {
@@ -109,31 +110,32 @@ function fastForward(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, 
         // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
         return grads((a: Tensor, b: Tensor, c: Tensor, d: Tensor) => sum(mul(recurrence(plan, a, b, c, d), dy)))(sp, sw, sc, sh);
       }
-      return backpropThroughTime(plan, dy, sw, sc, sh, packed, saved.slice(5, 5 + 2 * plan.bound));
+      return backpropThroughTime(plan, dy, sp, sw, sc, sh, packed, saved.slice(5, 5 + plan.bound));
     },
   };
 }
 
 /**
- * The fast backward: per step (last to first) one LSTMBlockGrad and the matmul carrying dh back
- * through W_h; finished rows pass their state gradient through and take none from their zero
- * outputs. Returns [dp, dW_h, dc0, dh0].
+ * The fast backward: per step (last to first) the gates again (one matmul), one LSTMBlockGrad and
+ * the matmul carrying dh back through W_h; finished rows pass their state gradient through and
+ * take none from their zero outputs. Returns [dp, dW_h, dc0, dh0].
  *
  * What a step read is recovered from the saved outputs: for a row still running at step t, the
  * state it read is the previous step's unmasked output h and block c' (or h0, c0 at t = 0). For
  * a finished row the state is something else, but its gradients are all zero there, so what it
  * is multiplied with does not matter.
  */
-function backpropThroughTime(plan: Plan, dy: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, packed: Tensor, kept: Tensor[]): Tensor[] {
+function backpropThroughTime(plan: Plan, dy: Tensor, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, packed: Tensor, cBlocks: Tensor[]): Tensor[] {
   const { T, bound, finished, forgetBias } = plan;
   const [, B, u] = packed.shape;
   let dc = rowsAt(dy, T), dh = rowsAt(dy, T + 1);
   const dGates: Tensor[] = new Array(bound);
   const zero = scalar(0, dy.dtype);
   for (let t = bound - 1; t >= 0; t--) {
-    const gates = kept[2 * t], cBlock = kept[2 * t + 1];
-    const cPrev = t === 0 ? c0 : kept[2 * t - 1];
+    const cBlock = cBlocks[t];
+    const cPrev = t === 0 ? c0 : cBlocks[t - 1];
     [dc, dh, dGates[t]] = tidy(() => {
+      const gates = add(rowsAt(p, t), matmul(t === 0 ? h0 : rowsAt(packed, t - 1), wh));
       const done = finished[t];
       let dhBlock = add(rowsAt(dy, t), dh), dcBlock = dc;
       if (done) {
