@@ -14,9 +14,10 @@
  * Small products (a row vector, a few columns) skip packing and run a plain i-k-j loop.
  *
  * float32 products of WASM_MIN_MACS multiply-adds or more run on the WebAssembly SIMD kernel
- * instead (matmul_wasm.ts, ~4x faster: 4-wide float32 vectors where V8 has scalar doubles); it
- * accumulates in float32, so results differ from this kernel's in the last bits. This kernel
- * stays as the readable reference, for float64/int32, and wherever WebAssembly SIMD is missing.
+ * instead (matmul_wasm.ts; ~8x faster on the bench machine at 256-512: 4-wide float32 vectors
+ * where V8 has scalar doubles); it accumulates in float32, so results differ from this kernel's
+ * in the last bits. This kernel stays as the readable reference, runs float64 and int32, and
+ * takes over wherever WebAssembly SIMD is missing.
  */
 import type { KernelImpl, KernelTable, TypedArray } from '@tapeflow/core';
 import { makeArray, store, viewOf } from '../storage.js';

@@ -19,7 +19,8 @@ const NR = 8; // columns of a tile (and of a B panel), fixed by matmul.wat
 /**
  * Cache blocking: k steps per block, A panels (of 4 rows) per block, B panels (of 8 columns) per
  * block. A 512 x 8 sliver of B is 16 KB (L1), a 64 x 512 block of A 128 KB (L2). Measured by CPU
- * time on the 2-core AMD EPYC of the bench: 512/16/64 beat 128/32/128, 256/32/128, 384/16/64.
+ * time on the 2-core AMD EPYC of the bench: 512/16/64 beat 128/32/128, 256/32/128, 384/16/64;
+ * 256/16/64, 512/32/128 and 1024/16/64 were within noise of it (~31-32 GFLOP/s, kernel alone).
  */
 const KC = 512, MC_PANELS = 16, NC_PANELS = 64;
 /** Int32 arguments of one task: the arguments of matmul.wat's gemm. */
