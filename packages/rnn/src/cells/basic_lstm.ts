@@ -60,6 +60,11 @@ export class BasicLSTMCell extends RNNCell {
     return this.fromGates(add(matmul(concat([x, h], 1), this.kernel), this.bias), c);
   }
 
+  /** Whole sequences at once (lstm_sequence.ts): under a tape, with BasicLSTMCell's equations. */
+  override runsSequences(): boolean {
+    return this.activation === tanh && lstmSequenceApplies();
+  }
+
   /** Hoisting: x K[:depth] + b for all steps at once; per step only h K[depth:]. */
   protected override inputProjection(rows: Tensor): InputProjection {
     const x = cellInput('BasicLSTMCell', rows);
@@ -73,7 +78,7 @@ export class BasicLSTMCell extends RNNCell {
         return this.fromGates(add(p, matmul(h, wh)), c);
       },
       // Every step at once (one tape node, lstm_sequence.ts).
-      ...(this.activation === tanh && lstmSequenceApplies() && {
+      ...(this.runsSequences() && {
         sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
           const [c0, h0] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, rowsOf(all), n, n);
           const [out, c, h] = lstmSequence(all, wh, c0, h0, this.forgetBias, lengths);

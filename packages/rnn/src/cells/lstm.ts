@@ -93,6 +93,11 @@ export class LSTMCell extends RNNCell {
     return this.fromGates(add(matmul(concat([x, mPrev], 1), this.kernel), this.bias), cPrev);
   }
 
+  /** Whole sequences at once (lstm_sequence.ts): under a tape, with BasicLSTMCell's equations. */
+  override runsSequences(): boolean {
+    return !this.usePeepholes && this.cellClip === undefined && this.numProj === undefined && this.activation === tanh && lstmSequenceApplies();
+  }
+
   /** Hoisting: x K[:depth] + b for all steps at once; per step only m K[depth:]. */
   protected override inputProjection(rows: Tensor): InputProjection {
     const x = cellInput('LSTMCell', rows);
@@ -105,7 +110,7 @@ export class LSTMCell extends RNNCell {
         return this.fromGates(add(p, matmul(mPrev, wh)), cPrev);
       },
       // Every step at once (one tape node, lstm_sequence.ts): only BasicLSTMCell's equations (no peepholes, clipping, projection).
-      ...(!this.peep && this.cellClip === undefined && !this.projection && this.activation === tanh && lstmSequenceApplies() && {
+      ...(this.runsSequences() && {
         sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
           const [c0, h0] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, rowsOf(all), this.numUnits, this.numUnits);
           const [out, c, h] = lstmSequence(all, wh, c0, h0, this.forgetBias, lengths);

@@ -113,6 +113,12 @@ export abstract class RNNCell implements RNNCellLike {
     };
   }
 
+  /**
+   * Whether the cell's InputProjection will offer `sequence` right now (so a MultiRNNCell can run
+   * it layer by layer before it is built). Default: no.
+   */
+  runsSequences(): boolean { return false; }
+
   /** The cell's InputProjection for inputs like `rows` [rows, depth], or null (the default): plain calls. */
   protected inputProjection(_rows: Tensor): InputProjection | null { return null; }
 

@@ -113,7 +113,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
   r.test('property: the fused LSTM/GRU kernels equal the composed equations - values, gradients, second-order gradients', (env) => {
     // fastPaths.fusedKernels off composes each step from ops; on, cells call the backend's
     // LSTMBlock/GRUBlock (and the tape their fused backward kernels) where it has them.
-    const kinds = ['basicLstm', 'basicLstmConcat', 'lstm', 'lstmConcatProj', 'gru', 'multi', 'multiConcat'] as const;
+    const kinds = ['basicLstm', 'basicLstmConcat', 'lstm', 'lstmConcatProj', 'gru', 'multi', 'multiConcat', 'multiLstm'] as const;
     fc.assert(fc.property(
       fc.record({
         kind: fc.constantFrom(...kinds), batch: fc.integer({ min: 1, max: 3 }), time: fc.integer({ min: 1, max: 3 }),
@@ -375,6 +375,14 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
       const [a, b] = [nodes(3), nodes(7, [7, 2])];
       assert(a.length === b.length, `same tape for 3 and 7 steps: ${a.join(' ')} | ${b.join(' ')}`);
       assert(!a.includes('LSTMBlock'), `the steps are inside one node: ${a.join(' ')}`);
+    }
+    // A MultiRNNCell of LSTM cells runs layer by layer: one node per layer.
+    const multi = new MultiRNNCell([new BasicLSTMCell(3), new LSTMCell(2)]);
+    const multiNodes = (T: number): string[] => tidy(() => trace((xx: Tensor) =>
+      sum(dynamicRnn(multi, xx, { dtype: 'float32', sequenceLength: [T, 1], scope: 'm' })[0] as Tensor), rand([2, T, 2], 2, 'float32')).nodes.map((q) => q.op));
+    if (ENGINE.hasFused('LSTMBlock') && ENGINE.hasFused('LSTMBlockGrad')) {
+      const [a, b] = [multiNodes(2), multiNodes(6)];
+      assert(a.length === b.length && !a.includes('LSTMBlock'), `same tape for 2 and 6 steps: ${a.join(' ')} | ${b.join(' ')}`);
     }
     const off = withFastPaths({ fusedSequence: false }, () => nodes(7));
     assert(off.filter((q) => q === 'BatchMatMul').length === 8, `per-step path: 7 recurrent matmuls and the projection: ${off.join(' ')}`);

@@ -46,7 +46,7 @@ export class ConcatInputsCell extends RNNCell {
 
 export const CELL_KINDS = [
   'basicRnn', 'basicLstm', 'basicLstmConcat', 'lstm', 'lstmPeepholes', 'lstmClip0', 'lstmProjClip', 'lstmConcatProj',
-  'gru', 'multi', 'multiConcat', 'residual',
+  'gru', 'multi', 'multiConcat', 'multiLstm', 'residual',
 ] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 
@@ -63,6 +63,7 @@ export function makeCell(kind: CellKind, units: number): RNNCell {
     case 'lstmConcatProj': return new LSTMCell(units, { numProj: 2, stateIsTuple: false });
     case 'gru': return new GRUCell(units);
     case 'multi': return new MultiRNNCell([new LSTMCell(units), new GRUCell(units + 1)]);
+    case 'multiLstm': return new MultiRNNCell([new LSTMCell(units), new BasicLSTMCell(units + 1, { forgetBias: 0.5 })]);
     case 'multiConcat': return new MultiRNNCell([new GRUCell(units), new BasicLSTMCell(units, { stateIsTuple: false })], { stateIsTuple: false });
     case 'residual': return new ResidualWrapper(new GRUCell(units));
   }
