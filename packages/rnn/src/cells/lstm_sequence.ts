@@ -56,7 +56,8 @@ export function lstmSequence(projected: Tensor, wh: Tensor, c0: Tensor, h0: Tens
   // The node's one output packs [outputs (T steps), c, h] along time.
   const packed = node(projected, wh, c0, h0);
   const u = wh.shape[0];
-  return [slice(packed, [0, 0, 0], [T, B, u]), reshape(slice(packed, [T, 0, 0], [1, B, u]), [B, u]), reshape(slice(packed, [T + 1, 0, 0], [1, B, u]), [B, u])];
+  const row = (t: number): Tensor => reshape(slice(packed, [t, 0, 0], [1, B, u]), [B, u]);
+  return [slice(packed, [0, 0, 0], [T, B, u]), row(T), row(T + 1)];
 }
 
 /** Step 0's rows [B, k] of a time-major [T, B, k] tensor (what the state is checked against). */
@@ -125,7 +126,8 @@ function fastForward(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, 
  * a finished row the state is something else, but its gradients are all zero there, so what it
  * is multiplied with does not matter.
  */
-function backpropThroughTime(plan: Plan, dy: Tensor, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, packed: Tensor, cBlocks: Tensor[]): Tensor[] {
+function backpropThroughTime(plan: Plan, dy: Tensor, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, packed: Tensor,
+  cBlocks: Tensor[]): Tensor[] {
   const { T, bound, finished, forgetBias } = plan;
   const [, B, u] = packed.shape;
   let dc = rowsAt(dy, T), dh = rowsAt(dy, T + 1);
