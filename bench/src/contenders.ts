@@ -1,6 +1,7 @@
 /**
  * The three contenders behind one interface: tapeflow's cpu backend, TensorFlow.js cpu and
- * TensorFlow.js wasm (single-threaded, SIMD where the machine has it). Each case gets the same
+ * TensorFlow.js wasm (single-threaded, SIMD where the machine has it); plus tapeflow with its
+ * matmul on a thread pool, for the matmul cases. Each case gets the same
  * input values; `run` does one op and frees its result, `result` reads one result back so the
  * bench can check that everyone computes the same thing.
  */
