@@ -125,7 +125,7 @@ export const part: Part = {
     const rows = modes.map(([name], i) => {
       const r = runs[i];
       return [name, MB(r.kept), MB(r.forwardPeak), MB(r.peak), `${(r.peak / theory).toFixed(2)}x`,
-        MB(r.realKept), MB(r.realPeak), `${(r.realPeak / theory).toFixed(2)}x`, i === 0 ? '-' : maxRelDiff(r.grads, runs[0].grads).toExponential(1),
+        MB(r.realKept), MB(r.realPeak), `${(r.realPeak / theory).toFixed(2)}x`, r.realPeak <= 1.2 * theory ? 'met' : 'not met', i === 0 ? '-' : maxRelDiff(r.grads, runs[0].grads).toExponential(1),
         (r.ms / 1000).toFixed(2)];
     });
     tp.dispose([x]);
@@ -138,11 +138,13 @@ export const part: Part = {
         "the engine's counter (memory().peakBytes). Theoretical activations: the gate pre-activations [B, 4H] and the " +
         `step's starting state c, h [B, H] for every step, 6·B·H·T floats = ${MB(theory)} MB. "Kept" is what is live when ` +
         'the loss is returned (what the tape holds for the backward pass). Gradients of the recompute modes are compared ' +
-        'with the plain ones (largest relative difference). Note: the CPU backend returns views for reshape and slice, ' +
-        "and the engine counts each view's bytes as if it were a copy, so CPU numbers overstate what views cost.",
+        'with the plain ones (largest relative difference). The engine counts bytes per tensor storage handle, and the CPU ' +
+        "backend's reshape and slice return views that share their input's array, so the engine counts each view as a " +
+        'copy (e.g. the reshaped weight operand of every step\'s matmul); the "storage" columns count each live array once: ' +
+        'what is really allocated.',
       '',
       markdownTable(['mode', 'kept (MB)', 'forward peak (MB)', 'peak (MB)', 'peak / theoretical',
-        'storage kept (MB)', 'storage peak (MB)', 'storage peak / theoretical', 'grad rel. diff', 'time (s)'], rows),
+        'storage kept (MB)', 'storage peak (MB)', 'storage peak / theoretical', 'target <= 1.2x', 'grad rel. diff', 'time (s)'], rows),
       '',
     ].join('\n');
   },
