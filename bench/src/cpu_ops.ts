@@ -149,7 +149,10 @@ async function main(): Promise<void> {
       `| matmul ${n}x${n} | ${gflops.map((g) => `${fmt(g)} GFLOP/s`).join(' | ')} | ${gflops.slice(1).map((g) => `${fmt(gflops[0] / g)}x`).join(' | ')} |`),
     '',
     `tapeflow's matmul on ${THREADS} threads (\`useThreads(${THREADS})\` from \`@tapeflow/backend-cpu/threads\`: the calling thread ` +
-      'and a worker share the tiles), measured in the same rounds as the table above; the peers stay on one thread.',
+      'and a worker share the tiles), measured in the same rounds as the table above; the peers stay on one thread.' +
+      (Number(loadAtStart) >= os.cpus().length
+        ? ` The load average (${loadAtStart}) was at or above the core count during this run: the worker had to compete for a core, so these rows understate what a second core gives.`
+        : ''),
     '',
     `| case | tapeflow-cpu 1 thread | tapeflow-cpu ${THREADS} threads | speedup | ${THREADS} threads vs tfjs-wasm |`,
     '| --- | ---: | ---: | ---: | ---: |',
