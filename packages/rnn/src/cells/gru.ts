@@ -10,6 +10,8 @@ import {
   type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
 import { gruBlock, splitKernelRows } from './fast_step.js';
+import { gruSequence, gruSequenceApplies } from './gru_sequence.js';
+import { rowsOf } from './sequence_plan.js';
 
 export interface GRUCellOptions extends CellOptions {
   activation?: Activation;
@@ -77,7 +79,20 @@ export class GRUCell extends RNNCell {
         const newH = this.fromGates(add(pg, matmul(h, gh)), h, (rh) => add(pc, matmul(rh, ch)));
         return [newH, newH];
       },
+      // Every step at once (one tape node, gru_sequence.ts).
+      ...(this.runsSequences() && {
+        sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
+          const h0 = stateTensor('GRUCell', 'state', state, rowsOf(all), n);
+          const [out, h] = gruSequence(all, gh, ch, h0, lengths);
+          return [out, h];
+        },
+      }),
     };
+  }
+
+  /** Whole sequences at once (gru_sequence.ts): under a tape, with the tanh activation. */
+  override runsSequences(): boolean {
+    return this.activation === tanh && gruSequenceApplies();
   }
 
   /**

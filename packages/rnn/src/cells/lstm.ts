@@ -13,7 +13,8 @@ import {
   type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
 import { lstmBlock, splitKernelRows } from './fast_step.js';
-import { lstmSequence, lstmSequenceApplies, rowsOf } from './lstm_sequence.js';
+import { lstmSequence, lstmSequenceApplies } from './lstm_sequence.js';
+import { rowsOf } from './sequence_plan.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
 

@@ -12,24 +12,18 @@
  * so gradients of gradients stay exact.
  */
 import {
-  ENGINE, add, concat, matmul, mul, reshape, scalar, slice, stack, sum, tensor, tidy, where, zeros, type Tensor,
+  ENGINE, add, concat, matmul, mul, reshape, scalar, slice, stack, sum, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
 import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
 import { lstmBlock, useFused } from './fast_step.js';
+import { rowsAt, sequencePlan, type SequencePlan } from './sequence_plan.js';
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
 export const lstmSequenceApplies = (): boolean =>
   fastPaths.fusedSequence && ENGINE.recorder !== null && useFused('LSTMBlock') && useFused('LSTMBlockGrad');
 
-interface Plan {
-  T: number;
-  /** Steps that run: T, or up to the longest length (TF1's loop bound min(T, max(1, max(len)))). */
-  bound: number;
-  /** Per step, the rows already finished (bool [B, 1]), or null while every row runs. */
-  finished: (Tensor | null)[];
-  /** The distinct masks of `finished` (saved with the node, so backprop can still read them). */
-  masks: Tensor[];
+interface Plan extends SequencePlan {
   forgetBias: number;
 }
 
@@ -41,17 +35,7 @@ interface Plan {
 export function lstmSequence(projected: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, forgetBias: number,
   lengths?: Int32Array): [outputs: Tensor, c: Tensor, h: Tensor] {
   const [T, B] = projected.shape;
-  const bound = lengths ? Math.min(T, Math.max(1, Math.max(...lengths))) : T;
-  // One mask per distinct set of finished rows, shared by the steps.
-  const masks = new Map<string, Tensor>();
-  const finished = Array.from({ length: bound }, (_, t) => {
-    if (!lengths || lengths.every((n) => t < n)) return null;
-    const rows = Array.from(lengths, (n) => t >= n);
-    const key = rows.map(Number).join('');
-    if (!masks.has(key)) masks.set(key, tensor(rows, [B, 1], 'bool'));
-    return masks.get(key)!;
-  });
-  const plan: Plan = { T, bound, finished, masks: [...masks.values()], forgetBias };
+  const plan: Plan = { ...sequencePlan(T, B, lengths), forgetBias };
   const node = customGrad((p: Tensor, w: Tensor, c: Tensor, h: Tensor, save: SaveFn) => fastForward(plan, p, w, c, h, save));
   // The node's one output packs [outputs (T steps), c, h] along time.
   const packed = node(projected, wh, c0, h0);
@@ -59,12 +43,6 @@ export function lstmSequence(projected: Tensor, wh: Tensor, c0: Tensor, h0: Tens
   const row = (t: number): Tensor => reshape(slice(packed, [t, 0, 0], [1, B, u]), [B, u]);
   return [slice(packed, [0, 0, 0], [T, B, u]), row(T), row(T + 1)];
 }
-
-/** Step 0's rows [B, k] of a time-major [T, B, k] tensor (what the state is checked against). */
-export const rowsOf = (x: Tensor): Tensor => rowsAt(x, 0);
-
-/** Step t's rows [B, k] of a time-major [T, B, k] tensor (a view: no copy). */
-const rowsAt = (x: Tensor, t: number): Tensor => reshape(slice(x, [t, 0, 0], [1, x.shape[1], x.shape[2]]), x.shape.slice(1));
 
 /**
  * The recurrence with ops: what the fast backward must equal and what the higher-order path

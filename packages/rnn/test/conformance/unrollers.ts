@@ -350,7 +350,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     // GRUBlock reads u itself: one gate slice (r) fewer.
     const fused = ENGINE.hasFused('GRUBlock');
     for (const [hoistInputs, fusedKernels, slicesPerStep] of [[false, false, 3], [true, false, 5], [false, true, fused ? 2 : 3], [true, true, fused ? 4 : 5]] as const) {
-      withFastPaths({ hoistInputs, fusedKernels }, () => {
+      withFastPaths({ hoistInputs, fusedKernels, fusedSequence: false }, () => {
         const [k5, k9, k13] = [kernels(5), kernels(9), kernels(13)];
         assert(!k13.includes('Transpose'), `no transposes: ${k13.join(' ')}`);
         assert(k9.length - k5.length === k13.length - k9.length, `kernels grow linearly with the steps: ${k5.length}, ${k9.length}, ${k13.length}`);
@@ -365,7 +365,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     }
   })));
 
-  r.test('LSTM under a tape: the recurrence is one tape node (constant in T) when the backend has LSTMBlockGrad; no leaks', () => withGraph(() => {
+  r.test('LSTM and GRU under a tape: the recurrence is one tape node per layer (constant in T) with the fused backward kernels; no leaks', () => withGraph(() => {
     const cell = new BasicLSTMCell(3);
     const nodes = (T: number, lens?: number[]): string[] => tidy(() => {
       const x = rand([2, T, 2], 1, 'float32');
@@ -384,6 +384,13 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
       const [a, b] = [multiNodes(2), multiNodes(6)];
       assert(a.length === b.length && !a.includes('LSTMBlock'), `same tape for 2 and 6 steps: ${a.join(' ')} | ${b.join(' ')}`);
     }
+    const gru = new GRUCell(3);
+    const gruNodes = (T: number): string[] => tidy(() => trace((xx: Tensor) =>
+      sum(dynamicRnn(gru, xx, { dtype: 'float32', sequenceLength: [T, 1], scope: 'g' })[0] as Tensor), rand([2, T, 2], 3, 'float32')).nodes.map((q) => q.op));
+    if (ENGINE.hasFused('GRUBlock') && ENGINE.hasFused('GRUBlockGrad')) {
+      const [a, b] = [gruNodes(2), gruNodes(6)];
+      assert(a.length === b.length && !a.includes('GRUBlock'), `same GRU tape for 2 and 6 steps: ${a.join(' ')} | ${b.join(' ')}`);
+    }
     const off = withFastPaths({ fusedSequence: false }, () => nodes(7));
     assert(off.filter((q) => q === 'BatchMatMul').length === 8, `per-step path: 7 recurrent matmuls and the projection: ${off.join(' ')}`);
     const x = ones([3, 5, 2]);
@@ -391,6 +398,9 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     dispose(grads(loss)(x));
     expectNoLeak(() => dispose(grads(loss)(x)), 'first-order gradients');
     expectNoLeak(() => dispose(grads((xx: Tensor) => sum(grads(loss)(xx)[0]))(x)), 'second-order gradients');
+    const gruLoss = (xx: Tensor): Tensor => sum(dynamicRnn(gru, xx, { dtype: 'float32', sequenceLength: [5, 2, 0], scope: 'g' })[0] as Tensor);
+    dispose(grads(gruLoss)(x));
+    expectNoLeak(() => dispose(grads(gruLoss)(x)), 'GRU gradients');
     x.dispose();
   }));
 
