@@ -56,6 +56,6 @@ test.serial('matmul on 2 threads equals the single-thread result bit for bit; th
 });
 
 test.serial('useThreads rejects a thread count that is not a positive integer', async (t) => {
-  await t.throwsAsync(() => useThreads(0), { instanceOf: RangeError, message: /useThreads: n must be an integer >= 1, got 0/ });
-  await t.throwsAsync(() => useThreads(1.5), { instanceOf: RangeError });
+  await t.throwsAsync(() => useThreads(0), { instanceOf: tf.ValueError, message: /useThreads: n must be an integer >= 1, got 0/ });
+  await t.throwsAsync(() => useThreads(1.5), { instanceOf: tf.ValueError });
 });

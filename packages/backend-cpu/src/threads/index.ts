@@ -9,6 +9,7 @@
  * more, so small products stay on the calling thread). The result is bit for bit the single-thread
  * one: every tile is computed by the same code in the same order, only by another thread.
  */
+import { ValueError } from '@tapeflow/core';
 import { setGemmExecutor } from '../kernels/matmul_wasm.js';
 import { matmulRuntime } from '../wasm/runtime.js';
 import { GemmPool } from './pool.js';
@@ -21,7 +22,7 @@ let pool: GemmPool | null = null;
  * keeping the workers parked; `stopThreads()` ends them.
  */
 export async function useThreads(n: number): Promise<void> {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`useThreads: n must be an integer >= 1, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new ValueError(`useThreads: n must be an integer >= 1, got ${n}`);
   if (n === 1) return setGemmExecutor(null);
   const rt = matmulRuntime();
   if (rt === null || !rt.shared) throw new Error('useThreads: needs WebAssembly SIMD with shared memory (SharedArrayBuffer)');
