@@ -43,7 +43,7 @@ const md = [
     `(${os.cpus().length} cores, load average ${loadAtStart} at start, ${os.loadavg()[0].toFixed(1)} at end), ` +
     `in ${fmt((performance.now() - started) / 1000, 0)} s; TensorFlow.js 4.22.0 webgl in the same page. ` +
     'float32. Median wall time of repeats after a warm-up run, each ended by reading the results back ' +
-    '(`await data()`). "vs tfjs" is tapeflow\'s speedup over tfjs (> 1: tapeflow is faster). ' +
+    '(`await data()`); tapeflow and tfjs runs alternate, so load from other work falls on both. "vs tfjs" is tapeflow\'s speedup over tfjs (> 1: tapeflow is faster). ' +
     '"max rel. diff" compares the two results (the LSTM: loss and kernel gradient from the same weights and inputs) ' +
     'relative to their largest value. SwiftShader is a CPU emulation of a GPU: the ratios say more than the times. ' +
     'Regenerate with `pnpm bench webgl`.',

@@ -22,17 +22,27 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m === 0 ? d : d / m;
 }
 
-/** Median wall time of `reps` runs after `warmup` runs; each run ends when its result is read. */
-async function time(run: () => Promise<void>, reps: number, warmup = 1): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
+/**
+ * Median wall times of `reps` runs of each after a warm-up run of each; each run ends when its
+ * results are read. The two alternate (which goes first alternates too), so load from other
+ * work on the machine falls on both alike.
+ */
+async function timeBoth(ours: () => Promise<void>, theirs: () => Promise<void>, reps: number): Promise<[number, number]> {
+  await ours();
+  await theirs();
+  const ts: [number[], number[]] = [[], []];
+  const once = async (k: 0 | 1): Promise<void> => {
     const t0 = performance.now();
-    await run();
-    ts.push(performance.now() - t0);
+    await (k === 0 ? ours() : theirs());
+    ts[k].push(performance.now() - t0);
+  };
+  for (let i = 0; i < reps; i++) {
+    const first = (i % 2) as 0 | 1;
+    await once(first);
+    await once((1 - first) as 0 | 1);
   }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
+  const median = (v: number[]): number => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  return [median(ts[0]), median(ts[1])];
 }
 
 const uniform = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
@@ -45,8 +55,9 @@ async function matmul(n: number, reps: number): Promise<BenchRow> {
   const diff = relDiff(await ours.data(), await theirs.data());
   tf.dispose(ours);
   theirs.dispose();
-  const tfjsMs = await time(async () => { const y = tfc.matMul(ca, cb); await y.data(); y.dispose(); }, reps);
-  const tapeflowMs = await time(async () => { const y = tf.matmul(ta, tb); await y.data(); y.dispose(); }, reps);
+  const [tapeflowMs, tfjsMs] = await timeBoth(
+    async () => { const y = tf.matmul(ta, tb); await y.data(); y.dispose(); },
+    async () => { const y = tfc.matMul(ca, cb); await y.data(); y.dispose(); }, reps);
   tfc.dispose([ca, cb]);
   tf.dispose([ta, tb]);
   return { name: `matmul ${n}x${n} @ ${n}x${n}`, tapeflowMs, tfjsMs, ratio: tfjsMs / tapeflowMs, diff };
@@ -77,9 +88,6 @@ async function lstm(reps: number): Promise<BenchRow> {
   const kt = tf.tensor(kv, kernelVar.shape);
   kernelVar.assign(kt);
   kt.dispose();
-  const tapeflowMs = await time(tapeflowStep, reps);
-  resetDefaultGraph();
-  x.dispose();
 
   const cx = tfc.tensor(xv, [B, T, D]);
   const xs = tfc.unstack(cx, 1);
@@ -101,7 +109,9 @@ async function lstm(reps: number): Promise<BenchRow> {
     theirs = [vals[0], vals[1 + names.indexOf(kernel.name)]] as Float32Array[];
     tfc.dispose([value, ...Object.values(grads)]);
   };
-  const tfjsMs = await time(tfjsStep, reps);
+  const [tapeflowMs, tfjsMs] = await timeBoth(tapeflowStep, tfjsStep, reps);
+  resetDefaultGraph();
+  x.dispose();
   tfc.dispose([cx, ...xs, kernel, bias]);
   // Same weights and inputs: the loss and the kernel's gradient must agree.
   const diff = Math.max(relDiff(ours[0], theirs[0]), relDiff(ours[1], theirs[1]));

@@ -47,6 +47,8 @@ export interface ScratchSpec {
   height: number;
   source: string;
   uniforms?: Uniforms;
+  /** Other scratch textures it reads, bound after the inputs under these sampler names. */
+  scratch?: [name: string, texture: Texture][];
 }
 
 /** Length of the `oc` array for an output of this shape (scalars get one dim of size 1). */
@@ -185,7 +187,7 @@ export class WebGLBackend implements Backend {
    */
   runScratch(spec: ScratchSpec): Texture {
     const t = this.count(this.gpgpu.acquire2D(spec.format, spec.width, spec.height));
-    this.draw(this.gpgpu.program(spec.source), t, spec.inputs, { ...spec.uniforms });
+    this.draw(this.gpgpu.program(spec.source), t, spec.inputs, { ...spec.uniforms }, spec.scratch);
     return t;
   }
 
