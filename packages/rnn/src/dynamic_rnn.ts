@@ -130,10 +130,15 @@ function hoistInputs(cell: RNNCellLike, inputs: Nest<Tensor>, timeMajor: boolean
   const [d0, d1, depth] = inputs.shape;
   const proj = cell.projectInputs(reshape(inputs, [d0 * d1, depth]));
   if (!proj) return undefined;
+  // Each projection in its own scope: its temporaries (x W before + b, a compacted copy of x) go
+  // at once instead of living as long as the whole unroll.
   if (proj.sequence && allowSequence) {
-    const x = timeMajor ? inputs : transpose(inputs, [1, 0, 2]);
-    const projected = proj.project(reshape(x, [d0 * d1, depth]));
-    const all = reshape(projected, [x.shape[0], x.shape[1], projected.shape[1]]);
+    const [T, B] = timeMajor ? [d0, d1] : [d1, d0];
+    const all = tidy(() => {
+      const x = timeMajor ? inputs : transpose(inputs, [1, 0, 2]);
+      const projected = proj.project(reshape(x, [d0 * d1, depth]));
+      return reshape(projected, [T, B, projected.shape[1]]);
+    });
     return {
       sequence: (state, lengths) => {
         const [out, last] = proj.sequence!(all, state, lengths);
@@ -141,8 +146,10 @@ function hoistInputs(cell: RNNCellLike, inputs: Nest<Tensor>, timeMajor: boolean
       },
     };
   }
-  const projected = proj.project(reshape(inputs, [d0 * d1, depth]));
-  const all = reshape(projected, [d0, d1, projected.shape[1]]);
+  const all = tidy(() => {
+    const projected = proj.project(reshape(inputs, [d0 * d1, depth]));
+    return reshape(projected, [d0, d1, projected.shape[1]]);
+  });
   return { stepAt: (t, state) => proj.step(timeSlice(all, t), state) };
 }
 

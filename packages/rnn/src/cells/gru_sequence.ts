@@ -49,15 +49,22 @@ function recurrence(plan: SequencePlan, p: Tensor, gh: Tensor, ch: Tensor, h0: T
   let h = h0;
   const outs: Tensor[] = [];
   for (let t = 0; t < bound; t++) {
-    const { gates, cPre } = stepParts(rowsAt(p, t), h, gh, ch);
-    const hn = gruBlock(gates, h, cPre);
-    const done = finished[t];
-    // TF1's masking: finished rows output zeros and keep their state.
-    outs.push(done ? where(done, scalar(0, hn.dtype), hn) : hn);
-    h = done ? where(done, h, hn) : hn;
+    // One scope per step: only its output and state outlive it (as in the step loop).
+    let out: Tensor;
+    [out, h] = tidy(() => {
+      const { gates, cPre } = stepParts(rowsAt(p, t), h, gh, ch);
+      const hn = gruBlock(gates, h, cPre);
+      const done = finished[t];
+      // TF1's masking: finished rows output zeros and keep their state.
+      return done ? [where(done, scalar(0, hn.dtype), hn), where(done, h, hn)] : [hn, hn];
+    });
+    outs.push(out);
   }
   const after = bound < T ? Array<Tensor>(T - bound).fill(zeros(h0.shape, h0.dtype)) : [];
-  return stack([...outs, ...after, h], 0);
+  const packed = stack([...outs, ...after, h], 0);
+  // The packed copy replaces the steps' outputs (the tape, if any, holds what it needs).
+  for (const o of new Set(outs)) if (o !== h) o.dispose();
+  return packed;
 }
 
 function fastForward(plan: SequencePlan, p: Tensor, gh: Tensor, ch: Tensor, h0: Tensor, save: SaveFn) {
@@ -107,12 +114,14 @@ function backpropThroughTime(plan: SequencePlan, dy: Tensor, p: Tensor, gh: Tens
     });
   }
   const dP = stack(dps, 0);
+  const rh = stack(rhs, 0);
+  for (const q of [...dps, ...rhs]) q.dispose();
   // Each step's gate gradients against the h it read, the candidate's against the r h it read.
   const h0Row = reshape(h0, [1, B, n]);
   const hRead = bound === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [bound - 1, B, n])], 0);
   const rows = bound * B;
   const dGh = matmul(reshape(hRead, [rows, n]), reshape(slice(dP, [0, 0, 0], [bound, B, 2 * n]), [rows, 2 * n]), true, false);
-  const dCh = matmul(reshape(stack(rhs, 0), [rows, n]), reshape(slice(dP, [0, 0, 2 * n], [bound, B, n]), [rows, n]), true, false);
-  const dp = bound === T ? dP : stack([...dps, ...Array<Tensor>(T - bound).fill(zeros([B, 3 * n], dy.dtype))], 0);
+  const dCh = matmul(reshape(rh, [rows, n]), reshape(slice(dP, [0, 0, 2 * n], [bound, B, n]), [rows, n]), true, false);
+  const dp = bound === T ? dP : concat([dP, zeros([T - bound, B, 3 * n], dy.dtype)], 0);
   return [dp, dGh, dCh, dh];
 }

@@ -54,23 +54,23 @@ function recurrence(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, k
   let c = c0, h = h0;
   const outs: Tensor[] = [];
   for (let t = 0; t < bound; t++) {
-    const gates = add(rowsAt(p, t), matmul(h, wh));
-    const [cn, hn] = lstmBlock(gates, c, forgetBias);
+    // One scope per step: only its output, state and c' outlive it (as in the step loop).
+    let out: Tensor, cn: Tensor;
+    [out, c, h, cn] = tidy(() => {
+      const [cb, hb] = lstmBlock(add(rowsAt(p, t), matmul(h, wh)), c, forgetBias);
+      const done = finished[t];
+      // TF1's masking: finished rows output zeros and keep their state.
+      if (!done) return [hb, cb, hb, cb];
+      return [where(done, scalar(0, hb.dtype), hb), where(done, c, cb), where(done, h, hb), cb];
+    });
     keepStep?.(cn);
-    const done = finished[t];
-    // TF1's masking: finished rows output zeros and keep their state.
-    if (done) {
-      outs.push(where(done, scalar(0, hn.dtype), hn));
-      c = where(done, c, cn);
-      h = where(done, h, hn);
-    } else {
-      outs.push(hn);
-      c = cn;
-      h = hn;
-    }
+    outs.push(out);
   }
   const after = bound < T ? Array<Tensor>(T - bound).fill(zeros(h0.shape, h0.dtype)) : [];
-  return stack([...outs, ...after, c, h], 0);
+  const packed = stack([...outs, ...after, c, h], 0);
+  // The packed copy replaces the steps' outputs (the tape, if any, holds what it needs).
+  for (const o of new Set(outs)) if (o !== c && o !== h) o.dispose();
+  return packed;
 }
 
 /** customGrad's forward: the recurrence run once, keeping what backprop through time reads. */
@@ -130,9 +130,10 @@ function backpropThroughTime(plan: Plan, dy: Tensor, p: Tensor, wh: Tensor, c0: 
   }
   // Every step's gates against the h it read: [h0, h_1 .. h_{bound-1}] are rows of `packed`.
   const dG = stack(dGates, 0);
+  for (const g of dGates) g.dispose();
   const h0Row = reshape(h0, [1, B, u]);
   const hRead = bound === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [bound - 1, B, u])], 0);
   const dWh = matmul(reshape(hRead, [bound * B, u]), reshape(dG, [bound * B, 4 * u]), true, false);
-  const dp = bound === T ? dG : stack([...dGates, ...Array<Tensor>(T - bound).fill(zeros([B, 4 * u], dy.dtype))], 0);
+  const dp = bound === T ? dG : concat([dG, zeros([T - bound, B, 4 * u], dy.dtype)], 0);
   return [dp, dWh, dc, dh];
 }
