@@ -14,7 +14,7 @@
 import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { TexData, WebGLBackend } from '../backend.js';
 import type { Texture } from '../gpgpu.js';
-import { PRELUDE, readers } from '../shader.js';
+import { PRELUDE } from '../shader.js';
 
 /** Below this shared dimension the two pre-passes cost more than they save. */
 const PACK_MIN_K = 8;
@@ -55,7 +55,9 @@ function plain(b: WebGLBackend, x: TensorInfo, y: TensorInfo, out: OutInfo, k: n
  * neighbouring fragments of the main pass then read neighbouring texels), else along y
  * (texel (t, q*rows + r), for A: all fragments of a raster row read the same A rows).
  */
-const packSource = (across: boolean): string => `${PRELUDE}${readers([{ dtype: 'float32' }])}uniform int rows;
+const packSource = (across: boolean): string => `${PRELUDE}uniform highp sampler2D x0;
+uniform int x0W;
+uniform int rows;
 uniform int K;
 uniform int K4;
 uniform int batchStr;
@@ -65,11 +67,19 @@ out highp vec4 outValue;
 void main() {
   ivec2 p = ivec2(gl_FragCoord.xy);
   ${across ? 'int q = p.y / K4;\n  int r = p.x;\n  int t = p.y - q * K4;' : 'int q = p.y / rows;\n  int r = p.y - q * rows;\n  int t = p.x;'}
-  int base = q * batchStr + r * rowStr;
+  int i = q * batchStr + r * rowStr + t * 4 * kStr;
+  // Divisions once per texel: the first element's texel, then kStr as a step of (kdx, kdy)
+  // texels (the source is x0W texels wide) for the next three, with a carry.
+  int y = i / x0W;
+  int x = i - y * x0W;
+  int kdy = kStr / x0W;
+  int kdx = kStr - kdy * x0W;
   vec4 v = vec4(0.0);
   for (int c = 0; c < 4; c++) {
-    int l = t * 4 + c;
-    if (l < K) v[c] = get0(base + l * kStr);
+    if (t * 4 + c < K) v[c] = texelFetch(x0, ivec2(x, y), 0).r;
+    x += kdx;
+    y += kdy;
+    if (x >= x0W) { x -= x0W; y++; }
   }
   outValue = v;
 }

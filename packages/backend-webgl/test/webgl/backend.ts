@@ -192,6 +192,10 @@ export function backendSuite(r: Registry): void {
       [[1, 6, 33], [2, 7, 33], false, true], // packed, B transposed, A broadcast
       [[2, 4, 7], [2, 7, 3], false, false], // plain, K = 7
       [[2, 64, 130], [2, 130, 70], false, false], // packed, bigger
+      [[3, 10, 8], [3, 8, 1], false, false], // packed, m = 10: the last block of rows is half empty
+      // Strides along l wider than a texture row (4096 texels): the pack pass steps rows and columns.
+      [[1, 2, 9], [1, 9, 5000], false, false],
+      [[1, 9, 4100], [1, 9, 3], true, false],
     ];
     expectNoLeak(() => tf.tidy(() => {
       for (const [sa, sb, ta, tb] of cases) {
@@ -200,7 +204,7 @@ export function backendSuite(r: Registry): void {
         const draws = b.numDraws;
         const got = tf.matmul(tf.tensor(va, sa), tf.tensor(vb, sb), ta, tb).dataSync();
         const k = ta ? sa[1] : sa[2];
-        assert(b.numDraws - draws === (k >= 8 ? 3 : 1), `K = ${k}: ${b.numDraws - draws} draws, expected ${k >= 8 ? '3 (packed)' : '1 (plain)'}`);
+        assert(b.numDraws - draws === (k >= 8 ? 4 : 1), `K = ${k}: ${b.numDraws - draws} draws, expected ${k >= 8 ? '4 (packed)' : '1 (plain)'}`);
         const m = ta ? sa[2] : sa[1], n = tb ? sb[1] : sb[2], nb = Math.max(sa[0], sb[0]);
         const A = (q: number, i: number, l: number): number => va[(sa[0] === 1 ? 0 : q) * m * k + (ta ? l * m + i : i * k + l)];
         const B = (q: number, l: number, j: number): number => vb[(sb[0] === 1 ? 0 : q) * k * n + (tb ? j * k + l : l * n + j)];
