@@ -3,8 +3,9 @@
  * run it). Wraps every kernel of the cpu backend with a timer and prints where a step's time goes,
  * by kernel and input shapes, next to the total wall time (the rest is engine, tape and op
  * front-end overhead).
- *   npx tsx --conditions=source bench/src/rnn/_prof.ts            # sizes 32,50,128,256, 3 steps
- *   SIZES=4,6,8,16 N=1 npx tsx --conditions=source bench/src/rnn/_prof.ts
+ * Run from bench/ (so the workspace packages resolve to one copy of core):
+ *   npx tsx --conditions=source src/rnn/_prof.ts                 # sizes 32,50,128,256, 3 steps
+ *   SIZES=4,6,8,16 N=1 TOP=10 npx tsx --conditions=source src/rnn/_prof.ts
  */
 import * as tp from '@tapeflow/core';
 import { CpuBackend } from '@tapeflow/backend-cpu';
