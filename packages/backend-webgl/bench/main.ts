@@ -45,7 +45,9 @@ const md = [
     'float32. Median wall time of repeats after a warm-up run, each ended by reading the results back ' +
     '(`await data()`); tapeflow and tfjs runs alternate, so load from other work falls on both. "vs tfjs" is tapeflow\'s speedup over tfjs (> 1: tapeflow is faster). ' +
     '"max rel. diff" compares the two results (the LSTM: loss and kernel gradient from the same weights and inputs) ' +
-    'relative to their largest value. SwiftShader is a CPU emulation of a GPU: the ratios say more than the times. ' +
+    'relative to their largest value. The matmul repeats multiply the same two tensors, so from the third call on ' +
+    'tapeflow reuses its packed copies of them (as an RNN step reuses its weights); tfjs packs its inputs on each call. ' +
+    'SwiftShader is a CPU emulation of a GPU: the ratios say more than the times. ' +
     'Regenerate with `pnpm bench webgl`.',
   '',
   '| case | tapeflow | tfjs webgl | vs tfjs | max rel. diff |',

@@ -26,6 +26,11 @@ export class TexData {
     /** Offloaded by swapMemory: kept on the host, uploaded only for the duration of a draw. */
     public offloaded = false,
   ) {}
+
+  /** Textures computed from this storage (see WebGLBackend.derived), freed with it. */
+  derived: Map<string, Texture> | null = null;
+  /** Keys of derived textures asked for once, not kept yet. */
+  asked: Set<string> | null = null;
 }
 
 /** Uniform values for one draw: ints, int arrays, or floats as {f}. */
@@ -106,6 +111,7 @@ export class WebGLBackend implements Backend {
   disposeData(dataId: DataId): void {
     const d = dataId as TexData;
     if (!this.live.delete(d)) return;
+    this.dropDerived(d);
     if (d.texture) this.releaseTexture(d.texture);
     d.texture = null;
     d.values = null;
@@ -114,7 +120,9 @@ export class WebGLBackend implements Backend {
   /** swapMemory: download to host memory and free the texture; re-uploaded on next use. */
   offload(dataId: DataId): void {
     const d = dataId as TexData;
-    if (!d.texture || !this.live.has(d)) return;
+    if (!this.live.has(d)) return;
+    this.dropDerived(d); // swapMemory is about freeing GPU memory: derived copies go too
+    if (!d.texture) return;
     d.values = this.fromGPU(this.gpgpu.readSync(d.texture, d.size), d.dtype);
     this.releaseTexture(d.texture);
     d.texture = null;
@@ -192,6 +200,32 @@ export class WebGLBackend implements Backend {
   }
 
   releaseScratch(t: Texture): void { this.releaseTexture(t); }
+
+  /**
+   * A texture computed from `info`'s storage alone by `make` (a runScratch), under `key` (which
+   * must name everything else it depends on, e.g. a packed layout). Storage never changes, so
+   * the second time a key is asked for, the texture is kept with the storage and reused until
+   * the storage is freed or offloaded: an operand read again and again (an RNN's recurrent
+   * weights, every step) is converted once. `keep` false: the caller releases it after use.
+   */
+  derived(info: TensorInfo, key: string, make: () => Texture): { texture: Texture; keep: boolean } {
+    const d = info.dataId as TexData;
+    const have = d.derived?.get(key);
+    if (have) return { texture: have, keep: true };
+    const texture = make();
+    if (d.offloaded || !d.asked?.has(key)) {
+      (d.asked ??= new Set()).add(key);
+      return { texture, keep: false };
+    }
+    (d.derived ??= new Map()).set(key, texture);
+    return { texture, keep: true };
+  }
+
+  private dropDerived(d: TexData): void {
+    if (d.derived) for (const t of d.derived.values()) this.releaseTexture(t);
+    d.derived = null;
+    d.asked = null;
+  }
 
   /** Binds the inputs (uploading host data) and the scratch textures, sets `xKW`, draws. */
   private draw(program: Program, outTex: Texture, inputs: readonly TensorInfo[], uniforms: Uniforms,

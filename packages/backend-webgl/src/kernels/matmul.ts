@@ -12,7 +12,7 @@
  * too big for a texture) run the plain loop.
  */
 import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
-import type { TexData, WebGLBackend } from '../backend.js';
+import type { ScratchSpec, TexData, WebGLBackend } from '../backend.js';
 import type { Texture } from '../gpgpu.js';
 import { PRELUDE } from '../shader.js';
 
@@ -132,14 +132,19 @@ function packed(b: WebGLBackend, x: TensorInfo, y: TensorInfo, out: OutInfo, k: 
   const [batch, m, n] = out.shape;
   const k4 = Math.ceil(k / 4), m4 = Math.ceil(m / 4);
   const scratch: Texture[] = [];
+  // Packed copies depend only on the storage and the layout, so one used again is kept (see
+  // WebGLBackend.derived): an RNN's recurrent weights are packed once per unroll, not per step.
+  const pack = (t: TensorInfo, spec: ScratchSpec, key: string): Texture => {
+    const { texture, keep } = b.derived(t, `matmul ${key} ${JSON.stringify(spec.uniforms)}`, () => b.runScratch(spec));
+    if (!keep) scratch.push(texture);
+    return texture;
+  };
   try {
     // A's rows i as texture rows of k4 texels; B's columns j as texture columns of k4 texels.
-    const pa = b.runScratch({ inputs: [x], format: 'vec4', width: k4, height: x.shape[0] * m, source: PACK_A,
-      uniforms: { rows: m, K: k, K4: k4, batchStr: s.aBatch, rowStr: s.aRow, kStr: s.aCol } });
-    scratch.push(pa);
-    const pb = b.runScratch({ inputs: [y], format: 'vec4', width: n, height: y.shape[0] * k4, source: PACK_B,
-      uniforms: { rows: n, K: k, K4: k4, batchStr: s.bBatch, rowStr: s.bCol, kStr: s.bRow } });
-    scratch.push(pb);
+    const pa = pack(x, { inputs: [x], format: 'vec4', width: k4, height: x.shape[0] * m, source: PACK_A,
+      uniforms: { rows: m, K: k, K4: k4, batchStr: s.aBatch, rowStr: s.aRow, kStr: s.aCol } }, `A ${x.shape[0]}`);
+    const pb = pack(y, { inputs: [y], format: 'vec4', width: n, height: y.shape[0] * k4, source: PACK_B,
+      uniforms: { rows: n, K: k, K4: k4, batchStr: s.bBatch, rowStr: s.bCol, kStr: s.bRow } }, `B ${y.shape[0]}`);
     const blocks = b.runScratch({ inputs: [], format: 'vec4', width: n, height: batch * m4, source: BLOCK_SOURCE,
       scratch: [['pa', pa], ['pb', pb]],
       uniforms: { K4: k4, m, m4, aRows: x.shape[0] === 1 ? 0 : m, bK4: y.shape[0] === 1 ? 0 : k4,

@@ -4,7 +4,7 @@
  * cache, and that every kernel really draws on the GPU.
  */
 import * as tf from '@tapeflow/core';
-import { assert, expectArrayEqual, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
+import { assert, expectArrayEqual, expectClose, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
 import { gpu, webgl } from './util.js';
 
 const I32_EDGES = [2 ** 24 + 1, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321, 16777217, -16777219, 0];
@@ -222,6 +222,44 @@ export function backendSuite(r: Registry): void {
         }
       }
     }));
+  });
+
+  r.test('matmul keeps a packed operand that is used again; dispose and offload free it', () => {
+    const b = webgl();
+    const w = tf.tidy(() => tf.reshape(tf.mul(tf.range(0, 64 * 48), 0.01), [64, 48]));
+    const ref = (h: tf.Tensor): number[] => {
+      const hv = h.dataSync(), wv = w.dataSync(), out: number[] = [];
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 48; j++) {
+        let acc = 0;
+        for (let l = 0; l < 64; l++) acc += hv[i * 64 + l] * wv[l * 48 + j];
+        out.push(acc);
+      }
+      return out;
+    };
+    const packedBytes = 48 * 16 * 16; // w as B: 48 columns x 16 texels of four floats
+    const step = (seed: number): { draws: number; bytes: number } => {
+      const h = tf.tensor(Array.from({ length: 3 * 64 }, (_, i) => Math.sin(i + seed)), [3, 64]);
+      const d = b.numDraws;
+      const y = tf.matmul(h, w);
+      const r = { draws: b.numDraws - d, bytes: gpu().bytes };
+      // Tolerance: the float32 dot-product bound (k + 1) 2^-24 sum |a b| with |a| <= 1, |b| <= 40.
+      expectClose(y, ref(h), { atol: 65 * 2 ** -24 * 64 * 40, rtol: 0 });
+      tf.dispose([h, y]);
+      return { ...r, bytes: gpu().bytes - r.bytes };
+    };
+    const base = gpu().bytes;
+    const s1 = step(1), s2 = step(2), s3 = step(3), s4 = step(4);
+    assert(s1.draws === 4 && s2.draws === 4, `first two uses pack w: ${s1.draws}, ${s2.draws} draws, expected 4`);
+    assert(s3.draws === 3 && s4.draws === 3, `later uses reuse the packed w: ${s3.draws}, ${s4.draws} draws, expected 3`);
+    assert(gpu().bytes === base + packedBytes, `the kept packed copy should take ${packedBytes} bytes, got ${gpu().bytes - base}`);
+    b.offload(w.dataId);
+    const wBytes = 64 * 48 * 4;
+    assert(gpu().bytes === base - wBytes, `offload should free w and its packed copy: ${gpu().bytes - base} bytes vs base`);
+    const s5 = step(5);
+    assert(s5.draws === 4, `an offloaded operand is packed for the draw only: ${s5.draws} draws`);
+    assert(gpu().bytes === base - wBytes, 'an offloaded operand kept a packed copy on the GPU');
+    w.dispose();
+    assert(gpu().bytes === base - wBytes, 'dispose left GPU bytes behind');
   });
 
   r.test('sum of 100000 floats runs in several passes and is close to a float64 sum', () => {
