@@ -43,12 +43,12 @@ type State = ReturnType<Window['playground']['state']>;
 const state = (page: Page): Promise<State> => page.evaluate(() => window.playground.state());
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** Clicks Train, waits until `step` reaches `until`, clicks Pause and waits for the loop to stop. */
+/** Clicks Train, waits until `step` reaches `until`, clicks Pause and waits until no step is in flight. */
 async function train(page: Page, until: number): Promise<State> {
   await page.click('#train');
   await page.waitForFunction((n) => window.playground.state().step >= n, until, { timeout: 120_000 });
   await page.click('#train');
-  await page.waitForFunction(() => !window.playground.state().running);
+  await page.waitForFunction(() => { const s = window.playground.state(); return !s.running && !s.busy; });
   return state(page);
 }
 
@@ -91,7 +91,7 @@ for (const backend of ['cpu', 'webgl'] as const) {
       const stall = await longestStall(page, 1000);
       await page.waitForFunction((n) => window.playground.state().step >= n, STEPS, { timeout: 120_000 });
       await page.click('#train');
-      await page.waitForFunction(() => !window.playground.state().running);
+      await page.waitForFunction(() => { const s = window.playground.state(); return !s.running && !s.busy; });
       const s = await state(page);
       const t2 = Date.now();
       t.log(`${backend}: ready in ${t1 - t0} ms, ${s.step} steps in ${t2 - t1} ms, longest stall while training ${stall.toFixed(0)} ms`);

@@ -14,6 +14,8 @@ const RATE_WINDOW = 20;
 
 export class TrainingLoop {
   private running = false;
+  /** A step is in flight (it may still hold tensors, e.g. a loss being read back). */
+  private busy = false;
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -23,6 +25,8 @@ export class TrainingLoop {
   ) {}
 
   get isRunning(): boolean { return this.running; }
+  /** True while the loop is still inside a step, also after pause() until that step ends. */
+  get isBusy(): boolean { return this.busy; }
 
   start(): void {
     if (this.running) return;
@@ -39,6 +43,7 @@ export class TrainingLoop {
 
   private async run(): Promise<void> {
     const times = [performance.now()];
+    this.busy = true;
     try {
       while (this.running) {
         const loss = await this.session.trainStep();
@@ -51,6 +56,8 @@ export class TrainingLoop {
     } catch (e) {
       this.running = false;
       this.onError(e);
+    } finally {
+      this.busy = false;
     }
   }
 }

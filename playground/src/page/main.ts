@@ -133,7 +133,7 @@ declare global {
   interface Window {
     playground: {
       state(): {
-        backend?: string; step: number; running: boolean; losses: number[]; samples: string[];
+        backend?: string; step: number; running: boolean; busy: boolean; losses: number[]; samples: string[];
         numTensors: number; tapeNodes: number; error: string; ready: boolean; sampleMs: number;
       };
     };
@@ -141,7 +141,7 @@ declare global {
 }
 window.playground = {
   state: () => ({
-    backend: session?.config.backend, step: session?.step ?? 0, running: loop?.isRunning ?? false,
+    backend: session?.config.backend, step: session?.step ?? 0, running: loop?.isRunning ?? false, busy: loop?.isBusy ?? false,
     losses: [...losses], samples: [...samples], numTensors: session?.numTensors ?? 0,
     tapeNodes: document.querySelectorAll('#tape svg g.node').length, error, sampleMs,
     ready: !!session && !trainButton.disabled,
