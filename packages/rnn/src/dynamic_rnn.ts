@@ -132,6 +132,14 @@ function hoistInputs(cell: RNNCellLike, inputs: Nest<Tensor>, timeMajor: boolean
   if (!proj) return undefined;
   // Each projection in its own scope: its temporaries (x W before + b, a compacted copy of x) go
   // at once instead of living as long as the whole unroll.
+  if (proj.sequenceOfInputs && allowSequence) {
+    return {
+      sequence: (state, lengths) => {
+        const [out, last] = proj.sequenceOfInputs!(timeMajor ? inputs : transpose(inputs, [1, 0, 2]), state, lengths);
+        return [timeMajor ? out : transpose(out, [1, 0, 2]), last];
+      },
+    };
+  }
   if (proj.sequence && allowSequence) {
     const [T, B] = timeMajor ? [d0, d1] : [d1, d0];
     const all = tidy(() => {

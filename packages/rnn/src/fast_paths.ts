@@ -16,6 +16,12 @@ export const fastPaths = {
    * backprop through time (cells/lstm_sequence.ts); needs fusedKernels and hoistInputs.
    */
   fusedSequence: true,
+  /**
+   * The whole-sequence LSTM node works on chunks of about this many rows (steps x batch): one
+   * matmul per chunk for the projection, the recomputed gates and the weights' gradients, and
+   * only one chunk's temporaries alive at a time. Tests make it small to cross chunk borders.
+   */
+  sequenceChunkRows: 256,
 };
 
 /** Runs fn with the given switches, restoring them afterwards. */

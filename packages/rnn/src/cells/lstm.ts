@@ -117,6 +117,11 @@ export class LSTMCell extends RNNCell {
           const [out, c, h] = lstmSequence(all, wh, c0, h0, this.forgetBias, lengths);
           return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
         },
+        sequenceOfInputs: (xs: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
+          const [c0, h0] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, rowsOf(xs), this.numUnits, this.numUnits);
+          const [out, c, h] = lstmSequence({ x: xs, wx, b: this.bias }, wh, c0, h0, this.forgetBias, lengths);
+          return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
+        },
       }),
     };
   }

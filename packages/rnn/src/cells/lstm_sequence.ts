@@ -3,9 +3,16 @@
  * training path. Recorded step by step, the tape would hold ~6 nodes per step, the recurrent
  * weights' gradient would be T small matmuls added up, and every step's slice of the hoisted
  * projection would get a gradient of its own. As one node, backprop through time is a plain
- * loop: per step one fused LSTMBlockGrad and one matmul; then the gates' gradients of all steps
- * leave as one tensor and the recurrent weights get theirs from one [u, T*B] x [T*B, 4u] matmul.
+ * loop: per step one fused LSTMBlockGrad and one matmul carrying dh back; everything else is done
+ * for a chunk of steps at once (about CHUNK_ROWS rows: the gates recomputed, the weights'
+ * gradients added up), so the working memory is one chunk's, not the whole sequence's.
  * Everything is time-major [T, B, ...], so each step's rows are contiguous.
+ *
+ * Memory: from the inputs (lstmSequence with {x, wx, b}) the node projects x W_x + b itself,
+ * chunk by chunk, and keeps only the outputs h and each step's block output c' (2 numbers per
+ * unit, row and step); backprop recomputes a chunk's projection (one matmul) with its gates. So
+ * neither pass ever holds the projection of every step, nor its gradient. Given projections
+ * (MultiRNNCell's layers), it keeps them (4 more numbers) and returns their gradient whole.
  *
  * Higher-order gradients: when a tape records the backward pass itself, the gradient is the
  * vector-Jacobian product of the same recurrence written with differentiable ops (`recurrence`),
@@ -23,48 +30,72 @@ import { rowsAt, sequencePlan, type SequencePlan } from './sequence_plan.js';
 export const lstmSequenceApplies = (): boolean =>
   fastPaths.fusedSequence && ENGINE.recorder !== null && useFused('LSTMBlock') && useFused('LSTMBlockGrad');
 
+/** The inputs time-major [T, B, depth] and the input rows of the kernel [depth, 4u] and bias [4u]. */
+export interface SequenceInputs { x: Tensor; wx: Tensor; b: Tensor }
+
 interface Plan extends SequencePlan {
   forgetBias: number;
+  /** Steps per chunk. */
+  chunk: number;
+  /** The node's inputs are [p, wh, c0, h0] (1: projections given) or [x, wx, b, wh, c0, h0] (3). */
+  numSource: number;
 }
 
 /**
- * projected: every step's x W_x + b, time-major [T, B, 4u]; wh: the recurrent rows W_h [u, 4u];
- * (c0, h0) the state; lengths as dynamicRnn read them. Returns the outputs [T, B, u] (zeros past
- * each row's length) and the final (c, h), as the step loop gives them.
+ * source: every step's x W_x + b, time-major [T, B, 4u], or the inputs to project; wh: the
+ * recurrent rows W_h [u, 4u]; (c0, h0) the state; lengths as dynamicRnn read them. Returns the
+ * outputs [T, B, u] (zeros past each row's length) and the final (c, h), as the step loop gives them.
  */
-export function lstmSequence(projected: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, forgetBias: number,
+export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Tensor, h0: Tensor, forgetBias: number,
   lengths?: Int32Array): [outputs: Tensor, c: Tensor, h: Tensor] {
-  const [T, B] = projected.shape;
-  const plan: Plan = { ...sequencePlan(T, B, lengths), forgetBias };
-  const node = customGrad((p: Tensor, w: Tensor, c: Tensor, h: Tensor, save: SaveFn) => fastForward(plan, p, w, c, h, save));
+  const src = 'x' in source ? [source.x, source.wx, source.b] : [source];
+  const [T, B] = src[0].shape;
+  const chunk = Math.max(1, Math.ceil(fastPaths.sequenceChunkRows / B));
+  const plan: Plan = { ...sequencePlan(T, B, lengths), forgetBias, chunk, numSource: src.length };
+  const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
   // The node's one output packs [outputs (T steps), c, h] along time.
-  const packed = node(projected, wh, c0, h0);
+  const packed = node(...src, wh, c0, h0);
   const u = wh.shape[0];
   const row = (t: number): Tensor => reshape(slice(packed, [t, 0, 0], [1, B, u]), [B, u]);
   return [slice(packed, [0, 0, 0], [T, B, u]), row(T), row(T + 1)];
 }
 
+/** Steps [t0, t1) of every step's x W_x + b, [t1 - t0, B, 4u]: a view of the given projections, or computed. */
+function projection(plan: Plan, ins: Tensor[], t0: number, t1: number): Tensor {
+  const [B, k] = [ins[0].shape[1], ins[0].shape[2]];
+  const rows = slice(ins[0], [t0, 0, 0], [t1 - t0, B, k]);
+  if (plan.numSource === 1) return rows;
+  const [, wx, b] = ins;
+  return reshape(add(matmul(reshape(rows, [(t1 - t0) * B, k]), wx), b), [t1 - t0, B, wx.shape[1]]);
+}
+
 /**
  * The recurrence with ops: what the fast backward must equal and what the higher-order path
- * differentiates. Returns the packed [outputs, c, h]; `keepStep` sees each step's block output c'
- * (what LSTMBlockGrad reads besides the gates, which backprop recomputes).
+ * differentiates. ins are the node's inputs. Returns the packed [outputs, c, h]; `keepStep` sees
+ * each step's block output c' (what LSTMBlockGrad reads besides the gates, which backprop recomputes).
  */
-function recurrence(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, keepStep?: (cBlock: Tensor) => void): Tensor {
-  const { T, bound, finished, forgetBias } = plan;
+function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => void): Tensor {
+  const { T, bound, finished, forgetBias, chunk } = plan;
+  const [wh, c0, h0] = ins.slice(plan.numSource);
   let c = c0, h = h0;
   const outs: Tensor[] = [];
-  for (let t = 0; t < bound; t++) {
-    // One scope per step: only its output, state and c' outlive it (as in the step loop).
-    let out: Tensor, cn: Tensor;
-    [out, c, h, cn] = tidy(() => {
-      const [cb, hb] = lstmBlock(add(rowsAt(p, t), matmul(h, wh)), c, forgetBias);
-      const done = finished[t];
-      // TF1's masking: finished rows output zeros and keep their state.
-      if (!done) return [hb, cb, hb, cb];
-      return [where(done, scalar(0, hb.dtype), hb), where(done, c, cb), where(done, h, hb), cb];
-    });
-    keepStep?.(cn);
-    outs.push(out);
+  for (let t0 = 0; t0 < bound; t0 += chunk) {
+    const t1 = Math.min(bound, t0 + chunk);
+    const p = tidy(() => projection(plan, ins, t0, t1));
+    for (let t = t0; t < t1; t++) {
+      // One scope per step: only its output, state and c' outlive it (as in the step loop).
+      let out: Tensor, cn: Tensor;
+      [out, c, h, cn] = tidy(() => {
+        const [cb, hb] = lstmBlock(add(rowsAt(p, t - t0), matmul(h, wh)), c, forgetBias);
+        const done = finished[t];
+        // TF1's masking: finished rows output zeros and keep their state.
+        if (!done) return [hb, cb, hb, cb];
+        return [where(done, scalar(0, hb.dtype), hb), where(done, c, cb), where(done, h, hb), cb];
+      });
+      keepStep?.(cn);
+      outs.push(out);
+    }
+    p.dispose();
   }
   const after = bound < T ? Array<Tensor>(T - bound).fill(zeros(h0.shape, h0.dtype)) : [];
   const packed = stack([...outs, ...after, c, h], 0);
@@ -74,66 +105,100 @@ function recurrence(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, k
 }
 
 /** customGrad's forward: the recurrence run once, keeping what backprop through time reads. */
-function fastForward(plan: Plan, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, save: SaveFn) {
+function fastForward(plan: Plan, ins: Tensor[], save: SaveFn) {
   const cBlocks: Tensor[] = [];
-  const value = recurrence(plan, p, wh, c0, h0, (cn) => cBlocks.push(cn));
-  // Saved: the inputs, the packed value (its rows are the h each step read) and each step's c':
-  // 6 numbers per unit, row and step (p has 4), the activations an LSTM's backprop needs. The gates
-  // are recomputed from them (one matmul per step) rather than kept (4 more).
-  save([p, wh, c0, h0, value, ...cBlocks, ...plan.masks]);
+  const value = recurrence(plan, ins, (cn) => cBlocks.push(cn));
+  // Saved: the inputs, the packed value (its rows are the h each step read) and each step's c'.
+  // The gates are recomputed from them (the projection and one matmul per chunk) rather than kept.
+  save([...ins, value, ...cBlocks, ...plan.masks]);
+  const n = ins.length;
   return {
     value,
     gradFunc: (dy: Tensor, saved: Tensor[]): Tensor[] => {
-      const [sp, sw, sc, sh, packed] = saved;
+      const sIns = saved.slice(0, n);
       if (ENGINE.recorder !== null) {
         // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
-        return grads((a: Tensor, b: Tensor, c: Tensor, d: Tensor) => sum(mul(recurrence(plan, a, b, c, d), dy)))(sp, sw, sc, sh);
+        return grads((...a: Tensor[]) => sum(mul(recurrence(plan, a), dy)))(...sIns);
       }
-      return backpropThroughTime(plan, dy, sp, sw, sc, sh, packed, saved.slice(5, 5 + plan.bound));
+      return backpropThroughTime(plan, dy, sIns, saved[n], saved.slice(n + 1, n + 1 + plan.bound));
     },
   };
 }
 
+/** Frees the tensors of `old` that are not in `kept`. */
+const disposeReplaced = (old: (Tensor | null)[], kept: Tensor[]): void => {
+  for (const t of old) if (t && !kept.includes(t)) t.dispose();
+};
+
 /**
- * The fast backward: per step (last to first) the gates again (one matmul), one LSTMBlockGrad and
- * the matmul carrying dh back through W_h; finished rows pass their state gradient through and
- * take none from their zero outputs. Returns [dp, dW_h, dc0, dh0].
+ * The fast backward, chunk by chunk (last to first): the chunk's gates again (its projection and
+ * one matmul against the h its steps read), then per step one LSTMBlockGrad and the matmul carrying
+ * dh back through W_h; finished rows pass their state gradient through and take none from their
+ * zero outputs. The chunk's gate gradients then give W_h's (and W_x's, b's, x's) share at once.
+ * Returns the gradients of the node's inputs.
  *
  * What a step read is recovered from the saved outputs: for a row still running at step t, the
  * state it read is the previous step's unmasked output h and block c' (or h0, c0 at t = 0). For
  * a finished row the state is something else, but its gradients are all zero there, so what it
  * is multiplied with does not matter.
  */
-function backpropThroughTime(plan: Plan, dy: Tensor, p: Tensor, wh: Tensor, c0: Tensor, h0: Tensor, packed: Tensor,
-  cBlocks: Tensor[]): Tensor[] {
-  const { T, bound, finished, forgetBias } = plan;
+function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tensor, cBlocks: Tensor[]): Tensor[] {
+  const { T, bound, finished, forgetBias, chunk, numSource } = plan;
+  const [wh, c0, h0] = ins.slice(numSource);
   const [, B, u] = packed.shape;
-  let dc = rowsAt(dy, T), dh = rowsAt(dy, T + 1);
-  const dGates: Tensor[] = new Array(bound);
   const zero = scalar(0, dy.dtype);
-  for (let t = bound - 1; t >= 0; t--) {
-    const cBlock = cBlocks[t];
-    const cPrev = t === 0 ? c0 : cBlocks[t - 1];
-    [dc, dh, dGates[t]] = tidy(() => {
-      const gates = add(rowsAt(p, t), matmul(t === 0 ? h0 : rowsAt(packed, t - 1), wh));
-      const done = finished[t];
-      let dhBlock = add(rowsAt(dy, t), dh), dcBlock = dc;
-      if (done) {
-        dhBlock = where(done, zero, dhBlock);
-        dcBlock = where(done, zero, dc);
+  let dc = rowsAt(dy, T), dh = rowsAt(dy, T + 1);
+  // Running sums of the weights' gradients; per chunk, the gradient of its steps' source rows.
+  let dWh: Tensor | null = null, dWx: Tensor | null = null, db: Tensor | null = null;
+  const pieces: Tensor[] = [];
+  for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
+    const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
+    const kept = tidy(() => {
+      // The h each step of the chunk read: h0, then rows of `packed`.
+      const h0Row = reshape(h0, [1, B, u]);
+      const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [k - 1, B, u])], 0))
+        : slice(packed, [t0 - 1, 0, 0], [k, B, u]);
+      const hRead = reshape(before, [k * B, u]);
+      // In a scope of its own: only the gates outlive their temporaries.
+      const gates = tidy(() => add(projection(plan, ins, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
+      const dGs: Tensor[] = new Array(k);
+      for (let t = t1 - 1; t >= t0; t--) {
+        const cPrev = t === 0 ? c0 : cBlocks[t - 1];
+        const next = tidy(() => {
+          const g = rowsAt(gates, t - t0);
+          const done = finished[t];
+          let dhBlock = add(rowsAt(dy, t), dh), dcBlock = dc;
+          if (done) {
+            dhBlock = where(done, zero, dhBlock);
+            dcBlock = where(done, zero, dc);
+          }
+          const out = [g.shape, cPrev.shape].map((shape) => ({ shape, dtype: g.dtype }));
+          const [dG, dcPrev] = ENGINE.runFused('LSTMBlockGrad', [g, cPrev, cBlocks[t], dcBlock, dhBlock], { forgetBias }, out);
+          if (!done) return [dcPrev, matmul(dG, wh, false, true), dG];
+          return [add(dcPrev, where(done, dc, zero)), add(matmul(dG, wh, false, true), where(done, dh, zero)), dG];
+        });
+        disposeReplaced([dc, dh], next);
+        [dc, dh, dGs[t - t0]] = next;
       }
-      const out = [gates.shape, cPrev.shape].map((shape) => ({ shape, dtype: gates.dtype }));
-      const [dG, dcPrev] = ENGINE.runFused('LSTMBlockGrad', [gates, cPrev, cBlock, dcBlock, dhBlock], { forgetBias }, out);
-      if (!done) return [dcPrev, matmul(dG, wh, false, true), dG];
-      return [add(dcPrev, where(done, dc, zero)), add(matmul(dG, wh, false, true), where(done, dh, zero)), dG];
+      const dG = reshape(stack(dGs, 0), [k * B, 4 * u]);
+      const acc = (sum0: Tensor | null, part: Tensor): Tensor => (sum0 ? add(sum0, part) : part);
+      const out = [dc, dh, acc(dWh, matmul(hRead, dG, true, false))];
+      if (numSource === 1) return [...out, reshape(dG, [k, B, 4 * u])];
+      // From the inputs: x W_x + b gave the gates' projection part.
+      const [x, wx] = ins;
+      const xRows = reshape(slice(x, [t0, 0, 0], [k, B, x.shape[2]]), [k * B, x.shape[2]]);
+      return [...out, acc(dWx, matmul(xRows, dG, true, false)), acc(db, sum(dG, 0)),
+        reshape(matmul(dG, wx, false, true), [k, B, x.shape[2]])];
     });
+    disposeReplaced([dc, dh, dWh, dWx, db], kept);
+    [dc, dh, dWh] = kept;
+    if (numSource === 3) [dWx, db] = kept.slice(3, 5);
+    pieces.unshift(kept[kept.length - 1]);
   }
-  // Every step's gates against the h it read: [h0, h_1 .. h_{bound-1}] are rows of `packed`.
-  const dG = stack(dGates, 0);
-  for (const g of dGates) g.dispose();
-  const h0Row = reshape(h0, [1, B, u]);
-  const hRead = bound === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [bound - 1, B, u])], 0);
-  const dWh = matmul(reshape(hRead, [bound * B, u]), reshape(dG, [bound * B, 4 * u]), true, false);
-  const dp = bound === T ? dG : concat([dG, zeros([T - bound, B, 4 * u], dy.dtype)], 0);
-  return [dp, dWh, dc, dh];
+  // Steps past the loop bound: no gradient.
+  const rest = ins[0].shape[2];
+  const whole = bound === T ? (pieces.length === 1 ? pieces[0] : concat(pieces, 0)) : concat([...pieces, zeros([T - bound, B, rest], dy.dtype)], 0);
+  if (whole !== pieces[0]) for (const q of pieces) q.dispose();
+  const dSource = numSource === 1 ? [whole] : [whole, dWx!, db!];
+  return [...dSource, dWh!, dc, dh];
 }

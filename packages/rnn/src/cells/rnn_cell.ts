@@ -45,6 +45,12 @@ export interface InputProjection {
    * [outputs [T, batch, out], final state], exactly what the step loop would give.
    */
   sequence?(projected: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>];
+  /**
+   * Like `sequence`, from the inputs time-major [T, batch, depth] instead of their projections:
+   * the cell projects them itself, a chunk of steps at a time, so the projection of every step is
+   * never held at once (lstm_sequence.ts). dynamicRnn prefers it when present.
+   */
+  sequenceOfInputs?(inputs: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>];
 }
 
 export abstract class RNNCell implements RNNCellLike {
@@ -110,6 +116,9 @@ export abstract class RNNCell implements RNNCellLike {
       project: (r) => proj.project(r),
       step: (p, s) => inScope(scope, () => proj.step(p, s)),
       ...(proj.sequence && { sequence: (p: Tensor, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => proj.sequence!(p, s, len)) }),
+      ...(proj.sequenceOfInputs && {
+        sequenceOfInputs: (x: Tensor, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => proj.sequenceOfInputs!(x, s, len)),
+      }),
     };
   }
 

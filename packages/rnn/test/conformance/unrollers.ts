@@ -119,6 +119,8 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
         kind: fc.constantFrom(...kinds), batch: fc.integer({ min: 1, max: 3 }), time: fc.integer({ min: 1, max: 3 }),
         depth: fc.integer({ min: 1, max: 3 }), units: fc.integer({ min: 1, max: 3 }), hoist: fc.boolean(),
         lens: fc.option(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 })), seed: fc.integer({ min: 1, max: 1e6 }),
+        // Rows per chunk of the whole-sequence LSTM node: small ones cross chunk borders.
+        chunkRows: fc.integer({ min: 1, max: 6 }),
       }),
       (p) => withGraph(() => tidy(() => {
         const dtype = floatType(env);
@@ -137,7 +139,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
         // Second order: the gradient of <first-order gradients, fixed random directions>.
         const dirs = sources.map((q, i) => rand(q.shape, p.seed + 100 + i, dtype));
         const dot = (...xs: Tensor[]): Tensor => grads(loss)(...xs).map((g, i) => sum(mul(g, dirs[i]))).reduce((a, b) => add(a, b));
-        const results = [true, false].map((fusedKernels) => withFastPaths({ fusedKernels, hoistInputs: p.hoist }, () => {
+        const results = [true, false].map((fusedKernels) => withFastPaths({ fusedKernels, hoistInputs: p.hoist, sequenceChunkRows: p.chunkRows }, () => {
           const [o, s] = run(sources);
           return { values: [...leaves(o), ...leaves(s)], first: grads(loss)(...sources), second: grads(dot)(...sources) };
         }));
@@ -403,6 +405,30 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     expectNoLeak(() => dispose(grads(gruLoss)(x)), 'GRU gradients');
     x.dispose();
   }));
+
+  r.test('the whole-sequence LSTM node in chunks of steps equals the step loop: gradients of inputs, state and weights', (env) => withGraph(() => tidy(() => {
+    const dtype = floatType(env);
+    const [B, T, D] = [2, 9, 3];
+    const x = rand([B, T, D], 5, dtype);
+    for (const cell of [new BasicLSTMCell(4, { forgetBias: 0.5 }), new LSTMCell(3)]) {
+      dynamicRnn(cell, x, { dtype });
+      randomizeWeights(cell, 11);
+      const state0 = nest.mapStructure((s: Tensor) => rand(s.shape, 13, dtype), cell.zeroState(B, dtype));
+      const sources = [x, ...leaves(state0), ...cell.weights];
+      for (const lens of [undefined, [9, 4], [3, 0]]) {
+        const loss = (...xs: Tensor[]): Tensor => {
+          const [o, s] = dynamicRnn(cell, xs[0], { initialState: nest.packSequenceAs(state0, xs.slice(1, 1 + leaves(state0).length)), sequenceLength: lens });
+          return lossOf(o, s, 17);
+        };
+        const want = withFastPaths({ fusedSequence: false }, () => grads(loss)(...sources));
+        // 4 rows: chunks of 2 steps (the last one 1 step); 1000: one chunk.
+        for (const sequenceChunkRows of [4, 1000]) {
+          const got = withFastPaths({ sequenceChunkRows }, () => grads(loss)(...sources));
+          got.forEach((g, i) => expectClose(g, want[i], { ...tol(dtype), msg: `${cell.constructor.name}, lengths ${String(lens)}, ${sequenceChunkRows} rows: gradient ${i}` }));
+        }
+      }
+    }
+  })));
 
   r.test('no leaks: forward and gradients free everything but their results; per-step temporaries are freed during the loop', () => withGraph(() => {
     const inner = new LSTMCell(4, { usePeepholes: true });
