@@ -4,7 +4,7 @@
  * weights' gradient would be T small matmuls added up, and every step's slice of the hoisted
  * projection would get a gradient of its own. As one node, backprop through time is a plain
  * loop: per step one fused LSTMBlockGrad and one matmul carrying dh back; everything else is done
- * for a chunk of steps at once (about CHUNK_ROWS rows: the gates recomputed, the weights'
+ * for a chunk of steps at once (about fastPaths.sequenceChunkRows rows: the gates recomputed, the weights'
  * gradients added up), so the working memory is one chunk's, not the whole sequence's.
  * Everything is time-major [T, B, ...], so each step's rows are contiguous.
  *
@@ -180,6 +180,7 @@ function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tens
         disposeReplaced([dc, dh], next);
         [dc, dh, dGs[t - t0]] = next;
       }
+      gates.dispose();
       const dG = reshape(stack(dGs, 0), [k * B, 4 * u]);
       const acc = (sum0: Tensor | null, part: Tensor): Tensor => (sum0 ? add(sum0, part) : part);
       const out = [dc, dh, acc(dWh, matmul(hRead, dG, true, false))];
