@@ -4,6 +4,7 @@
  */
 import type { DataId, DType, KernelImpl, KernelTable, OutInfo, TensorInfo, TypedArray } from '@tapeflow/core';
 import { forEachRow, outOperand, broadcastOperand } from '../strided.js';
+import { expF32, sigmoidF32, tanhF32 } from './fast_math.js';
 import { makeArray, store, storeView, viewOf, type CpuData } from '../storage.js';
 
 /** out[o..o+n) = f(x[ix], x[ix+sx], ...). One function per op keeps each loop monomorphic. */
@@ -28,6 +29,10 @@ const tanh: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o
 const sigmoid: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o++, i += s) out[o] = 1 / (1 + Math.exp(-x[i])); };
 // `x < 0 ? 0 : x` lets NaN through, as TensorFlow's relu does.
 const relu: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o++, i += s) { const v = x[i]; out[o] = v < 0 ? 0 : v; } };
+// float32 outputs: fast_math's versions, ~1 ulp of float32 and several times cheaper than Math.exp.
+const expF: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o++, i += s) out[o] = expF32(x[i]); };
+const tanhF: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o++, i += s) out[o] = tanhF32(x[i]); };
+const sigmoidF: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o++, i += s) out[o] = sigmoidF32(x[i]); };
 const logicalNot: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o++, i += s) out[o] = x[i] ? 0 : 1; };
 // Storing into the output typed array does the conversion: Int32Array truncates (NaN -> 0),
 // Float32Array rounds. Only bool needs an explicit test (NaN is truthy, as in TensorFlow).
@@ -36,7 +41,9 @@ const toBool: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e;
 
 // A structural type rather than KernelImpl<'Exp'>: TypeScript treats KernelImpl's parameter as invariant.
 type UnaryImpl = (inputs: [TensorInfo], attrs: unknown, out: OutInfo) => DataId;
-const unary = (loop: UnaryLoop): UnaryImpl => ([x], _attrs, out) => mapUnary(x, out.dtype, loop);
+/** A kernel using `loop`, or `f32Loop` when the output is float32. */
+const unary = (loop: UnaryLoop, f32Loop = loop): UnaryImpl =>
+  ([x], _attrs, out) => mapUnary(x, out.dtype, out.dtype === 'float32' ? f32Loop : loop);
 
 const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {
   // Tensors are immutable, so a cast to the same dtype can share the buffer.
@@ -45,7 +52,7 @@ const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {
 };
 
 export const unaryKernels = {
-  Neg: unary(neg), Abs: unary(abs), Exp: unary(exp), Log: unary(log), Sqrt: unary(sqrt),
-  Tanh: unary(tanh), Sigmoid: unary(sigmoid), Relu: unary(relu), LogicalNot: unary(logicalNot),
+  Neg: unary(neg), Abs: unary(abs), Exp: unary(exp, expF), Log: unary(log), Sqrt: unary(sqrt),
+  Tanh: unary(tanh, tanhF), Sigmoid: unary(sigmoid, sigmoidF), Relu: unary(relu), LogicalNot: unary(logicalNot),
   Cast: cast,
 } satisfies Partial<KernelTable>;

@@ -1,0 +1,87 @@
+/**
+ * exp, sigmoid and tanh for kernels whose output is float32 (and `activations`, the pair the
+ * fused RNN kernels use for a given dtype). Math.exp costs ~15-20 ns a call in
+ * V8; these take a few ns and never call into the runtime. They compute in float64 with a
+ * relative error below ~5e-14, far under float32's half ulp (2^-25 ~ 3e-8), so once the result
+ * is stored into a Float32Array it is the correctly rounded value, or 1 ulp from it when the
+ * exact value lies within 5e-14 of a rounding midpoint (test/fast_math.test.ts measures this).
+ * float64 kernels keep Math.exp/Math.tanh: 5e-14 is not float64 accuracy.
+ */
+
+// exp(x) = 2^(k/32) e^r with k = round(x 32/ln2) and |r| <= ln2/64: 2^(k/32) = 2^m 2^(j/32) with
+// k = 32m + j comes from two small tables, and e^r from a degree-5 Taylor polynomial, whose
+// truncation error r^6/720 <= 2.3e-15 relative (degree 4, at 1.2e-12, also stays within 1 ulp
+// but rounds ~1 in 3 million results the other way than the exact value would).
+const N = 32;
+const INV_LN2_N = N / Math.LN2;
+// ln2/32 in two parts (Cody-Waite; fdlibm's split of ln2): HI has its 32 low bits zero, so k HI
+// is exact for every |k| < 2^20, and x - k HI - k LO keeps r's absolute error ~1e-17.
+const LN2_N_HI = 6.93147180369123816490e-1 / N;
+const LN2_N_LO = 1.90821492927058770002e-10 / N;
+// Adding 1.5 * 2^52 rounds a double of magnitude < 2^51 to an integer (ties to even): cheaper
+// than Math.round and exact for any k, which only has to be near x 32/ln2.
+const ROUNDER = 6755399441055744;
+// x is clamped to [-LIMIT, LIMIT]: beyond it the float32 results are 0 or Infinity anyway (e^-105
+// is below half the smallest float32 subnormal, 2^-150 = e^-103.97, and e^105 above the largest
+// float32). The limit is 105, not 89, so sigmoid(-100) = 1 / (1 + e^100) still comes out as a
+// float32 subnormal. Clamping with min/max costs less than early returns (V8 then no longer
+// inlines the function into the kernels' loops as cheaply: ~2x slower measured), and keeps NaN.
+const LIMIT = 105;
+const M_BIAS = 160; // 2^m for m in [-160, 160] covers k/32 for |x| <= LIMIT (|m| <= 152)
+
+/** 2^(j/32) for j in [0, 32). */
+const TWO_J = Float64Array.from({ length: N }, (_, j) => 2 ** (j / N));
+/** 2^m for m in [-M_BIAS, M_BIAS], at index m + M_BIAS (all normal doubles, so exact). */
+const TWO_M = Float64Array.from({ length: 2 * M_BIAS + 1 }, (_, i) => 2 ** (i - M_BIAS));
+
+/**
+ * e^x in float64 to ~5e-15 relative, for storing into a Float32Array, where it rounds like
+ * Math.fround(Math.exp(x)) (or 1 ulp off). Only the float32 rounding is exact at the ends: x >= 105
+ * (Infinity included) gives e^105, which the store turns into Infinity, and x <= -105 gives
+ * e^-105, stored as 0. NaN -> NaN.
+ */
+export function expF32(x0: number): number {
+  const x = Math.min(Math.max(x0, -LIMIT), LIMIT);
+  // NaN passes min/max: k | 0 is then 0 (table indices stay valid) and r, hence the result, NaN.
+  const kf = x * INV_LN2_N + ROUNDER - ROUNDER;
+  const r = x - kf * LN2_N_HI - kf * LN2_N_LO;
+  const k = kf | 0;
+  const p = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
+  return TWO_M[(k >> 5) + M_BIAS] * TWO_J[k & (N - 1)] * p;
+}
+
+/** 1 / (1 + e^-x) for a float32 output (stored as 0 from x ~ -104 down, as 1 from x ~ 17.4 up). */
+export function sigmoidF32(x: number): number {
+  return 1 / (1 + expF32(-x));
+}
+
+// Below this |x|, tanh's odd Taylor series to x^9 is accurate to 1382/155925 x^10 < 1e-14
+// relative; above it, (1 - e)/(1 + e) with e = e^-2|x| <= e^-1/8 loses at most a factor
+// 1/(1 - e) < 9 of expF32's relative error to cancellation (< 3e-14).
+const TANH_SERIES_BELOW = 0.0625;
+
+/** tanh(x) for a float32 output: odd (tanh(-0) = -0), +-1 exactly for |x| >= ~9, NaN -> NaN. */
+export function tanhF32(x: number): number {
+  const a = Math.abs(x);
+  if (a < TANH_SERIES_BELOW) {
+    const x2 = x * x;
+    // x (1 + ...) rather than x + x (...): keeps tanh(-0) = -0.
+    return x * (1 + x2 * (-1 / 3 + x2 * (2 / 15 + x2 * (-17 / 315 + x2 * (62 / 2835)))));
+  }
+  const e = expF32(-2 * a);
+  const t = (1 - e) / (1 + e);
+  return x < 0 ? -t : t;
+}
+
+/** sigmoid and tanh in float64 for the fused RNN kernels' float64 path. */
+const sigmoidF64 = (x: number): number => 1 / (1 + Math.exp(-x));
+// tanh through one exp: cheaper than Math.tanh in V8 (the kernels run ~12% faster), within a few ulps (for tiny
+// |x| the absolute error stays ~1e-16), and exact at the limits: -1 at -Infinity, 1 at Infinity.
+const tanhF64 = (x: number): number => 1 - 2 / (Math.exp(2 * x) + 1);
+
+export interface Activations { readonly sigmoid: (x: number) => number; readonly tanh: (x: number) => number }
+const F32: Activations = { sigmoid: sigmoidF32, tanh: tanhF32 };
+const F64: Activations = { sigmoid: sigmoidF64, tanh: tanhF64 };
+
+/** The activations for kernels writing `dtype`: fast_math's for float32, Math.exp's otherwise. */
+export const activations = (dtype: string): Activations => (dtype === 'float32' ? F32 : F64);
