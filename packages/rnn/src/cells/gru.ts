@@ -86,6 +86,10 @@ export class GRUCell extends RNNCell {
           const [out, h] = gruSequence(all, gh, ch, h0, lengths);
           return [out, h];
         },
+        sequenceOfInputs: (xs: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
+          const h0 = stateTensor('GRUCell', 'state', state, rowsOf(xs), n);
+          return gruSequence({ x: xs, wx, b }, gh, ch, h0, lengths);
+        },
       }),
     };
   }

@@ -2,10 +2,12 @@
  * The GRU recurrence over a whole sequence as one tape node: lstm_sequence.ts's idea for TF1's
  * GRUCell (tanh). Per step, with p = [x Wg + bg | x Wc + bc] (2n + n columns):
  *   gates = p_g + h Gh,  r = sig(gates[:, :n]),  cPre = p_c + (r h) Ch,  h' = GRUBlock(gates, h, cPre).
- * Backprop through time per step: the gates and cPre again (two matmuls), GRUBlockGrad, and the
- * two matmuls carrying the gradient back through Ch and Gh; the recurrent weights get theirs from
- * one matmul each over all steps. Saved: p, the packed outputs (the h each step read) and the
- * inputs; higher orders differentiate the op-level recurrence, as for the LSTM.
+ * Backprop through time, a chunk of steps at a time as for the LSTM: the chunk's gates, r and
+ * cPre again (its projection and two matmuls against the h its steps read), then per step
+ * GRUBlockGrad and the two matmuls carrying the gradient back through Ch and Gh; the chunk's
+ * gradients then give the weights' share at once. Saved: the inputs (from the inputs, the node
+ * projects them itself, chunk by chunk, and never keeps the projection) and the packed outputs
+ * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
  */
 import {
   ENGINE, add, concat, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, sum, tidy, where, zeros, type Tensor,
@@ -13,28 +15,38 @@ import {
 import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
 import { gruBlock, useFused } from './fast_step.js';
-import { rowsAt, sequencePlan, type SequencePlan } from './sequence_plan.js';
+import {
+  chunkSourceGrads, chunkSteps, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
+} from './sequence_plan.js';
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
 export const gruSequenceApplies = (): boolean =>
   fastPaths.fusedSequence && ENGINE.recorder !== null && useFused('GRUBlock') && useFused('GRUBlockGrad');
 
+interface Plan extends SequencePlan {
+  /** Steps per chunk. */
+  chunk: number;
+  /** The node's inputs are [p, gh, ch, h0] (1: projections given) or [x, wx, b, gh, ch, h0] (3). */
+  numSource: number;
+}
+
 /**
- * projected: time-major [T, B, 3n]; gh [n, 2n] and ch [n, n] the recurrent rows of the gate and
- * candidate kernels; h0 the state. Returns the outputs [T, B, n] (zeros past each row's length)
- * and the final h, as the step loop gives them.
+ * source: time-major projections [T, B, 3n], or the inputs to project; gh [n, 2n] and ch [n, n]
+ * the recurrent rows of the gate and candidate kernels; h0 the state. Returns the outputs
+ * [T, B, n] (zeros past each row's length) and the final h, as the step loop gives them.
  */
-export function gruSequence(projected: Tensor, gh: Tensor, ch: Tensor, h0: Tensor, lengths?: Int32Array): [outputs: Tensor, h: Tensor] {
-  const [T, B] = projected.shape;
+export function gruSequence(source: Tensor | SequenceInputs, gh: Tensor, ch: Tensor, h0: Tensor, lengths?: Int32Array): [outputs: Tensor, h: Tensor] {
+  const src = sourceTensors(source);
+  const [T, B] = src[0].shape;
   const n = h0.shape[1];
-  const plan = sequencePlan(T, B, lengths);
-  const node = customGrad((p: Tensor, g: Tensor, c: Tensor, h: Tensor, save: SaveFn) => fastForward(plan, p, g, c, h, save));
+  const plan: Plan = { ...sequencePlan(T, B, lengths), chunk: chunkSteps(fastPaths.sequenceChunkRows, B), numSource: src.length };
+  const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
   // The node's one output packs [outputs (T steps), h] along time.
-  const packed = node(projected, gh, ch, h0);
+  const packed = node(...src, gh, ch, h0);
   return [slice(packed, [0, 0, 0], [T, B, n]), reshape(slice(packed, [T, 0, 0], [1, B, n]), [B, n])];
 }
 
-/** One step's gate pre-activations, r and candidate pre-activation from its projections and the h it read. */
+/** Gate pre-activations, r and candidate pre-activation from projections [rows, 3n] and the h read [rows, n]. */
 function stepParts(pt: Tensor, h: Tensor, gh: Tensor, ch: Tensor): { gates: Tensor; r: Tensor; cPre: Tensor } {
   const n = h.shape[1];
   const gates = add(slice(pt, [0, 0], [-1, 2 * n]), matmul(h, gh));
@@ -44,21 +56,27 @@ function stepParts(pt: Tensor, h: Tensor, gh: Tensor, ch: Tensor): { gates: Tens
 }
 
 /** The recurrence with ops (the reference; what the higher-order path differentiates). Returns the packed value. */
-function recurrence(plan: SequencePlan, p: Tensor, gh: Tensor, ch: Tensor, h0: Tensor): Tensor {
-  const { T, bound, finished } = plan;
+function recurrence(plan: Plan, ins: Tensor[]): Tensor {
+  const { T, bound, finished, chunk, numSource } = plan;
+  const [gh, ch, h0] = ins.slice(numSource);
   let h = h0;
   const outs: Tensor[] = [];
-  for (let t = 0; t < bound; t++) {
-    // One scope per step: only its output and state outlive it (as in the step loop).
-    let out: Tensor;
-    [out, h] = tidy(() => {
-      const { gates, cPre } = stepParts(rowsAt(p, t), h, gh, ch);
-      const hn = gruBlock(gates, h, cPre);
-      const done = finished[t];
-      // TF1's masking: finished rows output zeros and keep their state.
-      return done ? [where(done, scalar(0, hn.dtype), hn), where(done, h, hn)] : [hn, hn];
-    });
-    outs.push(out);
+  for (let t0 = 0; t0 < bound; t0 += chunk) {
+    const t1 = Math.min(bound, t0 + chunk);
+    const p = tidy(() => projection(ins, numSource, t0, t1));
+    for (let t = t0; t < t1; t++) {
+      // One scope per step: only its output and state outlive it (as in the step loop).
+      let out: Tensor;
+      [out, h] = tidy(() => {
+        const { gates, cPre } = stepParts(rowsAt(p, t - t0), h, gh, ch);
+        const hn = gruBlock(gates, h, cPre);
+        const done = finished[t];
+        // TF1's masking: finished rows output zeros and keep their state.
+        return done ? [where(done, scalar(0, hn.dtype), hn), where(done, h, hn)] : [hn, hn];
+      });
+      outs.push(out);
+    }
+    p.dispose();
   }
   const after = bound < T ? Array<Tensor>(T - bound).fill(zeros(h0.shape, h0.dtype)) : [];
   const packed = stack([...outs, ...after, h], 0);
@@ -67,61 +85,83 @@ function recurrence(plan: SequencePlan, p: Tensor, gh: Tensor, ch: Tensor, h0: T
   return packed;
 }
 
-function fastForward(plan: SequencePlan, p: Tensor, gh: Tensor, ch: Tensor, h0: Tensor, save: SaveFn) {
-  const value = recurrence(plan, p, gh, ch, h0);
-  save([p, gh, ch, h0, value, ...plan.masks]);
+function fastForward(plan: Plan, ins: Tensor[], save: SaveFn) {
+  const value = recurrence(plan, ins);
+  save([...ins, value, ...plan.masks]);
+  const n = ins.length;
   return {
     value,
     gradFunc: (dy: Tensor, saved: Tensor[]): Tensor[] => {
-      const [sp, sg, sc, sh, packed] = saved;
+      const sIns = saved.slice(0, n);
       if (ENGINE.recorder !== null) {
         // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
-        return grads((a: Tensor, b: Tensor, c: Tensor, d: Tensor) => sum(mul(recurrence(plan, a, b, c, d), dy)))(sp, sg, sc, sh);
+        return grads((...a: Tensor[]) => sum(mul(recurrence(plan, a), dy)))(...sIns);
       }
-      return backpropThroughTime(plan, dy, sp, sg, sc, sh, packed);
+      return backpropThroughTime(plan, dy, sIns, saved[n]);
     },
   };
 }
 
 /**
- * The fast backward, last step to first. As for the LSTM, a running row read the previous step's
- * unmasked output (a row of `packed`), and a finished row gets all-zero gradients. Returns
- * [dp, dGh, dCh, dh0].
+ * The fast backward, last chunk to first, each last step to first. As for the LSTM, a running
+ * row read the previous step's unmasked output (a row of `packed`), and a finished row gets
+ * all-zero gradients. Returns the gradients of the node's inputs.
  */
-function backpropThroughTime(plan: SequencePlan, dy: Tensor, p: Tensor, gh: Tensor, ch: Tensor, h0: Tensor, packed: Tensor): Tensor[] {
-  const { T, bound, finished } = plan;
+function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tensor): Tensor[] {
+  const { T, bound, finished, chunk, numSource } = plan;
+  const [gh, ch, h0] = ins.slice(numSource);
   const [, B, n] = packed.shape;
-  let dh = rowsAt(dy, T);
-  const dps: Tensor[] = new Array(bound), rhs: Tensor[] = new Array(bound);
   const zero = scalar(0, dy.dtype);
-  for (let t = bound - 1; t >= 0; t--) {
-    [dh, dps[t], rhs[t]] = tidy(() => {
-      const hPrev = t === 0 ? h0 : rowsAt(packed, t - 1);
-      const { gates, r, cPre } = stepParts(rowsAt(p, t), hPrev, gh, ch);
-      const done = finished[t];
-      let dhBlock = add(rowsAt(dy, t), dh);
-      if (done) dhBlock = where(done, zero, dhBlock);
-      const shapes = [gates.shape, hPrev.shape, cPre.shape];
-      const [dG, dhDirect, dcPre] = ENGINE.runFused('GRUBlockGrad', [gates, hPrev, cPre, dhBlock], {},
-        shapes.map((shape) => ({ shape, dtype: gates.dtype })));
-      // r reaches h' through cPre = p_c + (r h) Ch.
-      const dRh = matmul(dcPre, ch, false, true);
-      const dR = mul(mul(dRh, hPrev), mul(r, sub(1, r)));
-      const dGates = concat([dR, slice(dG, [0, n], [-1, n])], 1);
-      let dhPrev = add(add(dhDirect, mul(dRh, r)), matmul(dGates, gh, false, true));
-      if (done) dhPrev = add(dhPrev, where(done, dh, zero));
-      return [dhPrev, concat([dGates, dcPre], 1), mul(r, hPrev)];
+  let dh = rowsAt(dy, T);
+  // The recurrent weights' gradients and the source's (W_x's, b's) so far; per chunk, a piece of the first source input's.
+  let dGh: Tensor | null = null, dCh: Tensor | null = null, sums: Tensor[] = [];
+  const pieces: Tensor[] = [];
+  for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
+    const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
+    const kept = tidy(() => {
+      // The h each step of the chunk read: h0, then rows of `packed`.
+      const h0Row = reshape(h0, [1, B, n]);
+      const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [k - 1, B, n])], 0))
+        : slice(packed, [t0 - 1, 0, 0], [k, B, n]);
+      const hRead = reshape(before, [k * B, n]);
+      // The chunk's gates, r and cPre at once (rows of all its steps), in a scope of their own.
+      const parts = tidy(() => {
+        const { gates, r, cPre } = stepParts(reshape(projection(ins, numSource, t0, t1), [k * B, 3 * n]), hRead, gh, ch);
+        return [gates, r, cPre, mul(r, hRead)];
+      });
+      const [gatesC, rC, cPreC] = parts.map((q) => reshape(q, [k, B, q.shape[1]]));
+      const dps: Tensor[] = new Array(k);
+      for (let t = t1 - 1; t >= t0; t--) {
+        const next = tidy(() => {
+          const hPrev = rowsAt(before, t - t0), gates = rowsAt(gatesC, t - t0), r = rowsAt(rC, t - t0), cPre = rowsAt(cPreC, t - t0);
+          const done = finished[t];
+          let dhBlock = add(rowsAt(dy, t), dh);
+          if (done) dhBlock = where(done, zero, dhBlock);
+          const shapes = [gates.shape, hPrev.shape, cPre.shape];
+          const [dG, dhDirect, dcPre] = ENGINE.runFused('GRUBlockGrad', [gates, hPrev, cPre, dhBlock], {},
+            shapes.map((shape) => ({ shape, dtype: gates.dtype })));
+          // r reaches h' through cPre = p_c + (r h) Ch.
+          const dRh = matmul(dcPre, ch, false, true);
+          const dR = mul(mul(dRh, hPrev), mul(r, sub(1, r)));
+          const dGates = concat([dR, slice(dG, [0, n], [-1, n])], 1);
+          let dhPrev = add(add(dhDirect, mul(dRh, r)), matmul(dGates, gh, false, true));
+          if (done) dhPrev = add(dhPrev, where(done, dh, zero));
+          return [dhPrev, concat([dGates, dcPre], 1)];
+        });
+        if (dh !== next[0]) dh.dispose();
+        [dh, dps[t - t0]] = next;
+      }
+      const dP = reshape(stack(dps, 0), [k * B, 3 * n]);
+      // Each step's gate gradients against the h it read, the candidate's against the r h it read.
+      const g = matmul(hRead, slice(dP, [0, 0], [-1, 2 * n]), true, false);
+      const c = matmul(parts[3], slice(dP, [0, 2 * n], [-1, n]), true, false);
+      return [dh, dGh ? add(dGh, g) : g, dCh ? add(dCh, c) : c, ...chunkSourceGrads(ins, numSource, t0, k, dP, sums)];
     });
+    for (const q of [dGh, dCh, ...sums]) if (q && !kept.includes(q)) q.dispose();
+    [dh, dGh, dCh] = kept;
+    pieces.unshift(kept[3]);
+    sums = kept.slice(4);
   }
-  const dP = stack(dps, 0);
-  const rh = stack(rhs, 0);
-  for (const q of [...dps, ...rhs]) q.dispose();
-  // Each step's gate gradients against the h it read, the candidate's against the r h it read.
-  const h0Row = reshape(h0, [1, B, n]);
-  const hRead = bound === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [bound - 1, B, n])], 0);
-  const rows = bound * B;
-  const dGh = matmul(reshape(hRead, [rows, n]), reshape(slice(dP, [0, 0, 0], [bound, B, 2 * n]), [rows, 2 * n]), true, false);
-  const dCh = matmul(reshape(rh, [rows, n]), reshape(slice(dP, [0, 0, 2 * n], [bound, B, n]), [rows, n]), true, false);
-  const dp = bound === T ? dP : concat([dP, zeros([T - bound, B, 3 * n], dy.dtype)], 0);
-  return [dp, dGh, dCh, dh];
+  // Steps past the loop bound get no gradient.
+  return [...sourceGrads(ins, pieces, sums, T, bound), dGh!, dCh!, dh];
 }

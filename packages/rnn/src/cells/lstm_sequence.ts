@@ -24,14 +24,15 @@ import {
 import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
 import { lstmBlock, useFused } from './fast_step.js';
-import { rowsAt, sequencePlan, type SequencePlan } from './sequence_plan.js';
+import {
+  chunkSourceGrads, chunkSteps, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
+} from './sequence_plan.js';
+
+export type { SequenceInputs } from './sequence_plan.js';
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
 export const lstmSequenceApplies = (): boolean =>
   fastPaths.fusedSequence && ENGINE.recorder !== null && useFused('LSTMBlock') && useFused('LSTMBlockGrad');
-
-/** The inputs time-major [T, B, depth] and the input rows of the kernel [depth, 4u] and bias [4u]. */
-export interface SequenceInputs { x: Tensor; wx: Tensor; b: Tensor }
 
 interface Plan extends SequencePlan {
   forgetBias: number;
@@ -48,9 +49,9 @@ interface Plan extends SequencePlan {
  */
 export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Tensor, h0: Tensor, forgetBias: number,
   lengths?: Int32Array): [outputs: Tensor, c: Tensor, h: Tensor] {
-  const src = 'x' in source ? [source.x, source.wx, source.b] : [source];
+  const src = sourceTensors(source);
   const [T, B] = src[0].shape;
-  const chunk = Math.max(1, Math.ceil(fastPaths.sequenceChunkRows / B));
+  const chunk = chunkSteps(fastPaths.sequenceChunkRows, B);
   const plan: Plan = { ...sequencePlan(T, B, lengths), forgetBias, chunk, numSource: src.length };
   const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
   // The node's one output packs [outputs (T steps), c, h] along time.
@@ -58,15 +59,6 @@ export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Te
   const u = wh.shape[0];
   const row = (t: number): Tensor => reshape(slice(packed, [t, 0, 0], [1, B, u]), [B, u]);
   return [slice(packed, [0, 0, 0], [T, B, u]), row(T), row(T + 1)];
-}
-
-/** Steps [t0, t1) of every step's x W_x + b, [t1 - t0, B, 4u]: a view of the given projections, or computed. */
-function projection(plan: Plan, ins: Tensor[], t0: number, t1: number): Tensor {
-  const [B, k] = [ins[0].shape[1], ins[0].shape[2]];
-  const rows = slice(ins[0], [t0, 0, 0], [t1 - t0, B, k]);
-  if (plan.numSource === 1) return rows;
-  const [, wx, b] = ins;
-  return reshape(add(matmul(reshape(rows, [(t1 - t0) * B, k]), wx), b), [t1 - t0, B, wx.shape[1]]);
 }
 
 /**
@@ -81,7 +73,7 @@ function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => vo
   const outs: Tensor[] = [];
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
-    const p = tidy(() => projection(plan, ins, t0, t1));
+    const p = tidy(() => projection(ins, plan.numSource, t0, t1));
     for (let t = t0; t < t1; t++) {
       // One scope per step: only its output, state and c' outlive it (as in the step loop).
       let out: Tensor, cn: Tensor;
@@ -148,8 +140,8 @@ function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tens
   const [, B, u] = packed.shape;
   const zero = scalar(0, dy.dtype);
   let dc = rowsAt(dy, T), dh = rowsAt(dy, T + 1);
-  // Running sums of the weights' gradients; per chunk, the gradient of its steps' source rows.
-  let dWh: Tensor | null = null, dWx: Tensor | null = null, db: Tensor | null = null;
+  // W_h's gradient and the source's (W_x's, b's) so far; per chunk, a piece of the first source input's.
+  let dWh: Tensor | null = null, sums: Tensor[] = [];
   const pieces: Tensor[] = [];
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
     const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
@@ -160,7 +152,7 @@ function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tens
         : slice(packed, [t0 - 1, 0, 0], [k, B, u]);
       const hRead = reshape(before, [k * B, u]);
       // In a scope of its own: only the gates outlive their temporaries.
-      const gates = tidy(() => add(projection(plan, ins, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
+      const gates = tidy(() => add(projection(ins, numSource, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
       const dGs: Tensor[] = new Array(k);
       for (let t = t1 - 1; t >= t0; t--) {
         const cPrev = t === 0 ? c0 : cBlocks[t - 1];
@@ -182,24 +174,14 @@ function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tens
       }
       gates.dispose();
       const dG = reshape(stack(dGs, 0), [k * B, 4 * u]);
-      const acc = (sum0: Tensor | null, part: Tensor): Tensor => (sum0 ? add(sum0, part) : part);
-      const out = [dc, dh, acc(dWh, matmul(hRead, dG, true, false))];
-      if (numSource === 1) return [...out, reshape(dG, [k, B, 4 * u])];
-      // From the inputs: x W_x + b gave the gates' projection part.
-      const [x, wx] = ins;
-      const xRows = reshape(slice(x, [t0, 0, 0], [k, B, x.shape[2]]), [k * B, x.shape[2]]);
-      return [...out, acc(dWx, matmul(xRows, dG, true, false)), acc(db, sum(dG, 0)),
-        reshape(matmul(dG, wx, false, true), [k, B, x.shape[2]])];
+      const w = matmul(hRead, dG, true, false);
+      return [dc, dh, dWh ? add(dWh, w) : w, ...chunkSourceGrads(ins, numSource, t0, k, dG, sums)];
     });
-    disposeReplaced([dc, dh, dWh, dWx, db], kept);
+    disposeReplaced([dc, dh, dWh, ...sums], kept);
     [dc, dh, dWh] = kept;
-    if (numSource === 3) [dWx, db] = kept.slice(3, 5);
-    pieces.unshift(kept[kept.length - 1]);
+    pieces.unshift(kept[3]);
+    sums = kept.slice(4);
   }
-  // Steps past the loop bound: no gradient.
-  const rest = ins[0].shape[2];
-  const whole = bound === T ? (pieces.length === 1 ? pieces[0] : concat(pieces, 0)) : concat([...pieces, zeros([T - bound, B, rest], dy.dtype)], 0);
-  if (whole !== pieces[0]) for (const q of pieces) q.dispose();
-  const dSource = numSource === 1 ? [whole] : [whole, dWx!, db!];
-  return [...dSource, dWh!, dc, dh];
+  // Steps past the loop bound get no gradient.
+  return [...sourceGrads(ins, pieces, sums, T, bound), dWh!, dc, dh];
 }

@@ -1,8 +1,9 @@
 /**
  * What the whole-sequence nodes (lstm_sequence.ts, gru_sequence.ts) share: the loop bound and
- * the masks of TF1's sequence lengths, and time-major row access.
+ * the masks of TF1's sequence lengths, time-major row access, and the source of each step's
+ * x W_x + b: given (the caller's projections) or the inputs, projected a chunk of steps at a time.
  */
-import { reshape, slice, tensor, type Tensor } from '@tapeflow/core';
+import { add, concat, matmul, reshape, slice, sum, tensor, zeros, type Tensor } from '@tapeflow/core';
 
 export interface SequencePlan {
   T: number;
@@ -33,3 +34,51 @@ export const rowsAt = (x: Tensor, t: number): Tensor => reshape(slice(x, [t, 0, 
 
 /** Step 0's rows [B, k] (what a cell checks the state against). */
 export const rowsOf = (x: Tensor): Tensor => rowsAt(x, 0);
+
+/** The projections time-major [T, B, k], or the inputs time-major [T, B, depth] with the input rows of the kernel [depth, k] and the bias [k]. */
+export interface SequenceInputs { x: Tensor; wx: Tensor; b: Tensor }
+
+/** A node's leading inputs for its source: [p] or [x, wx, b]. */
+export const sourceTensors = (source: Tensor | SequenceInputs): Tensor[] => ('x' in source ? [source.x, source.wx, source.b] : [source]);
+
+/** Steps per chunk: about fastPaths.sequenceChunkRows rows (steps x batch). */
+export const chunkSteps = (rows: number, B: number): number => Math.max(1, Math.ceil(rows / B));
+
+/**
+ * Steps [t0, t1) of x W_x + b, [t1 - t0, B, k], from the node's inputs `ins` whose first
+ * `numSource` are its source: a view of the given projections, or computed.
+ */
+export function projection(ins: Tensor[], numSource: number, t0: number, t1: number): Tensor {
+  const [B, k] = [ins[0].shape[1], ins[0].shape[2]];
+  const rows = slice(ins[0], [t0, 0, 0], [t1 - t0, B, k]);
+  if (numSource === 1) return rows;
+  const [, wx, b] = ins;
+  return reshape(add(matmul(reshape(rows, [(t1 - t0) * B, k]), wx), b), [t1 - t0, B, wx.shape[1]]);
+}
+
+/**
+ * The source's share of a chunk's gradient (call inside the chunk's tidy and return the result):
+ * dp is the gradient of steps [t0, t0 + k) of x W_x + b as [k * B, cols]. Returns [the chunk's
+ * piece of the source's first gradient (dp itself, or x's), ...the running sums for W_x and b
+ * (none for given projections)], `sums` being the previous chunk's.
+ */
+export function chunkSourceGrads(ins: Tensor[], numSource: number, t0: number, k: number, dp: Tensor, sums: Tensor[]): Tensor[] {
+  const [x, wx] = ins;
+  const [B, d] = [x.shape[1], x.shape[2]];
+  if (numSource === 1) return [reshape(dp, [k, B, d])];
+  const xRows = reshape(slice(x, [t0, 0, 0], [k, B, d]), [k * B, d]);
+  const dWx = matmul(xRows, dp, true, false), db = sum(dp, 0);
+  return [reshape(matmul(dp, wx, false, true), [k, B, d]), sums.length ? add(sums[0], dWx) : dWx, sums.length ? add(sums[1], db) : db];
+}
+
+/**
+ * The source's gradients from the chunks' pieces (first step first) and the running sums: [dp]
+ * or [dx, dWx, db], zeros past the loop bound. Frees the pieces it copies.
+ */
+export function sourceGrads(ins: Tensor[], pieces: Tensor[], sums: Tensor[], T: number, bound: number): Tensor[] {
+  const [B, d] = [ins[0].shape[1], ins[0].shape[2]];
+  const all = bound < T ? [...pieces, zeros([T - bound, B, d], pieces[0].dtype)] : pieces;
+  const whole = all.length === 1 ? all[0] : concat(all, 0);
+  if (whole !== pieces[0]) for (const q of pieces) q.dispose();
+  return [whole, ...sums];
+}

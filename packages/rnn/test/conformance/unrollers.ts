@@ -406,11 +406,11 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     x.dispose();
   }));
 
-  r.test('the whole-sequence LSTM node in chunks of steps equals the step loop: gradients of inputs, state and weights', (env) => withGraph(() => tidy(() => {
+  r.test('the whole-sequence LSTM and GRU nodes in chunks of steps equal the step loop: gradients of inputs, state and weights', (env) => withGraph(() => tidy(() => {
     const dtype = floatType(env);
     const [B, T, D] = [2, 9, 3];
     const x = rand([B, T, D], 5, dtype);
-    for (const cell of [new BasicLSTMCell(4, { forgetBias: 0.5 }), new LSTMCell(3)]) {
+    for (const cell of [new BasicLSTMCell(4, { forgetBias: 0.5 }), new LSTMCell(3), new GRUCell(3)]) {
       dynamicRnn(cell, x, { dtype });
       randomizeWeights(cell, 11);
       const state0 = nest.mapStructure((s: Tensor) => rand(s.shape, 13, dtype), cell.zeroState(B, dtype));
