@@ -1,12 +1,13 @@
 /**
- * exp, sigmoid and tanh for kernels whose output is float32 (and `activations`, the pair the
- * fused RNN kernels use for a given dtype). Math.exp costs ~15-20 ns a call in
+ * exp, sigmoid and tanh for kernels whose output is float32 (and sigmoidRow/tanhRow, which the
+ * fused RNN kernels use for either dtype). Math.exp costs ~15-20 ns a call in
  * V8; these take a few ns and never call into the runtime. They compute in float64 with a
  * relative error below ~5e-14, far under float32's half ulp (2^-25 ~ 3e-8), so once the result
  * is stored into a Float32Array it is the correctly rounded value, or 1 ulp from it when the
  * exact value lies within 5e-14 of a rounding midpoint (test/fast_math.test.ts measures this).
  * float64 kernels keep Math.exp/Math.tanh: 5e-14 is not float64 accuracy.
  */
+import type { TypedArray } from '@tapeflow/core';
 
 // exp(x) = 2^(k/32) e^r with k = round(x 32/ln2) and |r| <= ln2/64: 2^(k/32) = 2^m 2^(j/32) with
 // k = 32m + j comes from two small tables, and e^r from a degree-5 Taylor polynomial, whose
@@ -79,9 +80,19 @@ const sigmoidF64 = (x: number): number => 1 / (1 + Math.exp(-x));
 // |x| the absolute error stays ~1e-16), and exact at the limits: -1 at -Infinity, 1 at Infinity.
 const tanhF64 = (x: number): number => 1 - 2 / (Math.exp(2 * x) + 1);
 
-export interface Activations { readonly sigmoid: (x: number) => number; readonly tanh: (x: number) => number }
-const F32: Activations = { sigmoid: sigmoidF32, tanh: tanhF32 };
-const F64: Activations = { sigmoid: sigmoidF64, tanh: tanhF64 };
+// The fused RNN kernels apply their activations a row at a time through these two: a kernel
+// loop calling sigmoid and tanh 4-5 times per element exceeds TurboFan's inlining budget (~920
+// bytecode bytes per optimized function), so some calls stay real calls that box their result
+// (measured: LSTMBlock ~2x slower). A loop with one call site inlines it.
 
-/** The activations for kernels writing `dtype`: fast_math's for float32, Math.exp's otherwise. */
-export const activations = (dtype: string): Activations => (dtype === 'float32' ? F32 : F64);
+/** out[o + t] = sigmoid(x[i + t] + bias) for t < n: the float32 helper if `f32`, else Math.exp. */
+export function sigmoidRow(out: Float64Array, o: number, x: TypedArray, i: number, n: number, bias: number, f32: boolean): void {
+  if (f32) for (let t = 0; t < n; t++) out[o + t] = sigmoidF32(x[i + t] + bias);
+  else for (let t = 0; t < n; t++) out[o + t] = sigmoidF64(x[i + t] + bias);
+}
+
+/** out[o + t] = tanh(x[i + t]) for t < n: the float32 helper if `f32`, else through Math.exp. */
+export function tanhRow(out: Float64Array, o: number, x: TypedArray, i: number, n: number, f32: boolean): void {
+  if (f32) for (let t = 0; t < n; t++) out[o + t] = tanhF32(x[i + t]);
+  else for (let t = 0; t < n; t++) out[o + t] = tanhF64(x[i + t]);
+}

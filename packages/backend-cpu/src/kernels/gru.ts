@@ -5,22 +5,22 @@
  */
 import type { FusedKernelTable } from '@tapeflow/core';
 import { contiguousOf, makeArray, store } from '../storage.js';
-import { activations } from './fast_math.js';
+import { sigmoidRow, tanhRow } from './fast_math.js';
 
 const gruBlock: FusedKernelTable['GRUBlock'] = ([gates, h, cPre], _attrs, outs) => {
   const { data: g, offset: go } = contiguousOf(gates);
   const { data: hs, offset: ho } = contiguousOf(h);
   const { data: cp, offset: cpo } = contiguousOf(cPre);
   const [batch, units] = h.shape;
-  const { sigmoid, tanh } = activations(outs[0].dtype);
+  // float32 outputs take fast_math's activations (within 1 float32 ulp), float64 Math.exp.
+  const f32 = outs[0].dtype === 'float32';
   const hNew = makeArray(outs[0].dtype, batch * units);
+  const us = new Float64Array(units), cs = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
-    const uRow = go + b * 2 * units + units;
-    for (let j = 0; j < units; j++) {
-      const k = b * units + j;
-      const u = sigmoid(g[uRow + j]);
-      hNew[k] = u * hs[ho + k] + (1 - u) * tanh(cp[cpo + k]);
-    }
+    const k0 = b * units;
+    sigmoidRow(us, 0, g, go + b * 2 * units + units, units, 0, f32);
+    tanhRow(cs, 0, cp, cpo + k0, units, f32);
+    for (let j = 0; j < units; j++) hNew[k0 + j] = us[j] * hs[ho + k0 + j] + (1 - us[j]) * cs[j];
   }
   return [store(hNew, outs[0].shape, outs[0].dtype)];
 };
@@ -35,16 +35,19 @@ const gruBlockGrad: FusedKernelTable['GRUBlockGrad'] = ([gates, h, cPre, dhNext]
   const { data: cp, offset: cpo } = contiguousOf(cPre);
   const { data: dn, offset: dno } = contiguousOf(dhNext);
   const [batch, units] = h.shape;
-  const { sigmoid, tanh } = activations(outs[0].dtype);
+  const f32 = outs[0].dtype === 'float32';
   const dGates = makeArray(outs[0].dtype, batch * 2 * units);
   const dh = makeArray(outs[1].dtype, batch * units);
   const dcPre = makeArray(outs[2].dtype, batch * units);
+  const us = new Float64Array(units), cs = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
     const uRow = b * 2 * units + units;
+    const k0 = b * units;
+    sigmoidRow(us, 0, g, go + uRow, units, 0, f32);
+    tanhRow(cs, 0, cp, cpo + k0, units, f32);
     for (let j = 0; j < units; j++) {
-      const k = b * units + j;
-      const u = sigmoid(g[go + uRow + j]);
-      const c = tanh(cp[cpo + k]);
+      const k = k0 + j;
+      const u = us[j], c = cs[j];
       const d = dn[dno + k];
       dGates[uRow + j] = d * (hs[ho + k] - c) * u * (1 - u);
       dh[k] = d * u;

@@ -3,29 +3,35 @@
  * ~25 (backward). gates [batch, 4u] in TF1 order i, j, f, o; c [batch, u].
  *   c' = c * sigmoid(f + forgetBias) + sigmoid(i) * tanh(j);  h' = tanh(c') * sigmoid(o).
  */
-import type { FusedKernelTable } from '@tapeflow/core';
+import type { FusedKernelTable, TypedArray } from '@tapeflow/core';
 import { contiguousOf, makeArray, store } from '../storage.js';
-import { activations } from './fast_math.js';
+import { sigmoidRow, tanhRow } from './fast_math.js';
+
+/** act[0..4u) = sigmoid(i), tanh(j), sigmoid(f + forgetBias), sigmoid(o) of one gates row at g[row..). */
+function gateActivations(act: Float64Array, g: TypedArray, row: number, units: number, forgetBias: number, f32: boolean): void {
+  sigmoidRow(act, 0, g, row, units, 0, f32);
+  tanhRow(act, units, g, row + units, units, f32);
+  sigmoidRow(act, 2 * units, g, row + 2 * units, units, forgetBias, f32);
+  sigmoidRow(act, 3 * units, g, row + 3 * units, units, 0, f32);
+}
 
 const lstmBlock: FusedKernelTable['LSTMBlock'] = ([gates, c], { forgetBias }, outs) => {
   const { data: g, offset: go } = contiguousOf(gates);
   const { data: cs, offset: co } = contiguousOf(c);
   const [batch, units] = c.shape;
-  const { sigmoid, tanh } = activations(outs[0].dtype);
+  // float32 outputs take fast_math's activations (within 1 float32 ulp), float64 Math.exp.
+  const f32 = outs[0].dtype === 'float32';
   const cNew = makeArray(outs[0].dtype, batch * units);
   const hNew = makeArray(outs[1].dtype, batch * units);
+  const act = new Float64Array(4 * units);
+  const tc = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
-    const row = go + b * 4 * units;
-    for (let u = 0; u < units; u++) {
-      const i = sigmoid(g[row + u]);
-      const j = tanh(g[row + units + u]);
-      const f = sigmoid(g[row + 2 * units + u] + forgetBias);
-      const o = sigmoid(g[row + 3 * units + u]);
-      const k = b * units + u;
-      // h' reads c' after the store has rounded it to the output dtype, as the unfused ops do.
-      cNew[k] = cs[co + k] * f + i * j;
-      hNew[k] = tanh(cNew[k]) * o;
-    }
+    gateActivations(act, g, go + b * 4 * units, units, forgetBias, f32);
+    const k0 = b * units;
+    for (let u = 0; u < units; u++) cNew[k0 + u] = cs[co + k0 + u] * act[2 * units + u] + act[u] * act[units + u];
+    // h' reads c' after the store has rounded it to the output dtype, as the unfused ops do.
+    tanhRow(tc, 0, cNew, k0, units, f32);
+    for (let u = 0; u < units; u++) hNew[k0 + u] = tc[u] * act[3 * units + u];
   }
   return [store(cNew, outs[0].shape, outs[0].dtype), store(hNew, outs[1].shape, outs[1].dtype)];
 };
@@ -43,19 +49,19 @@ const lstmBlockGrad: FusedKernelTable['LSTMBlockGrad'] = ([gates, c, cNext, dcNe
   const { data: dcn, offset: dcno } = contiguousOf(dcNext);
   const { data: dhs, offset: dho } = contiguousOf(dh);
   const [batch, units] = c.shape;
-  const { sigmoid, tanh } = activations(outs[0].dtype);
+  const f32 = outs[0].dtype === 'float32';
   const dGates = makeArray(outs[0].dtype, batch * 4 * units);
   const dc = makeArray(outs[1].dtype, batch * units);
+  const act = new Float64Array(4 * units);
+  const tcs = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
     const row = b * 4 * units;
+    gateActivations(act, g, go + row, units, forgetBias, f32);
+    tanhRow(tcs, 0, cn, cno + b * units, units, f32);
     for (let u = 0; u < units; u++) {
-      const gi = go + row + u;
-      const si = sigmoid(g[gi]);
-      const tj = tanh(g[gi + units]);
-      const sf = sigmoid(g[gi + 2 * units] + forgetBias);
-      const so = sigmoid(g[gi + 3 * units]);
+      const si = act[u], tj = act[units + u], sf = act[2 * units + u], so = act[3 * units + u];
       const k = b * units + u;
-      const tc = tanh(cn[cno + k]);
+      const tc = tcs[u];
       const dhk = dhs[dho + k];
       const dck = dcn[dcno + k] + dhk * so * (1 - tc * tc);
       const o = row + u;
