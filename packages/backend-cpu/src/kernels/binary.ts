@@ -12,14 +12,83 @@ import { makeArray, store, viewOf, type CpuData } from '../storage.js';
 type BinaryLoop = (out: TypedArray, o: number, a: TypedArray, ia: number, sa: number,
   b: TypedArray, ib: number, sb: number, n: number) => void;
 
-function mapBinary(a: TensorInfo, b: TensorInfo, out: OutInfo, loop: BinaryLoop): CpuData {
+/**
+ * Loops for the common rows: both operands contiguous, or one a broadcast scalar. V8 re-checks a
+ * typed array's map, base and length at every access of a parameter array, so these do fewer
+ * accesses per element: the scalar is read once, and `same` is unrolled by 4 (measured on 1M
+ * float32: add 2.6 -> 2.0 ms, a + scalar 2.6 -> 1.8 ms).
+ */
+interface FastLoops {
+  same(y: TypedArray, o: number, a: TypedArray, i: number, b: TypedArray, j: number, n: number): void;
+  aScalar(y: TypedArray, o: number, v: number, b: TypedArray, j: number, n: number): void;
+  bScalar(y: TypedArray, o: number, a: TypedArray, i: number, v: number, n: number): void;
+}
+
+function mapBinary(a: TensorInfo, b: TensorInfo, out: OutInfo, loop: BinaryLoop, fast?: FastLoops): CpuData {
   const va = viewOf(a), vb = viewOf(b);
   const shape = out.shape;
   const y = makeArray(out.dtype, sizeOf(shape));
   const ops = [outOperand(y, shape), broadcastOperand(va, shape), broadcastOperand(vb, shape)];
-  forEachRow(shape, ops, (off, n, s) => loop(y, off[0], va.data, off[1], s[1], vb.data, off[2], s[2], n));
+  const da = va.data, db = vb.data;
+  forEachRow(shape, ops, (off, n, s) => {
+    const sa = s[1], sb = s[2];
+    if (fast !== undefined && sa === 1 && sb === 1) fast.same(y, off[0], da, off[1], db, off[2], n);
+    else if (fast !== undefined && sa === 1 && sb === 0) fast.bScalar(y, off[0], da, off[1], db[off[2]], n);
+    else if (fast !== undefined && sa === 0 && sb === 1) fast.aScalar(y, off[0], da[off[1]], db, off[2], n);
+    else loop(y, off[0], da, off[1], sa, db, off[2], sb, n);
+  });
   return store(y, shape, out.dtype);
 }
+
+// Fast loops of the float arithmetic (int32 Mul and Div keep their strided loops).
+const addFast: FastLoops = {
+  same: (y, o, a, i, b, j, n) => {
+    let t = 0;
+    for (; t + 4 <= n; t += 4) {
+      y[o + t] = a[i + t] + b[j + t]; y[o + t + 1] = a[i + t + 1] + b[j + t + 1];
+      y[o + t + 2] = a[i + t + 2] + b[j + t + 2]; y[o + t + 3] = a[i + t + 3] + b[j + t + 3];
+    }
+    for (; t < n; t++) y[o + t] = a[i + t] + b[j + t];
+  },
+  aScalar: (y, o, v, b, j, n) => { for (let t = 0; t < n; t++) y[o + t] = v + b[j + t]; },
+  bScalar: (y, o, a, i, v, n) => { for (let t = 0; t < n; t++) y[o + t] = a[i + t] + v; },
+};
+const subFast: FastLoops = {
+  same: (y, o, a, i, b, j, n) => {
+    let t = 0;
+    for (; t + 4 <= n; t += 4) {
+      y[o + t] = a[i + t] - b[j + t]; y[o + t + 1] = a[i + t + 1] - b[j + t + 1];
+      y[o + t + 2] = a[i + t + 2] - b[j + t + 2]; y[o + t + 3] = a[i + t + 3] - b[j + t + 3];
+    }
+    for (; t < n; t++) y[o + t] = a[i + t] - b[j + t];
+  },
+  aScalar: (y, o, v, b, j, n) => { for (let t = 0; t < n; t++) y[o + t] = v - b[j + t]; },
+  bScalar: (y, o, a, i, v, n) => { for (let t = 0; t < n; t++) y[o + t] = a[i + t] - v; },
+};
+const mulFast: FastLoops = {
+  same: (y, o, a, i, b, j, n) => {
+    let t = 0;
+    for (; t + 4 <= n; t += 4) {
+      y[o + t] = a[i + t] * b[j + t]; y[o + t + 1] = a[i + t + 1] * b[j + t + 1];
+      y[o + t + 2] = a[i + t + 2] * b[j + t + 2]; y[o + t + 3] = a[i + t + 3] * b[j + t + 3];
+    }
+    for (; t < n; t++) y[o + t] = a[i + t] * b[j + t];
+  },
+  aScalar: (y, o, v, b, j, n) => { for (let t = 0; t < n; t++) y[o + t] = v * b[j + t]; },
+  bScalar: (y, o, a, i, v, n) => { for (let t = 0; t < n; t++) y[o + t] = a[i + t] * v; },
+};
+const divFast: FastLoops = {
+  same: (y, o, a, i, b, j, n) => {
+    let t = 0;
+    for (; t + 4 <= n; t += 4) {
+      y[o + t] = a[i + t] / b[j + t]; y[o + t + 1] = a[i + t + 1] / b[j + t + 1];
+      y[o + t + 2] = a[i + t + 2] / b[j + t + 2]; y[o + t + 3] = a[i + t + 3] / b[j + t + 3];
+    }
+    for (; t < n; t++) y[o + t] = a[i + t] / b[j + t];
+  },
+  aScalar: (y, o, v, b, j, n) => { for (let t = 0; t < n; t++) y[o + t] = v / b[j + t]; },
+  bScalar: (y, o, a, i, v, n) => { for (let t = 0; t < n; t++) y[o + t] = a[i + t] / v; },
+};
 
 const add: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = o + n; o < e; o++, i += sa, j += sb) y[o] = a[i] + b[j]; };
 const sub: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = o + n; o < e; o++, i += sa, j += sb) y[o] = a[i] - b[j]; };
@@ -38,11 +107,11 @@ const lessEqual: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = 
 const equal: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = o + n; o < e; o++, i += sa, j += sb) y[o] = a[i] === b[j] ? 1 : 0; };
 const logicalAnd: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = o + n; o < e; o++, i += sa, j += sb) y[o] = a[i] && b[j] ? 1 : 0; };
 
-/** A kernel using `loop`, or `intLoop` when the operands are int32. */
+/** A kernel using `loop` (and `fast` for its rows that allow), or `intLoop` when the operands are int32. */
 // A structural type rather than KernelImpl<'Add'>: TypeScript treats KernelImpl's parameter as invariant.
 type BinaryImpl = (inputs: [TensorInfo, TensorInfo], attrs: unknown, out: OutInfo) => DataId;
-const binary = (loop: BinaryLoop, intLoop = loop): BinaryImpl =>
-  ([a, b], _attrs, out) => mapBinary(a, b, out, a.dtype === 'int32' ? intLoop : loop);
+const binary = (loop: BinaryLoop, intLoop = loop, fast?: FastLoops): BinaryImpl =>
+  ([a, b], _attrs, out) => (a.dtype === 'int32' && intLoop !== loop ? mapBinary(a, b, out, intLoop) : mapBinary(a, b, out, loop, fast));
 
 const where: KernelTable['Where'] = ([cond, a, b], _attrs, out) => {
   const vc = viewOf(cond), va = viewOf(a), vb = viewOf(b);
@@ -59,7 +128,7 @@ const where: KernelTable['Where'] = ([cond, a, b], _attrs, out) => {
 };
 
 export const binaryKernels = {
-  Add: binary(add), Sub: binary(sub), Mul: binary(mul, imul), Div: binary(div, floorDiv),
+  Add: binary(add, add, addFast), Sub: binary(sub, sub, subFast), Mul: binary(mul, imul, mulFast), Div: binary(div, floorDiv, divFast),
   Pow: binary(pow), Maximum: binary(maximum), Minimum: binary(minimum),
   Greater: binary(greater), GreaterEqual: binary(greaterEqual), Less: binary(less),
   LessEqual: binary(lessEqual), Equal: binary(equal), LogicalAnd: binary(logicalAnd),
