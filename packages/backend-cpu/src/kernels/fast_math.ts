@@ -12,7 +12,7 @@ import type { TypedArray } from '@tapeflow/core';
 // exp(x) = 2^(k/32) e^r with k = round(x 32/ln2) and |r| <= ln2/64: 2^(k/32) = 2^m 2^(j/32) with
 // k = 32m + j comes from two small tables, and e^r from a degree-5 Taylor polynomial, whose
 // truncation error r^6/720 <= 2.3e-15 relative (degree 4, at 1.2e-12, also stays within 1 ulp
-// but rounds ~1 in 3 million results the other way than the exact value would).
+// but rounds more results the other way than the exact value would).
 const N = 32;
 const INV_LN2_N = N / Math.LN2;
 // ln2/32 in two parts (Cody-Waite; fdlibm's split of ln2): HI has its 32 low bits zero, so k HI
@@ -56,22 +56,32 @@ export function sigmoidF32(x: number): number {
   return 1 / (1 + expF32(-x));
 }
 
-// Below this |x|, tanh's odd Taylor series to x^9 is accurate to 1382/155925 x^10 < 1e-14
-// relative; above it, (1 - e)/(1 + e) with e = e^-2|x| <= e^-1/8 loses at most a factor
-// 1/(1 - e) < 9 of expF32's relative error to cancellation (< 3e-14).
-const TANH_SERIES_BELOW = 0.0625;
+/**
+ * e^x - 1 like expF32, without cancellation near 0: with T = 2^(k/32), e^x - 1 = T (e^r - 1) +
+ * (T - 1), where e^r - 1 is the polynomial without its 1. For k = 0 (|x| <= ln2/64) T - 1 is 0
+ * and the result is the polynomial's, accurate relative to x; for k != 0, |e^x - 1| > 0.01 and
+ * both terms are exact to ~1e-16 of it. Does not keep -0 (tanhF32 sees to that).
+ */
+function expm1F32(x0: number): number {
+  const x = Math.min(Math.max(x0, -LIMIT), LIMIT);
+  const kf = x * INV_LN2_N + ROUNDER - ROUNDER;
+  const r = x - kf * LN2_N_HI - kf * LN2_N_LO;
+  const k = kf | 0;
+  // One degree more than expF32: relative to q ~ r, the truncation error is r^6/5040 <= 4e-16.
+  const q = r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+  const t = TWO_M[(k >> 5) + M_BIAS] * TWO_J[k & (N - 1)];
+  return t * q + (t - 1);
+}
 
-/** tanh(x) for a float32 output: odd (tanh(-0) = -0), +-1 exactly for |x| >= ~9, NaN -> NaN. */
+/**
+ * tanh(x) = m / (m + 2) with m = e^2x - 1 (m + 2 >= 1: no cancellation), for a float32 output:
+ * odd (tanh(-0) = -0), +-1 for |x| >= ~9 (m is at most e^105, at least e^-105 - 1 = -1), NaN ->
+ * NaN. One formula for every x: no branch on the sign or size of x (random signs made such
+ * branches cost as much as the exp).
+ */
 export function tanhF32(x: number): number {
-  const a = Math.abs(x);
-  if (a < TANH_SERIES_BELOW) {
-    const x2 = x * x;
-    // x (1 + ...) rather than x + x (...): keeps tanh(-0) = -0.
-    return x * (1 + x2 * (-1 / 3 + x2 * (2 / 15 + x2 * (-17 / 315 + x2 * (62 / 2835)))));
-  }
-  const e = expF32(-2 * a);
-  const t = (1 - e) / (1 + e);
-  return x < 0 ? -t : t;
+  const m = expm1F32(2 * x);
+  return x === 0 ? x : m / (m + 2);
 }
 
 /** sigmoid and tanh in float64 for the fused RNN kernels' float64 path. */
