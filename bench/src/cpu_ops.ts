@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { stopThreads } from '@tapeflow/backend-cpu/threads';
 import { contenders, tapeflowThreads, wasmSimd, type Contender, type ElementwiseOp, type Prepared } from './contenders.js';
-import { time } from './measure.js';
+import { randomArray, time } from './measure.js';
 import { RESULTS_PATH, writeSection } from './report.js';
 
 /** BENCH_QUICK=1: a seconds-long smoke run (small sizes, short budget); results.md is not written. */
@@ -24,17 +24,6 @@ const ELEMENTWISE: { op: ElementwiseOp; label: string; bytes: number }[] = [
 const BUDGET_MS = QUICK ? 50 : 1500; // per contender and case, after warm-up
 const ROUNDS = QUICK ? 1 : 3;
 const THREADS = 2; // the pool's size for the threaded matmul rows (this machine's core count)
-
-/** Reproducible inputs in [-1, 1) (a 32-bit LCG). */
-function randomArray(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Largest |a - b| relative to the largest |b|: a sanity check that the contenders agree. */
 function relDiff(a: Float32Array, b: Float32Array): number {

@@ -40,3 +40,14 @@ export function time(run: () => void, budgetMs: number, minRepeats = 3, maxRepea
   }
   return { ms: median(samples), cpuMs: median(cpu), repeats };
 }
+
+/** Reproducible values in [-1, 1) (a 32-bit LCG), the same for every contender. */
+export function randomArray(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}

@@ -41,16 +41,7 @@ export async function timeIt(run: () => unknown, budgetMs: number, minRepeats = 
   return { ms: samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2, repeats };
 }
 
-/** Reproducible values in [-1, 1) (a 32-bit LCG), the same for every contender. */
-export function randomArray(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+export { randomArray } from '../measure.js';
 
 export const markdownTable = (header: string[], rows: string[][]): string => [
   `| ${header.join(' | ')} |`,
