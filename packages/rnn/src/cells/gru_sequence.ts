@@ -16,7 +16,7 @@ import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
 import { gruBlock, useFused } from './fast_step.js';
 import {
-  chunkSourceGrads, chunkSteps, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
+  chunkSourceGrads, chunkSteps, hReadOfChunk, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
 } from './sequence_plan.js';
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
@@ -119,11 +119,7 @@ function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tens
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
     const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
     const kept = tidy(() => {
-      // The h each step of the chunk read: h0, then rows of `packed`.
-      const h0Row = reshape(h0, [1, B, n]);
-      const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [k - 1, B, n])], 0))
-        : slice(packed, [t0 - 1, 0, 0], [k, B, n]);
-      const hRead = reshape(before, [k * B, n]);
+      const hRead = hReadOfChunk(h0, packed, t0, k), before = reshape(hRead, [k, B, n]);
       // The chunk's gates, r and cPre at once (rows of all its steps), in a scope of their own.
       const parts = tidy(() => {
         const { gates, r, cPre } = stepParts(reshape(projection(ins, numSource, t0, t1), [k * B, 3 * n]), hRead, gh, ch);

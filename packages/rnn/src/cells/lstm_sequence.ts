@@ -25,7 +25,7 @@ import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
 import { lstmBlock, useFused } from './fast_step.js';
 import {
-  chunkSourceGrads, chunkSteps, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
+  chunkSourceGrads, chunkSteps, hReadOfChunk, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
 } from './sequence_plan.js';
 
 export type { SequenceInputs } from './sequence_plan.js';
@@ -146,11 +146,7 @@ function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tens
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
     const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
     const kept = tidy(() => {
-      // The h each step of the chunk read: h0, then rows of `packed`.
-      const h0Row = reshape(h0, [1, B, u]);
-      const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [k - 1, B, u])], 0))
-        : slice(packed, [t0 - 1, 0, 0], [k, B, u]);
-      const hRead = reshape(before, [k * B, u]);
+      const hRead = hReadOfChunk(h0, packed, t0, k);
       // In a scope of its own: only the gates outlive their temporaries.
       const gates = tidy(() => add(projection(ins, numSource, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
       const dGs: Tensor[] = new Array(k);

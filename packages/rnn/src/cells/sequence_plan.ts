@@ -57,6 +57,18 @@ export function projection(ins: Tensor[], numSource: number, t0: number, t1: num
 }
 
 /**
+ * The h that each step of the chunk [t0, t0 + k) read, as rows [k * B, n]: h0 for step 0, then
+ * the outputs of the steps before (rows of `packed`, the node's [T, B, n] outputs).
+ */
+export function hReadOfChunk(h0: Tensor, packed: Tensor, t0: number, k: number): Tensor {
+  const [, B, n] = packed.shape;
+  const h0Row = reshape(h0, [1, B, n]);
+  const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [k - 1, B, n])], 0))
+    : slice(packed, [t0 - 1, 0, 0], [k, B, n]);
+  return reshape(before, [k * B, n]);
+}
+
+/**
  * The source's share of a chunk's gradient (call inside the chunk's tidy and return the result):
  * dp is the gradient of steps [t0, t0 + k) of x W_x + b as [k * B, cols]. Returns [the chunk's
  * piece of the source's first gradient (dp itself, or x's), ...the running sums for W_x and b
