@@ -28,18 +28,27 @@ const SHARED_SUITES: [file: string, exportName: string][] = [
   ['packages/autograd/test/conformance/index.ts', '*'],
   ['packages/rnn/test/conformance/index.ts', '*'],
 ];
-/** Cases about the webgl backend itself (memory, swapping, exact integers), run in the same page. */
-const WEBGL_SUITES = 'packages/backend-webgl/test/webgl/index.ts';
+/** What a page tests: its entry module (exports start(suites)) and the backend's own suites (root-relative). */
+export interface PageSpec { page: string; ownSuites: string; title: string }
 
-/** The page entry: every available suite module, merged, handed to page.ts's start(). */
-function entrySource(): { source: string; suites: string[] } {
-  const lines = [`import { start } from './page.ts';`, 'const suites = {};'];
+/** The webgl page: cases about the webgl backend itself (memory, swapping, exact integers) join the shared ones. */
+export const WEBGL_PAGE: PageSpec = {
+  page: 'packages/backend-webgl/test/browser/page.ts',
+  ownSuites: 'packages/backend-webgl/test/webgl/index.ts',
+  title: 'tapeflow webgl tests',
+};
+
+const specFrom = (file: string): string =>
+  JSON.stringify(relative(here, join(root, file)).replace(/\\/g, '/').replace(/^(?!\.)/, './'));
+
+/** The page entry: every available suite module, merged, handed to the page module's start(). */
+function entrySource(spec: PageSpec): { source: string; suites: string[] } {
+  const lines = [`import { start } from ${specFrom(spec.page)};`, 'const suites = {};'];
   const used: string[] = [];
-  [...SHARED_SUITES, [WEBGL_SUITES, '*'] as [string, string]].forEach(([file, name], i) => {
+  [...SHARED_SUITES, [spec.ownSuites, '*'] as [string, string]].forEach(([file, name], i) => {
     if (!existsSync(join(root, file))) return;
     used.push(file);
-    const spec = JSON.stringify(relative(here, join(root, file)).replace(/\\/g, '/').replace(/^(?!\.)/, './'));
-    lines.push(`import * as m${i} from ${spec};`);
+    lines.push(`import * as m${i} from ${specFrom(file)};`);
     // '*': every export that is a record of suite functions (e.g. gradSuites, rnnSuites).
     lines.push(name === '*'
       ? `for (const v of Object.values(m${i})) if (v && typeof v === 'object' && Object.values(v).every((f) => typeof f === 'function')) Object.assign(suites, v);`
@@ -49,8 +58,8 @@ function entrySource(): { source: string; suites: string[] } {
   return { source: lines.join('\n'), suites: used };
 }
 
-export async function bundle(): Promise<{ js: string; suites: string[] }> {
-  const { source, suites } = entrySource();
+export async function bundle(spec: PageSpec = WEBGL_PAGE): Promise<{ js: string; suites: string[] }> {
+  const { source, suites } = entrySource(spec);
   return { js: await bundleSource(source, here), suites };
 }
 
@@ -70,8 +79,8 @@ export async function bundleSource(source: string, resolveDir: string): Promise<
   return out.outputFiles[0].text;
 }
 
-function serve(js: string): Promise<Server> {
-  const html = '<!doctype html><meta charset="utf-8"><title>tapeflow webgl tests</title>' +
+function serve(js: string, title: string): Promise<Server> {
+  const html = `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
     '<script type="module" src="/bundle.js"></script>';
   const server = createServer((req, res) => {
     if (req.url === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
@@ -98,17 +107,20 @@ const CASE_TIMEOUT_MS = 240_000;
 
 export interface OpenPage { page: Page; logs: string[]; close(): Promise<void> }
 
-/** Serves `js` as the module of a blank page on 127.0.0.1 and opens it in headless Chromium. */
-export async function openPage(js: string): Promise<OpenPage> {
+/**
+ * Serves `js` as the module of a blank page on 127.0.0.1 (a secure context, as WebGPU needs)
+ * and opens it in headless Chromium with `args` added to the default flags.
+ */
+export async function openPage(js: string, args: readonly string[] = [], title = 'tapeflow tests'): Promise<OpenPage> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it with ` +
       '`apt-get install -y --no-install-recommends chromium` (the webgl tests need a real browser)');
   }
-  const server = await serve(js);
+  const server = await serve(js, title);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args] });
     const page = await browser.newPage();
     const logs: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
@@ -129,9 +141,10 @@ export async function openPage(js: string): Promise<OpenPage> {
   }
 }
 
-export async function startBrowser(opts: { runsScale?: number } = {}): Promise<BrowserRunner> {
-  const { js, suites } = await bundle();
-  const { page, logs, close } = await openPage(js);
+export async function startBrowser(opts: { runsScale?: number; spec?: PageSpec; args?: readonly string[] } = {}): Promise<BrowserRunner> {
+  const spec = opts.spec ?? WEBGL_PAGE;
+  const { js, suites } = await bundle(spec);
+  const { page, logs, close } = await openPage(js, opts.args, spec.title);
   try {
     await page.waitForFunction(() => 'tapeflowTests' in window, undefined, { timeout: 60_000 }).catch(() => {
       throw new Error(`the test page did not start:\n${logs.join('\n')}`);

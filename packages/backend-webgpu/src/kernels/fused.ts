@@ -1,0 +1,9 @@
+/** The fused kernels of the webgpu backend (optional in core: without them core composes ops). */
+import type { FusedKernelTable } from '@tapeflow/core';
+import type { WebGPUBackend } from '../backend.js';
+import { gruKernels } from './gru_block.js';
+import { lstmKernels } from './lstm_block.js';
+
+export function makeFused(b: WebGPUBackend): FusedKernelTable {
+  return { ...lstmKernels(b), ...gruKernels(b) };
+}
