@@ -55,8 +55,12 @@ export class DirectGpu implements Gpu {
   private metaBuffer: GPUBuffer;
   private metaHost = new Int32Array((META_SLOT * META_SLOTS) / 4);
   private metaUsed = 0;
-  /** Freed while a batch is open: pooled only after it is submitted (an upload to a reused buffer would overtake it). */
-  private pendingFree: GPUBuffer[] = [];
+  /**
+   * Buffers the open batch uses that were freed and may be handed out again. A dispatch may reuse
+   * one (it is encoded after the earlier uses), but an upload would overtake them (queue writes
+   * land before the batch is submitted), so writing to one submits the batch first.
+   */
+  private dirty = new Set<GPUBuffer>();
   private flushQueued = false;
   private staging: GPUBuffer[] = [];
 
@@ -82,12 +86,13 @@ export class DirectGpu implements Gpu {
     const buf = this.buffers.get(id);
     if (!buf) return;
     this.buffers.delete(id);
-    if (this.encoder) this.pendingFree.push(buf);
-    else this.toPool(buf);
+    if (this.encoder) this.dirty.add(buf);
+    this.toPool(buf);
   }
 
   private toPool(buf: GPUBuffer): void {
     if (this.pooledBytes + buf.size > POOL_LIMIT_BYTES) {
+      // Destroying a buffer the open batch uses is fine: it is kept alive until the batch is done.
       this.allocatedBytes -= buf.size;
       this.numAllocated--;
       buf.destroy();
@@ -100,8 +105,10 @@ export class DirectGpu implements Gpu {
   }
 
   write(id: number, data: ArrayBufferView): void {
+    const buf = this.buffers.get(id)!;
+    if (this.dirty.has(buf)) this.flush();
     // Sizes are multiples of 4 bytes (32-bit elements), as writeBuffer requires.
-    this.device.queue.writeBuffer(this.buffers.get(id)!, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   private pipeline(source: string): GPUComputePipeline {
@@ -150,8 +157,7 @@ export class DirectGpu implements Gpu {
     this.encoder = null;
     this.pass = null;
     this.metaUsed = 0;
-    for (const b of this.pendingFree) this.toPool(b);
-    this.pendingFree = [];
+    this.dirty.clear();
   }
 
   readSync(id: number, bytes: number): ArrayBuffer {

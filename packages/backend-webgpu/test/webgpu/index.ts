@@ -1,4 +1,10 @@
-/** Cases about the webgpu backend itself, run in Node and in the browser page alike. */
+/** Cases about the webgpu backend itself, run in the browser page (and in Node when enabled) next to the shared suites. */
 import type { SuiteDef } from '../../../core/test/conformance/harness.js';
+import { fusedSuite } from '../../../backend-webgl/test/webgl/fused.js';
+import { backendSuite } from './backend.js';
 
-export const webgpuSuites: Record<string, SuiteDef> = {};
+export const webgpuSuites: Record<string, SuiteDef> = {
+  webgpu: backendSuite,
+  // The fused kernels against central differences of their equations: backend-agnostic, shared with webgl.
+  'webgpu fused': fusedSuite,
+};
