@@ -3,7 +3,8 @@
  * small model for a few steps through the page's own Train/Pause button. Checks what a visitor
  * sees: the loss falls from the uniform-guess loss ln(V), the chart and samples are drawn, the
  * tape graph is an SVG with the LSTM step's kernels, nothing is leaked and the page stays live.
- * The webgl run is also checked against the cpu run: same seed, so the same losses.
+ * The webgl and webgpu runs are also checked against the cpu run: same seed, so the same losses.
+ * webgpu runs in a second Chromium started with the flags of its SwiftShader adapter.
  * Screenshots go to playground/out/<backend>.png.
  */
 import { mkdirSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { splitCorpus } from '@tapeflow/demo/src/corpus.js';
 import { readNames } from '@tapeflow/demo/src/data.js';
 import { startPlayground, type Playground } from '../src/server/serve.js';
+import { WEBGPU_ARGS } from '../../packages/backend-webgpu/test/browser/runner.js';
 
 const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
@@ -26,7 +28,8 @@ const STEPS = 20;
 
 let playground: Playground;
 let browser: Browser;
-/** Losses of the cpu run, the reference for the webgl run. */
+let webgpuBrowser: Browser | undefined;
+/** Losses of the cpu run, the reference for the GPU runs. */
 let cpuLosses: number[] | undefined;
 
 test.before(async () => {
@@ -36,6 +39,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await browser?.close();
+  await webgpuBrowser?.close();
   await playground?.close();
 });
 
@@ -68,9 +72,12 @@ const longestStall = (page: Page, ms: number): Promise<number> => page.evaluate(
   return worst;
 }, ms);
 
-for (const backend of ['cpu', 'webgl'] as const) {
+for (const backend of ['cpu', 'webgl', 'webgpu'] as const) {
   test.serial(`${backend}: trains live, the loss falls, the chart, samples and tape graph are drawn`, async (t) => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    if (backend === 'webgpu') {
+      webgpuBrowser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...WEBGPU_ARGS] });
+    }
+    const page = await (backend === 'webgpu' ? webgpuBrowser! : browser).newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(`[pageerror] ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`[console] ${m.text()}`); });

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * The device side of the backend: what kernels ask of a GPU, as a narrow command interface over
  * numbered buffers. `DirectGpu` runs the commands on a GPUDevice (in a page, or inside the Node

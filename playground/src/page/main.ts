@@ -5,6 +5,7 @@
  */
 import '@tapeflow/backend-cpu';
 import '@tapeflow/backend-webgl';
+import '@tapeflow/backend-webgpu';
 import { unigramBaseline } from '@tapeflow/demo/src/corpus.js';
 import { LossChart } from './chart.js';
 import { fillFromQuery, readConfig } from './form.js';

@@ -6,13 +6,14 @@
  */
 import { adam, type AdamOptimizer } from '@tapeflow/autograd';
 import { memory, setBackend, setRandomSeed } from '@tapeflow/core';
+import { webgpuInitError } from '@tapeflow/backend-webgpu';
 import { resetDefaultGraph } from '@tapeflow/rnn';
 import { splitCorpus, trainBatch, type Corpus } from '@tapeflow/demo/src/corpus.js';
 import { CharModel } from '@tapeflow/demo/src/model.js';
 import { sampleNames } from '@tapeflow/demo/src/sample.js';
 import names from 'tapeflow:names';
 
-export type BackendName = 'cpu' | 'webgl';
+export type BackendName = 'cpu' | 'webgl' | 'webgpu';
 
 export interface SessionConfig {
   backend: BackendName;
@@ -37,7 +38,7 @@ export class Session {
   static async create(config: SessionConfig): Promise<Session> {
     if (!(await setBackend(config.backend))) {
       throw new Error(`the '${config.backend}' backend could not start in this browser` +
-        (config.backend === 'webgl' ? ' (it needs WebGL2)' : ''));
+        (config.backend === 'webgl' ? ' (it needs WebGL2)' : config.backend === 'webgpu' ? `: ${webgpuInitError()}` : ''));
     }
     setRandomSeed(config.seed);
     const corpus = splitCorpus(names, config.seed);
