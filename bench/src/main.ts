@@ -12,6 +12,7 @@ const SECTIONS: Record<string, { script: string; what: string }> = {
   'cpu-ops': { script: 'bench/src/cpu_ops.ts', what: 'matmul and elementwise ops vs tfjs cpu and wasm' },
   rnn: { script: 'bench/src/rnn/main.ts', what: 'LSTM training step, dynamicRnn overhead and memory vs tfjs-layers' },
   webgl: { script: 'packages/backend-webgl/bench/main.ts', what: 'webgl backend vs tfjs webgl in headless Chromium' },
+  webgpu: { script: 'packages/backend-webgpu/bench/main.ts', what: 'webgpu backend vs tfjs webgpu (and tapeflow webgl) in headless Chromium' },
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');
