@@ -4,7 +4,7 @@
  * i32 words), so one compiled pipeline serves every shape of its class; what the source bakes in
  * (rank, which operands are contiguous) is the class, and the source is the pipeline cache key.
  */
-import type { DType } from '@tapeflow/core';
+import { stridesOf, type DType } from '@tapeflow/core';
 
 export type WgslType = 'f32' | 'i32' | 'u32';
 export const wgslType = (dtype: DType): WgslType => (dtype === 'float32' ? 'f32' : dtype === 'bool' ? 'u32' : 'i32');
@@ -61,24 +61,14 @@ export const IDX = `let idx = i32(gid.x + gid.y * nwg.x * ${WG}u);
 export const MAIN = `@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)`;
 
-/** Row-major strides of `shape`. */
-export function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
-  return s;
-}
-
 /** Strides reading an input of `shape` from an output of rank `rank` under NumPy broadcasting. */
 export function broadcastStrides(shape: readonly number[], rank: number): number[] {
-  const s = strides(shape);
+  const s = stridesOf(shape);
   const out = new Array<number>(rank).fill(0);
   const lead = rank - shape.length;
   for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 ? 0 : s[i];
   return out;
 }
-
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
 /** An f32 as the i32 meta word with the same bits. */
 export function floatBits(v: number): number {

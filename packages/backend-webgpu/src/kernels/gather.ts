@@ -1,7 +1,7 @@
 /** Gather along an axis and its gradient UnsortedSegmentSum. */
-import type { KernelTable } from '@tapeflow/core';
+import { sizeOf, type KernelTable } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
-import { sizeOf, wgslType } from '../wgsl.js';
+import { wgslType } from '../wgsl.js';
 
 export function indexKernels(b: WebGPUBackend): Pick<KernelTable, 'Gather' | 'UnsortedSegmentSum'> {
   return {

@@ -4,9 +4,9 @@
  * (Transpose), zeroed (BroadcastTo), or negated with the offset at the far end (Reverse).
  * Reshape shares the input's storage: the layout is flat row-major, so nothing moves.
  */
-import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
+import { stridesOf, type KernelTable, type OutInfo, type TensorInfo } from '@tapeflow/core';
 import type { GpuData, WebGPUBackend } from '../backend.js';
-import { floatBits, strides } from '../wgsl.js';
+import { floatBits } from '../wgsl.js';
 import { broadcastOperand, reads, type Operand } from './operand.js';
 
 /** out[c] = x[op.off + sum c[d] * op.str[d]]. */
@@ -17,13 +17,13 @@ export function affineGather(b: WebGPUBackend, x: TensorInfo, out: OutInfo, op: 
 
 /** x transposed by `perm`, as backend storage (reductions use it too). */
 export function transposeData(b: WebGPUBackend, x: TensorInfo, perm: readonly number[]): GpuData {
-  const s = strides(x.shape);
+  const s = stridesOf(x.shape);
   return affineGather(b, x, { shape: perm.map((p) => x.shape[p]), dtype: x.dtype }, { str: perm.map((p) => s[p]), off: 0 });
 }
 
 function pad(b: WebGPUBackend, x: TensorInfo, paddings: [number, number][], value: number, out: OutInfo): GpuData {
   const R = out.shape.length;
-  const os = strides(out.shape), xs = strides(x.shape);
+  const os = stridesOf(out.shape), xs = stridesOf(x.shape);
   // meta: outStr[R], before[R], inShape[R], inStr[R], value
   const meta = [...os, ...paddings.map((p) => p[0]), ...x.shape, ...xs,
     x.dtype === 'float32' ? floatBits(value) : x.dtype === 'bool' ? (value ? 1 : 0) : Math.trunc(value)];
@@ -49,12 +49,12 @@ export function movementKernels(b: WebGPUBackend): Pick<KernelTable, 'Reshape' |
     Transpose: ([x], { perm }) => transposeData(b, x, perm),
     BroadcastTo: ([x], _attrs, out) => affineGather(b, x, out, broadcastOperand(x, out.shape)),
     Slice: ([x], { begin }, out) => {
-      const s = strides(x.shape);
+      const s = stridesOf(x.shape);
       return affineGather(b, x, out, { str: s, off: begin.reduce((n, v, d) => n + v * s[d], 0) });
     },
     Pad: ([x], { paddings, value }, out) => pad(b, x, paddings, value, out),
     Reverse: ([x], { axes }, out) => {
-      const s = strides(x.shape);
+      const s = stridesOf(x.shape);
       const off = axes.reduce((n, d) => n + (x.shape[d] - 1) * s[d], 0);
       return affineGather(b, x, out, { str: s.map((v, d) => (axes.includes(d) ? -v : v)), off });
     },

@@ -5,8 +5,8 @@
  * source instead: 'flat' (same layout as the output: x[idx]) and 'scalar' (every stride 0).
  * The general class decomposes idx once for all operands.
  */
-import type { Shape, TensorInfo } from '@tapeflow/core';
-import { broadcastStrides, strides } from '../wgsl.js';
+import { stridesOf, type Shape, type TensorInfo } from '@tapeflow/core';
+import { broadcastStrides } from '../wgsl.js';
 
 export interface Operand { str: readonly number[]; off: number }
 
@@ -27,7 +27,7 @@ export interface Reads {
  */
 export function reads(ops: readonly Operand[], shape: Shape, write?: Operand): Reads {
   const R = shape.length;
-  const contiguous = strides(shape);
+  const contiguous = stridesOf(shape);
   const all = write ? [...ops, write] : [...ops];
   const meta: number[] = [...shape];
   const strided: number[] = [];

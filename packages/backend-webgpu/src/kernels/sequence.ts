@@ -1,12 +1,11 @@
 /** ReverseSequence: per batch entry b, the first seqLengths[b] steps along seqAxis reversed. */
-import type { KernelTable } from '@tapeflow/core';
+import { stridesOf, type KernelTable } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
-import { strides } from '../wgsl.js';
 
 export function sequenceKernels(b: WebGPUBackend): Pick<KernelTable, 'ReverseSequence'> {
   return {
     ReverseSequence: ([x, lengths], { seqAxis, batchAxis }, out) => {
-      const s = strides(x.shape);
+      const s = stridesOf(x.shape);
       // meta: seqStride, seqDim, batchStride, batchDim
       const body = `let t = (idx / mt[1]) % mt[2];
   let bi = (idx / mt[3]) % mt[4];
