@@ -6,10 +6,11 @@
  */
 import { isFloat, tidy, zeros, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
 import { describe, mapStructure, type Nest } from '../nest.js';
-import { getVariable, inScope, releaseVariable, uniqueScope, type Scope } from '../naming.js';
+import { findOrCreateVariable, inScope, releaseVariable, uniqueScope, type Scope } from '../naming.js';
 import { assertInitializer, type Initializer } from '../initializers.js';
 
-export type Activation = (x: Tensor) => Tensor;
+import type { Activation } from '../activations.js';
+export type { Activation } from '../activations.js';
 /** What a cell returns for one step: [output, newState]. */
 export type StepResult = [output: Nest<Tensor>, state: Nest<Tensor>];
 
@@ -64,6 +65,8 @@ export abstract class RNNCell implements RNNCellLike {
   private scope?: Scope;
   private isBuilt = false;
   private readonly created: Variable[] = [];
+  /** The subset of `created` this cell made itself (the rest it shares, found in a reusing scope). */
+  private readonly owned = new Set<Variable>();
 
   constructor(defaultName: string, name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
@@ -83,6 +86,33 @@ export abstract class RNNCell implements RNNCellLike {
   zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> {
     assertBatchAndDType(this.constructor.name, batchSize, dtype);
     return mapStructure((n: number) => zeros([batchSize, n], dtype), this.stateSize);
+  }
+
+  /**
+   * TF1's get_initial_state(inputs, batch_size, dtype): the zero state for a batch like `inputs`
+   * ([batch, ...]: its batch size and dtype), or for `batchSize` and `dtype` given directly.
+   */
+  getInitialState(opts: { inputs?: Tensor; batchSize?: number; dtype?: DType } = {}): Nest<Tensor> {
+    const op = `${this.constructor.name}.getInitialState`;
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: opts must be an object {inputs?, batchSize?, dtype?}, got ${describe(opts)}`);
+    let { batchSize, dtype } = opts;
+    if (opts.inputs !== undefined) {
+      const x = opts.inputs;
+      if (!(x instanceof Tensor)) throw new TypeError(`${op}: inputs must be a Tensor, got ${describe(x)}`);
+      if (x.rank < 1) throw new ValueError(`${op}: inputs must have a batch axis, got ${describe(x)}`);
+      if (batchSize !== undefined && batchSize !== x.shape[0]) {
+        throw new ValueError(`${op}: batch size from input tensor is different from the input param. Input tensor batch: ${x.shape[0]}, batchSize: ${batchSize}`);
+      }
+      if (dtype !== undefined && dtype !== x.dtype) {
+        throw new ValueError(`${op}: dtype from input tensor is different from the input param. Input tensor dtype: ${x.dtype}, dtype: ${dtype}`);
+      }
+      batchSize = x.shape[0];
+      dtype = x.dtype;
+    }
+    if (batchSize === undefined || dtype === undefined) {
+      throw new ValueError(`${op}: batchSize and dtype cannot be undefined while constructing the initial state: give inputs, or both`);
+    }
+    return this.zeroState(batchSize, dtype);
   }
 
   /**
@@ -136,7 +166,7 @@ export abstract class RNNCell implements RNNCellLike {
       this.build(inputs);
     } catch (e) {
       // A half-built cell would otherwise hold the names of the variables it did create.
-      for (const v of this.created.splice(0)) releaseVariable(v);
+      this.releaseWeights();
       throw e;
     }
     this.isBuilt = true;
@@ -150,8 +180,9 @@ export abstract class RNNCell implements RNNCellLike {
 
   /** Creates the Variable '<cell scope>/<name>' (initializer: given, else the scope's default, else glorot-uniform). */
   protected addWeight(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer): Variable {
-    const v = getVariable(name, shape, dtype, initializer);
+    const { variable: v, created } = findOrCreateVariable(name, shape, dtype, initializer);
     this.created.push(v);
+    if (created) this.owned.add(v);
     return v;
   }
 
@@ -163,8 +194,13 @@ export abstract class RNNCell implements RNNCellLike {
 
   /** Disposes the cell's weights and frees their names; the cell rebuilds on its next call. */
   dispose(): void {
-    for (const v of this.created.splice(0)) releaseVariable(v);
+    this.releaseWeights();
     this.isBuilt = false;
+  }
+
+  /** Frees the variables this cell made; shared ones (found through reuse) stay with their owner. */
+  private releaseWeights(): void {
+    for (const v of this.created.splice(0)) if (this.owned.delete(v)) releaseVariable(v);
   }
 }
 
