@@ -7,6 +7,7 @@ import { binaryKernels } from './kernels/binary.js';
 import { gatherKernels } from './kernels/gather.js';
 import { gruKernels } from './kernels/gru.js';
 import { lstmKernels } from './kernels/lstm.js';
+import { mathKernels } from './kernels/math.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { movementKernels } from './kernels/movement.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -18,6 +19,7 @@ import { CpuData, compactArray, store, viewOf } from './storage.js';
 export const cpuKernels: KernelTable = {
   ...unaryKernels, ...binaryKernels, ...reduceKernels, ...matmulKernels,
   ...movementKernels, ...gatherKernels, ...sequenceKernels,
+  ...mathKernels,
 };
 
 export class CpuBackend implements Backend {

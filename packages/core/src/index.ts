@@ -10,6 +10,7 @@ export { ENGINE, type KernelRecord, type MemoryInfo, type BackendFactory } from 
 export * from './api.js';
 export { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, range, toTensor, type TensorLike } from './ops/creation.js';
 export * from './ops/unary.js';
+export * from './ops/math.js';
 export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';

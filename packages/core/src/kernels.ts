@@ -60,6 +60,9 @@ export interface KernelDefs {
   UnsortedSegmentSum: { inputs: [x: TensorInfo, segmentIds: TensorInfo]; attrs: { numSegments: number } };
   /** Reverses the first seqLengths[b] entries along seqAxis for each b along batchAxis. */
   ReverseSequence: { inputs: [x: TensorInfo, seqLengths: TensorInfo]; attrs: { seqAxis: number; batchAxis: number } };
+  // Elementwise math (ops/math.ts). Floor, Ceil, Round (half to even) and Log1p are float only;
+  // Sign takes any number (NaN stays NaN, ±0 stay ±0).
+  Floor: Un; Ceil: Un; Round: Un; Sign: Un; Log1p: Un;
 }
 
 export type KernelName = keyof KernelDefs;
@@ -80,6 +83,7 @@ export const KERNEL_NAMES = [
   'Sum', 'Max', 'Min', 'BatchMatMul',
   'Reshape', 'Transpose', 'BroadcastTo', 'Slice', 'Pad', 'Reverse', 'Concat', 'Gather',
   'UnsortedSegmentSum', 'ReverseSequence',
+  'Floor', 'Ceil', 'Round', 'Sign', 'Log1p',
 ] as const satisfies readonly KernelName[];
 type Missing = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

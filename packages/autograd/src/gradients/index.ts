@@ -11,6 +11,7 @@ import { reduceGrads } from './reduce.js';
 import { matmulGrads } from './matmul.js';
 import { movementGrads } from './movement.js';
 import { fusedGrads } from './fused.js';
+import { mathGrads } from './math.js';
 
 export const GRADIENTS: GradTable = {
   ...unaryGrads,
@@ -18,6 +19,7 @@ export const GRADIENTS: GradTable = {
   ...reduceGrads,
   ...matmulGrads,
   ...movementGrads,
+  ...mathGrads,
 };
 
 export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;

@@ -4,6 +4,7 @@ import type { WebGLBackend } from '../backend.js';
 import { binaryKernels } from './binary.js';
 import { concatKernels } from './concat.js';
 import { indexKernels } from './gather.js';
+import { mathKernels } from './math.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { reduceKernels } from './reduce.js';
@@ -18,5 +19,6 @@ export function makeKernels(b: WebGLBackend): KernelTable {
     ...movementKernels(b),
     ...concatKernels(b),
     ...indexKernels(b),
+    ...mathKernels(b),
   };
 }

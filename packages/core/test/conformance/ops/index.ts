@@ -10,6 +10,7 @@ import { creationSuite } from './creation.js';
 import { errorsSuite } from './errors.js';
 import { immutabilitySuite } from './immutability.js';
 import { logicSuite } from './logic.js';
+import { mathSuite } from './math.js';
 import { matmulSuite } from './matmul.js';
 import { memorySuite } from './memory.js';
 import { nnSuite } from './nn.js';
@@ -34,4 +35,5 @@ export const opsSuites: Record<string, SuiteDef> = {
   memory: memorySuite,
   errors: errorsSuite,
   immutability: immutabilitySuite,
+  math: mathSuite,
 };
