@@ -7,7 +7,9 @@ import * as tf from '@tapeflow/core';
 import { grad } from '@tapeflow/autograd';
 import { expectClose, type Registry } from '../../../core/test/conformance/harness.js';
 import { secondDerivative } from './higher_order.js';
-import { unaryCase } from './op_grads.js';
+import { binaryCase, unaryCase } from './op_grads.js';
+import { arrArb, expectGradMatches, property, shapeArb } from './numeric.js';
+import fc from 'fast-check';
 
 export function tf1OpGradSuite(r: Registry): void {
   // ---- math ----
@@ -19,4 +21,22 @@ export function tf1OpGradSuite(r: Registry): void {
       expectClose(grad((t) => tf.sum(tf.add(f(t), t)))(x), [1, 1, 1, 1], { rtol: 0, atol: 0, msg: f.name });
     }
   }));
+
+  // ---- activations and elementwise composites ----
+  const sig = (x: number): number => 1 / (1 + Math.exp(-x));
+  unaryCase(r, 'softplus', tf.softplus, { lo: -4, hi: 4 });
+  unaryCase(r, 'elu', tf.elu, { away: 0.1 });
+  unaryCase(r, 'leakyRelu', (x) => tf.leakyRelu(x, 0.3), { away: 0.1 });
+  unaryCase(r, 'rsqrt', tf.rsqrt, { lo: 0.3, hi: 3 });
+  secondDerivative(r, 'softplus', tf.softplus, (x) => sig(x) * (1 - sig(x)), -4, 4);
+  secondDerivative(r, 'elu', (x) => tf.elu(tf.sub(tf.abs(x), 2.5)), (x) => (Math.abs(x) - 2.5 > 0 ? 0 : Math.exp(Math.abs(x) - 2.5)), 0.1, 2);
+  secondDerivative(r, 'rsqrt', tf.rsqrt, (x) => 0.75 * x ** -2.5, 0.3, 3);
+  r.test('softplus: gradient sigmoid(x) at 0 and at ±1e4 (no NaN)', () => tf.tidy(() => {
+    expectClose(grad((t) => tf.sum(tf.softplus(t)))(tf.tensor([0, 1e4, -1e4, 2])), [0.5, 1, 0, sig(2)], { rtol: 1e-6, atol: 1e-7 });
+  }));
+  binaryCase(r, 'squaredDifference', tf.squaredDifference);
+  r.test('addN gradient matches central differences (1-4 inputs)', (env) => {
+    const arb = shapeArb().chain((s) => fc.array(arrArb(s), { minLength: 1, maxLength: 4 }));
+    property(env, 8, arb, (xs) => expectGradMatches(env, (...ts) => tf.addN(ts), xs, 'addN'));
+  });
 }

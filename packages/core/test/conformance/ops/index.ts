@@ -11,6 +11,7 @@ import { errorsSuite } from './errors.js';
 import { immutabilitySuite } from './immutability.js';
 import { logicSuite } from './logic.js';
 import { mathSuite } from './math.js';
+import { elementwiseTf1Suite } from './elementwise_tf1.js';
 import { matmulSuite } from './matmul.js';
 import { memorySuite } from './memory.js';
 import { nnSuite } from './nn.js';
@@ -36,4 +37,5 @@ export const opsSuites: Record<string, SuiteDef> = {
   errors: errorsSuite,
   immutability: immutabilitySuite,
   math: mathSuite,
+  'elementwise tf1': elementwiseTf1Suite,
 };
