@@ -3,6 +3,7 @@
  * contiguous fast paths, a blocked matmul. Importing the package registers it as 'cpu'.
  */
 import { registerBackend, type Backend, type DataId, type DType, type FusedKernelTable, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import { argMinMaxKernels } from './kernels/arg_min_max.js';
 import { binaryKernels } from './kernels/binary.js';
 import { gatherKernels } from './kernels/gather.js';
 import { gruKernels } from './kernels/gru.js';
@@ -19,7 +20,7 @@ import { CpuData, compactArray, store, viewOf } from './storage.js';
 export const cpuKernels: KernelTable = {
   ...unaryKernels, ...binaryKernels, ...reduceKernels, ...matmulKernels,
   ...movementKernels, ...gatherKernels, ...sequenceKernels,
-  ...mathKernels,
+  ...mathKernels, ...argMinMaxKernels,
 };
 
 export class CpuBackend implements Backend {

@@ -63,6 +63,9 @@ export interface KernelDefs {
   // Elementwise math (ops/math.ts). Floor, Ceil, Round (half to even) and Log1p are float only;
   // Sign takes any number (NaN stays NaN, ±0 stay ±0).
   Floor: Un; Ceil: Un; Round: Un; Sign: Un; Log1p: Un;
+  /** int32 index of the largest / smallest element along `axis` (removed from the output); first on ties, first NaN if any. */
+  ArgMax: { inputs: [x: TensorInfo]; attrs: { axis: number } };
+  ArgMin: { inputs: [x: TensorInfo]; attrs: { axis: number } };
 }
 
 export type KernelName = keyof KernelDefs;
@@ -83,7 +86,7 @@ export const KERNEL_NAMES = [
   'Sum', 'Max', 'Min', 'BatchMatMul',
   'Reshape', 'Transpose', 'BroadcastTo', 'Slice', 'Pad', 'Reverse', 'Concat', 'Gather',
   'UnsortedSegmentSum', 'ReverseSequence',
-  'Floor', 'Ceil', 'Round', 'Sign', 'Log1p',
+  'Floor', 'Ceil', 'Round', 'Sign', 'Log1p', 'ArgMax', 'ArgMin',
 ] as const satisfies readonly KernelName[];
 type Missing = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

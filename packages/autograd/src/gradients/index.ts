@@ -12,6 +12,7 @@ import { matmulGrads } from './matmul.js';
 import { movementGrads } from './movement.js';
 import { fusedGrads } from './fused.js';
 import { mathGrads } from './math.js';
+import { argMinMaxGrads } from './arg_min_max.js';
 
 export const GRADIENTS: GradTable = {
   ...unaryGrads,
@@ -20,6 +21,7 @@ export const GRADIENTS: GradTable = {
   ...matmulGrads,
   ...movementGrads,
   ...mathGrads,
+  ...argMinMaxGrads,
 };
 
 export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;

@@ -39,4 +39,12 @@ export function tf1OpGradSuite(r: Registry): void {
     const arb = shapeArb().chain((s) => fc.array(arrArb(s), { minLength: 1, maxLength: 4 }));
     property(env, 8, arb, (xs) => expectGradMatches(env, (...ts) => tf.addN(ts), xs, 'addN'));
   });
+
+  // ---- argMax / argMin: recorded, but no gradient flows through the indices ----
+  r.test('argMax / argMin on the tape: gradients flow only through the float path', () => tf.tidy(() => {
+    const x = tf.tensor([[1, 5, 2], [7, 0, 3]]);
+    // d/dx sum(x * (argMax(x, 1) + argMin(x, 1))) = argMax + argMin per row = [1+0, 0+1].
+    const g = grad((t) => tf.sum(tf.mul(t, tf.expandDims(tf.cast(tf.add(tf.argMax(t, 1), tf.argMin(t, 1)), 'float32'), 1))))(x);
+    expectClose(g, [1, 1, 1, 1, 1, 1], { rtol: 0, atol: 0 });
+  }));
 }

@@ -1,6 +1,7 @@
 /** The complete kernel table of the webgl backend; tsc checks it against core's KernelTable. */
 import type { KernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
+import { argMinMaxKernels } from './arg_min_max.js';
 import { binaryKernels } from './binary.js';
 import { concatKernels } from './concat.js';
 import { indexKernels } from './gather.js';
@@ -20,5 +21,6 @@ export function makeKernels(b: WebGLBackend): KernelTable {
     ...concatKernels(b),
     ...indexKernels(b),
     ...mathKernels(b),
+    ...argMinMaxKernels(b),
   };
 }

@@ -296,7 +296,7 @@ export function backendSuite(r: Registry): void {
         step('movement', () => [tf.reshape(f, [3, 2]), tf.transpose(f), tf.broadcastTo(tf.reshape(f, [1, 2, 3]), [2, 2, 3]), tf.slice(f, [0, 1], [2, 2]),
           tf.pad(f, [[1, 0], [0, 1]]), tf.reverse(f, 1), tf.concat([f, f], 0), tf.gather(f, i, 1), tf.unsortedSegmentSum(f, i, 2),
           tf.reverseSequence(f, tf.tensor([2, 3], [2], 'int32'), 1, 0)]);
-        step('math', () => [tf.floor(f), tf.ceil(f), tf.round(f), tf.sign(f), tf.log1p(tf.abs(f))]);
+        step('math', () => [tf.floor(f), tf.ceil(f), tf.round(f), tf.sign(f), tf.log1p(tf.abs(f)), tf.argMax(f, 1), tf.argMin(f)]);
       });
     } finally {
       tf.ENGINE.recorder = seen;

@@ -11,6 +11,7 @@ import { errorsSuite } from './errors.js';
 import { immutabilitySuite } from './immutability.js';
 import { logicSuite } from './logic.js';
 import { mathSuite } from './math.js';
+import { argMinMaxSuite } from './arg_min_max.js';
 import { elementwiseTf1Suite } from './elementwise_tf1.js';
 import { matmulSuite } from './matmul.js';
 import { memorySuite } from './memory.js';
@@ -38,4 +39,5 @@ export const opsSuites: Record<string, SuiteDef> = {
   immutability: immutabilitySuite,
   math: mathSuite,
   'elementwise tf1': elementwiseTf1Suite,
+  'arg min max': argMinMaxSuite,
 };
