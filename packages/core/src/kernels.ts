@@ -66,6 +66,8 @@ export interface KernelDefs {
   /** int32 index of the largest / smallest element along `axis` (removed from the output); first on ties, first NaN if any. */
   ArgMax: { inputs: [x: TensorInfo]; attrs: { axis: number } };
   ArgMin: { inputs: [x: TensorInfo]; attrs: { axis: number } };
+  /** Product over `axes` like Sum (int32 wraps); Any / All: bool in, bool out (empty: false / true). */
+  Prod: Red; Any: Red; All: Red;
 }
 
 export type KernelName = keyof KernelDefs;
@@ -87,6 +89,7 @@ export const KERNEL_NAMES = [
   'Reshape', 'Transpose', 'BroadcastTo', 'Slice', 'Pad', 'Reverse', 'Concat', 'Gather',
   'UnsortedSegmentSum', 'ReverseSequence',
   'Floor', 'Ceil', 'Round', 'Sign', 'Log1p', 'ArgMax', 'ArgMin',
+  'Prod', 'Any', 'All',
 ] as const satisfies readonly KernelName[];
 type Missing = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

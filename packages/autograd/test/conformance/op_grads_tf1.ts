@@ -7,7 +7,7 @@ import * as tf from '@tapeflow/core';
 import { grad } from '@tapeflow/autograd';
 import { expectClose, type Registry } from '../../../core/test/conformance/harness.js';
 import { secondDerivative } from './higher_order.js';
-import { binaryCase, unaryCase } from './op_grads.js';
+import { binaryCase, reduceCase, unaryCase } from './op_grads.js';
 import { arrArb, expectGradMatches, property, shapeArb } from './numeric.js';
 import fc from 'fast-check';
 
@@ -46,5 +46,24 @@ export function tf1OpGradSuite(r: Registry): void {
     // d/dx sum(x * (argMax(x, 1) + argMin(x, 1))) = argMax + argMin per row = [1+0, 0+1].
     const g = grad((t) => tf.sum(tf.mul(t, tf.expandDims(tf.cast(tf.add(tf.argMax(t, 1), tf.argMin(t, 1)), 'float32'), 1))))(x);
     expectClose(g, [1, 1, 1, 1, 1, 1], { rtol: 0, atol: 0 });
+  }));
+
+  // ---- prod, logSumExp ----
+  reduceCase(r, 'prod', (x, axes, keep) => tf.prod(x, axes, keep));
+  reduceCase(r, 'logSumExp', (x, axes, keep) => tf.logSumExp(x, axes, keep));
+  r.test('prod gradient with zeros: the product of the other elements, not y / x', () => tf.tidy(() => {
+    const g = grad((t) => tf.sum(tf.prod(t, 1)))(tf.tensor([[0, 2, 3], [0, 0, 5], [1, 2, 4]]));
+    expectClose(g, [6, 0, 0, 0, 0, 0, 8, 4, 2], { rtol: 0, atol: 0 });
+  }));
+  r.test('prod and logSumExp: second order (the gradient of the gradient) matches central differences', (env) => {
+    const arb = shapeArb(1).chain((s) => fc.tuple(arrArb(s), fc.subarray([...s.keys()], { minLength: 1 })));
+    property(env, 8, arb, ([x, axes]) => {
+      expectGradMatches(env, (t) => grad((u) => tf.sum(tf.mul(tf.prod(u, axes), 0.5)))(t), [x], `prod'' axes ${axes}`);
+      expectGradMatches(env, (t) => grad((u) => tf.sum(tf.logSumExp(u, axes)))(t), [x], `logSumExp'' axes ${axes}`);
+    });
+  });
+  r.test('logSumExp gradient is softmax; finite at 1e4', () => tf.tidy(() => {
+    const g = grad((t) => tf.sum(tf.logSumExp(t, 1)))(tf.tensor([[1e4, 1e4], [0, Math.log(3)]]));
+    expectClose(g, [0.5, 0.5, 0.25, 0.75], { rtol: 1e-6, atol: 1e-7 });
   }));
 }
