@@ -68,6 +68,8 @@ export interface KernelDefs {
   ArgMin: { inputs: [x: TensorInfo]; attrs: { axis: number } };
   /** Product over `axes` like Sum (int32 wraps); Any / All: bool in, bool out (empty: false / true). */
   Prod: Red; Any: Red; All: Red;
+  /** Running sums along `axis` (TF's cumsum): exclusive leaves out the element itself, reverse runs from the end. */
+  Cumsum: { inputs: [x: TensorInfo]; attrs: { axis: number; exclusive: boolean; reverse: boolean } };
 }
 
 export type KernelName = keyof KernelDefs;
@@ -89,7 +91,7 @@ export const KERNEL_NAMES = [
   'Reshape', 'Transpose', 'BroadcastTo', 'Slice', 'Pad', 'Reverse', 'Concat', 'Gather',
   'UnsortedSegmentSum', 'ReverseSequence',
   'Floor', 'Ceil', 'Round', 'Sign', 'Log1p', 'ArgMax', 'ArgMin',
-  'Prod', 'Any', 'All',
+  'Prod', 'Any', 'All', 'Cumsum',
 ] as const satisfies readonly KernelName[];
 type Missing = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

@@ -13,6 +13,7 @@ import { movementGrads } from './movement.js';
 import { fusedGrads } from './fused.js';
 import { mathGrads } from './math.js';
 import { argMinMaxGrads } from './arg_min_max.js';
+import { cumsumGrads } from './cumsum.js';
 
 export const GRADIENTS: GradTable = {
   ...unaryGrads,
@@ -22,6 +23,7 @@ export const GRADIENTS: GradTable = {
   ...movementGrads,
   ...mathGrads,
   ...argMinMaxGrads,
+  ...cumsumGrads,
 };
 
 export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;

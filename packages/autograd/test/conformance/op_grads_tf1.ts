@@ -7,7 +7,7 @@ import * as tf from '@tapeflow/core';
 import { grad } from '@tapeflow/autograd';
 import { expectClose, type Registry } from '../../../core/test/conformance/harness.js';
 import { secondDerivative } from './higher_order.js';
-import { binaryCase, reduceCase, unaryCase } from './op_grads.js';
+import { binaryCase, movementCase, reduceCase, unaryCase } from './op_grads.js';
 import { arrArb, expectGradMatches, property, shapeArb } from './numeric.js';
 import fc from 'fast-check';
 
@@ -66,4 +66,8 @@ export function tf1OpGradSuite(r: Registry): void {
     const g = grad((t) => tf.sum(tf.logSumExp(t, 1)))(tf.tensor([[1e4, 1e4], [0, Math.log(3)]]));
     expectClose(g, [0.5, 0.5, 0.25, 0.75], { rtol: 1e-6, atol: 1e-7 });
   }));
+
+  // ---- cumsum ----
+  movementCase(r, 'cumsum', (s) => fc.tuple(fc.integer({ min: 0, max: s.length - 1 }), fc.boolean(), fc.boolean()),
+    (x, [axis, exclusive, reverse]) => tf.cumsum(x, axis, exclusive, reverse));
 }

@@ -4,6 +4,7 @@ import type { WebGLBackend } from '../backend.js';
 import { argMinMaxKernels } from './arg_min_max.js';
 import { binaryKernels } from './binary.js';
 import { concatKernels } from './concat.js';
+import { cumsumKernels } from './cumsum.js';
 import { indexKernels } from './gather.js';
 import { mathKernels } from './math.js';
 import { matmulKernels } from './matmul.js';
@@ -22,5 +23,6 @@ export function makeKernels(b: WebGLBackend): KernelTable {
     ...indexKernels(b),
     ...mathKernels(b),
     ...argMinMaxKernels(b),
+    ...cumsumKernels(b),
   };
 }

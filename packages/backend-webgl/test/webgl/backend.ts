@@ -298,6 +298,7 @@ export function backendSuite(r: Registry): void {
           tf.reverseSequence(f, tf.tensor([2, 3], [2], 'int32'), 1, 0)]);
         step('math', () => [tf.floor(f), tf.ceil(f), tf.round(f), tf.sign(f), tf.log1p(tf.abs(f)), tf.argMax(f, 1), tf.argMin(f)]);
         step('reduce tf1', () => [tf.prod(f, 1), tf.any(tf.greater(f, 0), 0), tf.all(tf.greater(f, 0))]);
+        step('cumsum', () => tf.cumsum(f, 1, true, true));
       });
     } finally {
       tf.ENGINE.recorder = seen;

@@ -11,6 +11,7 @@ import { errorsSuite } from './errors.js';
 import { immutabilitySuite } from './immutability.js';
 import { logicSuite } from './logic.js';
 import { mathSuite } from './math.js';
+import { cumsumSuite } from './cumsum.js';
 import { reduceTf1Suite } from './reduce_tf1.js';
 import { argMinMaxSuite } from './arg_min_max.js';
 import { elementwiseTf1Suite } from './elementwise_tf1.js';
@@ -42,4 +43,5 @@ export const opsSuites: Record<string, SuiteDef> = {
   'elementwise tf1': elementwiseTf1Suite,
   'arg min max': argMinMaxSuite,
   'reduce tf1': reduceTf1Suite,
+  cumsum: cumsumSuite,
 };
