@@ -16,6 +16,8 @@ export * from './ops/logic.js';
 export * from './ops/arithmetic.js';
 export * from './ops/arg_min_max.js';
 export * from './ops/cumsum.js';
+export * from './ops/losses.js';
+export * from './ops/clip.js';
 export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';

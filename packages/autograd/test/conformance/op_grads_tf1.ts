@@ -4,7 +4,7 @@
  * differentiable twice, since its gradient is written with recorded ops.
  */
 import * as tf from '@tapeflow/core';
-import { grad } from '@tapeflow/autograd';
+import { grad, grads } from '@tapeflow/autograd';
 import { expectClose, type Registry } from '../../../core/test/conformance/harness.js';
 import { secondDerivative } from './higher_order.js';
 import { binaryCase, movementCase, reduceCase, unaryCase } from './op_grads.js';
@@ -70,4 +70,55 @@ export function tf1OpGradSuite(r: Registry): void {
   // ---- cumsum ----
   movementCase(r, 'cumsum', (s) => fc.tuple(fc.integer({ min: 0, max: s.length - 1 }), fc.boolean(), fc.boolean()),
     (x, [axis, exclusive, reverse]) => tf.cumsum(x, axis, exclusive, reverse));
+
+  // ---- losses (gradient to the labels too, TF v2) and clipping ----
+  r.test('softmaxCrossEntropyWithLogits: gradients to logits and labels match central differences (random axis)', (env) => {
+    const arb = shapeArb(1).chain((s) => fc.tuple(arrArb(s), arrArb(s, { lo: 0, hi: 1 }), fc.integer({ min: 0, max: s.length - 1 })));
+    property(env, RUNS_LOSS, arb, ([x, z, axis]) =>
+      expectGradMatches(env, (l, y) => tf.softmaxCrossEntropyWithLogits({ labels: y, logits: l, axis }), [x, z], `axis ${axis}`));
+  });
+  r.test('sparseSoftmaxCrossEntropyWithLogits: gradient to the logits matches central differences', (env) => {
+    const arb = shapeArb(1, 3).chain((s) => fc.tuple(arrArb(s), fc.array(fc.integer({ min: 0, max: s[s.length - 1] - 1 }),
+      { minLength: s.slice(0, -1).reduce((p, d) => p * d, 1), maxLength: s.slice(0, -1).reduce((p, d) => p * d, 1) })));
+    property(env, RUNS_LOSS, arb, ([x, idx]) => {
+      const labels = tf.tensor(idx, x.shape.slice(0, -1), 'int32');
+      expectGradMatches(env, (l) => tf.sparseSoftmaxCrossEntropyWithLogits({ labels, logits: l }), [x], `labels ${idx}`);
+      labels.dispose();
+    });
+  });
+  r.test('sigmoidCrossEntropyWithLogits: gradients to logits and labels match central differences', (env) => {
+    const arb = shapeArb().chain((s) => fc.tuple(arrArb(s, { lo: -4, hi: 4 }), arrArb(s, { lo: 0, hi: 1 })));
+    property(env, RUNS_LOSS, arb, ([x, z]) => expectGradMatches(env, (l, y) => tf.sigmoidCrossEntropyWithLogits({ labels: y, logits: l }), [x, z]));
+  });
+  r.test('losses: gradients at logits ~1e4 are finite and equal sigmoid / softmax minus labels', () => tf.tidy(() => {
+    const [gx, gz] = grads((l, y) => tf.sum(tf.softmaxCrossEntropyWithLogits({ labels: y, logits: l })))(tf.tensor([[1e4, 0, -1e4]]), tf.tensor([[0, 1, 0]]));
+    expectClose(gx, [1, -1, 0], { rtol: 0, atol: 1e-6 });
+    expectClose(gz, [0, 1e4, 2e4], { rtol: 1e-6, atol: 0 });
+    const g = grad((l) => tf.sum(tf.sigmoidCrossEntropyWithLogits({ labels: tf.tensor([0, 1, 0.5]), logits: l })))(tf.tensor([1e4, -1e4, 0]));
+    expectClose(g, [1, -1, 0], { rtol: 0, atol: 1e-6 });
+  }));
+  r.test('softmaxCrossEntropyWithLogits and sigmoidCrossEntropyWithLogits: second order matches central differences', (env) => {
+    const arb = shapeArb(1, 2).chain((s) => fc.tuple(arrArb(s), arrArb(s, { lo: 0, hi: 1 })));
+    property(env, 6, arb, ([x, z]) => {
+      const labels = tf.tensor(z.data, z.shape, env.float64 ? 'float64' : 'float32');
+      expectGradMatches(env, (t) => grad((l) => tf.sum(tf.softmaxCrossEntropyWithLogits({ labels, logits: l })))(t), [x], 'softmax xent\'\'');
+      expectGradMatches(env, (t) => grad((l) => tf.sum(tf.sigmoidCrossEntropyWithLogits({ labels, logits: l })))(t), [x], 'sigmoid xent\'\'');
+      labels.dispose();
+    });
+  });
+  unaryCase(r, 'l2Loss', tf.l2Loss);
+  r.test('clipByNorm gradient matches central differences (clipped and not, per axis)', (env) => {
+    const arb = shapeArb(1).chain((s) => fc.tuple(arrArb(s, { away: 0.2 }), fc.constantFrom(0.5, 100), fc.integer({ min: 0, max: s.length - 1 })));
+    property(env, RUNS_LOSS, arb, ([x, c, axis]) => expectGradMatches(env, (t) => tf.clipByNorm(t, c, axis), [x], `clip ${c} axis ${axis}`));
+  });
+  r.test('globalNorm and clipByGlobalNorm gradients match central differences (1-3 tensors)', (env) => {
+    // Values away from 0 keep the norm away from its kink at 0.
+    const arb = fc.tuple(fc.array(shapeArb().chain((s) => arrArb(s, { away: 0.2 })), { minLength: 1, maxLength: 3 }), fc.constantFrom(0.5, 100));
+    property(env, RUNS_LOSS, arb, ([xs, c]) => {
+      expectGradMatches(env, (...ts) => tf.globalNorm(ts), xs, 'globalNorm');
+      expectGradMatches(env, (...ts) => tf.concat(tf.clipByGlobalNorm(ts, c)[0].map((t) => tf.reshape(t!, [-1])), 0), xs, `clipByGlobalNorm ${c}`);
+    });
+  });
 }
+
+const RUNS_LOSS = 10;

@@ -11,6 +11,7 @@ import { errorsSuite } from './errors.js';
 import { immutabilitySuite } from './immutability.js';
 import { logicSuite } from './logic.js';
 import { mathSuite } from './math.js';
+import { lossesSuite } from './losses.js';
 import { cumsumSuite } from './cumsum.js';
 import { reduceTf1Suite } from './reduce_tf1.js';
 import { argMinMaxSuite } from './arg_min_max.js';
@@ -44,4 +45,5 @@ export const opsSuites: Record<string, SuiteDef> = {
   'arg min max': argMinMaxSuite,
   'reduce tf1': reduceTf1Suite,
   cumsum: cumsumSuite,
+  losses: lossesSuite,
 };
