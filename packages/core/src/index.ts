@@ -10,6 +10,14 @@ export { ENGINE, type KernelRecord, type MemoryInfo, type BackendFactory } from 
 export * from './api.js';
 export { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, range, toTensor, type TensorLike } from './ops/creation.js';
 export * from './ops/unary.js';
+export * from './ops/math.js';
+export * from './ops/activations.js';
+export * from './ops/logic.js';
+export * from './ops/arithmetic.js';
+export * from './ops/arg_min_max.js';
+export * from './ops/cumsum.js';
+export * from './ops/losses.js';
+export * from './ops/clip.js';
 export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';

@@ -296,6 +296,9 @@ export function backendSuite(r: Registry): void {
         step('movement', () => [tf.reshape(f, [3, 2]), tf.transpose(f), tf.broadcastTo(tf.reshape(f, [1, 2, 3]), [2, 2, 3]), tf.slice(f, [0, 1], [2, 2]),
           tf.pad(f, [[1, 0], [0, 1]]), tf.reverse(f, 1), tf.concat([f, f], 0), tf.gather(f, i, 1), tf.unsortedSegmentSum(f, i, 2),
           tf.reverseSequence(f, tf.tensor([2, 3], [2], 'int32'), 1, 0)]);
+        step('math', () => [tf.floor(f), tf.ceil(f), tf.round(f), tf.sign(f), tf.log1p(tf.abs(f)), tf.argMax(f, 1), tf.argMin(f)]);
+        step('reduce tf1', () => [tf.prod(f, 1), tf.any(tf.greater(f, 0), 0), tf.all(tf.greater(f, 0))]);
+        step('cumsum', () => tf.cumsum(f, 1, true, true));
       });
     } finally {
       tf.ENGINE.recorder = seen;
