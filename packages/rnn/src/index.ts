@@ -27,4 +27,5 @@ export { staticRnn, type StaticRnnOptions } from './static_rnn.js';
 export { bidirectionalDynamicRnn, type BidirectionalDynamicRnnOptions } from './bidirectional.js';
 export { staticBidirectionalRnn, type StaticBidirectionalRnnOptions } from './static_bidirectional.js';
 export { stackBidirectionalDynamicRnn, type StackBidirectionalDynamicRnnOptions } from './stack_bidirectional.js';
+export { sequenceLoss, type SequenceLossOptions } from './sequence_loss.js';
 export { rawRnn, type LoopFn, type LoopFnResult, type RawRnnOptions } from './raw_rnn.js';

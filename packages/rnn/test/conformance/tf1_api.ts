@@ -6,11 +6,11 @@
  */
 import fc from 'fast-check';
 import { add, mean, relu, reshape, square, sum, tensor, tidy, transpose, Tensor, ValueError, type DType } from '@tapeflow/core';
-import { checkGrad } from '@tapeflow/autograd';
+import { checkGrad, grad } from '@tapeflow/autograd';
 import {
   BasicRNNCell, DeviceWrapper, EmbeddingWrapper, GRUCell, InputProjectionWrapper, LSTMCell, LSTMStateTuple,
   LayerNormBasicLSTMCell, OutputProjectionWrapper, bidirectionalDynamicRnn, dynamicRnn, globalVariables, initializers,
-  stackBidirectionalDynamicRnn, staticBidirectionalRnn, staticRnn, variableScope, type RNNCell,
+  sequenceLoss, stackBidirectionalDynamicRnn, staticBidirectionalRnn, variableScope, type RNNCell,
 } from '../../src/index.js';
 import { assert, expectClose, expectNoLeak, expectShape, expectThrows, fcParams, type Registry, type SuiteDef } from '../../../core/test/conformance/harness.js';
 import * as ref from './reference.js';
@@ -296,4 +296,54 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
     expectClose(byName.call(x, h0)[0] as Tensor, (byFn.call(x, h0)[0] as Tensor).dataSync(), { rtol: 0, atol: 0 });
     expectThrows(() => new GRUCell(2, { activation: 'tanhh' as never }), ValueError, /GRUCell: unknown activation "tanhh"/);
   })));
+
+  r.test('property: sequenceLoss equals the weighted cross-entropy loop under every averaging option (TF seq2seq), gradients included', (env) => {
+    const dtype: DType = env.float64 ? 'float64' : 'float32';
+    const modes = [
+      {}, { averageAcrossTimesteps: false }, { averageAcrossBatch: false }, { averageAcrossTimesteps: false, averageAcrossBatch: false },
+      { averageAcrossTimesteps: false, averageAcrossBatch: false, sumOverTimesteps: true, sumOverBatch: true },
+      { averageAcrossTimesteps: false, sumOverTimesteps: true }, { averageAcrossBatch: false, sumOverBatch: true },
+    ];
+    fc.assert(fc.property(fc.record({
+      B: fc.integer({ min: 1, max: 3 }), T: fc.integer({ min: 1, max: 4 }), C: fc.integer({ min: 1, max: 5 }),
+      mode: fc.integer({ min: 0, max: modes.length - 1 }), seed: fc.integer({ min: 1, max: 1e6 }), scale: fc.constantFrom(1, 30),
+    }), (p) => tidy(() => {
+      const { B, T, C } = p;
+      const lg = ref.randMat(B * T, C, p.seed, p.scale);
+      const tg = ref.randMat(B, T, p.seed + 1).map((row) => row.map((q) => Math.floor(Math.abs(q) * C) % C));
+      // Weights: a length mask with some fractional entries, and a row of zeros when B > 1.
+      const w = ref.randMat(B, T, p.seed + 2).map((row, b) => row.map((q, t) => (b === 1 ? 0 : t === 0 || q > 0 ? Math.abs(q) + 0.5 : 0)));
+      const ce = (b: number, t: number): number => {
+        const row = lg[b * T + t];
+        const mx = Math.max(...row);
+        return Math.log(row.reduce((s, q) => s + Math.exp(q - mx), 0)) + mx - row[tg[b][t]];
+      };
+      const o = modes[p.mode] as Record<string, boolean>;
+      const avgT = o.averageAcrossTimesteps ?? true, avgB = o.averageAcrossBatch ?? true, sT = o.sumOverTimesteps ?? false, sB = o.sumOverBatch ?? false;
+      const nan0 = (n: number, d: number): number => (d === 0 ? 0 : n / d);
+      const cell = (b: number, t: number): number => ce(b, t) * w[b][t];
+      const over = (axis: 0 | 1, count: boolean): number[] => (axis === 0 ? [...Array(T).keys()] : [...Array(B).keys()]).map((k) => {
+        const idx = axis === 0 ? [...Array(B).keys()].map((b) => [b, k]) : [...Array(T).keys()].map((t) => [k, t]);
+        return nan0(idx.reduce((s, [b, t]) => s + cell(b, t), 0), idx.reduce((s, [b, t]) => s + (count ? (w[b][t] !== 0 ? 1 : 0) : w[b][t]), 0));
+      });
+      const all = [...Array(B).keys()].flatMap((b) => [...Array(T).keys()].map((t) => [b, t]));
+      const want = avgT && avgB ? [nan0(all.reduce((s, [b, t]) => s + cell(b, t), 0), w.flat().reduce((a, q) => a + q, 0))]
+        : sT && sB ? [nan0(all.reduce((s, [b, t]) => s + cell(b, t), 0), w.flat().filter((q) => q !== 0).length)]
+        : avgT || avgB ? over(avgB ? 0 : 1, false)
+        : sT || sB ? over(sB ? 0 : 1, true)
+        : all.map(([b, t]) => cell(b, t));
+      const logits = reshape(tensor(lg, undefined, dtype), [B, T, C]);
+      const got = sequenceLoss(logits, tensor(tg, undefined, 'int32'), tensor(w, undefined, dtype), o);
+      expectClose(got, want, { ...tol(dtype), msg: `mode ${JSON.stringify(o)}` });
+      // d/dlogits of the summed loss: w (softmax - onehot) scaled by each entry's divisor; finite where totals are 0.
+      const g = grad((l: Tensor) => sum(sequenceLoss(l, tensor(tg, undefined, 'int32'), tensor(w, undefined, dtype), o)))(logits);
+      assert([...g.dataSync()].every(Number.isFinite), 'gradients are finite, also where a total weight is 0');
+      if (p.mode === 0 && dtype === 'float64' && p.scale === 1) {
+        const report = checkGrad((l: Tensor) => sequenceLoss(l, tensor(tg, undefined, 'int32'), tensor(w, undefined, dtype)), [logits]);
+        assert(report.ok, report.message);
+      }
+    })), fcParams(env, 60));
+    expectThrows(() => sequenceLoss(tensor([[1]]), tensor([[0]], undefined, 'int32'), tensor([[1]])), ValueError, /sequenceLoss: Logits must be a \[batch_size x sequence_length x logits\] tensor, got shape \[1,1\]/);
+    expectThrows(() => sequenceLoss(reshape(tensor([1, 2]), [1, 1, 2]), tensor([[0]], undefined, 'int32'), tensor([[1]]), { sumOverBatch: true }), ValueError, /averageAcrossBatch and sumOverBatch cannot be set to true/);
+  });
 };
