@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { add, mean, relu, reshape, square, sum, tensor, tidy, transpose, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { checkGrad, grad } from '@tapeflow/autograd';
 import {
-  BasicRNNCell, DeviceWrapper, EmbeddingWrapper, GRUCell, InputProjectionWrapper, LSTMCell, LSTMStateTuple,
+  ACTIVATIONS, BasicRNNCell, DeviceWrapper, EmbeddingWrapper, GRUCell, InputProjectionWrapper, LSTMCell, LSTMStateTuple,
   LayerNormBasicLSTMCell, OutputProjectionWrapper, bidirectionalDynamicRnn, dynamicRnn, globalVariables, initializers,
   sequenceLoss, stackBidirectionalDynamicRnn, staticBidirectionalRnn, variableScope, type RNNCell,
 } from '../../src/index.js';
@@ -346,4 +346,21 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
     expectThrows(() => sequenceLoss(tensor([[1]]), tensor([[0]], undefined, 'int32'), tensor([[1]])), ValueError, /sequenceLoss: Logits must be a \[batch_size x sequence_length x logits\] tensor, got shape \[1,1\]/);
     expectThrows(() => sequenceLoss(reshape(tensor([1, 2]), [1, 1, 2]), tensor([[0]], undefined, 'int32'), tensor([[1]]), { sumOverBatch: true }), ValueError, /averageAcrossBatch and sumOverBatch cannot be set to true/);
   });
+
+  r.test('activations by name equal their formulas (Keras\'s activations.get names)', (env) => tidy(() => {
+    const dtype = floatType(env);
+    const xs = [-30, -3, -1, -0.25, 0, 0.3, 1, 2.5, 20];
+    const sg = (x: number): number => 1 / (1 + Math.exp(-x));
+    const A = 1.6732632423543772848170429916717, S = 1.0507009873554804934193349852946;
+    const want: Record<string, (x: number) => number> = {
+      tanh: Math.tanh, sigmoid: sg, relu: (x) => Math.max(0, x), linear: (x) => x, exponential: Math.exp,
+      hard_sigmoid: (x) => Math.min(1, Math.max(0, 0.2 * x + 0.5)), softsign: (x) => x / (1 + Math.abs(x)), swish: (x) => x * sg(x),
+      elu: (x) => (x > 0 ? x : Math.expm1(x)), selu: (x) => S * (x > 0 ? x : A * Math.expm1(x)), softplus: (x) => Math.log1p(Math.exp(-Math.abs(x))) + Math.max(x, 0),
+    };
+    const x = tensor(xs, [1, xs.length], dtype);
+    for (const [name, f] of Object.entries(ACTIVATIONS)) {
+      const expected = name === 'softmax' ? (() => { const e = xs.map((q) => Math.exp(q - 20)); const z = e.reduce((a, b) => a + b, 0); return e.map((q) => q / z); })() : xs.map(want[name]);
+      expectClose(f(x), expected, { ...tol(dtype), atol: 1e-6, msg: name });
+    }
+  }));
 };
