@@ -18,6 +18,7 @@ export * from './ops/arg_min_max.js';
 export * from './ops/cumsum.js';
 export * from './ops/losses.js';
 export * from './ops/clip.js';
+export * from './ops/gather_nd.js';
 export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';
