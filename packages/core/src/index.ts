@@ -19,6 +19,7 @@ export * from './ops/cumsum.js';
 export * from './ops/losses.js';
 export * from './ops/clip.js';
 export * from './ops/gather_nd.js';
+export * from './ops/dropout.js';
 export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';

@@ -148,6 +148,15 @@ export function tf1OpGradSuite(r: Registry): void {
       segs.dispose();
     });
   });
+  // ---- dropout: with a fixed seed it is x * mask / keep, differentiable in x ----
+  r.test('dropout gradient (fixed seed, both forms, noiseShape) matches central differences', (env) => {
+    const arb = shapeArb(1).chain((s) => fc.tuple(arrArb(s), fc.constantFrom(0.3, 0.6), fc.boolean()));
+    property(env, RUNS_LOSS, arb, ([x, rate, rows]) => {
+      const noiseShape = rows ? x.shape.map((d, i) => (i === 0 ? d : 1)) : undefined;
+      expectGradMatches(env, (t) => tf.dropout(t, { rate, noiseShape, seed: 4 }), [x], `rate ${rate}`);
+      expectGradMatches(env, (t) => tf.dropout(t, { keepProb: 1 - rate, noiseShape, seed: 4 }), [x], `keepProb ${1 - rate}`);
+    });
+  });
 }
 
 const RUNS_LOSS = 10;
