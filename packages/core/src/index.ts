@@ -17,7 +17,7 @@ export * from './ops/shape_ops.js';
 export * from './ops/nn.js';
 export * from './ops/random.js';
 export { op } from './ops/op.js';
-export { encodeWeights, decodeWeights, assignWeights, manifestPaths, DEFAULT_SHARD_BYTES, type WeightsManifestConfig, type WeightsManifestGroupConfig, type WeightsManifestEntry, type ManifestDType, type NamedTensors, type EncodedWeights } from './io/weights.js';
+export { encodeWeights, decodeWeights, encodeWeightArrays, decodeWeightArrays, type WeightArray, assignWeights, manifestPaths, DEFAULT_SHARD_BYTES, type WeightsManifestConfig, type WeightsManifestGroupConfig, type WeightsManifestEntry, type ManifestDType, type NamedTensors, type EncodedWeights } from './io/weights.js';
 export { loadCheckpoint, saveCheckpoint, openCheckpoint, checkpointTensors, resolveCheckpointPath, type CheckpointFiles, type SaveTensors, type SaveCheckpointOptions } from './io/checkpoint.js';
 export { isTrainingState, type LoadCheckpointOptions, type LoadReport, type Mismatch, type NameMap, type SlotState } from './io/checkpoint_load.js';
 export { readBundle, BundleIndex, BundleReader, shardFileName, type BundleTensor, type Bytes } from './io/bundle/read.js';

@@ -8,8 +8,8 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ValueError } from '../errors.js';
 import { CHECKPOINT_STATE_FILE, formatCheckpointState, parseCheckpointState, type CheckpointState } from '../io/bundle/checkpoint_state.js';
-import { BundleIndex, BundleReader } from '../io/bundle/read.js';
-import { writeBundle } from '../io/bundle/write.js';
+import { BundleIndex, BundleReader, shardFileName } from '../io/bundle/read.js';
+import { writeBundle, type BundleBytes } from '../io/bundle/write.js';
 import { checkpointTensors, type SaveCheckpointOptions, type SaveTensors } from '../io/checkpoint.js';
 import { loadFromBundle, type LoadCheckpointOptions, type LoadReport } from '../io/checkpoint_load.js';
 
@@ -86,10 +86,14 @@ export async function saveCheckpoint(prefix: string, tensors: SaveTensors, opts:
   if (typeof prefix !== 'string' || !basename(prefix) || prefix.endsWith('/')) {
     throw new ValueError(`saveCheckpoint: prefix must name a file prefix like 'ckpt/model.ckpt', got ${JSON.stringify(prefix)}`);
   }
-  const { index, data } = writeBundle(await checkpointTensors(tensors, opts), { numShards: opts.numShards });
+  return writeBundleFiles(prefix, writeBundle(await checkpointTensors(tensors, opts), { numShards: opts.numShards }));
+}
+
+/** Writes an encoded bundle under `prefix` (data, then index, then the `checkpoint` file); returns the files. */
+export async function writeBundleFiles(prefix: string, { index, data }: BundleBytes): Promise<string[]> {
   const dir = dirname(prefix);
   await mkdir(dir, { recursive: true });
-  const names = BundleIndex.parse(index, `${prefix}.index`).shardFileNames(prefix);
+  const names = data.map((_, i) => shardFileName(prefix, i, data.length));
   await Promise.all(names.map((n, i) => writeAtomically(n, data[i])));
   await writeAtomically(`${prefix}.index`, index);
   const previous = await readCheckpointState(dir).catch(() => null);
