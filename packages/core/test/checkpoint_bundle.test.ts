@@ -60,7 +60,7 @@ test.serial('a load that does not fit names every problem and changes nothing; s
   const err = await t.throwsAsync(() => loadCheckpoint(join(FIXTURES, 'gru_lengths'), { variables: model }), { instanceOf: ValueError });
   t.regex(err!.message, /nothing was changed/);
   t.regex(err!.message, /'rnn\/extra' is missing from the checkpoint/);
-  t.regex(err!.message, /'rnn\/gru_cell\/candidate\/bias' is float64 \[2,4\] in the model but 'rnn\/gru_cell\/candidate\/bias' is float64 \[4\] in the checkpoint/);
+  t.regex(err!.message, /'rnn\/gru_cell\/candidate\/bias' is float64 \[2,4\] in the model but float64 \[4\] in the checkpoint/);
   t.deepEqual(snapshot(model), before);
   t.is(memory().numTensors, tensors);
 

@@ -14,7 +14,7 @@ import { Tensor, Variable } from '../tensor.js';
 import { CHECKPOINT_STATE_FILE, formatCheckpointState, parseCheckpointState } from './bundle/checkpoint_state.js';
 import { BundleIndex, BundleReader, asBytes, shardFileName, type Bytes, type BundleTensor } from './bundle/read.js';
 import { writeBundle } from './bundle/write.js';
-import { loadFromBundle, type LoadCheckpointOptions, type LoadReport, type SlotState } from './checkpoint_load.js';
+import { loadFromSource, type LoadCheckpointOptions, type LoadReport, type SlotState } from './checkpoint_load.js';
 
 /** A checkpoint held in memory: its index and shards, or files by name ('model.ckpt.index', ..., optionally 'checkpoint'). */
 export type CheckpointFiles =
@@ -98,7 +98,7 @@ export async function openCheckpoint(prefixOrFiles: string | CheckpointFiles): P
  * loaded, missing, unexpected, mismatched, and the training state it left alone.
  */
 export async function loadCheckpoint(prefixOrFiles: string | CheckpointFiles, opts: LoadCheckpointOptions): Promise<LoadReport> {
-  return loadFromBundle(await openCheckpoint(prefixOrFiles), opts);
+  return loadFromSource(await openCheckpoint(prefixOrFiles), opts);
 }
 
 function namedTensors(tensors: SaveTensors): [string, Tensor][] {

@@ -8,7 +8,28 @@ import { ENGINE } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { Variable, type Tensor } from '../tensor.js';
-import type { BundleReader, BundleTensor } from './bundle/read.js';
+import type { BundleTensor } from './bundle/read.js';
+import type { WeightArray } from './weights.js';
+
+/** What a load reads from: a bundle (BundleReader) or a tfjs weights manifest (weightsSource). */
+export interface CheckpointSource {
+  readonly names: readonly string[];
+  entry(name: string): { dtype: string; shape: readonly number[] } | undefined;
+  /** The checked value of one entry. */
+  read(name: string): BundleTensor;
+}
+
+/** Decoded tfjs weights as a CheckpointSource. */
+export function weightsSource(weights: ReadonlyMap<string, WeightArray>): CheckpointSource {
+  return {
+    names: [...weights.keys()],
+    entry: (name) => weights.get(name),
+    read: (name) => {
+      const w = weights.get(name)!;
+      return { dtype: w.dtype, shape: [...w.shape], values: w.values };
+    },
+  };
+}
 
 /** The optimizer state an optimizer exposes for checkpoints (@tapeflow/autograd's optimizers implement it). */
 export interface SlotState {
@@ -83,8 +104,8 @@ const fits = (ckpt: string, model: DType): boolean => ckpt === model || (ckpt ==
 
 interface Wanted { name: string; checkpointName: string; shape: readonly number[]; dtype: DType }
 
-/** Restores `opts.variables` (and the optimizer's state) from an opened bundle. */
-export function loadFromBundle(reader: BundleReader, opts: LoadCheckpointOptions): LoadReport {
+/** Restores `opts.variables` (and the optimizer's state) from an opened checkpoint. */
+export function loadFromSource(reader: CheckpointSource, opts: LoadCheckpointOptions): LoadReport {
   if (!opts || !Array.isArray(opts.variables)) {
     throw new TypeError('loadCheckpoint: opts.variables must be the Variables to restore (cell.weights, globalVariables(), ...)');
   }
@@ -124,7 +145,8 @@ export function loadFromBundle(reader: BundleReader, opts: LoadCheckpointOptions
   }
   const problems = [
     ...report.missing.map((m) => `${m} is missing from the checkpoint`),
-    ...report.mismatched.map((m) => `'${m.variable}' is ${m.model} in the model but '${m.checkpointName}' is ${m.checkpoint} in the checkpoint`),
+    ...report.mismatched.map((m) => `'${m.variable}' is ${m.model} in the model but ` +
+      (m.checkpointName === m.variable ? `${m.checkpoint} in the checkpoint` : `its checkpoint entry '${m.checkpointName}' is ${m.checkpoint}`)),
     ...report.unexpected.map((u) => `'${u}' in the checkpoint matches no variable`),
   ];
   if (strict && problems.length) {

@@ -11,7 +11,9 @@ import { CHECKPOINT_STATE_FILE, formatCheckpointState, parseCheckpointState, typ
 import { BundleIndex, BundleReader, shardFileName } from '../io/bundle/read.js';
 import { writeBundle, type BundleBytes } from '../io/bundle/write.js';
 import { checkpointTensors, type SaveCheckpointOptions, type SaveTensors } from '../io/checkpoint.js';
-import { loadFromBundle, type LoadCheckpointOptions, type LoadReport } from '../io/checkpoint_load.js';
+import { loadFromSource, weightsSource, type LoadCheckpointOptions, type LoadReport } from '../io/checkpoint_load.js';
+import { decodeWeightArrays } from '../io/weights.js';
+import { MANIFEST_FILE, readManifestDir } from './checkpoint.js';
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {
@@ -60,9 +62,17 @@ export async function openCheckpoint(path: string): Promise<BundleReader> {
   return new BundleReader(index, await Promise.all(names.map((n) => readBytes(n, 'the data shard'))), names);
 }
 
-/** Restores variables by TF1 name from a checkpoint on disk (see the browser loadCheckpoint). */
+/**
+ * Restores variables by TF1 name from a checkpoint on disk (see the browser loadCheckpoint): a
+ * TensorFlow bundle, or a directory in the tfjs weights-manifest layout (weights.json) that
+ * saveWeights writes. Either way nothing changes unless everything fits.
+ */
 export async function loadCheckpoint(path: string, opts: LoadCheckpointOptions): Promise<LoadReport> {
-  return loadFromBundle(await openCheckpoint(path), opts);
+  if (await exists(join(path, MANIFEST_FILE))) {
+    const { manifest, buffers } = await readManifestDir(path);
+    return loadFromSource(weightsSource(decodeWeightArrays(manifest, buffers)), opts);
+  }
+  return loadFromSource(await openCheckpoint(path), opts);
 }
 
 /** Writes a file so that it appears whole or not at all. */
