@@ -146,7 +146,9 @@ test.serial('saveCheckpoint -> loadCheckpoint round-trips every dtype, scalars, 
   t.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['model.ckpt-5.data-00000-of-00003', 'model.ckpt-5.data-00001-of-00003',
     'model.ckpt-5.data-00002-of-00003', 'model.ckpt-5.index', 'checkpoint']);
   const dst = src.map((v) => vr(new Array(v.size).fill(0), v.shape, v.name, v.dtype));
+  const live = memory().numTensors;
   const report = await loadCheckpoint(dir, { variables: dst });
+  t.is(memory().numTensors, live, 'the load leaves no tensor behind');
   t.deepEqual(report.trainingState, ['global_step']);
   t.is(report.globalStep, 5);
   t.deepEqual(snapshot(dst), snapshot(src));
