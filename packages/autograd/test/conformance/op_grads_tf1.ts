@@ -119,6 +119,44 @@ export function tf1OpGradSuite(r: Registry): void {
       expectGradMatches(env, (...ts) => tf.concat(tf.clipByGlobalNorm(ts, c)[0].map((t) => tf.reshape(t!, [-1])), 0), xs, `clipByGlobalNorm ${c}`);
     });
   });
+  // ---- gatherNd, embeddingLookup (repeated indices add up), unsortedSegmentSum over two dims ----
+  r.test('gatherNd gradient matches central differences (repeated and out-of-range rows)', (env) => {
+    const arb = shapeArb(1, 3).chain((s) => fc.tuple(arrArb(s), fc.integer({ min: 1, max: s.length })))
+      .chain(([p, k]) => fc.tuple(fc.constant(p), fc.constant(k),
+        fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 3 * k, maxLength: 3 * k })));
+    property(env, RUNS_LOSS, arb, ([p, k, flat]) => {
+      const idx = tf.tensor(flat.map((v, i) => Math.min(v, p.shape[i % k])), [3, k], 'int32');
+      expectGradMatches(env, (t) => tf.gatherNd(t, idx), [p], `gatherNd ${flat}`);
+      idx.dispose();
+    });
+  });
+  r.test('embeddingLookup gradient matches central differences (mod-partitioned shards, repeated ids)', (env) => {
+    const arb = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 5 })).chain(([n, rows]) => fc.tuple(
+      fc.tuple(...Array.from({ length: n }, (_, i) => arrArb([Math.ceil((rows - i) / n) || 1, 2]))),
+      fc.array(fc.integer({ min: 0, max: rows - 1 }), { minLength: 1, maxLength: 6 })));
+    property(env, RUNS_LOSS, arb, ([shards, ids]) => {
+      const total = shards.reduce((s, a) => s + a.shape[0], 0);
+      const id = tf.tensor(ids.map((v) => v % total), [ids.length], 'int32');
+      expectGradMatches(env, (...ts) => tf.embeddingLookup(ts, id), shards, `embeddingLookup ${ids}`);
+      id.dispose();
+    });
+  });
+  r.test('unsortedSegmentSum over two dims of segment ids: gradient matches central differences', (env) => {
+    property(env, RUNS_LOSS, fc.tuple(arrArb([2, 3, 2]), fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 6, maxLength: 6 })), ([x, ids]) => {
+      const segs = tf.tensor(ids, [2, 3], 'int32');
+      expectGradMatches(env, (t) => tf.unsortedSegmentSum(t, segs, 3), [x], `ids ${ids}`);
+      segs.dispose();
+    });
+  });
+  // ---- dropout: with a fixed seed it is x * mask / keep, differentiable in x ----
+  r.test('dropout gradient (fixed seed, both forms, noiseShape) matches central differences', (env) => {
+    const arb = shapeArb(1).chain((s) => fc.tuple(arrArb(s), fc.constantFrom(0.3, 0.6), fc.boolean()));
+    property(env, RUNS_LOSS, arb, ([x, rate, rows]) => {
+      const noiseShape = rows ? x.shape.map((d, i) => (i === 0 ? d : 1)) : undefined;
+      expectGradMatches(env, (t) => tf.dropout(t, { rate, noiseShape, seed: 4 }), [x], `rate ${rate}`);
+      expectGradMatches(env, (t) => tf.dropout(t, { keepProb: 1 - rate, noiseShape, seed: 4 }), [x], `keepProb ${1 - rate}`);
+    });
+  });
 }
 
 const RUNS_LOSS = 10;

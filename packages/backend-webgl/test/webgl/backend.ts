@@ -134,7 +134,7 @@ export function backendSuite(r: Registry): void {
 
   r.test('offload moves storage to the host and back; values unchanged', () => {
     const b = webgl();
-    const x = tf.tidy(() => tf.mul(tf.range(0, 1000), 0.5));
+    const x = tf.tidy(() => tf.mul(tf.range(0, 1000, 1, 'float32'), 0.5));
     const before = gpu();
     b.offload(x.dataId);
     const off = gpu();
@@ -166,7 +166,7 @@ export function backendSuite(r: Registry): void {
   r.test('data() is fenced: it returns the values at the time of the call, even if the texture is reused before it resolves', async () => {
     const n = 64 * 1024;
     const ref = (k: number): number => Math.fround(k * 0.25 - 3);
-    const make = (off: number): tf.Tensor => tf.tidy(() => tf.add(tf.mul(tf.range(0, n), 0.25), off));
+    const make = (off: number): tf.Tensor => tf.tidy(() => tf.add(tf.mul(tf.range(0, n, 1, 'float32'), 0.25), off));
     tf.dispose([make(0), make(0)]); // fills the pool with textures of this size
     const alloc = tf.memory().numTexturesAllocated!;
     const x = make(-3);
@@ -226,7 +226,7 @@ export function backendSuite(r: Registry): void {
 
   r.test('matmul keeps a packed operand that is used again; dispose and offload free it', () => {
     const b = webgl();
-    const w = tf.tidy(() => tf.reshape(tf.mul(tf.range(0, 64 * 48), 0.01), [64, 48]));
+    const w = tf.tidy(() => tf.reshape(tf.mul(tf.range(0, 64 * 48, 1, 'float32'), 0.01), [64, 48]));
     const ref = (h: tf.Tensor): number[] => {
       const hv = h.dataSync(), wv = w.dataSync(), out: number[] = [];
       for (let i = 0; i < 3; i++) for (let j = 0; j < 48; j++) {

@@ -11,6 +11,8 @@ import { errorsSuite } from './errors.js';
 import { immutabilitySuite } from './immutability.js';
 import { logicSuite } from './logic.js';
 import { mathSuite } from './math.js';
+import { randomTf1Suite } from './random_tf1.js';
+import { gatherNdSuite } from './gather_nd.js';
 import { lossesSuite } from './losses.js';
 import { cumsumSuite } from './cumsum.js';
 import { reduceTf1Suite } from './reduce_tf1.js';
@@ -46,4 +48,6 @@ export const opsSuites: Record<string, SuiteDef> = {
   'reduce tf1': reduceTf1Suite,
   cumsum: cumsumSuite,
   losses: lossesSuite,
+  'gather nd': gatherNdSuite,
+  'random tf1': randomTf1Suite,
 };
