@@ -9,6 +9,7 @@ import { apiSuite } from './api.js';
 import { traceSuite } from './trace.js';
 import { optimizerSuite } from './optimizers.js';
 import { tapeMemorySuite } from './tape_memory.js';
+import { gradRegressionSuite } from './regressions.js';
 
 export const gradSuites: Record<string, SuiteDef> = {
   'grad ops': opGradSuite,
@@ -17,4 +18,5 @@ export const gradSuites: Record<string, SuiteDef> = {
   'grad trace': traceSuite,
   'grad optimizers': optimizerSuite,
   'grad tape memory': tapeMemorySuite,
+  'grad regressions': gradRegressionSuite,
 };
