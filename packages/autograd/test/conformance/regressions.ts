@@ -1,7 +1,11 @@
-/** Gradient regressions of issue 12, each against hand-derived values or central differences. */
+/**
+ * Gradient regressions of issue 12, each against hand-derived values or TF's documented rule:
+ * windows of size 0 (split/slice), pow's exponent gradient where the base is <= 0 (TF's
+ * _PowGrad), and the divisor gradient for tiny divisors (TF's (-a / b) / b).
+ */
 import fc from 'fast-check';
-import { grad } from '@tapeflow/autograd';
-import { add, mul, slice, split, sum, tensor, tidy, type Tensor } from '@tapeflow/core';
+import { grad, grads } from '@tapeflow/autograd';
+import { add, div, mul, pow, slice, split, sum, tensor, tidy, type Tensor } from '@tapeflow/core';
 import { expectClose, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
 import { arrArb, expectGradMatches, property } from './numeric.js';
 
@@ -33,4 +37,21 @@ export function gradRegressionSuite(r: Registry): void {
       (t) => windows.map((w, i) => sum(mul(slice(t, w.begin, w.size), i + 1))).reduce((a, b) => add(a, b)),
       [x], JSON.stringify(windows)));
   });
+
+  r.test("pow: d/db where a <= 0 follows TF's _PowGrad (a^b * 0: NaN where a^b is NaN or infinite, else 0)", (env) => tidy(() => {
+    const dtype = env.float64 ? 'float64' : 'float32';
+    // a^b:      (-8)^(1/3) NaN, (-2)^2 = 4, 0^2 = 0, 0^(-1) = inf, 0^0 = 1, 2^3 = 8
+    const a = tensor([-8, -2, 0, 0, 0, 2], [6], dtype);
+    const b = tensor([1 / 3, 2, 2, -1, 0, 3], [6], dtype);
+    const [, gb] = grads((x: Tensor, y: Tensor) => sum(pow(x, y)))(a, b);
+    expectClose(gb, [NaN, 0, 0, NaN, 0, 8 * Math.log(2)], { rtol: 1e-6 });
+  }));
+
+  r.test('div: the divisor gradient is (-a / b) / b, finite where b² underflows', (env) => tidy(() => {
+    const dtype = env.float64 ? 'float64' : 'float32';
+    // float32: b² = 1e-50 underflows to 0; float64: b² = 1e-340 does. The quotients do not.
+    const [av, bv] = env.float64 ? [1e-170, 1e-170] : [1e-30, 1e-25];
+    const [, gb] = grads((x: Tensor, y: Tensor) => sum(div(x, y)))(tensor([av], [1], dtype), tensor([bv], [1], dtype));
+    expectClose(gb, [-av / bv / bv], { rtol: 1e-5 });
+  }));
 }
