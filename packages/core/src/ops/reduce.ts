@@ -3,8 +3,8 @@ import { normalizeAxes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertNumeric, toTensor, type TensorLike } from './creation.js';
 import { identity, reshape } from './shape_ops.js';
-import { cast } from './unary.js';
-import { div } from './binary.js';
+import { cast, neg } from './unary.js';
+import { div, less, where } from './binary.js';
 import { op } from './op.js';
 
 export type Axis = number | number[] | null;
@@ -27,10 +27,14 @@ export const sum = reduce('sum', 'Sum');
 export const max = reduce('max', 'Max');
 export const min = reduce('min', 'Min');
 
+/** The mean; of int32 it stays int32, truncated toward zero (TF1's reduce_mean). */
 export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
   const t = toTensor(x, 'mean', 'x');
-  assertFloat(t, 'mean');
+  if (t.dtype !== 'int32') assertFloat(t, 'mean');
   const axes = normalizeAxes(axis, t.rank, 'mean', t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a], 1);
-  return div(sum(t, axes, keepDims), count);
+  const total = sum(t, axes, keepDims);
+  if (t.dtype !== 'int32') return div(total, count);
+  // int32 Div floors; truncation divides the magnitude and puts the sign back.
+  return where(less(total, 0), neg(div(neg(total), count)), div(total, count));
 });

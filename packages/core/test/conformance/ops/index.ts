@@ -15,6 +15,7 @@ import { memorySuite } from './memory.js';
 import { nnSuite } from './nn.js';
 import { randomSuite } from './random.js';
 import { reduceSuite } from './reduce.js';
+import { regressionsSuite } from './regressions.js';
 import { reshapeSuite } from './reshape.js';
 import { slicingSuite } from './slicing.js';
 import { unarySuite } from './unary.js';
@@ -34,4 +35,5 @@ export const opsSuites: Record<string, SuiteDef> = {
   memory: memorySuite,
   errors: errorsSuite,
   immutability: immutabilitySuite,
+  regressions: regressionsSuite,
 };
