@@ -81,4 +81,27 @@ export function rnnRegressionSuite(r: Registry): void {
     expectThrows(() => keep(3 as never), TypeError, /keep: argument x must be a Tensor or a nest/, /got number 3/);
     expectThrows(() => keep([a, { h: 'no' }] as never), TypeError, /argument x\[1\]\.h/, /got string "no"/);
   }));
+
+  r.test("errors name the user's call: LSTMCell numProj state.h, a disposed input, a nested JS array as input", () => withGraph(() => tidy(() => {
+    // The h of LSTMCell(8, {numProj: 4}) is [batch, 4]: the message must not describe the hoisted projection [2, 32].
+    const proj = new LSTMCell(8, { numProj: 4 });
+    const err = expectThrows(() => dynamicRnn(proj, ones([2, 3, 5]), { initialState: new LSTMStateTuple(zeros([2, 8]), zeros([2, 8])) }),
+      ValueError, /LSTMCell: state\.h must have shape \[2,4\]/, /got \[2,8\]/);
+    assert(!/32/.test(err.message), `message shows an internal tensor: ${err.message}`);
+    const x = ones([2, 3, 5]);
+    x.dispose();
+    expectThrows(() => dynamicRnn(new BasicRNNCell(4), x, { dtype: 'float32' }), ValueError, /^dynamicRnn: argument 'inputs' \(float32 \[2,3,5\].*is disposed/);
+    expectThrows(() => dynamicRnn(new BasicRNNCell(4), [[[1, 2]], [[3, 4]]] as never, { dtype: 'float32' }), TypeError,
+      /dynamicRnn: inputs must be a Tensor .* got a nested JS array of numbers/, /tensor\(inputs\)/);
+  })));
+
+  r.test('a cell called after resetDefaultGraph() says its variables were released', () => {
+    const cell = new BasicRNNCell(4);
+    withGraph(() => tidy(() => { dynamicRnn(cell, ones([2, 3, 5]), { dtype: 'float32' }); }));
+    withGraph(() => tidy(() => {
+      expectThrows(() => dynamicRnn(cell, ones([2, 3, 5]), { dtype: 'float32' }), ValueError,
+        /BasicRNNCell: the cell's variables \(rnn\/basic_rnn_cell\/kernel, rnn\/basic_rnn_cell\/bias\) were released/, /create a new cell/);
+      expectThrows(() => cell.call(ones([2, 5]), zeros([2, 4])), ValueError, /were released/);
+    }));
+  });
 }
