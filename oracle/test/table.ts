@@ -39,7 +39,7 @@ function binary(name: string, ftp: (a: tp.Tensor, b: tp.Tensor) => tp.Tensor, ft
 type Axes = { axis: number | number[] | undefined; keepDims: boolean };
 /** x -> f(x, axis, keepDims), axis undefined, one axis (maybe negative) or a list. */
 function reduce(name: string, ftp: (x: tp.Tensor, axis: number | number[] | undefined, k: boolean) => tp.Tensor,
-  ftj: (x: tj.Tensor, axis: number | number[] | undefined, k: boolean) => tj.Tensor, o: Opts & { follows?: Follows<Axes>[] } = {}): Row {
+  ftj: (x: tj.Tensor, axis: number | number[] | undefined, k: boolean) => tj.Tensor, o: Omit<Opts, 'follows'> & { follows?: Follows<Axes>[] } = {}): Row {
   const args = fc.tuple(shapeArb(), fc.constantFrom(...(o.dtypes ?? [F]))).chain(([s, dt]) => fc.record({
     xs: arrArb(s, dt, o.values).map((x) => [x]),
     a: fc.record({
@@ -256,7 +256,7 @@ export const ROWS: Row[] = [
       xs: fc.tuple(arrArb(s, F, finite), arrArb([s[0]], I, { lo: 0, hi: Math.max(0, n - 1) })),
       a: fc.constant(n),
     }))).filter((c) => c.a > 0 || c.xs[0].shape[0] === 0),
-    tp: ([x, ids], n) => tp.unsortedSegmentSum(x, ids, n), tj: ([x, ids], n) => tj.unsortedSegmentSum(x, ids, n), grad: [0], tol: TOL.sum,
+    tp: ([x, ids], n) => tp.unsortedSegmentSum(x, ids, n), tj: ([x, ids], n) => tj.unsortedSegmentSum(x, ids as tj.Tensor1D, n), grad: [0], tol: TOL.sum,
     follows: [{ doc: 'tfjs bugs the suite steps around', whole: isEmpty }],
   }),
   row({
@@ -314,14 +314,14 @@ export const ROWS: Row[] = [
   // ---- creation ----
   row({
     name: 'range',
-    args: fc.record({ xs: fc.constant([]), a: fc.tuple(fc.integer({ min: -5, max: 5 }), fc.integer({ min: -5, max: 5 }), fc.constantFrom(1, 2, -1, 0.5, -3), fc.constantFrom(F, I)) })
+    args: fc.record({ xs: fc.constant<Arr[]>([]), a: fc.tuple(fc.integer({ min: -5, max: 5 }), fc.integer({ min: -5, max: 5 }), fc.constantFrom(1, 2, -1, 0.5, -3), fc.constantFrom(F, I)) })
       .filter((c) => c.a[3] === F || Number.isInteger(c.a[2])),
     follows: [{ doc: 'range with a step away from stop', whole: ({ a: [start, stop, step] }) => (stop - start) * step < 0 }],
     tp: (_, [a, b, st, dt]) => tp.range(a, b, st, dt), tj: (_, [a, b, st, dt]) => tj.range(a, b, st, dt as 'float32' | 'int32'),
   }),
   row({
     name: 'fill / zeros / ones',
-    args: fc.record({ xs: fc.constant([]), a: fc.tuple(shapeArb(), valueArb(), fc.constantFrom(F, I)) }),
+    args: fc.record({ xs: fc.constant<Arr[]>([]), a: fc.tuple(shapeArb(), valueArb(), fc.constantFrom(F, I)) }),
     tp: (_, [s, v, dt]) => [tp.fill(s, v, dt), tp.zeros(s, dt), tp.ones(s, dt)],
     tj: (_, [s, v, dt]) => [tj.fill(s, v, dt as 'float32' | 'int32'), tj.zeros(s, dt as 'float32'), tj.ones(s, dt as 'float32')],
   }),
