@@ -195,7 +195,7 @@ export const ROWS: Row[] = [
   }),
   row({
     name: 'squeeze',
-    args: shapeArb().chain((s) => fc.record({ xs: arrArb(s, F).map((x) => [x]), a: fc.subarray(s.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) => (a.length ? a : undefined)) })),
+    args: shapeArb().chain((s) => fc.record({ xs: arrArb(s, F).map((x) => [x]), a: fc.option(fc.subarray(s.flatMap((d, i) => (d === 1 ? [i] : []))), { nil: undefined }) })),
     tp: ([x], a) => tp.squeeze(x, a), tj: ([x], a) => tj.squeeze(x, a), grad: [0],
   }),
   row({
