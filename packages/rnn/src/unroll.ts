@@ -217,7 +217,11 @@ export function flatInputs(op: string, inputs: unknown): Tensor[] {
   if (inputs === undefined || inputs === null) throw new ValueError(`${op}: inputs must not be ${String(inputs)}`);
   const flat = flatten(inputs as Nest<unknown>);
   if (flat.length === 0) throw new ValueError(`${op}: inputs must not be empty, got ${describe(inputs)}`);
-  flat.forEach((x, i) => assertTensor(op, `input ${i}`, x));
+  if (Array.isArray(inputs) && flat.every((x) => typeof x === 'number')) {
+    throw new TypeError(`${op}: inputs must be a Tensor (or a nest of Tensors), got a nested JS array of numbers; ` +
+      `wrap it: tensor(inputs) [batch, time, depth]`);
+  }
+  flat.forEach((x, i) => ENGINE.assertUsable(x, op, flat.length === 1 ? 'inputs' : `inputs (leaf ${i})`));
   return flat as Tensor[];
 }
 

@@ -11,6 +11,7 @@ import { optimizerSuite } from './optimizers.js';
 import { optimizerApiSuite } from './optimizer_api.js';
 import { tapeMemorySuite } from './tape_memory.js';
 import { tf1OpGradSuite } from './op_grads_tf1.js';
+import { gradRegressionSuite } from './regressions.js';
 
 export const gradSuites: Record<string, SuiteDef> = {
   'grad ops': opGradSuite,
@@ -21,4 +22,5 @@ export const gradSuites: Record<string, SuiteDef> = {
   'grad optimizer api': optimizerApiSuite,
   'grad tape memory': tapeMemorySuite,
   'grad ops tf1': tf1OpGradSuite,
+  'grad regressions': gradRegressionSuite,
 };

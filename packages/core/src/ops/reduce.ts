@@ -3,7 +3,7 @@ import { fmt, normalizeAxes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertNumeric, toTensor, type TensorLike } from './creation.js';
 import { identity, reshape } from './shape_ops.js';
-import { abs, cast, exp, log } from './unary.js';
+import { abs, cast, exp, log, neg } from './unary.js';
 import { add, div, less, sub, where } from './binary.js';
 import { op } from './op.js';
 
@@ -29,12 +29,16 @@ export const min = reduce('min', 'Min');
 /** Product over the axes (1 for an empty one); int32 wraps like TensorFlow's. */
 export const prod = reduce('prod', 'Prod');
 
+/** The mean; of int32 it stays int32, truncated toward zero (TF1's reduce_mean). */
 export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
   const t = toTensor(x, 'mean', 'x');
-  assertFloat(t, 'mean');
+  if (t.dtype !== 'int32') assertFloat(t, 'mean');
   const axes = normalizeAxes(axis, t.rank, 'mean', t.shape);
   const count = axes.reduce((n, a) => n * t.shape[a], 1);
-  return div(sum(t, axes, keepDims), count);
+  const total = sum(t, axes, keepDims);
+  if (t.dtype !== 'int32') return div(total, count);
+  // int32 Div floors; truncation divides the magnitude and puts the sign back.
+  return where(less(total, 0), neg(div(neg(total), count)), div(total, count));
 });
 
 function logicalReduce(name: string, kernel: 'Any' | 'All') {

@@ -10,7 +10,7 @@
  * With a seed the masks are reproducible: mask k of stream s (input/state/output, tensor index i)
  * depends only on (seed, s, i, k).
  */
-import { cast, greaterEqual, keep, mul, randomUniform, tidy, zeros, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
+import { cast, greaterEqual, keep, mul, randomUniform, tidy, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
 import { describe, flatten, isNested, mapStructure, packSequenceAs, type Nest } from '../nest.js';
 import { RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult } from './rnn_cell.js';
 import { LSTMStateTuple } from './state_tuple.js';
@@ -85,6 +85,8 @@ export class DropoutWrapper extends RNNCell {
   }
 
   private dropout(values: Nest<Tensor>, stream: Stream, keepP: number, droppable?: boolean[]): Nest<Tensor> {
+    // TF1's dropout rejects keep_prob 0 when the graph is built, i.e. when the cell is called.
+    if (keepP === 0) throw new ValueError(`DropoutWrapper: ${stream}KeepProb is 0; dropout needs a keep probability in (0, 1]`);
     const flat = flatten(values);
     return packSequenceAs(values, flat.map((v, i) => {
       if (droppable && !droppable[i]) return v;
@@ -100,7 +102,6 @@ export class DropoutWrapper extends RNNCell {
     if (cached) return cached;
     const shape = this.variationalRecurrent ? [1, ...v.shape.slice(1)] : v.shape;
     const mask = tidy(() => {
-      if (keepP === 0) return zeros(shape, v.dtype);
       const u = randomUniform(shape, { dtype: v.dtype, seed: this.nextSeed(key) });
       return mul(cast(greaterEqual(u, 1 - keepP), v.dtype), 1 / keepP);
     });

@@ -120,6 +120,7 @@ export abstract class RNNCell implements RNNCellLike {
    * step's temporaries are freed (only the returned tensors survive).
    */
   call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    this.assertWeightsLive();
     const run = (): StepResult => tidy(() => {
       if (!this.isBuilt) this.buildOnce(inputs);
       return this.step(inputs, state);
@@ -132,6 +133,7 @@ export abstract class RNNCell implements RNNCellLike {
   /** See RNNCellLike.projectInputs. Runs in the cell's scope, like call(). */
   projectInputs(rows: Tensor): InputProjection | null {
     if (this.inputProjection === RNNCell.prototype.inputProjection) return null; // wrappers: nothing to build here
+    this.assertWeightsLive();
     const run = (): InputProjection | null => {
       if (!this.isBuilt) this.buildOnce(rows);
       return this.inputProjection(rows);
@@ -160,6 +162,14 @@ export abstract class RNNCell implements RNNCellLike {
 
   /** The cell's InputProjection for inputs like `rows` [rows, depth], or null (the default): plain calls. */
   protected inputProjection(_rows: Tensor): InputProjection | null { return null; }
+
+  /** A built cell whose Variables were disposed (resetDefaultGraph, dispose) cannot run again. */
+  private assertWeightsLive(): void {
+    const gone = this.created.filter((v) => v.isDisposed);
+    if (gone.length === 0) return;
+    throw new ValueError(`${this.constructor.name}: the cell's variables (${gone.map((v) => v.name).join(', ')}) were released ` +
+      `by resetDefaultGraph() or dispose(); create a new cell`);
+  }
 
   private buildOnce(inputs: Nest<Tensor>): void {
     try {
@@ -265,11 +275,15 @@ export function cellInput(op: string, inputs: Nest<Tensor>): Tensor {
   return inputs;
 }
 
-/** Checks a [batch, n] state part against the inputs' batch and dtype. */
+/**
+ * Checks a [batch, n] state part against the inputs' batch and dtype. x may be an internal
+ * tensor with the inputs' batch (a hoisted projection), so the message names only its batch.
+ */
 export function stateTensor(op: string, what: string, s: unknown, x: Tensor, n: number): Tensor {
   if (!(s instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${describe(s)}`);
   if (s.rank !== 2 || s.shape[0] !== x.shape[0] || s.shape[1] !== n) {
-    throw new ValueError(`${op}: ${what} must have shape [${x.shape[0]},${n}] (batch of the inputs ${describe(x)}), got [${s.shape}]`);
+    throw new ValueError(`${op}: ${what} must have shape [${x.shape[0]},${n}] ` +
+      `(the inputs' batch size ${x.shape[0]}; ${n} columns, as the cell's stateSize says), got [${s.shape}]`);
   }
   if (s.dtype !== x.dtype) throw new ValueError(`${op}: ${what} is ${s.dtype} but the inputs are ${x.dtype}`);
   return s;

@@ -23,6 +23,7 @@ import { memorySuite } from './memory.js';
 import { nnSuite } from './nn.js';
 import { randomSuite } from './random.js';
 import { reduceSuite } from './reduce.js';
+import { regressionsSuite } from './regressions.js';
 import { reshapeSuite } from './reshape.js';
 import { slicingSuite } from './slicing.js';
 import { unarySuite } from './unary.js';
@@ -50,4 +51,5 @@ export const opsSuites: Record<string, SuiteDef> = {
   losses: lossesSuite,
   'gather nd': gatherNdSuite,
   'random tf1': randomTf1Suite,
+  regressions: regressionsSuite,
 };
