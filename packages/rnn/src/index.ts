@@ -15,7 +15,7 @@ export { BasicLSTMCell, type BasicLSTMCellOptions } from './cells/basic_lstm.js'
 export { LSTMCell, type LSTMCellOptions } from './cells/lstm.js';
 export { GRUCell, type GRUCellOptions } from './cells/gru.js';
 export { MultiRNNCell } from './cells/multi.js';
-export { DropoutWrapper, type DropoutWrapperOptions } from './cells/dropout.js';
+export { DropoutWrapper, defaultDropoutStateFilter, type DropoutWrapperOptions, type DropoutStateFilter, type KeepProb } from './cells/dropout.js';
 export { ResidualWrapper, type ResidualFn } from './cells/residual.js';
 export { OutputProjectionWrapper, InputProjectionWrapper, type ProjectionWrapperOptions } from './cells/projection_wrappers.js';
 export { EmbeddingWrapper, type EmbeddingWrapperOptions } from './cells/embedding_wrapper.js';

@@ -5,12 +5,12 @@
  * from TF's equations (reference.ts for the plain cells), numerical gradients, and TF's names.
  */
 import fc from 'fast-check';
-import { add, mean, relu, reshape, square, sum, tensor, tidy, transpose, Tensor, ValueError, type DType } from '@tapeflow/core';
+import { add, mean, relu, reshape, scalar, square, sum, tensor, tidy, transpose, variable, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { checkGrad, grad } from '@tapeflow/autograd';
 import {
-  ACTIVATIONS, BasicRNNCell, DeviceWrapper, EmbeddingWrapper, GRUCell, InputProjectionWrapper, LSTMCell, LSTMStateTuple,
+  ACTIVATIONS, BasicLSTMCell, BasicRNNCell, DeviceWrapper, DropoutWrapper, MultiRNNCell, defaultDropoutStateFilter, EmbeddingWrapper, GRUCell, InputProjectionWrapper, LSTMCell, LSTMStateTuple,
   LayerNormBasicLSTMCell, OutputProjectionWrapper, bidirectionalDynamicRnn, dynamicRnn, globalVariables, initializers,
-  sequenceLoss, stackBidirectionalDynamicRnn, staticBidirectionalRnn, variableScope, type RNNCell,
+  sequenceLoss, stackBidirectionalDynamicRnn, staticBidirectionalRnn, variableScope, type DropoutStateFilter, type RNNCell,
 } from '../../src/index.js';
 import { assert, expectClose, expectNoLeak, expectShape, expectThrows, fcParams, type Registry, type SuiteDef } from '../../../core/test/conformance/harness.js';
 import * as ref from './reference.js';
@@ -363,4 +363,52 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
       expectClose(f(x), expected, { ...tol(dtype), atol: 1e-6, msg: name });
     }
   }));
+
+  r.test('DropoutWrapper: keep probabilities as scalar tensors read at each call (a Variable: train 0.5, eval 1), and dropoutStateFilterVisitor', (env) => withGraph(() => tidy(() => {
+    const dtype = floatType(env);
+    const x = tensor(ref.randMat(3, 4, 1), undefined, dtype);
+    const inner = new BasicLSTMCell(5);
+    const s0 = inner.zeroState(3, dtype);
+    const bare = (): [Tensor, LSTMStateTuple] => { const [o, s] = inner.call(x, s0); return [o as Tensor, s as LSTMStateTuple]; };
+    bare();
+    randomizeWeights(inner, 2);
+    const [o0, st0] = bare();
+    // Every entry of a dropped tensor is 0 or the bare value / keep.
+    const droppedBy = (got: Tensor, want: Tensor, keepP: number): boolean => {
+      const g = got.dataSync(), w = want.dataSync();
+      return [...g].every((q, i) => q === 0 || Math.abs(q - w[i] / keepP) <= 1e-5 * (1 + Math.abs(w[i] / keepP)));
+    };
+    const same = (a: Tensor, b: Tensor): boolean => a.dataSync().every((q, i) => q === b.dataSync()[i]);
+    const keepV = variable(scalar(0.5, dtype), { name: 'keep_prob', trainable: false });
+    const d = new DropoutWrapper(inner, { outputKeepProb: keepV, seed: 7 });
+    const [o1] = d.call(x, s0);
+    assert(droppedBy(o1 as Tensor, o0, 0.5) && !same(o1 as Tensor, o0), 'keep 0.5 read from the Variable');
+    keepV.assign(scalar(1, dtype));
+    assert(same(d.call(x, s0)[0] as Tensor, o0), 'keep 1 after assign: the bare output');
+    keepV.assign(scalar(1.5, dtype));
+    expectThrows(() => d.call(x, s0), ValueError, /outputKeepProb must be between 0 and 1, the tensor holds 1.5/);
+    expectThrows(() => new DropoutWrapper(inner, { inputKeepProb: tensor([0.5, 0.5]) }), ValueError, /inputKeepProb must be a scalar float Tensor/);
+    keepV.dispose();
+
+    // State filters: the default spares c; a custom one spares everything, or drops c instead of h.
+    const stateOf = (filter?: DropoutStateFilter) =>
+      new DropoutWrapper(inner, { stateKeepProb: 0.5, seed: 11, dropoutStateFilterVisitor: filter }).call(x, s0)[1] as LSTMStateTuple;
+    const def = stateOf();
+    assert(same(def.c, st0.c) && droppedBy(def.h, st0.h, 0.5) && !same(def.h, st0.h), 'default: c kept, h dropped');
+    const none = stateOf(() => false);
+    assert(same(none.c, st0.c) && same(none.h, st0.h), 'a filter answering false spares the whole state');
+    const flipped = stateOf((s) => (s instanceof LSTMStateTuple ? new LSTMStateTuple(true, false) : true));
+    assert(droppedBy(flipped.c, st0.c, 0.5) && !same(flipped.c, st0.c) && same(flipped.h, st0.h), 'c dropped, h spared');
+    // A structure answer at the root of a MultiRNNCell state: layer 0 spared, layer 1 asked again (default there).
+    const multi = new MultiRNNCell([new BasicLSTMCell(3), new BasicLSTMCell(3)]);
+    const ms0 = multi.zeroState(3, dtype);
+    const [, mBare] = multi.call(x, ms0);
+    const layered = new DropoutWrapper(multi, { stateKeepProb: 0.5, seed: 5,
+      dropoutStateFilterVisitor: (s) => (Array.isArray(s) ? [false, true] : defaultDropoutStateFilter(s)) }).call(x, ms0)[1] as LSTMStateTuple[];
+    const mb = mBare as LSTMStateTuple[];
+    assert(same(layered[0].c, mb[0].c) && same(layered[0].h, mb[0].h), 'layer 0 spared');
+    assert(same(layered[1].c, mb[1].c) && droppedBy(layered[1].h, mb[1].h, 0.5) && !same(layered[1].h, mb[1].h), 'layer 1: c spared, h dropped');
+    expectThrows(() => new DropoutWrapper(inner, { stateKeepProb: 0.5, dropoutStateFilterVisitor: () => 'yes' as never }).call(x, s0), TypeError,
+      /dropoutStateFilterVisitor must return a boolean or a structure of booleans/);
+  })));
 };
