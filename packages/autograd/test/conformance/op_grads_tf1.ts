@@ -55,6 +55,22 @@ export function tf1OpGradSuite(r: Registry): void {
     const g = grad((t) => tf.sum(tf.prod(t, 1)))(tf.tensor([[0, 2, 3], [0, 0, 5], [1, 2, 4]]));
     expectClose(g, [6, 0, 0, 0, 0, 0, 8, 4, 2], { rtol: 0, atol: 0 });
   }));
+  r.test('prod gradient of a long row (past the n x n form): y / x without zeros, the others\' product at a single zero', () => tf.tidy(() => {
+    const n = 3000;
+    const v = Array.from({ length: n }, (_, i) => Math.fround(1 + ((i % 7) - 3) * 1e-4));
+    // Prefix and suffix products in float64: the product of the others without any division.
+    const pre = [1], suf = [1];
+    for (let i = 0; i < n; i++) { pre.push(pre[i] * v[i]); suf.push(suf[i] * v[n - 1 - i]); }
+    const expected = v.map((_, i) => pre[i] * suf[n - 1 - i]);
+    expectClose(grad((t) => tf.prod(t))(tf.tensor(v)), expected, { rtol: 1e-4, atol: 0 });
+    const withZero = [...v];
+    withZero[5] = 0;
+    const g = grad((t) => tf.prod(t))(tf.tensor(withZero)).dataSync();
+    expectClose(g[5], [expected[5]], { rtol: 1e-4, atol: 0, msg: 'at the zero' });
+    expectClose(Array.from(g).filter((_, i) => i !== 5), new Array(n - 1).fill(0), { rtol: 0, atol: 0, msg: 'elsewhere' });
+    withZero[9] = 0;
+    expectClose(grad((t) => tf.prod(t))(tf.tensor(withZero)), new Array(n).fill(0), { rtol: 0, atol: 0, msg: 'two zeros' });
+  }));
   r.test('prod and logSumExp: second order (the gradient of the gradient) matches central differences', (env) => {
     const arb = shapeArb(1).chain((s) => fc.tuple(arrArb(s), fc.subarray([...s.keys()], { minLength: 1 })));
     property(env, 8, arb, ([x, axes]) => {
