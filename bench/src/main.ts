@@ -11,6 +11,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECTIONS: Record<string, { script: string; what: string }> = {
   'cpu-ops': { script: 'bench/src/cpu_ops.ts', what: 'matmul and elementwise ops vs tfjs cpu and wasm' },
   rnn: { script: 'bench/src/rnn/main.ts', what: 'LSTM training step, dynamicRnn overhead and memory vs tfjs-layers' },
+  native: { script: 'bench/src/native/main.ts', what: 'LSTM/GRU training step vs TensorFlow, PyTorch and JAX (pip, in bench/.venv-native)' },
   webgl: { script: 'packages/backend-webgl/bench/main.ts', what: 'webgl backend vs tfjs webgl in headless Chromium' },
 };
 
