@@ -68,7 +68,7 @@ function tapeflow(c: Case, a: ReturnType<typeof arrays>): Stepper {
   resetDefaultGraph();
   const xs = tp.tensor(a.x.data, a.x.shape);
   const byCols = new Map(Object.entries(a).filter(([n]) => n.endsWith('kernel')).map(([, v]) => [v.shape[1], v.data]));
-  const kernelInitializer = (shape: number[]): tp.Tensor => tp.tensor(byCols.get(shape[1])!, shape);
+  const kernelInitializer = (shape: readonly number[]): tp.Tensor => tp.tensor(byCols.get(shape[1])!, shape);
   const cell: RNNCell = c.model === 'lstm' ? new BasicLSTMCell(c.H, { kernelInitializer }) : new GRUCell(c.H, { kernelInitializer });
   tp.tidy(() => { dynamicRnn(cell, xs, { dtype: 'float32' }); }); // builds the weights
   for (const w of cell.weights) {
