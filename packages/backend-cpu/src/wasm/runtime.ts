@@ -6,6 +6,7 @@
  * and the kernel runs on the calling thread only.
  */
 import { MATMUL_WASM_SHARED, MATMUL_WASM_UNSHARED } from './matmul_wasm.js';
+import { ELEMENTWISE_WASM_SHARED, ELEMENTWISE_WASM_UNSHARED } from './elementwise_wasm.js';
 
 /** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
 export type GemmFn = (...args: number[]) => void;
@@ -60,4 +61,31 @@ let runtime: MatmulRuntime | null | undefined;
 export function matmulRuntime(): MatmulRuntime | null {
   if (runtime === undefined) runtime = load();
   return runtime;
+}
+
+/** The exports of elementwise.wat (pointers in bytes, lengths in floats padded to a multiple of 4). */
+export interface ElementwiseFns {
+  add(a: number, b: number, y: number, n: number): void;
+  mul(a: number, b: number, y: number, n: number): void;
+  addRow(a: number, row: number, y: number, rows: number, cols: number): void;
+  mulRow(a: number, row: number, y: number, rows: number, cols: number): void;
+  exp(x: number, y: number, n: number): void;
+  sigmoid(x: number, y: number, n: number): void;
+  tanh(x: number, y: number, n: number): void;
+}
+
+let elementwise: ElementwiseFns | null | undefined;
+
+/**
+ * The elementwise kernels, instantiated over the matmul runtime's memory (kernels run one at a
+ * time, so both use it as scratch), or null where the matmul runtime is unavailable.
+ */
+export function elementwiseRuntime(): ElementwiseFns | null {
+  if (elementwise === undefined) {
+    const rt = matmulRuntime();
+    elementwise = rt === null ? null : new WebAssembly.Instance(
+      new WebAssembly.Module(decode(rt.shared ? ELEMENTWISE_WASM_SHARED : ELEMENTWISE_WASM_UNSHARED)),
+      { env: { memory: rt.memory } }).exports as unknown as ElementwiseFns;
+  }
+  return elementwise;
 }
