@@ -9,10 +9,11 @@ import type { TypedArray } from '@tapeflow/core';
 import { PAGE_BYTES, elementwiseRuntime, matmulRuntime } from '../wasm/runtime.js';
 
 /**
- * Below this many elements the TypeScript loop is as fast (the call and the copies cost ~1 µs);
- * measured on the bench machine at 256-4096 floats.
+ * Smaller inputs take the TypeScript loop. Measured by CPU time per op on the bench machine
+ * (loaded), add and tanh of 64, 256, 1024 and 4096 floats: the wasm path was never slower (the
+ * op's fixed cost, ~7-10 µs, dominates there); below 64 not measured.
  */
-export const WASM_MIN_ELEMENTS = 1024;
+export const WASM_MIN_ELEMENTS = 64;
 
 /** `forceTs`: every op takes the TypeScript loops (tests compare both); `wasmCalls` counts the others. */
 export const elementwisePaths = { forceTs: false, wasmCalls: 0 };
