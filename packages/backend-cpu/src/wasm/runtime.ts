@@ -5,7 +5,7 @@
  * workers can instantiate the same module over the same memory; otherwise it is a plain memory
  * and the kernel runs on the calling thread only.
  */
-import { MATMUL_WASM_SHARED, MATMUL_WASM_UNSHARED } from './matmul_wasm.js';
+import { MATMUL_FMA_WASM_SHARED, MATMUL_FMA_WASM_UNSHARED, MATMUL_WASM_SHARED, MATMUL_WASM_UNSHARED } from './matmul_wasm.js';
 import { ELEMENTWISE_WASM_SHARED, ELEMENTWISE_WASM_UNSHARED } from './elementwise_wasm.js';
 
 /** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
@@ -14,10 +14,15 @@ export type GemmFn = (...args: number[]) => void;
 export type PackFn = (src: number, ls: number, ds: number, lines: number, depth: number, w: number, dst: number, byLine: number) => void;
 
 export interface MatmulRuntime {
+  /** The module the thread pool's workers instantiate too (the FMA flavour where it validates). */
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
+  /** Whether `gemm` is the FMA flavour (relaxed SIMD's f32x4.relaxed_madd). */
+  readonly fma: boolean;
   readonly gemm: GemmFn;
+  /** The plain-SIMD gemm over the same memory (the same function as `gemm` where fma is false). */
+  readonly gemmPlain: GemmFn;
   readonly pack: PackFn;
 }
 
@@ -43,11 +48,16 @@ function load(): MatmulRuntime | null {
   for (const shared of [true, false]) {
     try {
       const bytes = decode(shared ? MATMUL_WASM_SHARED : MATMUL_WASM_UNSHARED);
-      // validate() is false where WebAssembly SIMD (or, for the shared variant, threads) is missing.
+      // validate() is false where WebAssembly SIMD (or, for the shared variant, threads) is missing,
+      // and for the FMA flavour where relaxed SIMD is (Node 20 without --experimental-wasm-relaxed-simd).
       if (!WebAssembly.validate(bytes)) continue;
+      const fmaBytes = decode(shared ? MATMUL_FMA_WASM_SHARED : MATMUL_FMA_WASM_UNSHARED);
+      const fma = WebAssembly.validate(fmaBytes);
       const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
-      const module = new WebAssembly.Module(bytes);
-      return { module, memory, shared, ...instantiate(module, memory) };
+      const plain = new WebAssembly.Module(bytes);
+      const module = fma ? new WebAssembly.Module(fmaBytes) : plain;
+      const { gemm, pack } = instantiate(module, memory);
+      return { module, memory, shared, fma, gemm, pack, gemmPlain: fma ? instantiate(plain, memory).gemm : gemm };
     } catch {
       // shared memory refused (no cross-origin isolation in a browser): try the unshared variant
     }
