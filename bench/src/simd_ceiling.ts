@@ -31,7 +31,7 @@ async function peakLoop(fused: boolean): Promise<((steps: number) => number) | n
   const features = { simd: true, relaxed_simd: fused };
   const mod = w.parseWat('simd_peak.wat', peakText(fused), features);
   try {
-    const bytes = mod.toBinary({}).buffer;
+    const bytes = new Uint8Array(mod.toBinary({}).buffer);
     if (!WebAssembly.validate(bytes)) return null;
     return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.plain as (steps: number) => number;
   } finally {
