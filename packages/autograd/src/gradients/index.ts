@@ -11,6 +11,9 @@ import { reduceGrads } from './reduce.js';
 import { matmulGrads } from './matmul.js';
 import { movementGrads } from './movement.js';
 import { fusedGrads } from './fused.js';
+import { mathGrads } from './math.js';
+import { argMinMaxGrads } from './arg_min_max.js';
+import { cumsumGrads } from './cumsum.js';
 
 export const GRADIENTS: GradTable = {
   ...unaryGrads,
@@ -18,6 +21,9 @@ export const GRADIENTS: GradTable = {
   ...reduceGrads,
   ...matmulGrads,
   ...movementGrads,
+  ...mathGrads,
+  ...argMinMaxGrads,
+  ...cumsumGrads,
 };
 
 export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;

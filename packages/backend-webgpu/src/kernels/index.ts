@@ -1,9 +1,12 @@
 /** The complete kernel table of the webgpu backend; tsc checks it against core's KernelTable. */
 import type { KernelTable } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
+import { argMinMaxKernels } from './arg_min_max.js';
 import { binaryKernels } from './binary.js';
 import { concatKernels } from './concat.js';
+import { cumsumKernels } from './cumsum.js';
 import { indexKernels } from './gather.js';
+import { mathKernels } from './math.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { reduceKernels } from './reduce.js';
@@ -20,5 +23,8 @@ export function makeKernels(b: WebGPUBackend): KernelTable {
     ...concatKernels(b),
     ...indexKernels(b),
     ...sequenceKernels(b),
+    ...mathKernels(b),
+    ...argMinMaxKernels(b),
+    ...cumsumKernels(b),
   };
 }

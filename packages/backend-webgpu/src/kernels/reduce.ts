@@ -10,21 +10,25 @@ import type { GpuData, WebGPUBackend } from '../backend.js';
 import { wgslType } from '../wgsl.js';
 import { transposeData } from './movement.js';
 
-type ReduceName = 'Sum' | 'Max' | 'Min';
+type ReduceName = 'Sum' | 'Max' | 'Min' | 'Prod' | 'Any' | 'All';
 /** Invocations per run when the run is long. */
 const RWG = 64;
 const MAX_GROUPS = 65535;
 
-/** `acc = acc (op) v` as WGSL statements, with NaN sticky for float Max/Min. */
+/** `acc = acc (op) v` as WGSL statements, with NaN sticky for float Max/Min. Any and All read bools (u32 0/1) as their max and min. */
 function combine(name: ReduceName, dtype: DType, acc: string, v: string): string {
   if (name === 'Sum') return `${acc} = ${acc} + ${v};`;
+  if (name === 'Prod') return `${acc} = ${acc} * ${v};`; // int32 wraps
+  if (name === 'Any') return `${acc} = max(${acc}, ${v});`;
+  if (name === 'All') return `${acc} = min(${acc}, ${v});`;
   if (dtype !== 'float32') return `${acc} = ${name === 'Max' ? 'max' : 'min'}(${acc}, ${v});`;
   return `if (isnan_(${v}) || (!isnan_(${acc}) && fkey(${v}) ${name === 'Max' ? '>' : '<'} fkey(${acc}))) { ${acc} = ${v}; }`;
 }
 
 function identity(name: ReduceName, dtype: DType): string {
   const T = wgslType(dtype);
-  if (name === 'Sum') return `${T}(0)`;
+  if (name === 'Sum' || name === 'Any') return `${T}(0)`;
+  if (name === 'Prod' || name === 'All') return `${T}(1)`;
   if (dtype === 'float32') return name === 'Max' ? '-inf_()' : 'inf_()';
   if (dtype === 'bool') return name === 'Max' ? '0u' : '1u';
   return name === 'Max' ? 'i32(-2147483647 - 1)' : '2147483647';
@@ -82,5 +86,8 @@ function reduce(b: WebGPUBackend, name: ReduceName) {
 }
 
 export function reduceKernels(b: WebGPUBackend): Pick<KernelTable, ReduceName> {
-  return { Sum: reduce(b, 'Sum'), Max: reduce(b, 'Max'), Min: reduce(b, 'Min') };
+  return {
+    Sum: reduce(b, 'Sum'), Max: reduce(b, 'Max'), Min: reduce(b, 'Min'),
+    Prod: reduce(b, 'Prod'), Any: reduce(b, 'Any'), All: reduce(b, 'All'),
+  };
 }

@@ -23,16 +23,19 @@ const INT: Partial<Record<UnaryName, string>> = {
   Neg: '-x', Abs: 'select(x, -x, x < 0)', Relu: 'max(x, 0)', LogicalNot: '1u - x',
 };
 
-function unary(b: WebGPUBackend, name: UnaryName) {
+/** A kernel computing `floatExpr` or `intExpr` of `x` per element; `decls` may define helpers. */
+export function elementwise(b: WebGPUBackend, name: string, floatExpr: string, intExpr?: string, decls?: string) {
   return ([x]: [TensorInfo], _attrs: unknown, out: OutInfo) => {
     const isFloat = x.dtype === 'float32';
-    const expr = isFloat ? FLOAT[name] : INT[name];
+    const expr = isFloat ? floatExpr : intExpr;
     if (!expr) throw new TypeError(`webgpu: ${name} has no ${x.dtype} kernel`);
     // NaN in, NaN out, checked first: comparisons and max() may not see NaN.
     const body = isFloat ? `let x = x0[idx];\n  y0[idx] = select(${expr}, x, isnan_(x));` : `let x = x0[idx];\n  y0[idx] = ${expr};`;
-    return b.run1({ inputs: [x], outs: [out], body });
+    return b.run1({ inputs: [x], outs: [out], body, decls });
   };
 }
+
+const unary = (b: WebGPUBackend, name: UnaryName) => elementwise(b, name, FLOAT[name], INT[name]);
 
 /** float -> int32 follows JS ToInt32 (truncate, wrap modulo 2^32, NaN and ±Inf -> 0), as Int32Array stores do. */
 const FLOAT_TO_INT = `let x = x0[idx];

@@ -49,7 +49,9 @@ export const expandDims = op('expandDims', (x: TensorLike, axis = 0): Tensor => 
 
 export const squeeze = op('squeeze', (x: TensorLike, axis?: number | number[]): Tensor => {
   const t = toTensor(x, 'squeeze', 'x');
-  const axes = axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, t.rank, 'squeeze', t.shape);
+  // No axis, or an empty list (TF's axis=[]), squeezes every size-1 axis.
+  const all = axis === undefined || (Array.isArray(axis) && axis.length === 0);
+  const axes = all ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, t.rank, 'squeeze', t.shape);
   for (const a of axes) {
     if (t.shape[a] !== 1) throw new ValueError(`squeeze: cannot squeeze axis ${a} of x ${fmt(t.shape)}: its size is ${t.shape[a]}, not 1`);
   }
@@ -169,15 +171,21 @@ export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0
   return reshape(y, [...t.shape.slice(0, a), ...idx.shape, ...t.shape.slice(a + 1)]);
 });
 
-/** Sums slices of x with the same segment id: out[s] = sum over {i : ids[i] = s} of x[i]. */
+/**
+ * Sums slices of x with the same segment id: out[s] = sum over {i : ids[i] = s} of x[i], where
+ * segmentIds has the shape of x's first k dims (TF's unsorted_segment_sum); out is
+ * [numSegments, ...x.shape[k:]]. Ids outside [0, numSegments) are dropped.
+ */
 export const unsortedSegmentSum = op('unsortedSegmentSum', (x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor => {
   const t = toTensor(x, 'unsortedSegmentSum', 'x');
   const ids = toTensor(segmentIds, 'unsortedSegmentSum', 'segmentIds', 'int32');
-  if (ids.dtype !== 'int32' || ids.rank !== 1 || t.rank < 1 || ids.shape[0] !== t.shape[0]) {
-    throw new ValueError(`unsortedSegmentSum: segmentIds must be an int32 vector of length x.shape[0]; x ${fmt(t.shape)}, segmentIds ${ids.dtype} ${fmt(ids.shape)}`);
+  if (ids.dtype !== 'int32' || ids.rank < 1 || !shapesEqual(ids.shape, t.shape.slice(0, ids.rank))) {
+    throw new ValueError(`unsortedSegmentSum: segmentIds must be int32 with the shape of the first dims of x; x ${fmt(t.shape)}, segmentIds ${ids.dtype} ${fmt(ids.shape)}`);
   }
   if (!Number.isInteger(numSegments) || numSegments < 0) throw new ValueError(`unsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
-  return ENGINE.runKernel('UnsortedSegmentSum', [t, ids], { numSegments }, { shape: [numSegments, ...t.shape.slice(1)], dtype: t.dtype });
+  const rest = t.shape.slice(ids.rank);
+  const [rows, flatIds] = ids.rank === 1 ? [t, ids] : [reshape(t, [ids.size, ...rest]), reshape(ids, [ids.size])];
+  return ENGINE.runKernel('UnsortedSegmentSum', [rows, flatIds], { numSegments }, { shape: [numSegments, ...rest], dtype: t.dtype });
 });
 
 /** paddings[i] = [before, after] for each axis, filled with constantValue. */
