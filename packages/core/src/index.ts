@@ -1,7 +1,7 @@
 export { ValueError } from './errors.js';
 export type { DType, TypedArray } from './dtypes.js';
 export { isFloat, bytesPerElement } from './dtypes.js';
-export { Tensor, Variable, type NestedArray } from './tensor.js';
+export { Tensor, Variable, nextTensorId, type NestedArray } from './tensor.js';
 export type { Shape } from './shape.js';
 export { sizeOf, stridesOf, broadcastShapes, broadcastAxes, normalizeAxis, normalizeAxes, shapesEqual, fmt as formatShape } from './shape.js';
 export type * from './kernels.js';

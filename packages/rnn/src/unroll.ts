@@ -10,6 +10,7 @@
  * masking entirely and the loop stops after the longest one (TF's loop bound
  * min(T, max(1, max(len)))); the caller fills the remaining outputs with zeros.
  */
+import { isRecording, withKernelListener } from '@tapeflow/autograd';
 import { ENGINE, isFloat, keep, reshape, scalar, tensor, tidy, where, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { assertSameStructure, describe, flatten, packSequenceAs, type Nest } from './nest.js';
 import type { RNNCellLike, StepResult } from './cells/rnn_cell.js';
@@ -130,21 +131,11 @@ export function assertTensor(op: string, what: string, v: unknown): asserts v is
  * offload and nothing happens; without a tape nothing is kept, so nothing is moved.
  */
 function withSwap<T>(fn: () => T): T {
-  const record = ENGINE.recorder;
-  const backend = ENGINE.backend;
-  if (!record || !backend.offload) return fn();
+  if (!isRecording() || !ENGINE.canOffload()) return fn();
   const produced: Tensor[] = [];
-  ENGINE.recorder = (r) => { record(r); produced.push(...r.outputs); };
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    ENGINE.recorder = record;
-  }
+  const result = withKernelListener((r) => { produced.push(...r.outputs); }, fn);
   const results = new Set(flatten(result as Nest<Tensor>).filter((x) => x instanceof Tensor));
-  for (const t of produced) {
-    if (!results.has(t) && !t.freed && t.holds > 0 && t.backend === backend) backend.offload(t.dataId);
-  }
+  for (const t of produced) if (!results.has(t)) ENGINE.offloadHeld(t);
   return result;
 }
 

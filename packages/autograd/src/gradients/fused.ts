@@ -6,17 +6,17 @@
  * same gradients in one pass instead.
  *
  * The backward kernels are kernels too, so they have rules: the vector-Jacobian product of the
- * composed gradient (taken with grads()), which keeps every order of gradient possible.
+ * composed gradient (ctx.vjp), which keeps every order of gradient possible.
  */
-import { ENGINE, add, concat, mul, sigmoid, split, square, sub, sum, tanh, zerosLike, type Tensor } from '@tapeflow/core';
-import { grads } from '../api.js';
-import type { FusedGradTable } from './types.js';
+import { ENGINE, add, concat, mul, sigmoid, split, square, sub, tanh, zerosLike, type Tensor } from '@tapeflow/core';
+import { isRecording } from '../recording.js';
+import type { FusedGradTable, Vjp } from './types.js';
 
 const sigmoidGrad = (s: Tensor): Tensor => mul(s, sub(1, s));
 const info = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype });
 
 /** The fused backward kernel applies: the backend has it and no tape records this backward pass. */
-const fastBackward = (kernel: 'LSTMBlockGrad' | 'GRUBlockGrad'): boolean => ENGINE.recorder === null && ENGINE.hasFused(kernel);
+const fastBackward = (kernel: 'LSTMBlockGrad' | 'GRUBlockGrad'): boolean => !isRecording() && ENGINE.hasFused(kernel);
 
 /** [dGates, dc] of LSTMBlock, composed (see kernels.ts for the forward equations). */
 function lstmBlockGrad(gates: Tensor, c: Tensor, cNext: Tensor, dcNext: Tensor, dh: Tensor, forgetBias: number): [Tensor, Tensor] {
@@ -50,12 +50,9 @@ function gruBlockGrad(gates: Tensor, h: Tensor, cPre: Tensor, dhNext: Tensor): [
  * The gradients of a backward kernel: the VJP of its composed definition `g` (inputs -> outputs)
  * with the outputs' gradients dys, one thunk per input (computed together on first use).
  */
-function vjpThunks(g: (...xs: Tensor[]) => Tensor[], inputs: readonly Tensor[], dys: readonly Tensor[]): (() => Tensor)[] {
+function vjpThunks(vjp: Vjp, g: (...xs: Tensor[]) => Tensor[], inputs: readonly Tensor[], dys: readonly Tensor[]): (() => Tensor)[] {
   let all: Tensor[] | undefined;
-  const get = (): Tensor[] => (all ??= grads((...xs: Tensor[]) => {
-    const outs = g(...xs);
-    return outs.map((o, k) => sum(mul(o, dys[k]))).reduce((a, b) => add(a, b));
-  })(...inputs));
+  const get = (): Tensor[] => (all ??= vjp(g, inputs, dys));
   return inputs.map((_, k) => () => get()[k]);
 }
 
@@ -73,8 +70,8 @@ export const fusedGrads: FusedGradTable = {
   },
   LSTMBlockGrad: {
     saveInputs: true,
-    grad: (dys, { inputs, attrs: { forgetBias } }) => {
-      const [a, b, c, d, e] = vjpThunks((g, cc, cn, dc, dh) => lstmBlockGrad(g, cc, cn, dc, dh, forgetBias), inputs, dys);
+    grad: (dys, { inputs, attrs: { forgetBias }, vjp }) => {
+      const [a, b, c, d, e] = vjpThunks(vjp, (g, cc, cn, dc, dh) => lstmBlockGrad(g, cc, cn, dc, dh, forgetBias), inputs, dys);
       return [a, b, c, d, e];
     },
   },
@@ -90,8 +87,8 @@ export const fusedGrads: FusedGradTable = {
   },
   GRUBlockGrad: {
     saveInputs: true,
-    grad: (dys, { inputs }) => {
-      const [a, b, c, d] = vjpThunks((g, h, cp, dh) => gruBlockGrad(g, h, cp, dh), inputs, dys);
+    grad: (dys, { inputs, vjp }) => {
+      const [a, b, c, d] = vjpThunks(vjp, (g, h, cp, dh) => gruBlockGrad(g, h, cp, dh), inputs, dys);
       return [a, b, c, d];
     },
   },

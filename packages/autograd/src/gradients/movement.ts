@@ -22,8 +22,10 @@ export const movementGrads: Pick<GradTable, Movement> = {
     grad: (dy, { attrs: { perm } }) => [() => transpose(dy, perm.map((_, i) => perm.indexOf(i)))],
   },
   BroadcastTo: { grad: (dy, { inputs: [x] }) => [() => unbroadcast(dy, x.shape)] },
-  // The slice came from a window of x: put dy back in it, zeros elsewhere.
+  // The slice came from a window of x: put dy back in it, zeros elsewhere. (The walk places
+  // the windows of a tensor read slice by slice all at once: `window`.)
   Slice: {
+    window: ({ begin, size }) => ({ begin, size }),
     grad: (dy, { inputs: [x], attrs: { begin, size } }) =>
       [() => pad(dy, begin.map((b, i): [number, number] => [b, x.shape[i] - b - size[i]]))],
   },

@@ -15,13 +15,26 @@ export type Inputs<I> = { [P in keyof I]: Tensor };
  */
 export type InputGrads<I> = { [P in keyof I]: (() => Tensor) | null };
 
-export interface GradContext<K extends KernelName> {
+/**
+ * The vector-Jacobian product: the gradients, with respect to each of xs, of
+ * sum_k <f(xs)_k, dys_k>, computed under a tape of its own (so it is differentiable again).
+ */
+export type Vjp = (f: (...xs: Tensor[]) => Tensor | Tensor[], xs: readonly Tensor[], dys: Tensor | readonly Tensor[]) => Tensor[];
+
+/** What every rule is handed besides dy: the node's tensors and attributes, and vjp. */
+export interface RuleContext<I, A> {
   /** All inputs; only read the storage of those the rule saves (shapes and dtypes are always fine). */
-  readonly inputs: Inputs<KernelInputs<K>>;
-  /** The kernel's output (read its values only if the rule saves outputs). */
+  readonly inputs: Inputs<I>;
+  /** The kernel's outputs (read their values only if the rule saves outputs). */
+  readonly outputs: readonly Tensor[];
+  /** outputs[0]. */
   readonly output: Tensor;
-  readonly attrs: KernelAttrs<K>;
+  readonly attrs: A;
+  /** For rules whose gradient is easiest stated as "differentiate this composition" (fused kernels). */
+  readonly vjp: Vjp;
 }
+
+export type GradContext<K extends KernelName> = RuleContext<KernelInputs<K>, KernelAttrs<K>>;
 
 export interface GradRule<K extends KernelName> {
   /** The backward pass reads the inputs' values: the tape holds them. */
@@ -33,6 +46,12 @@ export interface GradRule<K extends KernelName> {
    * are themselves recorded when an outer gradient is being taken (that is higher order).
    */
   grad(dy: Tensor, ctx: GradContext<K>): InputGrads<KernelInputs<K>>;
+  /**
+   * For ops that read a window of their one input (Slice): the window. The walk then keeps dy
+   * as a piece of the input's gradient and places all pieces at once (grad_store.ts) instead of
+   * padding each one to the input's shape, which a loop reading a tensor step by step needs.
+   */
+  window?(attrs: KernelAttrs<K>): { begin: readonly number[]; size: readonly number[] };
 }
 
 export type GradTable = { [K in KernelName]: GradRule<K> };
@@ -41,11 +60,16 @@ export type GradTable = { [K in KernelName]: GradRule<K> };
 export interface FusedGradRule<K extends FusedKernelName> {
   readonly saveInputs?: boolean;
   readonly saveOutputs?: boolean;
-  grad(dys: Tensor[], ctx: {
-    readonly inputs: Inputs<FusedKernelDefs[K]['inputs']>;
-    readonly outputs: readonly Tensor[];
-    readonly attrs: FusedKernelDefs[K]['attrs'];
-  }): InputGrads<FusedKernelDefs[K]['inputs']>;
+  grad(dys: Tensor[], ctx: RuleContext<FusedKernelDefs[K]['inputs'], FusedKernelDefs[K]['attrs']>): InputGrads<FusedKernelDefs[K]['inputs']>;
 }
 
 export type FusedGradTable = { [K in FusedKernelName]: FusedGradRule<K> };
+
+/** What the walk sees of any rule, a plain or a fused one, by kernel name (index.ts). */
+export interface WalkRule {
+  readonly saveInputs?: boolean;
+  readonly saveOutputs?: boolean;
+  window?(attrs: Readonly<Record<string, unknown>>): { begin: readonly number[]; size: readonly number[] };
+  /** One dy per output. */
+  grad(dys: Tensor[], ctx: RuleContext<readonly Tensor[], Readonly<Record<string, unknown>>>): readonly ((() => Tensor) | null)[];
+}

@@ -2,8 +2,8 @@
 import * as tf from '@tapeflow/core';
 import { ENGINE, ValueError, type Tensor } from '@tapeflow/core';
 import {
-  checkGrad, customGrad, grad, grads, noGrad, stopGradient, valueAndGrad, valueAndGrads, variableGrads,
-  type SaveFn,
+  checkGrad, customGrad, grad, grads, isRecording, noGrad, stopGradient, valueAndGrad, valueAndGrads, variableGrads, vjp,
+  withKernelListener, type SaveFn,
 } from '@tapeflow/autograd';
 import {
   assert, expectArrayEqual, expectClose, expectNoLeak, expectShape, expectThrows, type Registry, type TestEnv,
@@ -204,5 +204,55 @@ export function apiSuite(r: Registry): void {
     assert(!report.ok, 'checkGrad missed a wrong gradient');
     assert(report.worst?.arg === 0 && report.worst.index === 2, `worst element should be xs[0][2], got ${report.message}`);
     expectClose(report.worst.numeric, 3 * 2 * 2, { rtol: 1e-2 });
+  }));
+
+  r.test('customGrad with several outputs: one dy per output (zeros for an unused one), checked numerically', (env) => clean(() => {
+    const x = tf.tensor(vals, [4], dt(env));
+    // [x², 3x] with the true gradient: d/dx (<x², dy0> + <3x, dy1>) = 2x dy0 + 3 dy1.
+    const f = customGrad((a: Tensor, save: SaveFn) => {
+      save([a]);
+      return {
+        value: [tf.mul(a, a), tf.mul(a, 3)],
+        gradFunc: ([d0, d1]: Tensor[], [s]: Tensor[]) => tf.add(tf.mul(tf.mul(d0, s), 2), tf.mul(d1, 3)),
+      };
+    });
+    const both = checkGrad((a) => { const [p, q] = f(a); return tf.add(tf.sum(tf.tanh(p)), tf.sum(tf.mul(q, q))); }, [x]);
+    assert(both.ok, both.message);
+    // Only the second output used: the first one's dy is zeros.
+    expectClose(grad((a) => tf.sum(f(a)[1]))(x), [3, 3, 3, 3]);
+  }));
+
+  r.test('vjp equals grads of sum(f(x) * dy), for one output and several, and is differentiable again', (env) => clean(() => {
+    const x = tf.tensor(vals, [4], dt(env));
+    const dy = tf.tensor([1, -2, 0.5, 3], [4], dt(env));
+    const [g] = vjp((a) => tf.tanh(a), [x], dy);
+    expectClose(g, tf.mul(dy, tf.sub(1, tf.square(tf.tanh(x)))).dataSync());
+    const [g2] = vjp((a) => [tf.exp(a), tf.mul(a, a)], [x], [dy, tf.onesLike(x)]);
+    expectClose(g2, tf.add(tf.mul(dy, tf.exp(x)), tf.mul(x, 2)).dataSync());
+    // d/dx of sum(vjp(tanh)(x, 1)) = d/dx sum(1 - tanh² x) = -2 tanh(x)(1 - tanh² x).
+    const second = grad((a) => tf.sum(vjp((b) => tf.tanh(b), [a], tf.onesLike(a))[0]))(x);
+    const t = tf.tanh(x);
+    expectClose(second, tf.mul(tf.mul(t, -2), tf.sub(1, tf.square(t))).dataSync());
+    expectThrows(() => vjp((a) => [a, a], [x], [dy]), ValueError, /vjp.*2 output.*1 dys/);
+  }));
+
+  r.test('isRecording is true only while a gradient records; a kernel listener sees kernels and records nothing', (env) => clean(() => {
+    const x = tf.tensor(vals, [4], dt(env));
+    assert(!isRecording(), 'recording outside any gradient');
+    let inside = false, underNoGrad = true;
+    grad((a) => { inside = isRecording(); underNoGrad = noGrad(() => isRecording()); return tf.sum(a); })(x);
+    assert(inside && !underNoGrad, `isRecording inside grad ${inside}, under noGrad ${underNoGrad}`);
+    const seen: string[] = [];
+    const g = withKernelListener((rec) => { seen.push(rec.kernel); }, () => {
+      assert(!isRecording(), 'a kernel listener made isRecording true');
+      tf.neg(x);
+      noGrad(() => tf.exp(x));
+      return grad((a) => tf.sum(tf.mul(a, a)))(x);
+    });
+    expectClose(g, vals.map((v) => 2 * v));
+    assert(seen[0] === 'Neg' && seen[1] === 'Exp' && seen.includes('Mul') && seen.includes('Sum'), `listener saw ${seen.join(', ')}`);
+    const after = seen.length;
+    tf.neg(x);
+    assert(seen.length === after, 'the listener still sees kernels after its scope');
   }));
 }

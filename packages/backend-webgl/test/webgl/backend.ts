@@ -4,6 +4,7 @@
  * cache, and that every kernel really draws on the GPU.
  */
 import * as tf from '@tapeflow/core';
+import { withKernelListener } from '@tapeflow/autograd';
 import { assert, expectArrayEqual, expectClose, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
 import { gpu, webgl } from './util.js';
 
@@ -276,10 +277,8 @@ export function backendSuite(r: Registry): void {
   r.test('no CPU fallback: every kernel draws on the GPU (Reshape only relabels storage)', () => {
     const b = webgl();
     const ran = new Set<string>();
-    const seen = tf.ENGINE.recorder;
     const draws: Record<string, number> = {};
-    tf.ENGINE.recorder = (rec) => { ran.add(rec.kernel); };
-    try {
+    withKernelListener((rec) => { ran.add(rec.kernel); }, () => {
       tf.tidy(() => {
         const f = tf.tensor([[1, -2, 3], [4, 5, -6]]);
         const i = tf.tensor([1, 0], [2], 'int32');
@@ -297,9 +296,7 @@ export function backendSuite(r: Registry): void {
           tf.pad(f, [[1, 0], [0, 1]]), tf.reverse(f, 1), tf.concat([f, f], 0), tf.gather(f, i, 1), tf.unsortedSegmentSum(f, i, 2),
           tf.reverseSequence(f, tf.tensor([2, 3], [2], 'int32'), 1, 0)]);
       });
-    } finally {
-      tf.ENGINE.recorder = seen;
-    }
+    });
     const missing = tf.KERNEL_NAMES.filter((k) => !ran.has(k));
     assert(missing.length === 0, `the case did not exercise ${missing.join(', ')}`);
     // 10 unary draws (log/sqrt add an abs each: +2), 14 binary (+3 for comparisons feeding logic),

@@ -6,13 +6,13 @@
  * cPre again (its projection and two matmuls against the h its steps read), then per step
  * GRUBlockGrad and the two matmuls carrying the gradient back through Ch and Gh; the chunk's
  * gradients then give the weights' share at once. Saved: the inputs (from the inputs, the node
- * projects them itself, chunk by chunk, and never keeps the projection) and the packed outputs
+ * projects them itself, chunk by chunk, and never keeps the projection) and the outputs
  * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
  */
 import {
-  ENGINE, add, concat, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, sum, tidy, where, zeros, type Tensor,
+  ENGINE, add, concat, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
-import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
+import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
 import { gruBlock, useFused } from './fast_step.js';
 import {
@@ -21,7 +21,7 @@ import {
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
 export const gruSequenceApplies = (): boolean =>
-  fastPaths.fusedSequence && ENGINE.recorder !== null && useFused('GRUBlock') && useFused('GRUBlockGrad');
+  fastPaths.fusedSequence && isRecording() && useFused('GRUBlock') && useFused('GRUBlockGrad');
 
 interface Plan extends SequencePlan {
   /** Steps per chunk. */
@@ -38,12 +38,10 @@ interface Plan extends SequencePlan {
 export function gruSequence(source: Tensor | SequenceInputs, gh: Tensor, ch: Tensor, h0: Tensor, lengths?: Int32Array): [outputs: Tensor, h: Tensor] {
   const src = sourceTensors(source);
   const [T, B] = src[0].shape;
-  const n = h0.shape[1];
   const plan: Plan = { ...sequencePlan(T, B, lengths), chunk: chunkSteps(fastPaths.sequenceChunkRows, B), numSource: src.length };
   const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
-  // The node's one output packs [outputs (T steps), h] along time.
-  const packed = node(...src, gh, ch, h0);
-  return [slice(packed, [0, 0, 0], [T, B, n]), reshape(slice(packed, [T, 0, 0], [1, B, n]), [B, n])];
+  const [outputs, h] = node(...src, gh, ch, h0);
+  return [outputs, h];
 }
 
 /** Gate pre-activations, r and candidate pre-activation from projections [rows, 3n] and the h read [rows, n]. */
@@ -55,8 +53,8 @@ function stepParts(pt: Tensor, h: Tensor, gh: Tensor, ch: Tensor): { gates: Tens
   return { gates, r, cPre };
 }
 
-/** The recurrence with ops (the reference; what the higher-order path differentiates). Returns the packed value. */
-function recurrence(plan: Plan, ins: Tensor[]): Tensor {
+/** The recurrence with ops (the reference; what the higher-order path differentiates). Returns [outputs, h]. */
+function recurrence(plan: Plan, ins: Tensor[]): Tensor[] {
   const { T, bound, finished, chunk, numSource } = plan;
   const [gh, ch, h0] = ins.slice(numSource);
   let h = h0;
@@ -79,47 +77,45 @@ function recurrence(plan: Plan, ins: Tensor[]): Tensor {
     p.dispose();
   }
   const after = bound < T ? Array<Tensor>(T - bound).fill(zeros(h0.shape, h0.dtype)) : [];
-  const packed = stack([...outs, ...after, h], 0);
-  // The packed copy replaces the steps' outputs (the tape, if any, holds what it needs).
+  const outputs = stack([...outs, ...after], 0);
+  // The stacked copy replaces the steps' outputs (the tape, if any, holds what it needs).
   for (const o of new Set(outs)) if (o !== h) o.dispose();
-  return packed;
+  return [outputs, h];
 }
 
 function fastForward(plan: Plan, ins: Tensor[], save: SaveFn) {
   const value = recurrence(plan, ins);
-  save([...ins, value, ...plan.masks]);
+  save([...ins, value[0], ...plan.masks]);
   const n = ins.length;
   return {
     value,
-    gradFunc: (dy: Tensor, saved: Tensor[]): Tensor[] => {
+    gradFunc: (dys: Tensor[], saved: Tensor[]): Tensor[] => {
       const sIns = saved.slice(0, n);
-      if (ENGINE.recorder !== null) {
-        // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
-        return grads((...a: Tensor[]) => sum(mul(recurrence(plan, a), dy)))(...sIns);
-      }
-      return backpropThroughTime(plan, dy, sIns, saved[n]);
+      // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
+      if (isRecording()) return vjp((...a: Tensor[]) => recurrence(plan, a), sIns, dys);
+      return backpropThroughTime(plan, dys, sIns, saved[n]);
     },
   };
 }
 
 /**
  * The fast backward, last chunk to first, each last step to first. As for the LSTM, a running
- * row read the previous step's unmasked output (a row of `packed`), and a finished row gets
+ * row read the previous step's unmasked output (a row of `outputs`), and a finished row gets
  * all-zero gradients. Returns the gradients of the node's inputs.
  */
-function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tensor): Tensor[] {
+function backpropThroughTime(plan: Plan, [dy, dhLast]: Tensor[], ins: Tensor[], outputs: Tensor): Tensor[] {
   const { T, bound, finished, chunk, numSource } = plan;
   const [gh, ch, h0] = ins.slice(numSource);
-  const [, B, n] = packed.shape;
+  const [, B, n] = outputs.shape;
   const zero = scalar(0, dy.dtype);
-  let dh = rowsAt(dy, T);
+  let dh = dhLast;
   // The recurrent weights' gradients and the source's (W_x's, b's) so far; per chunk, a piece of the first source input's.
   let dGh: Tensor | null = null, dCh: Tensor | null = null, sums: Tensor[] = [];
   const pieces: Tensor[] = [];
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
     const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
     const kept = tidy(() => {
-      const hRead = hReadOfChunk(h0, packed, t0, k), before = reshape(hRead, [k, B, n]);
+      const hRead = hReadOfChunk(h0, outputs, t0, k), before = reshape(hRead, [k, B, n]);
       // The chunk's gates, r and cPre at once (rows of all its steps), in a scope of their own.
       const parts = tidy(() => {
         const { gates, r, cPre } = stepParts(reshape(projection(ins, numSource, t0, t1), [k * B, 3 * n]), hRead, gh, ch);

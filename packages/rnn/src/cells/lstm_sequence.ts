@@ -19,9 +19,9 @@
  * so gradients of gradients stay exact.
  */
 import {
-  ENGINE, add, concat, matmul, mul, reshape, scalar, slice, stack, sum, tidy, where, zeros, type Tensor,
+  ENGINE, add, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
-import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
+import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
 import { lstmBlock, useFused } from './fast_step.js';
 import {
@@ -32,7 +32,7 @@ export type { SequenceInputs } from './sequence_plan.js';
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
 export const lstmSequenceApplies = (): boolean =>
-  fastPaths.fusedSequence && ENGINE.recorder !== null && useFused('LSTMBlock') && useFused('LSTMBlockGrad');
+  fastPaths.fusedSequence && isRecording() && useFused('LSTMBlock') && useFused('LSTMBlockGrad');
 
 interface Plan extends SequencePlan {
   forgetBias: number;
@@ -54,19 +54,16 @@ export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Te
   const chunk = chunkSteps(fastPaths.sequenceChunkRows, B);
   const plan: Plan = { ...sequencePlan(T, B, lengths), forgetBias, chunk, numSource: src.length };
   const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
-  // The node's one output packs [outputs (T steps), c, h] along time.
-  const packed = node(...src, wh, c0, h0);
-  const u = wh.shape[0];
-  const row = (t: number): Tensor => reshape(slice(packed, [t, 0, 0], [1, B, u]), [B, u]);
-  return [slice(packed, [0, 0, 0], [T, B, u]), row(T), row(T + 1)];
+  const [outputs, c, h] = node(...src, wh, c0, h0);
+  return [outputs, c, h];
 }
 
 /**
  * The recurrence with ops: what the fast backward must equal and what the higher-order path
- * differentiates. ins are the node's inputs. Returns the packed [outputs, c, h]; `keepStep` sees
+ * differentiates. ins are the node's inputs. Returns [outputs, c, h]; `keepStep` sees
  * each step's block output c' (what LSTMBlockGrad reads besides the gates, which backprop recomputes).
  */
-function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => void): Tensor {
+function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => void): Tensor[] {
   const { T, bound, finished, forgetBias, chunk } = plan;
   const [wh, c0, h0] = ins.slice(plan.numSource);
   let c = c0, h = h0;
@@ -90,29 +87,27 @@ function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => vo
     p.dispose();
   }
   const after = bound < T ? Array<Tensor>(T - bound).fill(zeros(h0.shape, h0.dtype)) : [];
-  const packed = stack([...outs, ...after, c, h], 0);
-  // The packed copy replaces the steps' outputs (the tape, if any, holds what it needs).
+  const outputs = stack([...outs, ...after], 0);
+  // The stacked copy replaces the steps' outputs (the tape, if any, holds what it needs).
   for (const o of new Set(outs)) if (o !== c && o !== h) o.dispose();
-  return packed;
+  return [outputs, c, h];
 }
 
 /** customGrad's forward: the recurrence run once, keeping what backprop through time reads. */
 function fastForward(plan: Plan, ins: Tensor[], save: SaveFn) {
   const cBlocks: Tensor[] = [];
   const value = recurrence(plan, ins, (cn) => cBlocks.push(cn));
-  // Saved: the inputs, the packed value (its rows are the h each step read) and each step's c'.
-  // The gates are recomputed from them (the projection and one matmul per chunk) rather than kept.
-  save([...ins, value, ...cBlocks, ...plan.masks]);
+  // Saved: the inputs, the outputs (the h each step read) and each step's c'. The gates are
+  // recomputed from them (the projection and one matmul per chunk) rather than kept.
+  save([...ins, value[0], ...cBlocks, ...plan.masks]);
   const n = ins.length;
   return {
     value,
-    gradFunc: (dy: Tensor, saved: Tensor[]): Tensor[] => {
+    gradFunc: (dys: Tensor[], saved: Tensor[]): Tensor[] => {
       const sIns = saved.slice(0, n);
-      if (ENGINE.recorder !== null) {
-        // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
-        return grads((...a: Tensor[]) => sum(mul(recurrence(plan, a), dy)))(...sIns);
-      }
-      return backpropThroughTime(plan, dy, sIns, saved[n], saved.slice(n + 1, n + 1 + plan.bound));
+      // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
+      if (isRecording()) return vjp((...a: Tensor[]) => recurrence(plan, a), sIns, dys);
+      return backpropThroughTime(plan, dys, sIns, saved[n], saved.slice(n + 1, n + 1 + plan.bound));
     },
   };
 }
@@ -134,19 +129,19 @@ const disposeReplaced = (old: (Tensor | null)[], kept: Tensor[]): void => {
  * a finished row the state is something else, but its gradients are all zero there, so what it
  * is multiplied with does not matter.
  */
-function backpropThroughTime(plan: Plan, dy: Tensor, ins: Tensor[], packed: Tensor, cBlocks: Tensor[]): Tensor[] {
+function backpropThroughTime(plan: Plan, [dy, dcLast, dhLast]: Tensor[], ins: Tensor[], outputs: Tensor, cBlocks: Tensor[]): Tensor[] {
   const { T, bound, finished, forgetBias, chunk, numSource } = plan;
   const [wh, c0, h0] = ins.slice(numSource);
-  const [, B, u] = packed.shape;
+  const [, B, u] = outputs.shape;
   const zero = scalar(0, dy.dtype);
-  let dc = rowsAt(dy, T), dh = rowsAt(dy, T + 1);
+  let dc = dcLast, dh = dhLast;
   // W_h's gradient and the source's (W_x's, b's) so far; per chunk, a piece of the first source input's.
   let dWh: Tensor | null = null, sums: Tensor[] = [];
   const pieces: Tensor[] = [];
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
     const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
     const kept = tidy(() => {
-      const hRead = hReadOfChunk(h0, packed, t0, k);
+      const hRead = hReadOfChunk(h0, outputs, t0, k);
       // In a scope of its own: only the gates outlive their temporaries.
       const gates = tidy(() => add(projection(ins, numSource, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
       const dGs: Tensor[] = new Array(k);

@@ -58,13 +58,13 @@ export function projection(ins: Tensor[], numSource: number, t0: number, t1: num
 
 /**
  * The h that each step of the chunk [t0, t0 + k) read, as rows [k * B, n]: h0 for step 0, then
- * the outputs of the steps before (rows of `packed`, the node's [T, B, n] outputs).
+ * the outputs of the steps before (rows of `outputs`, the node's [T, B, n] outputs).
  */
-export function hReadOfChunk(h0: Tensor, packed: Tensor, t0: number, k: number): Tensor {
-  const [, B, n] = packed.shape;
+export function hReadOfChunk(h0: Tensor, outputs: Tensor, t0: number, k: number): Tensor {
+  const [, B, n] = outputs.shape;
   const h0Row = reshape(h0, [1, B, n]);
-  const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(packed, [0, 0, 0], [k - 1, B, n])], 0))
-    : slice(packed, [t0 - 1, 0, 0], [k, B, n]);
+  const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(outputs, [0, 0, 0], [k - 1, B, n])], 0))
+    : slice(outputs, [t0 - 1, 0, 0], [k, B, n]);
   return reshape(before, [k * B, n]);
 }
 
