@@ -16,5 +16,6 @@ export * from './ops/matmul.js';
 export * from './ops/shape_ops.js';
 export * from './ops/nn.js';
 export * from './ops/random.js';
+export * from './ops/fused.js';
 export { op } from './ops/op.js';
 export { encodeWeights, decodeWeights, assignWeights, manifestPaths, DEFAULT_SHARD_BYTES, type WeightsManifestConfig, type WeightsManifestGroupConfig, type WeightsManifestEntry, type ManifestDType, type NamedTensors, type EncodedWeights } from './io/weights.js';

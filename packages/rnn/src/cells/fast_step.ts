@@ -4,38 +4,19 @@
  * kernel into its input rows and its recurrent rows.
  */
 import {
-  ENGINE, add, mul, sigmoid, slice, split, sub, tanh, type FusedKernelName, type Tensor, type Variable,
+  ENGINE, gruBlock as coreGruBlock, lstmBlock as coreLstmBlock, slice, type FusedKernelName, type Tensor, type Variable,
 } from '@tapeflow/core';
 import { fastPaths } from '../fast_paths.js';
 
 /** Whether the cells should call the backend's fused kernel `k` (it has it and the switch is on). */
 export const useFused = (k: FusedKernelName): boolean => fastPaths.fusedKernels && ENGINE.hasFused(k);
 
-/**
- * One LSTM step from the gate pre-activations [batch, 4u] (TF1 order i, j, f, o) and c [batch, u]:
- * c' = c sig(f + forgetBias) + sig(i) tanh(j), h' = tanh(c') sig(o). Returns [c', h'].
- */
-export function lstmBlock(gates: Tensor, c: Tensor, forgetBias: number): [Tensor, Tensor] {
-  if (useFused('LSTMBlock')) {
-    const out = { shape: c.shape, dtype: c.dtype };
-    const [c2, h2] = ENGINE.runFused('LSTMBlock', [gates, c], { forgetBias }, [out, out]);
-    return [c2, h2];
-  }
-  const [i, j, f, o] = split(gates, 4, 1);
-  const c2 = add(mul(c, sigmoid(add(f, forgetBias))), mul(sigmoid(i), tanh(j)));
-  return [c2, mul(tanh(c2), sigmoid(o))];
-}
+/** One LSTM step's tail (core's lstmBlock), fused when the backend has it and the switch is on. */
+export const lstmBlock = (gates: Tensor, c: Tensor, forgetBias: number): [Tensor, Tensor] =>
+  coreLstmBlock(gates, c, forgetBias, fastPaths.fusedKernels);
 
-/**
- * The end of a GRU step (tanh activation): gates [batch, 2u] are the r, u pre-activations, cPre
- * [batch, u] the candidate's; h' = u h + (1 - u) tanh(cPre) with u = sig(gates[:, u:]).
- */
-export function gruBlock(gates: Tensor, h: Tensor, cPre: Tensor): Tensor {
-  if (useFused('GRUBlock')) return ENGINE.runFused('GRUBlock', [gates, h, cPre], {}, [{ shape: h.shape, dtype: h.dtype }])[0];
-  const n = h.shape[1];
-  const u = sigmoid(slice(gates, [0, n], [-1, n]));
-  return add(mul(u, h), mul(sub(1, u), tanh(cPre)));
-}
+/** The end of a GRU step (core's gruBlock), fused when the backend has it and the switch is on. */
+export const gruBlock = (gates: Tensor, h: Tensor, cPre: Tensor): Tensor => coreGruBlock(gates, h, cPre, fastPaths.fusedKernels);
 
 /**
  * kernel [depth + h, k] (TF1's layout, kept for checkpoints) -> [rows 0..depth, rows depth..]:

@@ -10,7 +10,7 @@
  * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
  */
 import {
-  ENGINE, add, concat, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor,
+  add, concat, gruBlockGrad, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
 import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
@@ -129,9 +129,7 @@ function backpropThroughTime(plan: Plan, [dy, dhLast]: Tensor[], ins: Tensor[], 
           const done = finished[t];
           let dhBlock = add(rowsAt(dy, t), dh);
           if (done) dhBlock = where(done, zero, dhBlock);
-          const shapes = [gates.shape, hPrev.shape, cPre.shape];
-          const [dG, dhDirect, dcPre] = ENGINE.runFused('GRUBlockGrad', [gates, hPrev, cPre, dhBlock], {},
-            shapes.map((shape) => ({ shape, dtype: gates.dtype })));
+          const [dG, dhDirect, dcPre] = gruBlockGrad(gates, hPrev, cPre, dhBlock);
           // r reaches h' through cPre = p_c + (r h) Ch.
           const dRh = matmul(dcPre, ch, false, true);
           const dR = mul(mul(dRh, hPrev), mul(r, sub(1, r)));

@@ -19,7 +19,7 @@
  * so gradients of gradients stay exact.
  */
 import {
-  ENGINE, add, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor,
+  add, lstmBlockGrad, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
 import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
@@ -155,8 +155,7 @@ function backpropThroughTime(plan: Plan, [dy, dcLast, dhLast]: Tensor[], ins: Te
             dhBlock = where(done, zero, dhBlock);
             dcBlock = where(done, zero, dc);
           }
-          const out = [g.shape, cPrev.shape].map((shape) => ({ shape, dtype: g.dtype }));
-          const [dG, dcPrev] = ENGINE.runFused('LSTMBlockGrad', [g, cPrev, cBlocks[t], dcBlock, dhBlock], { forgetBias }, out);
+          const [dG, dcPrev] = lstmBlockGrad(g, cPrev, cBlocks[t], dcBlock, dhBlock, forgetBias);
           if (!done) return [dcPrev, matmul(dG, wh, false, true), dG];
           return [add(dcPrev, where(done, dc, zero)), add(matmul(dG, wh, false, true), where(done, dh, zero)), dG];
         });

@@ -8,6 +8,7 @@ import { binarySuite } from './binary.js';
 import { chainsSuite } from './chains.js';
 import { creationSuite } from './creation.js';
 import { errorsSuite } from './errors.js';
+import { fusedSuite } from './fused.js';
 import { immutabilitySuite } from './immutability.js';
 import { logicSuite } from './logic.js';
 import { matmulSuite } from './matmul.js';
@@ -30,6 +31,7 @@ export const opsSuites: Record<string, SuiteDef> = {
   slicing: slicingSuite,
   chains: chainsSuite,
   nn: nnSuite,
+  fused: fusedSuite,
   random: randomSuite,
   memory: memorySuite,
   errors: errorsSuite,
