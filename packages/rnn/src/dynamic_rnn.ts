@@ -18,7 +18,7 @@ import { pad, reshape, slice, stack, tidy, transpose, zeros, Tensor, ValueError,
 import { describe, flatten, packSequenceAs, type Nest } from './nest.js';
 import { variableScope } from './naming.js';
 import { assertLikeRNNCell, type RNNCellLike, type StepResult } from './cells/rnn_cell.js';
-import { fastPaths } from './fast_paths.js';
+import { fastPaths } from './fast/switches.js';
 import { recomputedRnn } from './recompute.js';
 import { assertFloatInput, flatInputs, hostSequenceLengths, resolveInitialState, unroll } from './unroll.js';
 

@@ -7,7 +7,7 @@ import * as tf from '@tapeflow/core';
 import { adam, variableGrads } from '@tapeflow/autograd';
 import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, type Nest } from '@tapeflow/rnn';
 import { assert, type Registry } from '../../../core/test/conformance/harness.js';
-import { withFastPaths } from '../../../rnn/src/fast_paths.js';
+import { withFastPaths } from '../../../rnn/src/fast/switches.js';
 import { gpu, webgl } from './util.js';
 
 /** Fixed data: inputs [batch, time, depth] and a regression target per step. */

@@ -6,7 +6,7 @@
 import {
   ENGINE, gruBlock as coreGruBlock, lstmBlock as coreLstmBlock, slice, type FusedKernelName, type Tensor, type Variable,
 } from '@tapeflow/core';
-import { fastPaths } from '../fast_paths.js';
+import { fastPaths } from '../fast/switches.js';
 
 /** Whether the cells should call the backend's fused kernel `k` (it has it and the switch is on). */
 export const useFused = (k: FusedKernelName): boolean => fastPaths.fusedKernels && ENGINE.hasFused(k);

@@ -10,8 +10,8 @@ import {
   type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
 import { gruBlock, splitKernelRows } from './fast_step.js';
-import { gruSequence, gruSequenceApplies } from './gru_sequence.js';
-import { rowsOf } from './sequence_plan.js';
+import { gruSequence, gruSequenceApplies } from '../fast/gru_sequence.js';
+import { rowsOf } from '../fast/sequence_node.js';
 
 export interface GRUCellOptions extends CellOptions {
   activation?: Activation;

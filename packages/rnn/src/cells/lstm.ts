@@ -13,8 +13,8 @@ import {
   type Activation, type CellOptions, type InputProjection, type StepResult,
 } from './rnn_cell.js';
 import { lstmBlock, splitKernelRows } from './fast_step.js';
-import { lstmSequence, lstmSequenceApplies } from './lstm_sequence.js';
-import { rowsOf } from './sequence_plan.js';
+import { lstmSequence, lstmSequenceApplies } from '../fast/lstm_sequence.js';
+import { rowsOf } from '../fast/sequence_node.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
 

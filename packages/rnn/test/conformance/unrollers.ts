@@ -13,7 +13,7 @@ import {
   BasicLSTMCell, BasicRNNCell, DropoutWrapper, MultiRNNCell, GRUCell, LSTMCell, LSTMStateTuple, bidirectionalDynamicRnn, dynamicRnn, globalVariables,
   initializers, nest, rawRnn, staticRnn, variableScope, type RNNCell,
 } from '../../src/index.js';
-import { withFastPaths } from '../../src/fast_paths.js';
+import { withFastPaths } from '../../src/fast/switches.js';
 import {
   assert, expectClose, expectNoLeak, expectShape, expectThrows, fcParams, type Registry, type SuiteDef,
 } from '../../../core/test/conformance/harness.js';

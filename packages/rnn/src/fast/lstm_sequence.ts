@@ -22,13 +22,13 @@ import {
   add, lstmBlockGrad, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
 import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
-import { fastPaths } from '../fast_paths.js';
-import { lstmBlock, useFused } from './fast_step.js';
+import { fastPaths } from './switches.js';
+import { lstmBlock, useFused } from '../cells/fast_step.js';
 import {
   chunkSourceGrads, chunkSteps, hReadOfChunk, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
-} from './sequence_plan.js';
+} from './sequence_node.js';
 
-export type { SequenceInputs } from './sequence_plan.js';
+export type { SequenceInputs } from './sequence_node.js';
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
 export const lstmSequenceApplies = (): boolean =>

@@ -13,11 +13,11 @@ import {
   add, concat, gruBlockGrad, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
 import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
-import { fastPaths } from '../fast_paths.js';
-import { gruBlock, useFused } from './fast_step.js';
+import { fastPaths } from './switches.js';
+import { gruBlock, useFused } from '../cells/fast_step.js';
 import {
   chunkSourceGrads, chunkSteps, hReadOfChunk, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
-} from './sequence_plan.js';
+} from './sequence_node.js';
 
 /** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
 export const gruSequenceApplies = (): boolean =>
