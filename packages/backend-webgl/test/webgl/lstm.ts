@@ -5,9 +5,8 @@
  */
 import * as tf from '@tapeflow/core';
 import { adam, variableGrads } from '@tapeflow/autograd';
-import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, type Nest } from '@tapeflow/rnn';
+import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, withFastPaths, type Nest } from '@tapeflow/rnn';
 import { assert, type Registry } from '../../../core/test/conformance/harness.js';
-import { withFastPaths } from '../../../rnn/src/fast/switches.js';
 import { gpu, webgl } from './util.js';
 
 /** Fixed data: inputs [batch, time, depth] and a regression target per step. */

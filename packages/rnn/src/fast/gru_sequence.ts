@@ -9,26 +9,15 @@
  * projects them itself, chunk by chunk, and never keeps the projection) and the outputs
  * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
  */
-import {
-  add, concat, gruBlockGrad, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor,
-} from '@tapeflow/core';
+import { add, concat, gruBlock, gruBlockGrad, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor } from '@tapeflow/core';
 import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
-import { fastPaths } from './switches.js';
-import { gruBlock, useFused } from '../cells/fast_step.js';
+import { SequencePlan, maskStep } from '../unroll.js';
 import {
-  chunkSourceGrads, chunkSteps, hReadOfChunk, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
+  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, sourceGrads, sourceTensors,
+  type NodePlan, type SequenceInputs,
 } from './sequence_node.js';
 
-/** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
-export const gruSequenceApplies = (): boolean =>
-  fastPaths.fusedSequence && isRecording() && useFused('GRUBlock') && useFused('GRUBlockGrad');
-
-interface Plan extends SequencePlan {
-  /** Steps per chunk. */
-  chunk: number;
-  /** The node's inputs are [p, gh, ch, h0] (1: projections given) or [x, wx, b, gh, ch, h0] (3). */
-  numSource: number;
-}
+type Plan = NodePlan;
 
 /**
  * source: time-major projections [T, B, 3n], or the inputs to project; gh [n, 2n] and ch [n, n]
@@ -38,10 +27,15 @@ interface Plan extends SequencePlan {
 export function gruSequence(source: Tensor | SequenceInputs, gh: Tensor, ch: Tensor, h0: Tensor, lengths?: Int32Array): [outputs: Tensor, h: Tensor] {
   const src = sourceTensors(source);
   const [T, B] = src[0].shape;
-  const plan: Plan = { ...sequencePlan(T, B, lengths), chunk: chunkSteps(fastPaths.sequenceChunkRows, B), numSource: src.length };
-  const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
-  const [outputs, h] = node(...src, gh, ch, h0);
-  return [outputs, h];
+  const seq = new SequencePlan(T, lengths);
+  try {
+    const plan = nodePlan(seq, B, src.length);
+    const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
+    const [outputs, h] = node(...src, gh, ch, h0);
+    return [outputs, h];
+  } finally {
+    seq.dispose(); // the masks the node saved stay until its tape lets go
+  }
 }
 
 /** Gate pre-activations, r and candidate pre-activation from projections [rows, 3n] and the h read [rows, n]. */
@@ -55,22 +49,21 @@ function stepParts(pt: Tensor, h: Tensor, gh: Tensor, ch: Tensor): { gates: Tens
 
 /** The recurrence with ops (the reference; what the higher-order path differentiates). Returns [outputs, h]. */
 function recurrence(plan: Plan, ins: Tensor[]): Tensor[] {
-  const { T, bound, finished, chunk, numSource } = plan;
+  const { T, bound, chunk, numSource } = plan;
   const [gh, ch, h0] = ins.slice(numSource);
   let h = h0;
   const outs: Tensor[] = [];
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
-    const p = tidy(() => projection(ins, numSource, t0, t1));
+    const p = tidy(() => projectedSteps(ins, numSource, t0, t1));
     for (let t = t0; t < t1; t++) {
       // One scope per step: only its output and state outlive it (as in the step loop).
       let out: Tensor;
       [out, h] = tidy(() => {
         const { gates, cPre } = stepParts(rowsAt(p, t - t0), h, gh, ch);
         const hn = gruBlock(gates, h, cPre);
-        const done = finished[t];
-        // TF1's masking: finished rows output zeros and keep their state.
-        return done ? [where(done, scalar(0, hn.dtype), hn), where(done, h, hn)] : [hn, hn];
+        const [[o], [hm]] = maskStep(finishedAt(plan, t), [hn], [hn], [h]);
+        return [o, hm];
       });
       outs.push(out);
     }
@@ -118,7 +111,7 @@ function backpropThroughTime(plan: Plan, [dy, dhLast]: Tensor[], ins: Tensor[], 
       const hRead = hReadOfChunk(h0, outputs, t0, k), before = reshape(hRead, [k, B, n]);
       // The chunk's gates, r and cPre at once (rows of all its steps), in a scope of their own.
       const parts = tidy(() => {
-        const { gates, r, cPre } = stepParts(reshape(projection(ins, numSource, t0, t1), [k * B, 3 * n]), hRead, gh, ch);
+        const { gates, r, cPre } = stepParts(reshape(projectedSteps(ins, numSource, t0, t1), [k * B, 3 * n]), hRead, gh, ch);
         return [gates, r, cPre, mul(r, hRead)];
       });
       const [gatesC, rC, cPreC] = parts.map((q) => reshape(q, [k, B, q.shape[1]]));

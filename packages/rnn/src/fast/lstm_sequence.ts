@@ -18,28 +18,16 @@
  * vector-Jacobian product of the same recurrence written with differentiable ops (`recurrence`),
  * so gradients of gradients stay exact.
  */
-import {
-  add, lstmBlockGrad, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor,
-} from '@tapeflow/core';
+import { add, lstmBlock, lstmBlockGrad, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor } from '@tapeflow/core';
 import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
-import { fastPaths } from './switches.js';
-import { lstmBlock, useFused } from '../cells/fast_step.js';
+import { SequencePlan, maskStep } from '../unroll.js';
 import {
-  chunkSourceGrads, chunkSteps, hReadOfChunk, projection, rowsAt, sequencePlan, sourceGrads, sourceTensors, type SequenceInputs, type SequencePlan,
+  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, sourceGrads, sourceTensors,
+  type NodePlan, type SequenceInputs,
 } from './sequence_node.js';
 
-export type { SequenceInputs } from './sequence_node.js';
-
-/** The whole-sequence node applies: the switch is on, a tape records, the backend has both fused kernels. */
-export const lstmSequenceApplies = (): boolean =>
-  fastPaths.fusedSequence && isRecording() && useFused('LSTMBlock') && useFused('LSTMBlockGrad');
-
-interface Plan extends SequencePlan {
-  forgetBias: number;
-  /** Steps per chunk. */
-  chunk: number;
-  /** The node's inputs are [p, wh, c0, h0] (1: projections given) or [x, wx, b, wh, c0, h0] (3). */
-  numSource: number;
+interface Plan extends NodePlan {
+  readonly forgetBias: number;
 }
 
 /**
@@ -51,11 +39,15 @@ export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Te
   lengths?: Int32Array): [outputs: Tensor, c: Tensor, h: Tensor] {
   const src = sourceTensors(source);
   const [T, B] = src[0].shape;
-  const chunk = chunkSteps(fastPaths.sequenceChunkRows, B);
-  const plan: Plan = { ...sequencePlan(T, B, lengths), forgetBias, chunk, numSource: src.length };
-  const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
-  const [outputs, c, h] = node(...src, wh, c0, h0);
-  return [outputs, c, h];
+  const seq = new SequencePlan(T, lengths);
+  try {
+    const plan: Plan = { ...nodePlan(seq, B, src.length), forgetBias };
+    const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
+    const [outputs, c, h] = node(...src, wh, c0, h0);
+    return [outputs, c, h];
+  } finally {
+    seq.dispose(); // the masks the node saved stay until its tape lets go
+  }
 }
 
 /**
@@ -64,22 +56,20 @@ export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Te
  * each step's block output c' (what LSTMBlockGrad reads besides the gates, which backprop recomputes).
  */
 function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => void): Tensor[] {
-  const { T, bound, finished, forgetBias, chunk } = plan;
+  const { T, bound, forgetBias, chunk } = plan;
   const [wh, c0, h0] = ins.slice(plan.numSource);
   let c = c0, h = h0;
   const outs: Tensor[] = [];
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
-    const p = tidy(() => projection(ins, plan.numSource, t0, t1));
+    const p = tidy(() => projectedSteps(ins, plan.numSource, t0, t1));
     for (let t = t0; t < t1; t++) {
       // One scope per step: only its output, state and c' outlive it (as in the step loop).
       let out: Tensor, cn: Tensor;
       [out, c, h, cn] = tidy(() => {
         const [cb, hb] = lstmBlock(add(rowsAt(p, t - t0), matmul(h, wh)), c, forgetBias);
-        const done = finished[t];
-        // TF1's masking: finished rows output zeros and keep their state.
-        if (!done) return [hb, cb, hb, cb];
-        return [where(done, scalar(0, hb.dtype), hb), where(done, c, cb), where(done, h, hb), cb];
+        const [[o], [cm, hm]] = maskStep(finishedAt(plan, t), [hb], [cb, hb], [c, h]);
+        return [o, cm, hm, cb];
       });
       keepStep?.(cn);
       outs.push(out);
@@ -143,7 +133,7 @@ function backpropThroughTime(plan: Plan, [dy, dcLast, dhLast]: Tensor[], ins: Te
     const kept = tidy(() => {
       const hRead = hReadOfChunk(h0, outputs, t0, k);
       // In a scope of its own: only the gates outlive their temporaries.
-      const gates = tidy(() => add(projection(ins, numSource, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
+      const gates = tidy(() => add(projectedSteps(ins, numSource, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
       const dGs: Tensor[] = new Array(k);
       for (let t = t1 - 1; t >= t0; t--) {
         const cPrev = t === 0 ? c0 : cBlocks[t - 1];

@@ -1,32 +1,36 @@
 /**
- * What the whole-sequence nodes (lstm_sequence.ts, gru_sequence.ts) share: the loop bound and
- * the masks of TF1's sequence lengths, time-major row access, and the source of each step's
- * x W_x + b: given (the caller's projections) or the inputs, projected a chunk of steps at a time.
+ * What the whole-sequence nodes (lstm_sequence.ts, gru_sequence.ts) share: their plan (TF1's
+ * loop bound and masks, from unroll.ts's SequencePlan, and the chunking), time-major row access,
+ * and the source of each step's x W_x + b: given (the caller's projections) or the inputs,
+ * projected a chunk of steps at a time.
  */
-import { add, concat, matmul, reshape, slice, sum, tensor, zeros, type Tensor } from '@tapeflow/core';
+import { add, concat, matmul, reshape, scalar, slice, sum, zeros, type Tensor } from '@tapeflow/core';
+import type { FinishedRows, SequencePlan } from '../unroll.js';
+import { fastPaths } from './switches.js';
 
-export interface SequencePlan {
-  T: number;
-  /** Steps that run: T, or up to the longest length (TF1's loop bound min(T, max(1, max(len)))). */
-  bound: number;
-  /** Per step, the rows already finished (bool [B, 1]), or null while every row runs. */
-  finished: (Tensor | null)[];
+export interface NodePlan {
+  readonly T: number;
+  /** Steps that run (SequencePlan.bound). */
+  readonly bound: number;
+  /** Per step, the finished rows as bool [B, 1], or null while every row runs. */
+  readonly finished: readonly (Tensor | null)[];
   /** The distinct masks of `finished` (saved with the node, so backprop can still read them). */
-  masks: Tensor[];
+  readonly masks: readonly Tensor[];
+  /** Steps per chunk: about fastPaths.sequenceChunkRows rows (steps x batch). */
+  readonly chunk: number;
+  /** How many of the node's inputs are its source: 1 (projections given) or 3 (x, W_x, b). */
+  readonly numSource: number;
 }
 
-export function sequencePlan(T: number, B: number, lengths?: Int32Array): SequencePlan {
-  const bound = lengths ? Math.min(T, Math.max(1, Math.max(...lengths))) : T;
-  // One mask per distinct set of finished rows, shared by the steps.
-  const masks = new Map<string, Tensor>();
-  const finished = Array.from({ length: bound }, (_, t) => {
-    if (!lengths || lengths.every((n) => t < n)) return null;
-    const rows = Array.from(lengths, (n) => t >= n);
-    const key = rows.map(Number).join('');
-    if (!masks.has(key)) masks.set(key, tensor(rows, [B, 1], 'bool'));
-    return masks.get(key)!;
-  });
-  return { T, bound, finished, masks: [...masks.values()] };
+export function nodePlan(seq: SequencePlan, B: number, numSource: number): NodePlan {
+  const finished = Array.from({ length: seq.bound }, (_, t) => seq.finished(t)?.mask(2) ?? null);
+  return { T: seq.T, bound: seq.bound, finished, masks: seq.masks(2), chunk: Math.max(1, Math.ceil(fastPaths.sequenceChunkRows / B)), numSource };
+}
+
+/** Step t's finished rows for unroll.ts's maskStep (the node's states are all [B, n]). */
+export function finishedAt(plan: NodePlan, t: number): FinishedRows | null {
+  const m = plan.finished[t];
+  return m && { mask: () => m, zero: (dtype) => scalar(0, dtype) };
 }
 
 /** Step t's rows [B, k] of a time-major [T, B, k] tensor (a view: no copy). */
@@ -41,14 +45,11 @@ export interface SequenceInputs { x: Tensor; wx: Tensor; b: Tensor }
 /** A node's leading inputs for its source: [p] or [x, wx, b]. */
 export const sourceTensors = (source: Tensor | SequenceInputs): Tensor[] => ('x' in source ? [source.x, source.wx, source.b] : [source]);
 
-/** Steps per chunk: about fastPaths.sequenceChunkRows rows (steps x batch). */
-export const chunkSteps = (rows: number, B: number): number => Math.max(1, Math.ceil(rows / B));
-
 /**
  * Steps [t0, t1) of x W_x + b, [t1 - t0, B, k], from the node's inputs `ins` whose first
  * `numSource` are its source: a view of the given projections, or computed.
  */
-export function projection(ins: Tensor[], numSource: number, t0: number, t1: number): Tensor {
+export function projectedSteps(ins: Tensor[], numSource: number, t0: number, t1: number): Tensor {
   const [B, k] = [ins[0].shape[1], ins[0].shape[2]];
   const rows = slice(ins[0], [t0, 0, 0], [t1 - t0, B, k]);
   if (numSource === 1) return rows;

@@ -11,9 +11,8 @@ import {
 import { checkGrad, grads, trace } from '@tapeflow/autograd';
 import {
   BasicLSTMCell, BasicRNNCell, DropoutWrapper, MultiRNNCell, GRUCell, LSTMCell, LSTMStateTuple, bidirectionalDynamicRnn, dynamicRnn, globalVariables,
-  initializers, nest, rawRnn, staticRnn, variableScope, type RNNCell,
+  initializers, nest, rawRnn, rnnPath, staticRnn, variableScope, withFastPaths, type RNNCell,
 } from '../../src/index.js';
-import { withFastPaths } from '../../src/fast/switches.js';
 import {
   assert, expectClose, expectNoLeak, expectShape, expectThrows, fcParams, type Registry, type SuiteDef,
 } from '../../../core/test/conformance/harness.js';
@@ -405,6 +404,39 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     expectNoLeak(() => dispose(grads(gruLoss)(x)), 'GRU gradients');
     x.dispose();
   }));
+
+  r.test('rnnPath: the one dispatch predicate picks the path the switches, the cell, the inputs, the tape and the kernels allow', () => withGraph(() => tidy(() => {
+    const x = zeros([2, 3, 2]);
+    const lstm = ENGINE.hasFused('LSTMBlock') && ENGINE.hasFused('LSTMBlockGrad');
+    const gru = ENGINE.hasFused('GRUBlock') && ENGINE.hasFused('GRUBlockGrad');
+    const underTape = (f: () => string): string => {
+      let p = '';
+      grads((xx: Tensor) => { p = f(); return sum(xx); })(x);
+      return p;
+    };
+    const basic = new BasicLSTMCell(2);
+    const stack2 = (): MultiRNNCell => new MultiRNNCell([new BasicLSTMCell(2), new LSTMCell(2)]);
+    const cases: [string, string, string][] = [
+      ['BasicRNNCell, no tape', rnnPath(new BasicRNNCell(2), x, {}), 'hoisted'],
+      ['BasicLSTMCell, no tape', rnnPath(basic, x, {}), 'hoisted'],
+      ['BasicLSTMCell under a tape', underTape(() => rnnPath(basic, x, {})), lstm ? 'sequence' : 'hoisted'],
+      ['... with swapMemory', underTape(() => rnnPath(basic, x, { swapMemory: true })), 'hoisted'],
+      ['... fusedSequence off', underTape(() => withFastPaths({ fusedSequence: false }, () => rnnPath(basic, x, {}))), 'hoisted'],
+      ['... fusedKernels off', underTape(() => withFastPaths({ fusedKernels: false }, () => rnnPath(basic, x, {}))), 'hoisted'],
+      ['... hoistInputs off', underTape(() => withFastPaths({ hoistInputs: false }, () => rnnPath(basic, x, {}))), 'steps'],
+      ['... inputs a nest', underTape(() => rnnPath(basic, [x], {})), 'steps'],
+      ['... inputs of rank 4', underTape(() => rnnPath(basic, reshape(x, [2, 3, 1, 2]), {})), 'steps'],
+      ['BasicLSTMCell with relu under a tape', underTape(() => rnnPath(new BasicLSTMCell(2, { activation: (t) => t }), x, {})), 'hoisted'],
+      ['LSTMCell with peepholes under a tape', underTape(() => rnnPath(new LSTMCell(2, { usePeepholes: true }), x, {})), 'hoisted'],
+      ['GRUCell under a tape', underTape(() => rnnPath(new GRUCell(2), x, {})), gru ? 'sequence' : 'hoisted'],
+      ['MultiRNNCell of LSTMs under a tape', underTape(() => rnnPath(stack2(), x, {})), lstm ? 'layers' : 'hoisted'],
+      ['... state not a tuple', underTape(() => rnnPath(new MultiRNNCell([new BasicLSTMCell(2, { stateIsTuple: false })], { stateIsTuple: false }), x, {})), 'hoisted'],
+      ['... an upper cell wrapped', underTape(() => rnnPath(new MultiRNNCell([new BasicLSTMCell(2), new DropoutWrapper(new BasicLSTMCell(2))]), x, {})), 'hoisted'],
+      ['DropoutWrapper(LSTM)', underTape(() => rnnPath(new DropoutWrapper(basic), x, {})), 'steps'],
+    ];
+    const wrong = cases.filter(([, got, want]) => got !== want).map(([what, got, want]) => `${what}: ${got}, expected ${want}`);
+    assert(wrong.length === 0, wrong.join('; '));
+  })));
 
   r.test('the whole-sequence LSTM and GRU nodes in chunks of steps equal the step loop: gradients of inputs, state and weights', (env) => withGraph(() => tidy(() => {
     const dtype = floatType(env);
