@@ -5,7 +5,7 @@
  */
 import type { FusedKernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
-import { ACTIVATIONS } from './lstm_block.js';
+import { ACTIVATIONS } from './lstm.js';
 
 const DECLS = `uniform int units;\n${ACTIVATIONS}`;
 
