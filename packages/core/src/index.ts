@@ -15,6 +15,7 @@ export * from './ops/reduce.js';
 export * from './ops/matmul.js';
 export * from './ops/shape_ops.js';
 export * from './ops/nn.js';
+export * from './ops/sequence.js';
 export * from './ops/random.js';
 export * from './ops/fused.js';
 export { op } from './ops/op.js';

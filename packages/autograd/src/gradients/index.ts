@@ -10,6 +10,8 @@ import { binaryGrads } from './binary.js';
 import { reduceGrads } from './reduce.js';
 import { matmulGrads } from './matmul.js';
 import { movementGrads } from './movement.js';
+import { gatherGrads } from './gather.js';
+import { sequenceGrads } from './sequence.js';
 import { fusedGrads } from './fused.js';
 
 export const GRADIENTS: GradTable = {
@@ -18,6 +20,8 @@ export const GRADIENTS: GradTable = {
   ...reduceGrads,
   ...matmulGrads,
   ...movementGrads,
+  ...gatherGrads,
+  ...sequenceGrads,
 };
 
 export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;

@@ -2,11 +2,11 @@
 import type { KernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
 import { binaryKernels } from './binary.js';
-import { concatKernels } from './concat.js';
-import { indexKernels } from './gather.js';
+import { gatherKernels } from './gather.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { reduceKernels } from './reduce.js';
+import { sequenceKernels } from './sequence.js';
 import { unaryKernels } from './unary.js';
 
 export function makeKernels(b: WebGLBackend): KernelTable {
@@ -16,7 +16,7 @@ export function makeKernels(b: WebGLBackend): KernelTable {
     ...reduceKernels(b),
     ...matmulKernels(b),
     ...movementKernels(b),
-    ...concatKernels(b),
-    ...indexKernels(b),
+    ...gatherKernels(b),
+    ...sequenceKernels(b),
   };
 }
