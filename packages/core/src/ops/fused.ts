@@ -14,7 +14,7 @@ import { fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, mul, square, sub } from './binary.js';
 import { zerosLike } from './creation.js';
-import { concat, slice, split } from './shape_ops.js';
+import { concat, slice, split } from './movement.js';
 import { sigmoid, tanh } from './unary.js';
 
 const runs = (k: FusedKernelName, useKernel: boolean): boolean => useKernel && ENGINE.hasFused(k);

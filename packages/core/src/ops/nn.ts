@@ -7,7 +7,7 @@ import { assertFloat, range, toTensor, type TensorLike } from './creation.js';
 import { equal, maximum, minimum, sub, where, div } from './binary.js';
 import { exp, log } from './unary.js';
 import { max, sum } from './reduce.js';
-import { expandDims } from './shape_ops.js';
+import { expandDims } from './movement.js';
 import { op } from './op.js';
 
 /** exp(x - max) / sum(exp(x - max)): shifting by the max keeps exp from overflowing. */

@@ -7,7 +7,7 @@ import type { DType } from '../dtypes.js';
 import { range, toTensor, type TensorLike } from './creation.js';
 import { less } from './binary.js';
 import { cast } from './unary.js';
-import { expandDims } from './shape_ops.js';
+import { expandDims } from './movement.js';
 import { op } from './op.js';
 
 /** mask[..., j] = j < lengths[...]; maxLen defaults to max(lengths) (read back from the backend). */
