@@ -14,6 +14,7 @@ export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/matmul.js';
 export * from './ops/movement.js';
+export * from './ops/gather.js';
 export * from './ops/nn.js';
 export * from './ops/sequence.js';
 export * from './ops/random.js';

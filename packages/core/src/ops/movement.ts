@@ -156,30 +156,6 @@ export const unstack = op('unstack', (x: TensorLike, axis = 0): Tensor[] => {
   });
 });
 
-/** Takes slices of x along `axis` at `indices` (int32, any shape). */
-export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0): Tensor => {
-  const t = toTensor(x, 'gather', 'x');
-  const idx = toTensor(indices, 'gather', 'indices', 'int32');
-  if (idx.dtype !== 'int32') throw new TypeError(`gather: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);
-  const a = normalizeAxis(axis, t.rank, 'gather', 'axis', t.shape);
-  const flat = idx.rank === 1 ? idx : reshape(idx, [idx.size]);
-  const flatShape = t.shape.map((d, i) => (i === a ? idx.size : d));
-  const y = ENGINE.runKernel('Gather', [t, flat], { axis: a }, { shape: flatShape, dtype: t.dtype });
-  if (idx.rank === 1) return y;
-  return reshape(y, [...t.shape.slice(0, a), ...idx.shape, ...t.shape.slice(a + 1)]);
-});
-
-/** Sums slices of x with the same segment id: out[s] = sum over {i : ids[i] = s} of x[i]. */
-export const unsortedSegmentSum = op('unsortedSegmentSum', (x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor => {
-  const t = toTensor(x, 'unsortedSegmentSum', 'x');
-  const ids = toTensor(segmentIds, 'unsortedSegmentSum', 'segmentIds', 'int32');
-  if (ids.dtype !== 'int32' || ids.rank !== 1 || t.rank < 1 || ids.shape[0] !== t.shape[0]) {
-    throw new ValueError(`unsortedSegmentSum: segmentIds must be an int32 vector of length x.shape[0]; x ${fmt(t.shape)}, segmentIds ${ids.dtype} ${fmt(ids.shape)}`);
-  }
-  if (!Number.isInteger(numSegments) || numSegments < 0) throw new ValueError(`unsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
-  return ENGINE.runKernel('UnsortedSegmentSum', [t, ids], { numSegments }, { shape: [numSegments, ...t.shape.slice(1)], dtype: t.dtype });
-});
-
 /** paddings[i] = [before, after] for each axis, filled with constantValue. */
 export const pad = op('pad', (x: TensorLike, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor => {
   const t = toTensor(x, 'pad', 'x');
