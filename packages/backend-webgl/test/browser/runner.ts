@@ -6,47 +6,31 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, relative } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { CaseResult } from './page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../../..');
 
 export const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /**
- * Conformance suite modules shared by every backend, with the export holding their suites.
- * A module that does not exist yet (a package still being written) is left out.
+ * The page entry: the suites every backend runs (@tapeflow/conformance) and the cases about the
+ * webgl backend itself (memory, swapping, exact integers), merged and handed to page.ts's start().
  */
-const SHARED_SUITES: [file: string, exportName: string][] = [
-  ['packages/core/test/conformance/ops/index.ts', 'opsSuites'],
-  ['packages/autograd/test/conformance/index.ts', '*'],
-  ['packages/rnn/test/conformance/index.ts', '*'],
-];
-/** Cases about the webgl backend itself (memory, swapping, exact integers), run in the same page. */
-const WEBGL_SUITES = 'packages/backend-webgl/test/webgl/index.ts';
-
-/** The page entry: every available suite module, merged, handed to page.ts's start(). */
 function entrySource(): { source: string; suites: string[] } {
-  const lines = [`import { start } from './page.ts';`, 'const suites = {};'];
-  const used: string[] = [];
-  [...SHARED_SUITES, [WEBGL_SUITES, '*'] as [string, string]].forEach(([file, name], i) => {
-    if (!existsSync(join(root, file))) return;
-    used.push(file);
-    const spec = JSON.stringify(relative(here, join(root, file)).replace(/\\/g, '/').replace(/^(?!\.)/, './'));
-    lines.push(`import * as m${i} from ${spec};`);
-    // '*': every export that is a record of suite functions (e.g. gradSuites, rnnSuites).
-    lines.push(name === '*'
-      ? `for (const v of Object.values(m${i})) if (v && typeof v === 'object' && Object.values(v).every((f) => typeof f === 'function')) Object.assign(suites, v);`
-      : `Object.assign(suites, m${i}[${JSON.stringify(name)}]);`);
-  });
-  lines.push('start(suites);');
-  return { source: lines.join('\n'), suites: used };
+  const suites = ['opsSuites', 'gradSuites', 'rnnSuites'];
+  const source = [
+    `import { start } from './page.ts';`,
+    `import { ${suites.join(', ')} } from '@tapeflow/conformance';`,
+    `import { webglSuites } from '../webgl/index.ts';`,
+    `start({ ${suites.map((n) => `...${n}`).join(', ')}, ...webglSuites });`,
+  ].join('\n');
+  return { source, suites: [...suites, 'webglSuites'] };
 }
 
 export async function bundle(): Promise<{ js: string; suites: string[] }> {

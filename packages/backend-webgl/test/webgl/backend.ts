@@ -5,7 +5,7 @@
  */
 import * as tf from '@tapeflow/core';
 import { withKernelListener } from '@tapeflow/autograd';
-import { assert, expectArrayEqual, expectClose, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
+import { assert, expectArrayEqual, expectClose, expectNoLeak, type Registry } from '@tapeflow/conformance';
 import { gpu, webgl } from './util.js';
 
 const I32_EDGES = [2 ** 24 + 1, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321, 16777217, -16777219, 0];

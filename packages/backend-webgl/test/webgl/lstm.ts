@@ -6,7 +6,7 @@
 import * as tf from '@tapeflow/core';
 import { adam, variableGrads } from '@tapeflow/autograd';
 import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, withFastPaths, type Nest } from '@tapeflow/rnn';
-import { assert, type Registry } from '../../../core/test/conformance/harness.js';
+import { assert, type Registry } from '@tapeflow/conformance';
 import { gpu, webgl } from './util.js';
 
 /** Fixed data: inputs [batch, time, depth] and a regression target per step. */

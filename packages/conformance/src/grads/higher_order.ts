@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as tf from '@tapeflow/core';
 import { grad, grads } from '@tapeflow/autograd';
 import type { Tensor } from '@tapeflow/core';
-import { expectClose, type Registry } from '../../../core/test/conformance/harness.js';
+import { expectClose, type Registry } from '../harness.js';
 import { arrArb, gradTolerance, property, shapeArb, type Arr } from './numeric.js';
 
 const RUNS = 10;

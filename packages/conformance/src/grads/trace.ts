@@ -2,7 +2,7 @@
 import * as tf from '@tapeflow/core';
 import type { Tensor } from '@tapeflow/core';
 import { trace } from '@tapeflow/autograd';
-import { assert, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
+import { assert, expectNoLeak, type Registry } from '../harness.js';
 import { gradTolerance } from './numeric.js';
 
 /** One BasicLSTMCell step (TF1 gate order i, j, f, o) from core ops, as a reader would write it. */

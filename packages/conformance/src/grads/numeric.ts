@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { noGrad, grads } from '@tapeflow/autograd';
 import { Tensor, mul, sum, tensor, tidy, type DType } from '@tapeflow/core';
-import { expectClose, fcParams, expectNoLeak, type TestEnv } from '../../../core/test/conformance/harness.js';
+import { expectClose, fcParams, expectNoLeak, type TestEnv } from '../harness.js';
 
 export interface Arr { shape: number[]; data: number[] }
 

@@ -7,7 +7,7 @@
 import * as tf from '@tapeflow/core';
 import { ENGINE, type Tensor } from '@tapeflow/core';
 import { checkpoint, customGrad, grad, grads, variableGrads } from '@tapeflow/autograd';
-import { assert, expectClose, expectNoLeak, expectThrows, type Registry, type TestEnv } from '../../../core/test/conformance/harness.js';
+import { assert, expectClose, expectNoLeak, expectThrows, type Registry, type TestEnv } from '../harness.js';
 import { gradTolerance } from './numeric.js';
 
 const dt = (env: TestEnv) => gradTolerance(env).dtype;

@@ -1,5 +1,5 @@
 /** The rnn conformance suites, run unchanged on every backend (see packages/backend-cpu/test/rnn.test.ts). */
-import type { SuiteDef } from '../../../core/test/conformance/harness.js';
+import type { SuiteDef } from '../harness.js';
 import { cellSuite } from './cells.js';
 import { unrollerSuite } from './unrollers.js';
 import { recomputeSuite } from './recompute.js';

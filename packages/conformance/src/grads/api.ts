@@ -7,7 +7,7 @@ import {
 } from '@tapeflow/autograd';
 import {
   assert, expectArrayEqual, expectClose, expectNoLeak, expectShape, expectThrows, type Registry, type TestEnv,
-} from '../../../core/test/conformance/harness.js';
+} from '../harness.js';
 import { gradTolerance } from './numeric.js';
 
 const dt = (env: TestEnv) => gradTolerance(env).dtype;

@@ -3,8 +3,8 @@ import { concat, randomUniform, type DType, type Tensor } from '@tapeflow/core';
 import {
   BasicLSTMCell, BasicRNNCell, GRUCell, LSTMCell, MultiRNNCell, RNNCell, ResidualWrapper, nest, resetDefaultGraph,
   type RNNCellLike, type StepResult,
-} from '../../src/index.js';
-import type { TestEnv } from '../../../core/test/conformance/harness.js';
+} from '@tapeflow/rnn';
+import type { TestEnv } from '../harness.js';
 
 /** Runs fn on a fresh default graph and disposes every variable it created afterwards. */
 export function withGraph<T>(fn: () => T): T {

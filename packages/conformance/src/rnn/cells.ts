@@ -7,10 +7,10 @@ import { concat, dispose, ones, tensor, tidy, zeros, Tensor, ValueError, type DT
 import {
   BasicLSTMCell, BasicRNNCell, DropoutWrapper, GRUCell, LSTMCell, LSTMStateTuple, MultiRNNCell, ResidualWrapper,
   dynamicRnn, globalVariables, initializers, variableScope, type RNNCell,
-} from '../../src/index.js';
+} from '@tapeflow/rnn';
 import {
   assert, expectClose, expectNoLeak, expectShape, expectThrows, fcParams, type Registry, type SuiteDef,
-} from '../../../core/test/conformance/harness.js';
+} from '../harness.js';
 import * as ref from './reference.js';
 import { floatType, randomizeWeights, tol, withGraph } from './util.js';
 

@@ -12,10 +12,10 @@ import { checkGrad, grads, trace } from '@tapeflow/autograd';
 import {
   BasicLSTMCell, BasicRNNCell, DropoutWrapper, MultiRNNCell, GRUCell, LSTMCell, LSTMStateTuple, bidirectionalDynamicRnn, dynamicRnn, globalVariables,
   initializers, nest, rawRnn, rnnPath, staticRnn, variableScope, withFastPaths, type RNNCell,
-} from '../../src/index.js';
+} from '@tapeflow/rnn';
 import {
   assert, expectClose, expectNoLeak, expectShape, expectThrows, fcParams, type Registry, type SuiteDef,
-} from '../../../core/test/conformance/harness.js';
+} from '../harness.js';
 import * as ref from './reference.js';
 import { CELL_KINDS, ConcatInputsCell, floatType, makeCell, randomizeWeights, tol, withGraph } from './util.js';
 

@@ -7,8 +7,8 @@
  */
 import { ENGINE, add, dispose, memory, mul, randomUniform, sum, tidy, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { grads } from '@tapeflow/autograd';
-import { BasicLSTMCell, dynamicRnn, nest, type DynamicRnnOptions, type RNNCell } from '../../src/index.js';
-import { assert, expectClose, expectNoLeak, expectThrows, type Registry } from '../../../core/test/conformance/harness.js';
+import { BasicLSTMCell, dynamicRnn, nest, type DynamicRnnOptions, type RNNCell } from '@tapeflow/rnn';
+import { assert, expectClose, expectNoLeak, expectThrows, type Registry } from '../harness.js';
 import { CELL_KINDS, floatType, makeCell, randomizeWeights, tol, withGraph } from './util.js';
 
 type N = nest.Nest<Tensor>;

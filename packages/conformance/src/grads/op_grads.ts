@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import * as tf from '@tapeflow/core';
 import { ENGINE, type Tensor } from '@tapeflow/core';
-import type { Registry } from '../../../core/test/conformance/harness.js';
+import type { Registry } from '../harness.js';
 import { arrArb, broadcastableTo, distinctArb, expectGradMatches, property, shapeArb, type Arr, type ValueOpts } from './numeric.js';
 
 const RUNS = 12;

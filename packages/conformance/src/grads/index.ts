@@ -2,7 +2,7 @@
  * The gradient conformance suites. Backend-agnostic: every backend's test runs them
  * (e.g. packages/backend-cpu/test/grads.test.ts: runConformance('cpu', gradSuites)).
  */
-import type { SuiteDef } from '../../../core/test/conformance/harness.js';
+import type { SuiteDef } from '../harness.js';
 import { opGradSuite } from './op_grads.js';
 import { higherOrderSuite } from './higher_order.js';
 import { apiSuite } from './api.js';

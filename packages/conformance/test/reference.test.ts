@@ -5,9 +5,9 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { mat3, mat4 } from 'gl-matrix';
-import { FC_SEED } from './conformance/harness.js';
-import * as R from './conformance/ops/reference.js';
-import { anyArr, int, permutationOf } from './conformance/ops/gen.js';
+import { FC_SEED } from '../src/harness.js';
+import * as R from '../src/ops/reference.js';
+import { anyArr, int, permutationOf } from '../src/ops/gen.js';
 
 const params = { seed: FC_SEED, numRuns: 100 };
 /** -0 and 0 are the same number here (deepEqual tells them apart). */

@@ -2,7 +2,7 @@
 import * as tf from '@tapeflow/core';
 import type { Tensor, Variable } from '@tapeflow/core';
 import { adam, momentum, sgd, type Optimizer } from '@tapeflow/autograd';
-import { assert, expectClose, type Registry } from '../../../core/test/conformance/harness.js';
+import { assert, expectClose, type Registry } from '../harness.js';
 import { gradTolerance } from './numeric.js';
 
 const start = [1.5, -2, 0.25];
