@@ -54,25 +54,36 @@ function values(x: Numeric): ArrayLike<number> {
   return x as ArrayLike<number>;
 }
 
+/**
+ * The element of `a` furthest outside |a - e| <= tol(i), or -1 when all are inside. NaNs must
+ * match (a mismatch is the worst); equal values (matching infinities too) always pass.
+ */
+function worstOutside(a: ArrayLike<number>, e: ArrayLike<number>, tol: (i: number) => number, msg: string): number {
+  assert(a.length === e.length, `${msg} length ${a.length} != expected ${e.length}`);
+  let worst = -1, worstErr = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(e[i]) || Number.isNaN(a[i])) {
+      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) return i;
+      continue;
+    }
+    if (a[i] === e[i]) continue;
+    const err = Math.abs(a[i] - e[i]) - tol(i);
+    if (err > worstErr || Number.isNaN(err)) { worst = i; worstErr = Number.isNaN(err) ? Infinity : err; }
+  }
+  return worst;
+}
+
+const head = (a: ArrayLike<number>): string => `[${Array.from(a).slice(0, 12).join(', ')}${a.length > 12 ? ', ...' : ''}]`;
+
 /** |a - e| <= atol + rtol * |e| elementwise; reports the worst element. NaNs must match. */
 export function expectClose(actual: Numeric, expected: Numeric, opts: { rtol?: number; atol?: number; msg?: string } = {}): void {
   const { rtol = 1e-5, atol = 1e-6, msg = '' } = opts;
   const a = values(actual);
   const e = values(expected);
-  assert(a.length === e.length, `${msg} length ${a.length} != expected ${e.length}`);
-  let worst = -1, worstErr = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(e[i]) || Number.isNaN(a[i])) {
-      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) { worst = i; worstErr = Infinity; break; }
-      continue;
-    }
-    if (a[i] === e[i]) continue; // also covers matching infinities
-    const err = Math.abs(a[i] - e[i]) - (atol + rtol * Math.abs(e[i]));
-    if (err > worstErr || (Number.isNaN(err))) { worst = i; worstErr = Number.isNaN(err) ? Infinity : err; }
-  }
+  const worst = worstOutside(a, e, (i) => atol + rtol * Math.abs(e[i]), msg);
   if (worst >= 0) {
     throw new AssertionError(`${msg} mismatch at flat index ${worst}: got ${a[worst]}, expected ${e[worst]} ` +
-      `(rtol ${rtol}, atol ${atol}); got [${Array.from(a).slice(0, 12).join(', ')}${a.length > 12 ? ', ...' : ''}]`);
+      `(rtol ${rtol}, atol ${atol}); got ${head(a)}`);
   }
 }
 
@@ -112,20 +123,11 @@ export function expectWithin(actual: Numeric, expected: Numeric, tol: Numeric, m
   const a = values(actual);
   const e = values(expected);
   const t = values(tol);
-  assert(a.length === e.length, `${msg} length ${a.length} != expected ${e.length}`);
-  let worst = -1, worstErr = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(e[i]) || Number.isNaN(a[i])) {
-      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) { worst = i; worstErr = Infinity; break; }
-      continue;
-    }
-    if (a[i] === e[i]) continue;
-    const err = Math.abs(a[i] - e[i]) - (t.length === 1 ? t[0] : t[i]);
-    if (err > worstErr || Number.isNaN(err)) { worst = i; worstErr = Number.isNaN(err) ? Infinity : err; }
-  }
+  const at = (i: number): number => (t.length === 1 ? t[0] : t[i]);
+  const worst = worstOutside(a, e, at, msg);
   if (worst >= 0) {
     throw new AssertionError(`${msg} mismatch at flat index ${worst}: got ${a[worst]}, expected ${e[worst]} ` +
-      `(tolerance ${t.length === 1 ? t[0] : t[worst]}); got [${Array.from(a).slice(0, 12).join(', ')}${a.length > 12 ? ', ...' : ''}]`);
+      `(tolerance ${at(worst)}); got ${head(a)}`);
   }
 }
 

@@ -10,10 +10,9 @@
  * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
  */
 import { add, concat, gruBlock, gruBlockGrad, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor } from '@tapeflow/core';
-import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
 import { SequencePlan, maskStep } from '../unroll.js';
 import {
-  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, sourceGrads, sourceTensors,
+  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, runNode, sourceGrads, sourceTensors,
   type NodePlan, type SequenceInputs,
 } from './sequence_node.js';
 
@@ -30,8 +29,8 @@ export function gruSequence(source: Tensor | SequenceInputs, gh: Tensor, ch: Ten
   const seq = new SequencePlan(T, lengths);
   try {
     const plan = nodePlan(seq, B, src.length);
-    const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
-    const [outputs, h] = node(...src, gh, ch, h0);
+    const [outputs, h] = runNode(plan, [...src, gh, ch, h0], (ins) => ({ outputs: recurrence(plan, ins), kept: [] }),
+      (ins) => recurrence(plan, ins), (dys, ins, outs) => backpropThroughTime(plan, dys, ins, outs));
     return [outputs, h];
   } finally {
     seq.dispose(); // the masks the node saved stay until its tape lets go
@@ -74,21 +73,6 @@ function recurrence(plan: Plan, ins: Tensor[]): Tensor[] {
   // The stacked copy replaces the steps' outputs (the tape, if any, holds what it needs).
   for (const o of new Set(outs)) if (o !== h) o.dispose();
   return [outputs, h];
-}
-
-function fastForward(plan: Plan, ins: Tensor[], save: SaveFn) {
-  const value = recurrence(plan, ins);
-  save([...ins, value[0], ...plan.masks]);
-  const n = ins.length;
-  return {
-    value,
-    gradFunc: (dys: Tensor[], saved: Tensor[]): Tensor[] => {
-      const sIns = saved.slice(0, n);
-      // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
-      if (isRecording()) return vjp((...a: Tensor[]) => recurrence(plan, a), sIns, dys);
-      return backpropThroughTime(plan, dys, sIns, saved[n]);
-    },
-  };
 }
 
 /**

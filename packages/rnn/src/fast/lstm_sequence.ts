@@ -19,10 +19,9 @@
  * so gradients of gradients stay exact.
  */
 import { add, lstmBlock, lstmBlockGrad, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor } from '@tapeflow/core';
-import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
 import { SequencePlan, maskStep } from '../unroll.js';
 import {
-  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, sourceGrads, sourceTensors,
+  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, runNode, sourceGrads, sourceTensors,
   type NodePlan, type SequenceInputs,
 } from './sequence_node.js';
 
@@ -42,8 +41,14 @@ export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Te
   const seq = new SequencePlan(T, lengths);
   try {
     const plan: Plan = { ...nodePlan(seq, B, src.length), forgetBias };
-    const node = customGrad((...args: (Tensor | SaveFn)[]) => fastForward(plan, args.slice(0, -1) as Tensor[], args[args.length - 1] as SaveFn));
-    const [outputs, c, h] = node(...src, wh, c0, h0);
+    // Saved besides the inputs: the outputs (the h each step read) and each step's c'. The gates
+    // are recomputed from them (the projection and one matmul per chunk) rather than kept.
+    const forward = (ins: Tensor[]): { outputs: Tensor[]; kept: Tensor[] } => {
+      const kept: Tensor[] = [];
+      return { outputs: recurrence(plan, ins, (cn) => kept.push(cn)), kept };
+    };
+    const [outputs, c, h] = runNode(plan, [...src, wh, c0, h0], forward, (ins) => recurrence(plan, ins),
+      (dys, ins, outs, cBlocks) => backpropThroughTime(plan, dys, ins, outs, cBlocks));
     return [outputs, c, h];
   } finally {
     seq.dispose(); // the masks the node saved stay until its tape lets go
@@ -81,25 +86,6 @@ function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => vo
   // The stacked copy replaces the steps' outputs (the tape, if any, holds what it needs).
   for (const o of new Set(outs)) if (o !== c && o !== h) o.dispose();
   return [outputs, c, h];
-}
-
-/** customGrad's forward: the recurrence run once, keeping what backprop through time reads. */
-function fastForward(plan: Plan, ins: Tensor[], save: SaveFn) {
-  const cBlocks: Tensor[] = [];
-  const value = recurrence(plan, ins, (cn) => cBlocks.push(cn));
-  // Saved: the inputs, the outputs (the h each step read) and each step's c'. The gates are
-  // recomputed from them (the projection and one matmul per chunk) rather than kept.
-  save([...ins, value[0], ...cBlocks, ...plan.masks]);
-  const n = ins.length;
-  return {
-    value,
-    gradFunc: (dys: Tensor[], saved: Tensor[]): Tensor[] => {
-      const sIns = saved.slice(0, n);
-      // A tape records this backward pass: differentiate the reference, so it can be differentiated again.
-      if (isRecording()) return vjp((...a: Tensor[]) => recurrence(plan, a), sIns, dys);
-      return backpropThroughTime(plan, dys, sIns, saved[n], saved.slice(n + 1, n + 1 + plan.bound));
-    },
-  };
 }
 
 /** Frees the tensors of `old` that are not in `kept`. */

@@ -4,6 +4,7 @@
  * and the source of each step's x W_x + b: given (the caller's projections) or the inputs,
  * projected a chunk of steps at a time.
  */
+import { customGrad, isRecording, vjp, type SaveFn } from '@tapeflow/autograd';
 import { add, concat, matmul, reshape, scalar, slice, sum, zeros, type Tensor } from '@tapeflow/core';
 import type { FinishedRows, SequencePlan } from '../unroll.js';
 import { fastPaths } from './switches.js';
@@ -25,6 +26,32 @@ export interface NodePlan {
 export function nodePlan(seq: SequencePlan, B: number, numSource: number): NodePlan {
   const finished = Array.from({ length: seq.bound }, (_, t) => seq.finished(t)?.mask(2) ?? null);
   return { T: seq.T, bound: seq.bound, finished, masks: seq.masks(2), chunk: Math.max(1, Math.ceil(fastPaths.sequenceChunkRows / B)), numSource };
+}
+
+/**
+ * Runs a whole-sequence node: one customGrad call over `ins`. `forward` runs the recurrence once,
+ * returning its outputs and what backprop through time reads besides the inputs and outputs[0]
+ * (`kept`); the gradient is `bptt`, unless a tape records the backward pass itself: then it is
+ * the vjp of `recurrence` (the same computation with differentiable ops), so gradients of
+ * gradients stay exact.
+ */
+export function runNode(plan: NodePlan, ins: Tensor[], forward: (ins: Tensor[]) => { outputs: Tensor[]; kept: Tensor[] },
+  recurrence: (ins: Tensor[]) => Tensor[], bptt: (dys: Tensor[], ins: Tensor[], outputs: Tensor, kept: Tensor[]) => Tensor[]): Tensor[] {
+  const n = ins.length;
+  const node = customGrad<Tensor[]>((...args: (Tensor | SaveFn)[]) => {
+    const xs = args.slice(0, n) as Tensor[];
+    const { outputs, kept } = forward(xs);
+    (args[n] as SaveFn)([...xs, outputs[0], ...kept, ...plan.masks]);
+    return {
+      value: outputs,
+      gradFunc: (dys: Tensor[], saved: Tensor[]): Tensor[] => {
+        const sIns = saved.slice(0, n);
+        if (isRecording()) return vjp((...a: Tensor[]) => recurrence(a), sIns, dys);
+        return bptt(dys, sIns, saved[n], saved.slice(n + 1, n + 1 + kept.length));
+      },
+    };
+  });
+  return node(...ins);
 }
 
 /** Step t's finished rows for unroll.ts's maskStep (the node's states are all [B, n]). */
