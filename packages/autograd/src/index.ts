@@ -12,7 +12,7 @@ export { customGrad, type CustomGradResult, type SaveFn } from './custom_grad.js
 export { checkpoint } from './checkpoint.js';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './check_grad.js';
 export { trace, Trace, type TracedNode, type TracedTensor } from './trace.js';
-export { GRADIENTS, FUSED_GRADIENTS, type GradRule, type GradTable, type FusedGradRule, type FusedGradTable, type RuleContext, type Vjp } from './gradients/index.js';
+export { GRADIENTS, FUSED_GRADIENTS, type GradRule, type GradTable, type FusedGradRule, type FusedGradTable, type GradContext, type FusedGradContext, type Vjp } from './gradients/index.js';
 export { Optimizer } from './optimizers/optimizer.js';
 export { sgd, SGDOptimizer } from './optimizers/sgd.js';
 export { momentum, MomentumOptimizer } from './optimizers/momentum.js';

@@ -4,7 +4,7 @@
  * ops (softmax, mean, tile, clipByValue, ...) need no rules: the tape records their primitives.
  */
 import type { Tensor } from '@tapeflow/core';
-import type { GradTable, FusedGradTable, RuleContext, WalkRule } from './types.js';
+import type { GradTable, FusedGradTable, Vjp, WalkRule } from './types.js';
 import { unaryGrads } from './unary.js';
 import { binaryGrads } from './binary.js';
 import { reduceGrads } from './reduce.js';
@@ -31,12 +31,14 @@ export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;
  * rule over any inputs and attributes (its context is a special case of this one), so the
  * tables convert to one lookup without casts; plain rules get their single output's dy.
  */
-type Ctx = RuleContext<readonly Tensor[], Readonly<Record<string, unknown>>>;
 type Thunks = readonly ((() => Tensor) | null)[];
-interface Loose<D> extends Omit<WalkRule, 'grad'> { grad(dy: D, ctx: Ctx): Thunks }
+type Attrs = Readonly<Record<string, unknown>>;
+type PlainCtx = { readonly inputs: readonly Tensor[]; readonly output: Tensor; readonly attrs: Attrs; readonly outputs?: readonly Tensor[]; readonly vjp?: Vjp };
+type FusedCtx = { readonly inputs: readonly Tensor[]; readonly outputs: readonly Tensor[]; readonly attrs: Attrs; readonly vjp: Vjp };
+interface Loose<D, C> extends Omit<WalkRule, 'grad'> { grad(dy: D, ctx: C): Thunks }
 
-const plain: [string, Loose<Tensor>][] = Object.entries(GRADIENTS);
-const fused: [string, Loose<Tensor[]>][] = Object.entries(FUSED_GRADIENTS);
+const plain: [string, Loose<Tensor, PlainCtx>][] = Object.entries(GRADIENTS);
+const fused: [string, Loose<Tensor[], FusedCtx>][] = Object.entries(FUSED_GRADIENTS);
 const RULES = new Map<string, WalkRule>([
   ...plain.map(([k, r]): [string, WalkRule] => [k, {
     saveInputs: r.saveInputs, saveOutputs: r.saveOutputs, window: r.window?.bind(r), grad: (dys, ctx) => r.grad(dys[0], ctx),
@@ -47,4 +49,4 @@ const RULES = new Map<string, WalkRule>([
 /** The rule of a kernel, by name; undefined for a name no table has. */
 export const ruleFor = (kernel: string): WalkRule | undefined => RULES.get(kernel);
 
-export type { GradRule, GradTable, FusedGradRule, FusedGradTable, RuleContext, Vjp, WalkRule } from './types.js';
+export type { GradRule, GradTable, GradContext, FusedGradRule, FusedGradTable, FusedGradContext, Vjp, WalkRule } from './types.js';

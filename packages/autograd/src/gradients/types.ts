@@ -21,20 +21,24 @@ export type InputGrads<I> = { [P in keyof I]: (() => Tensor) | null };
  */
 export type Vjp = (f: (...xs: Tensor[]) => Tensor | Tensor[], xs: readonly Tensor[], dys: Tensor | readonly Tensor[]) => Tensor[];
 
-/** What every rule is handed besides dy: the node's tensors and attributes, and vjp. */
-export interface RuleContext<I, A> {
+export interface GradContext<K extends KernelName> {
   /** All inputs; only read the storage of those the rule saves (shapes and dtypes are always fine). */
-  readonly inputs: Inputs<I>;
-  /** The kernel's outputs (read their values only if the rule saves outputs). */
-  readonly outputs: readonly Tensor[];
-  /** outputs[0]. */
+  readonly inputs: Inputs<KernelInputs<K>>;
+  /** The kernel's output (read its values only if the rule saves outputs). */
   readonly output: Tensor;
-  readonly attrs: A;
-  /** For rules whose gradient is easiest stated as "differentiate this composition" (fused kernels). */
-  readonly vjp: Vjp;
+  readonly attrs: KernelAttrs<K>;
+  /** [output]. The walk always passes it and vjp; they are optional so a rule can be called by hand. */
+  readonly outputs?: readonly Tensor[];
+  readonly vjp?: Vjp;
 }
 
-export type GradContext<K extends KernelName> = RuleContext<KernelInputs<K>, KernelAttrs<K>>;
+/** A fused kernel's context: its outputs (it may have several) and vjp (their rules differentiate compositions). */
+export interface FusedGradContext<I, A> {
+  readonly inputs: Inputs<I>;
+  readonly outputs: readonly Tensor[];
+  readonly attrs: A;
+  readonly vjp: Vjp;
+}
 
 export interface GradRule<K extends KernelName> {
   /** The backward pass reads the inputs' values: the tape holds them. */
@@ -60,10 +64,19 @@ export type GradTable = { [K in KernelName]: GradRule<K> };
 export interface FusedGradRule<K extends FusedKernelName> {
   readonly saveInputs?: boolean;
   readonly saveOutputs?: boolean;
-  grad(dys: Tensor[], ctx: RuleContext<FusedKernelDefs[K]['inputs'], FusedKernelDefs[K]['attrs']>): InputGrads<FusedKernelDefs[K]['inputs']>;
+  grad(dys: Tensor[], ctx: FusedGradContext<FusedKernelDefs[K]['inputs'], FusedKernelDefs[K]['attrs']>): InputGrads<FusedKernelDefs[K]['inputs']>;
 }
 
 export type FusedGradTable = { [K in FusedKernelName]: FusedGradRule<K> };
+
+/** The context the walk builds for every node: both kinds of rule accept it. */
+export interface NodeContext {
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly outputs: readonly Tensor[];
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly vjp: Vjp;
+}
 
 /** What the walk sees of any rule, a plain or a fused one, by kernel name (index.ts). */
 export interface WalkRule {
@@ -71,5 +84,5 @@ export interface WalkRule {
   readonly saveOutputs?: boolean;
   window?(attrs: Readonly<Record<string, unknown>>): { begin: readonly number[]; size: readonly number[] };
   /** One dy per output. */
-  grad(dys: Tensor[], ctx: RuleContext<readonly Tensor[], Readonly<Record<string, unknown>>>): readonly ((() => Tensor) | null)[];
+  grad(dys: Tensor[], ctx: NodeContext): readonly ((() => Tensor) | null)[];
 }
