@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { splitCorpus } from '@tapeflow/demo/src/corpus.js';
-import { readNames } from '@tapeflow/demo/src/data.js';
+import { splitCorpus } from '@tapeflow/demo/corpus';
+import { readNames } from '@tapeflow/demo/data';
 import { startPlayground, type Playground } from '../src/server/serve.js';
 
 const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
