@@ -19,7 +19,8 @@ const HELP = `Usage: pnpm demo [options]
 Trains a character-level language model (MultiRNNCell of LSTMCells under dynamicRnn with
 sequenceLength) on ~8,400 English first names, reports held-out loss against a unigram
 baseline, then samples new names. Writes to --out: loss.svg, metrics.json, samples.txt,
-checkpoint/ (weights.json + shards, TF1 variable names, tfjs weights-manifest layout).
+checkpoint/ (weights.json + shards, tfjs weights-manifest layout) and tf-checkpoint/ (the same
+as a TensorFlow V2 checkpoint, model.ckpt-<step>.index/.data-* + checkpoint), TF1 variable names.
 
 Options:
   --backend <name>     compute backend: cpu or webgl                     (default: ${DEFAULTS.backend})
@@ -32,7 +33,8 @@ Options:
   --eval-every <n>     held-out evaluation interval in steps             (default: steps/10)
   --samples <n>        names to sample after training                    (default: ${DEFAULTS.samples})
   --temperature <x>    sampling temperature                              (default: ${DEFAULTS.temperature})
-  --resume <dir>       continue from the checkpoint/ of an earlier run (same --units, --layers, --seed)
+  --resume <path>      continue from an earlier run's checkpoint/ or tf-checkpoint/ (or a TF1
+                       checkpoint prefix with the same variables; same --units, --layers, --seed)
   --out <dir>          output directory                                  (default: ${DEFAULTS.out})
   -h, --help           show this help
 

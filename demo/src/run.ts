@@ -91,6 +91,7 @@ export async function run(o: RunOptions): Promise<void> {
   await writeFile(join(o.out, 'loss.svg'), svg);
   await writeFile(join(o.out, 'samples.txt'), samples.join('\n') + '\n');
   await trainer.save(join(o.out, 'checkpoint'));
+  await trainer.saveTF(join(o.out, 'tf-checkpoint'));
   await writeFile(join(o.out, 'metrics.json'), JSON.stringify({
     options: o, backend: getBackend(),
     corpus: { train: corpus.train.length, heldOut: corpus.heldOut.length, vocab: corpus.vocab.join('') },
@@ -98,6 +99,6 @@ export async function run(o: RunOptions): Promise<void> {
     trainSeconds, totalSeconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(cpu0),
     samples, novelSamples: fresh.length,
   }, null, 1) + '\n');
-  console.log(`wrote ${['loss.svg', 'samples.txt', 'metrics.json', 'checkpoint/'].map((f) => join(o.out, f)).join(', ')} ` +
+  console.log(`wrote ${['loss.svg', 'samples.txt', 'metrics.json', 'checkpoint/', 'tf-checkpoint/'].map((f) => join(o.out, f)).join(', ')} ` +
     `(total ${((performance.now() - t0) / 1000).toFixed(1)} s, ${cpuSeconds(cpu0).toFixed(1)} s of CPU)`);
 }

@@ -1,14 +1,15 @@
 /**
  * Training state and steps: Adam on the model's variables, one seeded batch per step, held-out
  * evaluation, and checkpoints holding the weights, Adam's slots and the step, so a resumed run
- * continues with exactly the losses of an uninterrupted one.
+ * continues with exactly the losses of an uninterrupted one. Checkpoints come in two formats,
+ * both keyed by TF1 names: tfjs's weights-manifest layout and TensorFlow's own V2 bundle.
  */
+import { join } from 'node:path';
 import { adam, type AdamOptimizer } from '@tapeflow/autograd';
-import { ValueError, assignWeights, dispose, scalar, type Variable } from '@tapeflow/core';
-import { loadWeights, saveWeights } from '@tapeflow/core/node';
+import { dispose, scalar } from '@tapeflow/core';
+import { loadCheckpoint, saveCheckpoint, saveWeights } from '@tapeflow/core/node';
 import { trainBatch, type Batch, type Corpus } from './data.js';
 import type { CharModel } from './model.js';
-import { adamSlots, setAdamStep } from './optimizer_state.js';
 
 export interface TrainOptions { batchSize: number; learningRate: number; seed: number }
 
@@ -46,34 +47,34 @@ export class Trainer {
     return nll / chars;
   }
 
-  /** Every variable a checkpoint holds: the model's, then Adam's slots ('<var>/Adam', '<var>/Adam_1'). */
-  get stateVariables(): Variable[] {
-    return [...this.model.variables, ...adamSlots(this.optimizer, this.model.variables)];
-  }
-
-  /** Writes the weights, Adam's slots and the step (TF1's 'global_step') to `dir`. */
+  /**
+   * Writes the weights, Adam's state ('<var>/Adam', '<var>/Adam_1', 'beta1_power', 'beta2_power')
+   * and the step (TF1's 'global_step') to `dir` in tfjs's weights-manifest layout.
+   */
   async save(dir: string): Promise<void> {
+    const slots = this.optimizer.getSlots(this.model.variables);
     const step = scalar(this.step, 'int32');
     try {
-      await saveWeights({ ...Object.fromEntries(this.stateVariables.map((v) => [v.name, v])), [STEP]: step }, dir);
+      await saveWeights({ ...Object.fromEntries(this.model.variables.map((v) => [v.name, v])), ...slots, [STEP]: step }, dir);
     } finally {
-      step.dispose();
+      dispose([slots, step]);
     }
   }
 
-  /** Restores everything `save` wrote. Names and shapes are checked first: on an error nothing changes. */
-  async restore(dir: string): Promise<void> {
-    const weights = await loadWeights(dir);
-    try {
-      const step = weights.get(STEP);
-      if (!step || step.dtype !== 'int32' || step.size !== 1) {
-        throw new ValueError(`restore: checkpoint ${dir} has no int32 scalar '${STEP}'`);
-      }
-      assignWeights(this.stateVariables, weights);
-      this.step = step.dataSync()[0];
-      setAdamStep(this.optimizer, this.step); // one Adam update per training step
-    } finally {
-      dispose([...weights.values()]);
-    }
+  /** The same state as a TensorFlow checkpoint, as TF1's Saver lays it out: `dir/model.ckpt-<step>.*` and `dir/checkpoint`. */
+  async saveTF(dir: string): Promise<string> {
+    const prefix = join(dir, `model.ckpt-${this.step}`);
+    await saveCheckpoint(prefix, this.model.variables, { optimizer: this.optimizer, globalStep: this.step });
+    return prefix;
+  }
+
+  /**
+   * Restores what either save wrote (a weights.json directory, a bundle prefix, or a directory
+   * whose `checkpoint` file names one). Names and shapes are checked first: on an error nothing changes.
+   */
+  async restore(path: string): Promise<void> {
+    const report = await loadCheckpoint(path, { variables: this.model.variables, optimizer: this.optimizer });
+    // One Adam update per training step, so Adam's restored count is the step if global_step is absent.
+    this.step = report.globalStep ?? this.optimizer.iterations;
   }
 }

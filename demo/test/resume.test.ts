@@ -1,15 +1,16 @@
 /**
  * Checkpoints of a real training run: N steps, save, restore into a freshly built model, M more
  * steps gives exactly the losses of N + M uninterrupted steps (weights, Adam's moments and step
- * count all come back). The uninterrupted run is the reference.
+ * count all come back), from the tfjs layout and from a TensorFlow bundle. The uninterrupted run
+ * is the reference.
  */
 import test from 'ava';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '@tapeflow/backend-cpu';
-import { memory } from '@tapeflow/core';
-import { loadWeightsInto } from '@tapeflow/core/node';
+import { dispose, memory } from '@tapeflow/core';
+import { loadWeightsInto, openCheckpoint } from '@tapeflow/core/node';
 import { resetDefaultGraph } from '@tapeflow/rnn';
 import { evalBatches, loadCorpus } from '../src/data.js';
 import { sampleNames } from '../src/sample.js';
@@ -46,6 +47,7 @@ test.serial('save after N steps, restore into a fresh model, M more steps == N +
   t.true(names.includes('rnn/multi_rnn_cell/cell_1/lstm_cell/kernel'));
   t.true(names.includes('rnn/multi_rnn_cell/cell_1/lstm_cell/kernel/Adam_1'));
   t.true(names.includes('global_step'));
+  t.true(names.includes('beta1_power') && names.includes('beta2_power'));
   a.optimizer.dispose();
 
   // Without the checkpoint the fresh model would go on differently (so the comparison can fail).
@@ -54,6 +56,26 @@ test.serial('save after N steps, restore into a fresh model, M more steps == N +
   await c.restore(dir);
   t.is(c.step, N);
   t.deepEqual(steps(c, M), reference.slice(N));
+  await rm(dir, { recursive: true });
+});
+
+test.serial('the same from a TensorFlow checkpoint (TF1 Saver layout), by directory or by prefix', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tapeflow-resume-tf-'));
+  const a = fresh();
+  steps(a, N);
+  const prefix = await a.saveTF(dir);
+  t.is(prefix, join(dir, `model.ckpt-${N}`));
+  const r = await openCheckpoint(dir);
+  t.true(r.names.includes('rnn/multi_rnn_cell/cell_1/lstm_cell/kernel/Adam_1'));
+  t.deepEqual([r.entry('global_step')!.dtype, r.entry('beta1_power')!.dtype], ['int64', 'float32']);
+  a.optimizer.dispose();
+  for (const path of [dir, prefix]) {
+    const c = fresh();
+    await c.restore(path);
+    t.is(c.step, N);
+    t.deepEqual(steps(c, M), reference.slice(N), path);
+    c.optimizer.dispose();
+  }
   await rm(dir, { recursive: true });
 });
 
@@ -75,11 +97,17 @@ test.serial('restoring into a model with other shapes is a ValueError and change
   steps(a, 1);
   await a.save(dir);
   const b = fresh(6);
-  const before = b.stateVariables.map((v) => Array.from(v.dataSync()));
+  const state = (): number[][] => {
+    const slots = b.optimizer.getSlots(b.model.variables);
+    const out = [...b.model.variables, ...Object.values(slots)].map((v) => Array.from(v.dataSync()));
+    dispose(slots);
+    return out;
+  };
+  const before = state();
   const tensors = memory().numTensors;
   const err = await t.throwsAsync(() => b.restore(dir), { name: 'ValueError' });
   t.regex(err!.message, /'rnn\/multi_rnn_cell\/cell_0\/lstm_cell\/kernel' is float32 \[34,24\] in the model but float32 \[36,32\] in the checkpoint/);
-  t.deepEqual(b.stateVariables.map((v) => Array.from(v.dataSync())), before);
+  t.deepEqual(state(), before);
   t.is(b.step, 0);
   t.is(memory().numTensors, tensors);
   await rm(dir, { recursive: true });

@@ -79,16 +79,20 @@ export class GradStore {
 }
 
 /** The pieces placed into a tensor of x's shape (zeros elsewhere; overlapping pieces add up). */
-function place(x: Tensor, list: readonly Piece[]): Tensor {
+function place(x: Tensor, all: readonly Piece[]): Tensor {
+  // An empty window (split(v, [0, n])) adds nothing, and would share a start with the next one.
+  const list = all.filter((p) => p.size.every((s) => s > 0));
+  if (list.length === 0) return zeros(x.shape, x.dtype);
   const axis = windowAxis(x.shape, list);
   if (axis >= 0) {
     // Same window twice: add those first; then the windows are disjoint and sorted.
-    const byStart = new Map<number, Piece>();
+    const same = new Map<string, Piece>();
     for (const p of list) {
-      const q = byStart.get(p.begin[axis]);
-      byStart.set(p.begin[axis], q ? { ...p, g: add(q.g, p.g) } : p);
+      const key = `${p.begin[axis]}:${p.size[axis]}`;
+      const q = same.get(key);
+      same.set(key, q ? { ...p, g: add(q.g, p.g) } : p);
     }
-    const sorted = [...byStart.values()].sort((a, b) => a.begin[axis] - b.begin[axis]);
+    const sorted = [...same.values()].sort((a, b) => a.begin[axis] - b.begin[axis]);
     const parts: Tensor[] = [];
     let at = 0;
     let disjoint = true;

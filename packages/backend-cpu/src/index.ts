@@ -3,10 +3,13 @@
  * contiguous fast paths, a blocked matmul. Importing the package registers it as 'cpu'.
  */
 import { registerBackend, type Backend, type BackendMemory, type DataId, type DType, type FusedKernelTable, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import { argMinMaxKernels } from './kernels/arg_min_max.js';
 import { binaryKernels } from './kernels/binary.js';
+import { cumsumKernels } from './kernels/cumsum.js';
 import { gatherKernels } from './kernels/gather.js';
 import { gruKernels } from './kernels/gru.js';
 import { lstmKernels } from './kernels/lstm.js';
+import { mathKernels } from './kernels/math.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { movementKernels } from './kernels/movement.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -18,6 +21,7 @@ import { ArrayMeter, CpuData, compactArray, setArrayMeter, store, viewOf } from 
 export const cpuKernels: KernelTable = {
   ...unaryKernels, ...binaryKernels, ...reduceKernels, ...matmulKernels,
   ...movementKernels, ...gatherKernels, ...sequenceKernels,
+  ...mathKernels, ...argMinMaxKernels, ...cumsumKernels,
 };
 
 export class CpuBackend implements Backend {

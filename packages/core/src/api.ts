@@ -23,7 +23,24 @@ export function tidy<T>(a: string | (() => T), b?: () => T): T {
   if (typeof fn !== 'function') throw new TypeError('tidy: fn must be a function');
   return ENGINE.tidy(fn);
 }
-export const keep = <T extends Tensor>(t: T): T => ENGINE.keep(t);
+/**
+ * Keeps a tensor, or every tensor in a nest (arrays, plain objects, Maps, LSTMStateTuples), out
+ * of the enclosing tidy's cleanup: e.g. an RNN's final state carried to the next batch.
+ */
+export function keep<T>(x: T): T {
+  keepNest(x, 'x');
+  return x;
+}
+function keepNest(x: unknown, path: string): void {
+  if (x instanceof Tensor) ENGINE.keep(x);
+  else if (Array.isArray(x)) x.forEach((v, i) => keepNest(v, `${path}[${i}]`));
+  else if (x instanceof Map) for (const [k, v] of x) keepNest(v, `${path}.get(${JSON.stringify(k)})`);
+  else if (x !== null && typeof x === 'object') for (const [k, v] of Object.entries(x)) keepNest(v, `${path}.${k}`);
+  else {
+    const got = x === null || x === undefined ? String(x) : `${typeof x} ${JSON.stringify(x)}`;
+    throw new TypeError(`keep: argument ${path} must be a Tensor or a nest (array, object, LSTMStateTuple) of Tensors, got ${got}`);
+  }
+}
 /** Disposes a tensor or every tensor in a nest of arrays and objects. */
 export function dispose(x: unknown): void {
   const ts = new Set<Tensor>();

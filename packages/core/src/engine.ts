@@ -36,6 +36,8 @@ export class Engine {
   private registry = new Map<string, { factory: BackendFactory; priority: number }>();
   private instances = new Map<string, Backend>();
   private pending = new Map<string, Promise<Backend | null>>();
+  /** Why a registered backend's factory failed, for the error when no backend is left. */
+  private failures = new Map<string, string>();
   private current: Backend | null = null;
   private data = new Map<DataId, DataRef>();
   private scopes: Scope[] = [];
@@ -79,7 +81,10 @@ export class Engine {
           const b = await this.registry.get(name)!.factory();
           this.instances.set(name, b);
           return b;
-        } catch { return null; }
+        } catch (e) {
+          this.failures.set(name, (e as Error)?.message ?? String(e));
+          return null;
+        }
       })();
       this.pending.set(name, p);
     }
@@ -102,9 +107,12 @@ export class Engine {
         }
         this.instances.set(name, b);
         return (this.current = b);
-      } catch { /* try the next one */ }
+      } catch (e) { this.failures.set(name, (e as Error)?.message ?? String(e)); /* try the next one */ }
     }
-    throw new ValueError('No backend is registered: import @tapeflow/backend-cpu (or another backend) first');
+    if (ranked.length === 0) throw new ValueError('No backend is registered: import @tapeflow/backend-cpu (or another backend) first');
+    const why = ranked.map(([name]) => (this.failures.has(name) ? `'${name}' failed to start: ${this.failures.get(name)}`
+      : `'${name}' starts asynchronously (await setBackend('${name}') or ready() first)`));
+    throw new ValueError(`No backend could start: ${why.join('; ')}. Import @tapeflow/backend-cpu for a backend that runs anywhere`);
   }
 
   get backendName(): string { return this.backend.name; }

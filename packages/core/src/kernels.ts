@@ -60,6 +60,16 @@ export interface KernelDefs {
   UnsortedSegmentSum: { inputs: [x: TensorInfo, segmentIds: TensorInfo]; attrs: { numSegments: number } };
   /** Reverses the first seqLengths[b] entries along seqAxis for each b along batchAxis. */
   ReverseSequence: { inputs: [x: TensorInfo, seqLengths: TensorInfo]; attrs: { seqAxis: number; batchAxis: number } };
+  // Elementwise math (ops/math.ts). Floor, Ceil, Round (half to even) and Log1p are float only;
+  // Sign takes any number (NaN stays NaN, ±0 stay ±0).
+  Floor: Un; Ceil: Un; Round: Un; Sign: Un; Log1p: Un;
+  /** int32 index of the largest / smallest element along `axis` (removed from the output); first on ties, first NaN if any. */
+  ArgMax: { inputs: [x: TensorInfo]; attrs: { axis: number } };
+  ArgMin: { inputs: [x: TensorInfo]; attrs: { axis: number } };
+  /** Product over `axes` like Sum (int32 wraps); Any / All: bool in, bool out (empty: false / true). */
+  Prod: Red; Any: Red; All: Red;
+  /** Running sums along `axis` (TF's cumsum): exclusive leaves out the element itself, reverse runs from the end. */
+  Cumsum: { inputs: [x: TensorInfo]; attrs: { axis: number; exclusive: boolean; reverse: boolean } };
 }
 
 export type KernelName = keyof KernelDefs;
@@ -80,6 +90,8 @@ export const KERNEL_NAMES = [
   'Sum', 'Max', 'Min', 'BatchMatMul',
   'Reshape', 'Transpose', 'BroadcastTo', 'Slice', 'Pad', 'Reverse', 'Concat', 'Gather',
   'UnsortedSegmentSum', 'ReverseSequence',
+  'Floor', 'Ceil', 'Round', 'Sign', 'Log1p', 'ArgMax', 'ArgMin',
+  'Prod', 'Any', 'All', 'Cumsum',
 ] as const satisfies readonly KernelName[];
 type Missing = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;

@@ -10,28 +10,13 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  registerBackend, setBackend, tensor, variable, memory, decodeWeights, encodeWeights,
-  type Backend, type DataId, type DType, type TypedArray, type Variable, type Tensor,
+  tensor, variable, memory, decodeWeights, encodeWeights, type DType, type Variable, type Tensor,
 } from '@tapeflow/core';
 import { loadWeights, loadWeightsInto, saveWeights } from '@tapeflow/core/node';
+import { useStorageBackend } from './storage_backend.js';
 
 // Checkpoints only store and read tensors, so a storage-only backend is enough (no kernels).
-const store = new Map<DataId, TypedArray>();
-let nextId = 0;
-const ioBackend = {
-  name: 'io-test',
-  kernels: {},
-  supportsDType: () => true,
-  write: (values: TypedArray) => { const id = { id: nextId++ } as unknown as DataId; store.set(id, values.slice()); return id; },
-  readSync: (info: { dataId: DataId }) => store.get(info.dataId)!.slice(),
-  read: async (info: { dataId: DataId }) => store.get(info.dataId)!.slice(),
-  disposeData: (id: DataId) => { store.delete(id); },
-} as unknown as Backend;
-
-test.before(async () => {
-  registerBackend('io-test', () => ioBackend);
-  await setBackend('io-test');
-});
+test.before(() => useStorageBackend());
 
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'tapeflow-ckpt-'));
 

@@ -60,12 +60,12 @@ export function assertLoopOptions(op: string, opts: { parallelIterations?: unkno
 }
 
 /** [time, batch] of the flat inputs, checked: rank >= 3, float, the same time and batch for all. */
-export function timeAndBatch(op: string, flat: Tensor[], timeMajor: boolean): [number, number] {
+export function timeAndBatch(op: string, flat: Tensor[], timeMajor: boolean, cell?: RNNCellLike): [number, number] {
   const [tAxis, bAxis] = timeMajor ? [0, 1] : [1, 0];
   const layout = timeMajor ? '[time, batch, depth...]' : '[batch, time, depth...]';
   flat.forEach((x, i) => {
     if (x.rank < 3) throw new ValueError(`${op}: inputs must have rank at least 3 ${layout}; input ${i} is ${describe(x)}`);
-    assertFloatInput(op, x);
+    assertFloatInput(op, x, cell);
   });
   const T = flat[0].shape[tAxis], B = flat[0].shape[bAxis];
   flat.forEach((x, i) => {
@@ -85,7 +85,7 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
   assertLoopOptions(op, opts);
   const timeMajor = opts.timeMajor ?? false;
   const tAxis = timeMajor ? 0 : 1;
-  const [T, B] = timeAndBatch(op, flat, timeMajor);
+  const [T, B] = timeAndBatch(op, flat, timeMajor, cell);
   const lengths = hostSequenceLengths(op, opts.sequenceLength, B);
 
   return tidy(() => {

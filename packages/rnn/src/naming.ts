@@ -15,10 +15,18 @@
 import { variable, ValueError, type DType, type Variable } from '@tapeflow/core';
 import { glorotUniform, initialValue, type Initializer } from './initializers.js';
 
-/** An open variable scope: its full path and the default initializer of variables in it. */
+/**
+ * TF1's reuse flag of a scope: true (get_variable must find the variable: tf's reuse=True),
+ * 'auto' (find it or create it: tf.AUTO_REUSE), or undefined (create; an existing name is an
+ * error). Nested scopes inherit it, and it cannot be switched off inside a reusing scope.
+ */
+export type Reuse = true | 'auto' | undefined;
+
+/** An open variable scope: its full path, the default initializer of variables in it, its reuse flag. */
 export interface Scope {
   readonly name: string;
   readonly initializer?: Initializer;
+  readonly reuse?: Reuse;
 }
 
 class Graph {
@@ -49,16 +57,35 @@ function assertScopeName(name: unknown, where: string): asserts name is string {
   }
 }
 
+export interface VariableScopeOptions {
+  /** Default initializer of the variables created inside that do not ask for one. */
+  initializer?: Initializer;
+  /** true: share the variables already made under this path (TF's reuse=True); 'auto': share or create (AUTO_REUSE). */
+  reuse?: Reuse;
+}
+
+function assertReuse(where: string, reuse: unknown): asserts reuse is Reuse {
+  if (reuse !== undefined && reuse !== true && reuse !== 'auto') {
+    throw new ValueError(`${where}: reuse must be true, 'auto' or undefined (TF1's reuse=True / tf.AUTO_REUSE / None), got ${JSON.stringify(reuse)}`);
+  }
+}
+
 /**
  * Runs fn inside the scope `name` (nested in the current one), like TF1's
- * `with tf.variable_scope(name, initializer=...)`. The initializer is the default for variables
- * created inside that do not ask for a specific one (kernels; biases always have their own).
+ * `with tf.variable_scope(name, initializer=..., reuse=...)`. The initializer is the default for
+ * variables created inside that do not ask for a specific one (kernels; biases always have their
+ * own). With `reuse`, cells built inside find the variables an earlier model made under the same
+ * names and share them instead of failing with "already exists".
  */
-export function variableScope<T>(name: string, fn: () => T, opts: { initializer?: Initializer } = {}): T {
+export function variableScope<T>(name: string, fn: () => T, opts: VariableScopeOptions = {}): T {
   assertScopeName(name, 'variableScope');
   if (typeof fn !== 'function') throw new TypeError('variableScope: fn must be a function');
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`variableScope: opts must be an object, got ${String(opts)}`);
+  assertReuse('variableScope', opts.reuse);
   const outer = currentScope();
-  const scope: Scope = { name: join(outer.name, name), initializer: opts.initializer ?? outer.initializer };
+  // TF: reuse is inherited and stays on (True wins over AUTO_REUSE once set).
+  const reuse: Reuse = outer.reuse === true ? true : opts.reuse ?? outer.reuse;
+  const scope: Scope = { name: join(outer.name, name), initializer: opts.initializer ?? outer.initializer, reuse };
   open(scope.name);
   graph.scopes.push(scope);
   try {
@@ -79,7 +106,7 @@ export function uniqueScope(base: string): Scope {
   const used = (n: string): boolean => (graph.counts.get(join(outer.name, n)) ?? 0) > 0;
   let name = base;
   for (let i = 1; used(name); i++) name = `${base}_${i}`;
-  const scope: Scope = { name: join(outer.name, name), initializer: outer.initializer };
+  const scope: Scope = { name: join(outer.name, name), initializer: outer.initializer, reuse: outer.reuse };
   open(scope.name);
   closeSubscopes(scope.name);
   return scope;
@@ -100,21 +127,43 @@ export function inScope<T>(scope: Scope, fn: () => T): T {
 }
 
 /**
- * Creates the variable `<current scope>/<name>`. Initializer: the one given, else the scope's
- * default, else glorot-uniform. A name that already exists is TF1's ValueError.
+ * The variable `<current scope>/<name>`, created or, in a reusing scope, found. Initializer: the
+ * one given, else the scope's default, else glorot-uniform. Without reuse an existing name is
+ * TF1's "already exists" ValueError; with reuse=true a missing one is TF1's "does not exist",
+ * and a found one must have the asked shape and dtype. `created` tells the caller whether it owns it.
  */
-export function getVariable(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer, trainable = true): Variable {
-  const full = join(currentScope().name, name);
-  if (graph.variables.has(full)) {
-    throw new ValueError(`Variable ${full} already exists, disallowed. Each new cell needs its own variable scope ` +
-      `(e.g. dynamicRnn(cell, x, {scope: 'layer2'})), or reuse the cell object that owns it, or call resetDefaultGraph()`);
+export function findOrCreateVariable(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer,
+  trainable = true): { variable: Variable; created: boolean } {
+  const scope = currentScope();
+  const full = join(scope.name, name);
+  const found = graph.variables.get(full);
+  if (found && scope.reuse !== undefined) {
+    if (found.shape.length !== shape.length || found.shape.some((d, i) => d !== shape[i])) {
+      throw new ValueError(`Trying to share variable ${full}, but specified shape [${shape}] and found shape [${found.shape}]`);
+    }
+    if (found.dtype !== dtype) {
+      throw new ValueError(`Trying to share variable ${full}, but specified dtype ${dtype} and found dtype ${found.dtype}`);
+    }
+    return { variable: found, created: false };
   }
-  const init = initializer ?? currentScope().initializer ?? glorotUniform();
+  if (found) {
+    throw new ValueError(`Variable ${full} already exists, disallowed. Did you mean to set reuse (variableScope(name, fn, {reuse: true | 'auto'}))? ` +
+      `Otherwise each new cell needs its own variable scope (e.g. dynamicRnn(cell, x, {scope: 'layer2'})), or reuse the cell object that owns it, or call resetDefaultGraph()`);
+  }
+  if (scope.reuse === true) {
+    throw new ValueError(`Variable ${full} does not exist, or was not created with getVariable(). Did you mean to set reuse: 'auto' in variableScope?`);
+  }
+  const init = initializer ?? scope.initializer ?? glorotUniform();
   const value = initialValue(init, shape, dtype, full);
   const v = variable(value, { name: full, trainable, dtype });
   value.dispose();
   graph.variables.set(full, v);
-  return v;
+  return { variable: v, created: true };
+}
+
+/** TF1's tf.get_variable: findOrCreateVariable's variable. */
+export function getVariable(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer, trainable = true): Variable {
+  return findOrCreateVariable(name, shape, dtype, initializer, trainable).variable;
 }
 
 /** Every variable created (and not released) since the last resetDefaultGraph, in creation order. */

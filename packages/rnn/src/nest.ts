@@ -26,7 +26,7 @@ function kindOf(x: unknown): Kind {
 }
 
 /** The children of a structure node, in TF's order (dict values by sorted key). */
-function children(x: unknown): unknown[] {
+export function children(x: unknown): unknown[] {
   if (Array.isArray(x)) return x;
   if (x instanceof LSTMStateTuple) return [x.c, x.h];
   const o = x as Record<string, unknown>;

@@ -6,8 +6,8 @@
  *     -> [finished, nextInput, nextState, emitOutput, nextLoopState]
  *
  * At time 0 it is called with cellOutput = cellState = loopState = null and returns the first
- * input, the initial state, and an emit structure (null: cell.outputSize) that fixes the shape
- * of the zero emits. The loop runs while some row is not finished. Rows that were finished
+ * input, the initial state, and an emit structure (null: cell.outputSize) whose shapes, like
+ * TF's, leave out the batch: each step emits [batch, ...shape]. The loop runs while some row is not finished. Rows that were finished
  * before a step emit zeros and keep their state through it. `time` is a JS number (TF passes a
  * scalar tensor), `finished` a bool Tensor [batch] or an array of booleans; emitOutput may be
  * null to emit the cell output; a null nextLoopState keeps the previous loop state.
@@ -70,7 +70,7 @@ export function rawRnn(cell: RNNCellLike, loopFn: LoopFn, opts: RawRnnOptions = 
     const dtype = stateLeaves[0].dtype;
     const zeroEmit = emitStructure === null || emitStructure === undefined
       ? mapStructure((n: number) => zeros([B, n], dtype), cell.outputSize)
-      : mapStructure((e: Tensor) => { assertTensor(op, 'emit structure', e); return zeros(e.shape, e.dtype); }, emitStructure);
+      : mapStructure((e: Tensor) => { assertTensor(op, 'emit structure', e); return zeros([B, ...e.shape], e.dtype); }, emitStructure);
 
     let finished = readFinished(init[0], B, 0);
     let input = firstInput;
@@ -79,6 +79,8 @@ export function rawRnn(cell: RNNCellLike, loopFn: LoopFn, opts: RawRnnOptions = 
     const emits: Tensor[][] = [];
     cell.resetSequenceState?.();
     try {
+      // TF builds the loop body even if it never runs: the cell's variables exist afterwards.
+      if (finished.every((f) => f)) tidy(() => { cell.call(input, state); });
       for (let time = 0; finished.some((f) => !f); time++) {
         const done = finished.some((f) => f) ? finished : null;
         const step = tidy(() => {

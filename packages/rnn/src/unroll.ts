@@ -250,7 +250,7 @@ export function resolveInitialState(op: string, cell: RNNCellLike, initialState:
   });
   const dtypes = new Set(leaves.map((s) => s.dtype));
   if (dtypes.size > 1) throw new ValueError(`${op}: State has tensors of different inferred_dtypes: ${[...dtypes].join(', ')}`);
-  if (leaves[0].dtype !== inputDType) {
+  if (leaves[0].dtype !== inputDType && isFloat(inputDType)) {
     throw new ValueError(`${op}: the inputs are ${inputDType} but the state is ${leaves[0].dtype}`);
   }
   return state;
@@ -261,10 +261,15 @@ export function flatInputs(op: string, inputs: unknown): Tensor[] {
   if (inputs === undefined || inputs === null) throw new ValueError(`${op}: inputs must not be ${String(inputs)}`);
   const flat = flatten(inputs as Nest<unknown>);
   if (flat.length === 0) throw new ValueError(`${op}: inputs must not be empty, got ${describe(inputs)}`);
-  flat.forEach((x, i) => assertTensor(op, `input ${i}`, x));
+  if (Array.isArray(inputs) && flat.every((x) => typeof x === 'number')) {
+    throw new TypeError(`${op}: inputs must be a Tensor (or a nest of Tensors), got a nested JS array of numbers; ` +
+      `wrap it: tensor(inputs) [batch, time, depth]`);
+  }
+  flat.forEach((x, i) => ENGINE.assertUsable(x, op, flat.length === 1 ? 'inputs' : `inputs (leaf ${i})`));
   return flat as Tensor[];
 }
 
-export function assertFloatInput(op: string, x: Tensor): void {
-  if (!isFloat(x.dtype)) throw new ValueError(`${op}: RNN cell only supports floating point inputs, but saw dtype: ${x.dtype}`);
+export function assertFloatInput(op: string, x: Tensor, cell?: RNNCellLike): void {
+  // TF checks in the cells; cells reading symbol ids (EmbeddingWrapper) say so.
+  if (!isFloat(x.dtype) && !(cell as { readsSymbolIds?: boolean } | undefined)?.readsSymbolIds) throw new ValueError(`${op}: RNN cell only supports floating point inputs, but saw dtype: ${x.dtype}`);
 }

@@ -1,5 +1,5 @@
 /** Elementwise binary ops and where. Every input gradient is summed back over its broadcast axes. */
-import { cast, div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, square, sub, where } from '@tapeflow/core';
+import { cast, div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, sub, where } from '@tapeflow/core';
 import type { GradTable } from './types.js';
 import { unbroadcast } from './util.js';
 
@@ -19,11 +19,14 @@ export const binaryGrads: Pick<GradTable, Binary> = {
     saveInputs: true,
     grad: (dy, { inputs: [a, b] }) => [
       () => unbroadcast(div(dy, b), a.shape),
-      () => unbroadcast(neg(div(mul(dy, a), square(b))), b.shape),
+      // (-a / b) / b, as TF: a / b² underflows to a / 0 for tiny b where the quotients do not.
+      () => unbroadcast(mul(dy, div(div(neg(a), b), b)), b.shape),
     ],
   },
-  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log a, taken as 0 where a <= 0 (log is undefined
-  // there). log reads max-safe values so a second derivative is not poisoned by log(0) = -inf.
+  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log a with log a taken as 0 where a <= 0 (TF's
+  // _PowGrad): a^b * 0 still gives NaN where a^b is NaN or infinite (a < 0 with a fractional b,
+  // 0 to a negative power), as in TF. log reads safe values so a second derivative is not
+  // poisoned by log(0) = -inf.
   Pow: {
     saveInputs: true,
     saveOutputs: true,
@@ -31,7 +34,7 @@ export const binaryGrads: Pick<GradTable, Binary> = {
       () => unbroadcast(mul(dy, mul(b, pow(a, sub(b, 1)))), a.shape),
       () => {
         const positive = greater(a, 0);
-        return unbroadcast(mul(dy, where(positive, mul(y, log(where(positive, a, 1))), 0)), b.shape);
+        return unbroadcast(mul(dy, mul(y, where(positive, log(where(positive, a, 1)), 0))), b.shape);
       },
     ],
   },

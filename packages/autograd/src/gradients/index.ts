@@ -13,6 +13,9 @@ import { movementGrads } from './movement.js';
 import { gatherGrads } from './gather.js';
 import { sequenceGrads } from './sequence.js';
 import { fusedGrads } from './fused.js';
+import { mathGrads } from './math.js';
+import { argMinMaxGrads } from './arg_min_max.js';
+import { cumsumGrads } from './cumsum.js';
 
 export const GRADIENTS: GradTable = {
   ...unaryGrads,
@@ -22,6 +25,9 @@ export const GRADIENTS: GradTable = {
   ...movementGrads,
   ...gatherGrads,
   ...sequenceGrads,
+  ...mathGrads,
+  ...argMinMaxGrads,
+  ...cumsumGrads,
 };
 
 export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;

@@ -1,12 +1,15 @@
-import { add, div, mul, sqrt, square, sub, type Tensor, type Variable } from '@tapeflow/core';
+import { ValueError, add, div, mul, sqrt, square, sub, type Tensor, type Variable } from '@tapeflow/core';
 import { Optimizer, assertRate } from './optimizer.js';
+import { stepFromPowers } from './adam_powers.js';
 
 /**
  * TF1's AdamOptimizer (Kingma & Ba, section 2 "efficient version"): the bias corrections are
  * folded into the step size, lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), and eps is added
- * to sqrt(v) unscaled.
+ * to sqrt(v) unscaled. Slots '<var>/Adam' (m) and '<var>/Adam_1' (v), like TF1; TF1's non-slot
+ * 'beta1_power' and 'beta2_power' (beta^(t+1) after t steps) are derived from the step count.
  */
 export class AdamOptimizer extends Optimizer {
+  protected readonly slotNames = ['Adam', 'Adam_1'];
   private step = 0;
   private lrT = 0;
   constructor(readonly learningRate: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {
@@ -16,6 +19,8 @@ export class AdamOptimizer extends Optimizer {
     assertRate('adam', 'beta2', beta2, 0, 1);
     assertRate('adam', 'epsilon', epsilon, 0);
   }
+  /** Updates applied so far (TF1 keeps it as beta1_power = beta1^(iterations + 1)). */
+  get iterations(): number { return this.step; }
   protected override beforeStep(): void {
     this.step++;
     this.lrT = this.learningRate * Math.sqrt(1 - this.beta2 ** this.step) / (1 - this.beta1 ** this.step);
@@ -26,6 +31,14 @@ export class AdamOptimizer extends Optimizer {
     m.assign(add(mul(m, this.beta1), mul(g, 1 - this.beta1)));
     s.assign(add(mul(s, this.beta2), mul(square(g), 1 - this.beta2)));
     v.assign(sub(v, mul(div(m, add(sqrt(s), this.epsilon)), this.lrT)));
+  }
+  protected override nonSlotState(): Record<string, number> {
+    return { beta1_power: this.beta1 ** (this.step + 1), beta2_power: this.beta2 ** (this.step + 1) };
+  }
+  protected override restoreNonSlotState(values: Record<string, number>): () => void {
+    const step = stepFromPowers(values.beta1_power, values.beta2_power, this.beta1, this.beta2);
+    if (typeof step === 'string') throw new ValueError(`setSlots: ${step} (nothing was changed)`);
+    return () => { this.step = step; };
   }
 }
 

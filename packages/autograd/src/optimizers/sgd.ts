@@ -3,6 +3,7 @@ import { Optimizer, assertRate } from './optimizer.js';
 
 /** Plain gradient descent: v -= lr * g. */
 export class SGDOptimizer extends Optimizer {
+  protected readonly slotNames = [];
   constructor(readonly learningRate: number) {
     super();
     assertRate('sgd', 'learningRate', learningRate, 0);

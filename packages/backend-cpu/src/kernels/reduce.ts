@@ -28,10 +28,19 @@ const minLoop: ReduceLoop = (acc, ia, sa, x, ix, sx, n) => {
   for (let t = 0; t < n; t++, ia += sa, ix += sx) acc[ia] = Math.min(acc[ia], x[ix]);
 };
 
+const prodLoop: ReduceLoop = (acc, ia, sa, x, ix, sx, n) => {
+  for (let t = 0; t < n; t++, ia += sa, ix += sx) acc[ia] *= x[ix];
+};
+// int32 products wrap modulo 2^32 like TensorFlow's; Math.imul keeps them exact (acc stays in int32 range).
+const imulLoop: ReduceLoop = (acc, ia, sa, x, ix, sx, n) => {
+  for (let t = 0; t < n; t++, ia += sa, ix += sx) acc[ia] = Math.imul(acc[ia], x[ix]);
+};
+
 type ReduceImpl = (inputs: [TensorInfo], attrs: { axes: number[] }, out: OutInfo) => DataId;
 
-function reduce(loop: ReduceLoop, init: (dtype: string) => number): ReduceImpl {
+function reduce(floatLoop: ReduceLoop, init: (dtype: string) => number, intLoop = floatLoop): ReduceImpl {
   return ([x], { axes }, out) => {
+    const loop = x.dtype === 'int32' ? intLoop : floatLoop;
     const v = viewOf(x);
     const size = sizeOf(out.shape);
     const acc = new Float64Array(size).fill(init(x.dtype));
@@ -56,4 +65,8 @@ export const reduceKernels = {
   Sum: reduce(sumLoop, () => 0),
   Max: reduce(maxLoop, lowest),
   Min: reduce(minLoop, highest),
+  Prod: reduce(prodLoop, () => 1, imulLoop),
+  // bools are 0/1: any is their max, all their min.
+  Any: reduce(maxLoop, () => 0),
+  All: reduce(minLoop, () => 1),
 } satisfies Partial<KernelTable>;

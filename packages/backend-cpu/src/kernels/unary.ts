@@ -8,7 +8,7 @@ import { expF32, sigmoidF32, tanhF32 } from './fast_math.js';
 import { makeArray, store, storeView, viewOf, type CpuData } from '../storage.js';
 
 /** out[o..o+n) = f(x[ix], x[ix+sx], ...). One function per op keeps each loop monomorphic. */
-type UnaryLoop = (out: TypedArray, o: number, x: TypedArray, ix: number, sx: number, n: number) => void;
+export type UnaryLoop = (out: TypedArray, o: number, x: TypedArray, ix: number, sx: number, n: number) => void;
 
 /** Runs `loop` over x into a fresh row-major buffer of `dtype`. */
 export function mapUnary(x: TensorInfo, dtype: DType, loop: UnaryLoop): CpuData {
@@ -40,9 +40,9 @@ const convert: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e
 const toBool: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e; o++, i += s) { const v = x[i]; out[o] = v !== 0 ? 1 : 0; } };
 
 // A structural type rather than KernelImpl<'Exp'>: TypeScript treats KernelImpl's parameter as invariant.
-type UnaryImpl = (inputs: [TensorInfo], attrs: unknown, out: OutInfo) => DataId;
+export type UnaryImpl = (inputs: [TensorInfo], attrs: unknown, out: OutInfo) => DataId;
 /** A kernel using `loop`, or `f32Loop` when the output is float32. */
-const unary = (loop: UnaryLoop, f32Loop = loop): UnaryImpl =>
+export const unary = (loop: UnaryLoop, f32Loop = loop): UnaryImpl =>
   ([x], _attrs, out) => mapUnary(x, out.dtype, out.dtype === 'float32' ? f32Loop : loop);
 
 const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {

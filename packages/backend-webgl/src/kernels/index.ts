@@ -1,8 +1,11 @@
 /** The complete kernel table of the webgl backend; tsc checks it against core's KernelTable. */
 import type { KernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
+import { argMinMaxKernels } from './arg_min_max.js';
 import { binaryKernels } from './binary.js';
+import { cumsumKernels } from './cumsum.js';
 import { gatherKernels } from './gather.js';
+import { mathKernels } from './math.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { reduceKernels } from './reduce.js';
@@ -18,5 +21,8 @@ export function makeKernels(b: WebGLBackend): KernelTable {
     ...movementKernels(b),
     ...gatherKernels(b),
     ...sequenceKernels(b),
+    ...mathKernels(b),
+    ...argMinMaxKernels(b),
+    ...cumsumKernels(b),
   };
 }

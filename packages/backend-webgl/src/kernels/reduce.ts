@@ -8,15 +8,17 @@ import type { DType, KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { TexData, WebGLBackend } from '../backend.js';
 import { transposeData } from './movement.js';
 
-type ReduceName = 'Sum' | 'Max' | 'Min';
+type ReduceName = 'Sum' | 'Max' | 'Min' | 'Prod' | 'Any' | 'All';
 const CHUNK = 256;
 
 function reduceBody(name: ReduceName, dtype: DType): { decls: string; body: string } {
   const f = dtype === 'float32';
   const T = f ? 'float' : 'int';
-  const init = name === 'Sum' ? `${T}(0)` : f ? (name === 'Max' ? '-inf_()' : 'inf_()')
-    : (name === 'Max' ? '(-2147483647 - 1)' : '0x7fffffff');
-  const step = name === 'Sum' ? 'acc += v;'
+  // Any and All read bools as ints 0/1: their max and min. int32 Prod wraps (GLSL keeps the low 32 bits).
+  const init = name === 'Sum' || name === 'Any' ? `${T}(0)` : name === 'Prod' || name === 'All' ? `${T}(1)`
+    : f ? (name === 'Max' ? '-inf_()' : 'inf_()') : (name === 'Max' ? '(-2147483647 - 1)' : '0x7fffffff');
+  const step = name === 'Sum' ? 'acc += v;' : name === 'Prod' ? 'acc *= v;'
+    : name === 'Any' ? 'acc = max(acc, v);' : name === 'All' ? 'acc = min(acc, v);'
     : f ? `if (isnan_(v)) { acc = v; break; } if (fkey(v) ${name === 'Max' ? '>' : '<'} fkey(acc)) acc = v;`
     : `acc = ${name === 'Max' ? 'max' : 'min'}(acc, v);`;
   return {
@@ -71,5 +73,8 @@ function reduce(b: WebGLBackend, name: ReduceName) {
 }
 
 export function reduceKernels(b: WebGLBackend): Pick<KernelTable, ReduceName> {
-  return { Sum: reduce(b, 'Sum'), Max: reduce(b, 'Max'), Min: reduce(b, 'Min') };
+  return {
+    Sum: reduce(b, 'Sum'), Max: reduce(b, 'Max'), Min: reduce(b, 'Min'),
+    Prod: reduce(b, 'Prod'), Any: reduce(b, 'Any'), All: reduce(b, 'All'),
+  };
 }

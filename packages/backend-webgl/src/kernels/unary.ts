@@ -30,16 +30,19 @@ const INT: Partial<Record<UnaryName, string>> = {
   LogicalNot: '1 - x',
 };
 
-function unary(b: WebGLBackend, name: UnaryName) {
+/** A kernel computing `floatExpr` or `intExpr` of `x` per element; `decls` may define helpers. */
+export function elementwise(b: WebGLBackend, name: string, floatExpr: string, intExpr?: string, decls?: string) {
   return ([x]: [TensorInfo], _attrs: unknown, out: OutInfo) => {
     const isFloat = x.dtype === 'float32';
-    const expr = isFloat ? FLOAT[name] : INT[name];
+    const expr = isFloat ? floatExpr : intExpr;
     if (!expr) throw new TypeError(`webgl: ${name} has no ${x.dtype} kernel`);
     // NaN in, NaN out: checked first because comparisons and max() are unreliable on NaN.
     const body = isFloat ? `float x = get0(idx);\n  res = isnan_(x) ? x : (${expr});` : `int x = get0(idx);\n  res = ${expr};`;
-    return b.run({ inputs: [x], out, body });
+    return b.run({ inputs: [x], out, body, decls });
   };
 }
+
+const unary = (b: WebGLBackend, name: UnaryName) => elementwise(b, name, FLOAT[name], INT[name]);
 
 /** float -> int32 follows JS's ToInt32 (truncate, wrap modulo 2^32, NaN and ±Inf -> 0), as Int32Array stores do. */
 const FLOAT_TO_INT = `float x = get0(idx);

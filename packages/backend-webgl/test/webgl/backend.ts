@@ -135,7 +135,7 @@ export function backendSuite(r: Registry): void {
 
   r.test('offload moves storage to the host and back; values unchanged', () => {
     const b = webgl();
-    const x = tf.tidy(() => tf.mul(tf.range(0, 1000), 0.5));
+    const x = tf.tidy(() => tf.mul(tf.range(0, 1000, 1, 'float32'), 0.5));
     const before = gpu();
     b.offload(x.dataId);
     const off = gpu();
@@ -167,7 +167,7 @@ export function backendSuite(r: Registry): void {
   r.test('data() is fenced: it returns the values at the time of the call, even if the texture is reused before it resolves', async () => {
     const n = 64 * 1024;
     const ref = (k: number): number => Math.fround(k * 0.25 - 3);
-    const make = (off: number): tf.Tensor => tf.tidy(() => tf.add(tf.mul(tf.range(0, n), 0.25), off));
+    const make = (off: number): tf.Tensor => tf.tidy(() => tf.add(tf.mul(tf.range(0, n, 1, 'float32'), 0.25), off));
     tf.dispose([make(0), make(0)]); // fills the pool with textures of this size
     const alloc = tf.memory().numTexturesAllocated!;
     const x = make(-3);
@@ -227,7 +227,7 @@ export function backendSuite(r: Registry): void {
 
   r.test('matmul keeps a packed operand that is used again; dispose and offload free it', () => {
     const b = webgl();
-    const w = tf.tidy(() => tf.reshape(tf.mul(tf.range(0, 64 * 48), 0.01), [64, 48]));
+    const w = tf.tidy(() => tf.reshape(tf.mul(tf.range(0, 64 * 48, 1, 'float32'), 0.01), [64, 48]));
     const ref = (h: tf.Tensor): number[] => {
       const hv = h.dataSync(), wv = w.dataSync(), out: number[] = [];
       for (let i = 0; i < 3; i++) for (let j = 0; j < 48; j++) {
@@ -295,6 +295,9 @@ export function backendSuite(r: Registry): void {
         step('movement', () => [tf.reshape(f, [3, 2]), tf.transpose(f), tf.broadcastTo(tf.reshape(f, [1, 2, 3]), [2, 2, 3]), tf.slice(f, [0, 1], [2, 2]),
           tf.pad(f, [[1, 0], [0, 1]]), tf.reverse(f, 1), tf.concat([f, f], 0), tf.gather(f, i, 1), tf.unsortedSegmentSum(f, i, 2),
           tf.reverseSequence(f, tf.tensor([2, 3], [2], 'int32'), 1, 0)]);
+        step('math', () => [tf.floor(f), tf.ceil(f), tf.round(f), tf.sign(f), tf.log1p(tf.abs(f)), tf.argMax(f, 1), tf.argMin(f)]);
+        step('reduce tf1', () => [tf.prod(f, 1), tf.any(tf.greater(f, 0), 0), tf.all(tf.greater(f, 0))]);
+        step('cumsum', () => tf.cumsum(f, 1, true, true));
       });
     });
     const missing = tf.KERNEL_NAMES.filter((k) => !ran.has(k));

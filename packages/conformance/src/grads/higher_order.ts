@@ -13,7 +13,7 @@ import { arrArb, gradTolerance, property, shapeArb, type Arr } from './numeric.j
 const RUNS = 10;
 
 /** d²/dx² of sum(f(x)), elementwise, against `second` computed on the host in float64. */
-function secondDerivative(r: Registry, name: string, f: (x: Tensor) => Tensor, second: (x: number) => number, lo = -2, hi = 2): void {
+export function secondDerivative(r: Registry, name: string, f: (x: Tensor) => Tensor, second: (x: number) => number, lo = -2, hi = 2): void {
   r.test(`${name}: grad(grad(f)) equals the closed-form second derivative`, (env) => {
     const { dtype } = gradTolerance(env);
     // The analytic second derivative is exact arithmetic on rounded inputs: float32 adds a few ulps per op.

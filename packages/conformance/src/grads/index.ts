@@ -8,7 +8,10 @@ import { higherOrderSuite } from './higher_order.js';
 import { apiSuite } from './api.js';
 import { traceSuite } from './trace.js';
 import { optimizerSuite } from './optimizers.js';
+import { optimizerApiSuite } from './optimizer_api.js';
 import { tapeMemorySuite } from './tape_memory.js';
+import { tf1OpGradSuite } from './op_grads_tf1.js';
+import { gradRegressionSuite } from './regressions.js';
 
 export const gradSuites: Record<string, SuiteDef> = {
   'grad ops': opGradSuite,
@@ -16,5 +19,8 @@ export const gradSuites: Record<string, SuiteDef> = {
   'grad api': apiSuite,
   'grad trace': traceSuite,
   'grad optimizers': optimizerSuite,
+  'grad optimizer api': optimizerApiSuite,
   'grad tape memory': tapeMemorySuite,
+  'grad ops tf1': tf1OpGradSuite,
+  'grad regressions': gradRegressionSuite,
 };

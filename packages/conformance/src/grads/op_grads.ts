@@ -11,13 +11,13 @@ import { arrArb, broadcastableTo, distinctArb, expectGradMatches, property, shap
 
 const RUNS = 12;
 
-function unaryCase(r: Registry, name: string, f: (x: Tensor) => Tensor, values: ValueOpts = {}): void {
+export function unaryCase(r: Registry, name: string, f: (x: Tensor) => Tensor, values: ValueOpts = {}): void {
   r.test(`${name} gradient matches central differences`, (env) =>
     property(env, RUNS, shapeArb().chain((s) => arrArb(s, values)), (x) => expectGradMatches(env, f, [x], name)));
 }
 
 /** Two operands broadcasting against each other; `pair` may constrain them jointly. */
-function binaryCase(r: Registry, name: string, f: (a: Tensor, b: Tensor) => Tensor,
+export function binaryCase(r: Registry, name: string, f: (a: Tensor, b: Tensor) => Tensor,
   values: [ValueOpts, ValueOpts] = [{}, {}], pair?: (a: Arr, b: Arr) => [Arr, Arr]): void {
   r.test(`${name} gradient matches central differences (broadcasting)`, (env) => {
     const arb = shapeArb().chain((s) => fc.tuple(broadcastableTo(s), broadcastableTo(s)))
@@ -32,7 +32,7 @@ function binaryCase(r: Registry, name: string, f: (a: Tensor, b: Tensor) => Tens
 const axesArb = (rank: number): fc.Arbitrary<number[]> =>
   fc.subarray([...Array(rank).keys()]).chain((axes) => fc.constant(axes));
 
-function reduceCase(r: Registry, name: string, f: (x: Tensor, axes: number[], keep: boolean) => Tensor, distinct = false): void {
+export function reduceCase(r: Registry, name: string, f: (x: Tensor, axes: number[], keep: boolean) => Tensor, distinct = false): void {
   r.test(`${name} gradient matches central differences (random axes, keepDims)`, (env) => {
     const arb = shapeArb(1).chain((s) => fc.tuple(distinct ? distinctArb(s) : arrArb(s), axesArb(s.length), fc.boolean()));
     property(env, RUNS, arb, ([x, axes, keep]) => expectGradMatches(env, (t) => f(t, axes, keep), [x], `${name} axes ${axes} keep ${keep}`));
@@ -40,7 +40,7 @@ function reduceCase(r: Registry, name: string, f: (x: Tensor, axes: number[], ke
 }
 
 /** A shape and a transform of it that needs extra random parameters. */
-function movementCase<P>(r: Registry, name: string, params: (s: number[]) => fc.Arbitrary<P>,
+export function movementCase<P>(r: Registry, name: string, params: (s: number[]) => fc.Arbitrary<P>,
   f: (x: Tensor, p: P) => Tensor, minRank = 1): void {
   r.test(`${name} gradient matches central differences`, (env) => {
     const arb = shapeArb(minRank).chain((s) => fc.tuple(arrArb(s), params(s)));

@@ -106,6 +106,17 @@ export function creationSuite(r: Registry): void {
     expectClose(tf.range(0, 1, 0.25), [0, 0.25, 0.5, 0.75], TOL.exact);
   }));
 
+  // TF: tf.range(5) is int32 [0, 1, 2, 3, 4]; a float argument makes it float32.
+  r.test('range: int32 for integer arguments like TF, float32 when any is fractional or asked for', () => check(() => {
+    dt(tf.range(5), 'int32');
+    dt(tf.range(3, 18, 3), 'int32');
+    expectArrayEqual(tf.range(3, 18, 3), [3, 6, 9, 12, 15]);
+    dt(tf.range(0, 1, 0.5), 'float32');
+    dt(tf.range(2.5), 'float32');
+    dt(tf.range(0, 3, 1, 'float32'), 'float32');
+    expectArrayEqual(tf.range(5, 1, -1), [5, 4, 3, 2]);
+  }));
+
   r.test('arraySync: nested numbers, booleans for bool, a number for scalars', () => check(() => {
     expectNestedEqual(tf.tensor([[1, 2], [3, 4]]).arraySync(), [[1, 2], [3, 4]]);
     expectNestedEqual(tf.tensor([[true, false]]).arraySync(), [[true, false]]);

@@ -21,6 +21,14 @@ function applyAll(x: tf.Tensor): void {
   tf.reverse(x); tf.tile(x, x.shape.map(() => 2)); tf.cast(x, 'bool'); tf.clipByValue(x, 0, 1);
   tf.oneHot(idx, 2); tf.sequenceMask(idx, 2); tf.zerosLike(x); tf.onesLike(x);
   tf.sum(i); tf.div(i, 2); tf.sum(b);
+  // The TF1 port ops.
+  tf.floor(x); tf.ceil(x); tf.round(x); tf.sign(x); tf.sign(i); tf.log1p(x); tf.rsqrt(x); tf.softplus(x); tf.elu(x);
+  tf.leakyRelu(x); tf.notEqual(x, 1); tf.logicalOr(b, b); tf.squaredDifference(x, 1); tf.addN([x, x]); tf.argMax(x);
+  tf.argMin(i, -1); tf.cumsum(x, 0, true, true); tf.prod(x); tf.any(b); tf.all(b, 0); tf.logSumExp(x, -1); tf.l2Loss(x);
+  tf.softmaxCrossEntropyWithLogits({ labels: x, logits: x }); tf.sigmoidCrossEntropyWithLogits({ labels: x, logits: x });
+  tf.sparseSoftmaxCrossEntropyWithLogits({ labels: tf.zeros(x.shape.slice(0, -1), 'int32'), logits: x });
+  tf.clipByNorm(x, 0.5); tf.clipByGlobalNorm([x, x], 0.5); tf.globalNorm([x]); tf.gatherNd(x, tf.zeros([2, 1], 'int32'));
+  tf.embeddingLookup(x, idx); tf.unsortedSegmentSum(x, tf.zeros([x.shape[0]], 'int32'), 2); tf.dropout(x, { rate: 0.5 });
   if (r >= 2) {
     tf.matmul(x, x, false, true);
     tf.matmul(i, i, true, false);

@@ -97,6 +97,18 @@ export function memorySuite(r: Registry): void {
       ['split', () => tf.split(x, 3, 1)], ['unstack', () => tf.unstack(x)], ['stack', () => tf.stack([x, x])],
       ['matmul', () => tf.matmul(x3, x, false, true)], ['add number', () => tf.add(x, 2)],
       ['gather', () => tf.gather(x, [1, 0])], ['where', () => tf.where(mask, x, 0)],
+      // The TF1 port ops composed from primitives.
+      ['softplus', () => tf.softplus(x)], ['elu', () => tf.elu(x)], ['leakyRelu', () => tf.leakyRelu(x)], ['rsqrt', () => tf.rsqrt(x)],
+      ['notEqual', () => tf.notEqual(x, 3)], ['logicalOr', () => tf.logicalOr(mask, mask)], ['squaredDifference', () => tf.squaredDifference(x, 1)],
+      ['addN', () => tf.addN([x, x, x])], ['logSumExp', () => tf.logSumExp(x, 1)], ['l2Loss', () => tf.l2Loss(x)],
+      ['softmaxCrossEntropyWithLogits', () => tf.softmaxCrossEntropyWithLogits({ labels: [[0.2, 0.3, 0.5], [1, 0, 0]], logits: x })],
+      ['sparseSoftmaxCrossEntropyWithLogits', () => tf.sparseSoftmaxCrossEntropyWithLogits({ labels: [0, 2], logits: x })],
+      ['sigmoidCrossEntropyWithLogits', () => tf.sigmoidCrossEntropyWithLogits({ labels: [[1, 0, 0.5], [0, 1, 0.5]], logits: x })],
+      ['clipByNorm', () => tf.clipByNorm(x, 1)], ['globalNorm', () => tf.globalNorm([x, x3])],
+      ['clipByGlobalNorm', () => tf.clipByGlobalNorm([x, x3], 1).flat() as tf.Tensor[]],
+      ['gatherNd', () => tf.gatherNd(x, [[1, 2], [0, 0]])],
+      ['embeddingLookup', () => tf.embeddingLookup([x, x], [3, 0])],
+      ['dropout', () => tf.dropout(x, { keepProb: 0.5, seed: 1 })], ['multinomial', () => tf.multinomial(x, 3, { seed: 1 })],
     ];
     for (const [name, f] of cases) {
       const before = live();

@@ -179,9 +179,12 @@ export const cellSuite: SuiteDef = (r: Registry) => {
     });
     assert(dropped > 0.15 * a.length && dropped < 0.65 * a.length, `about 40% dropped, got ${dropped}/${a.length}`);
     assert(c3.some((q, i) => (q === 0) !== (a[i] === 0)), 'another seed draws another mask');
-    // Input keep 0 feeds the cell zeros.
-    const [zin] = new DropoutWrapper(inner, { inputKeepProb: 0 }).call(x, h);
+    // A tiny input keep (TF's tests use 1e-6: 0 itself is rejected) feeds the cell zeros.
+    const [zin] = new DropoutWrapper(inner, { inputKeepProb: 1e-6, seed: 3 }).call(x, h);
     expectClose(zin as Tensor, inner.call(zeros([4, 3]), h)[0] as Tensor);
+    // TF1's dropout raises for keep_prob 0 when the graph is built: here, when the cell is called.
+    const none = new DropoutWrapper(inner, { outputKeepProb: 0 });
+    expectThrows(() => none.call(x, h), ValueError, /DropoutWrapper: outputKeepProb is 0/, /\(0, 1\]/);
     expectThrows(() => new DropoutWrapper(inner, { stateKeepProb: 1.5 }), ValueError, /stateKeepProb must be between 0 and 1/);
   })));
 

@@ -62,14 +62,22 @@ function entries(tensors: NamedTensors, op: string): [string, Tensor][] {
   return list;
 }
 
+/** One weight's values, for encoding and decoding without tensors (the tapeflow-ckpt command has no backend). */
+export interface WeightArray { name: string; shape: number[]; dtype: ManifestDType; values: TypedArray }
+
 /** Encodes named tensors into a tfjs weights manifest (one group) and its binary data. */
 export function encodeWeights(tensors: NamedTensors, opts: { shardBytes?: number } = {}): EncodedWeights {
+  const list = entries(tensors, 'encodeWeights');
+  return encodeWeightArrays(list.map(([name, t]) => ({ name, shape: [...t.shape], dtype: t.dtype as ManifestDType, values: t.dataSync() })), opts);
+}
+
+/** encodeWeights over plain arrays (names, dtypes and sizes are the caller's to check). */
+export function encodeWeightArrays(list: readonly WeightArray[], opts: { shardBytes?: number } = {}): EncodedWeights {
   const shardBytes = opts.shardBytes ?? DEFAULT_SHARD_BYTES;
   if (!Number.isInteger(shardBytes) || shardBytes < 1) {
     throw new ValueError(`encodeWeights: shardBytes must be a positive integer, got ${shardBytes}`);
   }
-  const list = entries(tensors, 'encodeWeights');
-  const values = list.map(([, t]) => t.dataSync());
+  const values = list.map((w) => w.values);
   const total = values.reduce((n, v) => n + v.byteLength, 0);
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -80,7 +88,7 @@ export function encodeWeights(tensors: NamedTensors, opts: { shardBytes?: number
   const numShards = Math.max(1, Math.ceil(total / shardBytes));
   const paths = Array.from({ length: numShards }, (_, i) => `group1-shard${i + 1}of${numShards}.bin`);
   const shards = paths.map((_, i) => bytes.buffer.slice(i * shardBytes, Math.min(total, (i + 1) * shardBytes)));
-  const weights = list.map(([name, t]): WeightsManifestEntry => ({ name, shape: [...t.shape], dtype: t.dtype as ManifestDType }));
+  const weights = list.map(({ name, shape, dtype }): WeightsManifestEntry => ({ name, shape: [...shape], dtype }));
   return { manifest: [{ paths, weights }], data: bytes.buffer, shards };
 }
 
@@ -111,6 +119,12 @@ function checkManifest(manifest: unknown): asserts manifest is WeightsManifestCo
  * The caller owns the returned tensors.
  */
 export function decodeWeights(manifest: WeightsManifestConfig, buffers: readonly ArrayBuffer[]): Map<string, Tensor> {
+  const arrays = decodeWeightArrays(manifest, buffers);
+  return new Map([...arrays].map(([name, w]) => [name, ENGINE.write(w.values, w.shape, w.dtype as DType)]));
+}
+
+/** decodeWeights into plain arrays, checked the same way. */
+export function decodeWeightArrays(manifest: WeightsManifestConfig, buffers: readonly ArrayBuffer[]): Map<string, WeightArray> {
   checkManifest(manifest);
   const numPaths = manifest.reduce((n, g) => n + g.paths.length, 0);
   if (buffers.length !== numPaths) {
@@ -137,7 +151,7 @@ export function decodeWeights(manifest: WeightsManifestConfig, buffers: readonly
     if (names.has(w.name)) throw new ValueError(`decodeWeights: two weights are named '${w.name}'`);
     names.add(w.name);
   }
-  const out = new Map<string, Tensor>();
+  const out = new Map<string, WeightArray>();
   for (const { weights, bytes } of groups) {
     let offset = 0;
     for (const w of weights) {
@@ -146,7 +160,7 @@ export function decodeWeights(manifest: WeightsManifestConfig, buffers: readonly
       // Copy into a fresh aligned array: offsets inside the group need not be 4-byte aligned.
       const values = new C(bytes.buffer.slice(offset, offset + n * C.BYTES_PER_ELEMENT)) as TypedArray;
       offset += n * C.BYTES_PER_ELEMENT;
-      out.set(w.name, ENGINE.write(values, w.shape, w.dtype as DType));
+      out.set(w.name, { name: w.name, shape: [...w.shape], dtype: w.dtype, values });
     }
   }
   return out;

@@ -9,14 +9,18 @@ import { ValueError } from '../errors.js';
 import type { Tensor, Variable } from '../tensor.js';
 import {
   assignWeights, decodeWeights, encodeWeights, manifestPaths,
-  type NamedTensors, type WeightsManifestConfig,
+  type EncodedWeights, type NamedTensors, type WeightsManifestConfig,
 } from '../io/weights.js';
 
 export const MANIFEST_FILE = 'weights.json';
 
 /** Writes the weights to `dir` (created if needed). The manifest is written last, atomically. */
 export async function saveWeights(tensors: NamedTensors, dir: string, opts: { shardBytes?: number } = {}): Promise<WeightsManifestConfig> {
-  const { manifest, shards } = encodeWeights(tensors, opts);
+  return writeManifestDir(encodeWeights(tensors, opts), dir);
+}
+
+/** Writes encoded weights to `dir`: the shards, then the manifest, atomically. */
+export async function writeManifestDir({ manifest, shards }: Pick<EncodedWeights, 'manifest' | 'shards'>, dir: string): Promise<WeightsManifestConfig> {
   await mkdir(dir, { recursive: true });
   const paths = manifest[0].paths;
   await Promise.all(shards.map((s, i) => writeFile(join(dir, paths[i]), new Uint8Array(s))));
@@ -28,6 +32,12 @@ export async function saveWeights(tensors: NamedTensors, dir: string, opts: { sh
 
 /** Reads a checkpoint directory into name -> Tensor (the caller owns the tensors). */
 export async function loadWeights(dir: string): Promise<Map<string, Tensor>> {
+  const { manifest, buffers } = await readManifestDir(dir);
+  return decodeWeights(manifest, buffers);
+}
+
+/** The manifest of a checkpoint directory and its shards' bytes, in manifestPaths order. */
+export async function readManifestDir(dir: string): Promise<{ manifest: WeightsManifestConfig; buffers: ArrayBuffer[] }> {
   let text: string;
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
@@ -46,7 +56,7 @@ export async function loadWeights(dir: string): Promise<Map<string, Tensor>> {
     });
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }));
-  return decodeWeights(manifest, buffers);
+  return { manifest, buffers };
 }
 
 /**

@@ -90,10 +90,18 @@ export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor
 export function zerosLike(x: Tensor): Tensor { ENGINE.assertUsable(x, 'zerosLike', 'x'); return zeros(x.shape, x.dtype); }
 export function onesLike(x: Tensor): Tensor { ENGINE.assertUsable(x, 'onesLike', 'x'); return ones(x.shape, x.dtype); }
 
-/** [start, start+step, ...) below stop, like NumPy's arange. */
-export function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+/**
+ * [start, start+step, ...) below stop, like NumPy's arange and TF's range(start, limit, delta):
+ * int32 when every argument is an integer (tf.range(5) is int32), float32 otherwise.
+ */
+export function range(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   if (stop === undefined) { stop = start; start = 0; }
-  if (step === 0) throw new ValueError('range: step must not be 0');
+  for (const [arg, v] of [['start', start], ['limit', stop], ['delta', step]] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`range: ${arg} must be a number, got ${String(v)}`);
+  }
+  if (step === 0) throw new ValueError('range: step (delta) must not be 0');
+  if (dtype === undefined) dtype = [start, stop, step].every(Number.isInteger) ? 'int32' : 'float32';
+  else checkDType(dtype, 'range');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const arr = makeArray(dtype, n);
   for (let i = 0; i < n; i++) arr[i] = start + i * step;

@@ -1,7 +1,7 @@
 /** Indexed reads and their reverse: gather (the Gather kernel) and unsortedSegmentSum, its gradient. */
 import { ENGINE } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { fmt, normalizeAxis } from '../shape.js';
+import { fmt, normalizeAxis, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { toTensor, type TensorLike } from './creation.js';
 import { reshape } from './movement.js';
@@ -20,13 +20,19 @@ export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0
   return reshape(y, [...t.shape.slice(0, a), ...idx.shape, ...t.shape.slice(a + 1)]);
 });
 
-/** Sums slices of x with the same segment id: out[s] = sum over {i : ids[i] = s} of x[i]. */
+/**
+ * Sums slices of x with the same segment id: out[s] = sum over {i : ids[i] = s} of x[i], where
+ * segmentIds has the shape of x's first k dims (TF's unsorted_segment_sum); out is
+ * [numSegments, ...x.shape[k:]]. Ids outside [0, numSegments) are dropped.
+ */
 export const unsortedSegmentSum = op('unsortedSegmentSum', (x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor => {
   const t = toTensor(x, 'unsortedSegmentSum', 'x');
   const ids = toTensor(segmentIds, 'unsortedSegmentSum', 'segmentIds', 'int32');
-  if (ids.dtype !== 'int32' || ids.rank !== 1 || t.rank < 1 || ids.shape[0] !== t.shape[0]) {
-    throw new ValueError(`unsortedSegmentSum: segmentIds must be an int32 vector of length x.shape[0]; x ${fmt(t.shape)}, segmentIds ${ids.dtype} ${fmt(ids.shape)}`);
+  if (ids.dtype !== 'int32' || ids.rank < 1 || !shapesEqual(ids.shape, t.shape.slice(0, ids.rank))) {
+    throw new ValueError(`unsortedSegmentSum: segmentIds must be int32 with the shape of the first dims of x; x ${fmt(t.shape)}, segmentIds ${ids.dtype} ${fmt(ids.shape)}`);
   }
   if (!Number.isInteger(numSegments) || numSegments < 0) throw new ValueError(`unsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
-  return ENGINE.runKernel('UnsortedSegmentSum', [t, ids], { numSegments }, { shape: [numSegments, ...t.shape.slice(1)], dtype: t.dtype });
+  const rest = t.shape.slice(ids.rank);
+  const [rows, flatIds] = ids.rank === 1 ? [t, ids] : [reshape(t, [ids.size, ...rest]), reshape(ids, [ids.size])];
+  return ENGINE.runKernel('UnsortedSegmentSum', [rows, flatIds], { numSegments }, { shape: [numSegments, ...rest], dtype: t.dtype });
 });

@@ -49,7 +49,9 @@ export const expandDims = op('expandDims', (x: TensorLike, axis = 0): Tensor => 
 
 export const squeeze = op('squeeze', (x: TensorLike, axis?: number | number[]): Tensor => {
   const t = toTensor(x, 'squeeze', 'x');
-  const axes = axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, t.rank, 'squeeze', t.shape);
+  // No axis, or an empty list (TF's axis=[]), squeezes every size-1 axis.
+  const all = axis === undefined || (Array.isArray(axis) && axis.length === 0);
+  const axes = all ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, t.rank, 'squeeze', t.shape);
   for (const a of axes) {
     if (t.shape[a] !== 1) throw new ValueError(`squeeze: cannot squeeze axis ${a} of x ${fmt(t.shape)}: its size is ${t.shape[a]}, not 1`);
   }

@@ -31,5 +31,12 @@ export const reverseSequence = op('reverseSequence', (x: TensorLike, seqLengths:
     throw new ValueError(`reverseSequence: seqLengths must be an int32 vector of length x.shape[${b}] = ${t.shape[b]}; ` +
       `got ${lens.dtype} ${fmt(lens.shape)} for x ${fmt(t.shape)}`);
   }
+  // TF rejects lengths outside [0, x.shape[seqAxis]] rather than clamping them.
+  const values = lens.dataSync();
+  const bad = values.findIndex((l) => l < 0 || l > t.shape[s]);
+  if (bad >= 0) {
+    throw new ValueError(`reverseSequence: seqLengths[${bad}] = ${values[bad]} is outside [0, ${t.shape[s]}], ` +
+      `the size of seqAxis ${s} of x ${fmt(t.shape)}`);
+  }
   return ENGINE.runKernel('ReverseSequence', [t, lens], { seqAxis: s, batchAxis: b }, { shape: t.shape, dtype: t.dtype });
 });

@@ -1,21 +1,9 @@
 import { isDType, type DType } from '../dtypes.js';
 import { ENGINE } from '../engine.js';
-import type { KernelName } from '../kernels.js';
 import type { Tensor } from '../tensor.js';
-import { assertFloat, assertNumeric, toTensor, type TensorLike } from './creation.js';
+import { toTensor, type TensorLike } from './creation.js';
 import { op } from './op.js';
-
-type UnaryKernel = 'Neg' | 'Abs' | 'Exp' | 'Log' | 'Sqrt' | 'Tanh' | 'Sigmoid' | 'Relu' | 'LogicalNot';
-
-function unary(name: string, kernel: UnaryKernel & KernelName, domain: 'float' | 'numeric' | 'bool') {
-  return op(name, (x: TensorLike): Tensor => {
-    const t = toTensor(x, name, 'x');
-    if (domain === 'float') assertFloat(t, name);
-    else if (domain === 'numeric') assertNumeric(t, name);
-    else if (t.dtype !== 'bool') throw new TypeError(`${name}: argument 'x' must be bool, got ${t.dtype}`);
-    return ENGINE.runKernel(kernel, [t], {}, { shape: t.shape, dtype: t.dtype });
-  });
-}
+import { unary } from './unary_op.js';
 
 export const neg = unary('neg', 'Neg', 'numeric');
 export const abs = unary('abs', 'Abs', 'numeric');

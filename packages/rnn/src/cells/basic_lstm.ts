@@ -5,8 +5,9 @@
 import { add, concat, matmul, tanh, type Tensor, type Variable } from '@tapeflow/core';
 import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
+import { activationOf, type ActivationLike } from '../activations.js';
 import {
-  RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit,
+  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit,
   type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
 import { LSTMStateTuple } from './state_tuple.js';
@@ -17,7 +18,8 @@ export interface BasicLSTMCellOptions extends CellOptions {
   forgetBias?: number;
   /** State as LSTMStateTuple(c, h) (default) or as concat([c, h], 1). */
   stateIsTuple?: boolean;
-  activation?: Activation;
+  /** A function, or a Keras activation name ('tanh', 'relu', ...). Default tanh. */
+  activation?: ActivationLike;
 }
 
 export class BasicLSTMCell extends RNNCell {
@@ -31,10 +33,9 @@ export class BasicLSTMCell extends RNNCell {
   constructor(readonly numUnits: number, opts: BasicLSTMCellOptions = {}) {
     super('basic_lstm_cell', opts.name);
     assertPositiveInt('BasicLSTMCell', 'numUnits', numUnits);
-    assertActivation('BasicLSTMCell', opts.activation);
     this.forgetBias = assertForgetBias('BasicLSTMCell', opts.forgetBias);
     this.stateIsTuple = opts.stateIsTuple ?? true;
-    this.activation = opts.activation ?? tanh;
+    this.activation = activationOf('BasicLSTMCell', opts.activation);
     this.kernelInitializer = kernelInit('BasicLSTMCell', opts);
   }
 

@@ -1,14 +1,16 @@
 /** TF1's BasicRNNCell: h' = act([x, h] K + b); the output is the new state. */
-import { add, concat, matmul, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { add, concat, matmul, type Tensor, type Variable } from '@tapeflow/core';
 import { zeros as zerosInit, assertInitializer, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
+import { activationOf, type ActivationLike } from '../activations.js';
 import {
-  RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
+  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
   type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
 
 export interface BasicRNNCellOptions extends CellOptions {
-  activation?: Activation;
+  /** A function, or a Keras activation name ('tanh', 'relu', ...). Default tanh. */
+  activation?: ActivationLike;
   biasInitializer?: Initializer;
 }
 
@@ -22,9 +24,8 @@ export class BasicRNNCell extends RNNCell {
   constructor(readonly numUnits: number, opts: BasicRNNCellOptions = {}) {
     super('basic_rnn_cell', opts.name);
     assertPositiveInt('BasicRNNCell', 'numUnits', numUnits);
-    assertActivation('BasicRNNCell', opts.activation);
     assertInitializer(opts.biasInitializer, 'BasicRNNCell', 'biasInitializer');
-    this.activation = opts.activation ?? tanh;
+    this.activation = activationOf('BasicRNNCell', opts.activation);
     this.kernelInitializer = kernelInit('BasicRNNCell', opts);
     this.biasInitializer = opts.biasInitializer;
   }

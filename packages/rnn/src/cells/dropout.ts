@@ -9,25 +9,53 @@
  * resetSequenceState() so the next unroll draws new masks, as a new session.run does in TF1.
  * With a seed the masks are reproducible: mask k of stream s (input/state/output, tensor index i)
  * depends only on (seed, s, i, k).
+ *
+ * A keep probability may be a scalar Tensor, e.g. a Variable assigned 0.8 while training and 1
+ * for evaluation (TF1's keep_prob placeholder): it is read, and checked, at every call. Which
+ * parts of the state are dropped is decided by `dropoutStateFilterVisitor`, called on the state
+ * and, where it answers true, on each part in turn (TF's get_traverse_shallow_structure).
  */
-import { cast, greaterEqual, keep, mul, randomUniform, tidy, zeros, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
-import { describe, flatten, isNested, mapStructure, packSequenceAs, type Nest } from '../nest.js';
+import { cast, greaterEqual, isFloat, keep, mul, randomUniform, tidy, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
+import { children, describe, flatten, isNested, packSequenceAs, type Nest } from '../nest.js';
 import { RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult } from './rnn_cell.js';
 import { LSTMStateTuple } from './state_tuple.js';
 
+/** A keep probability: a number in [0, 1], or a scalar float Tensor read when the cell is called. */
+export type KeepProb = number | Tensor;
+
+/**
+ * Called on the state and its parts: false keeps a part from dropout, true drops a leaf or asks
+ * about a part's children, a structure of booleans answers for each child at once.
+ */
+export type DropoutStateFilter = (substate: Nest<Tensor>) => boolean | Nest<boolean>;
+
 export interface DropoutWrapperOptions {
-  inputKeepProb?: number;
-  outputKeepProb?: number;
-  stateKeepProb?: number;
+  inputKeepProb?: KeepProb;
+  outputKeepProb?: KeepProb;
+  stateKeepProb?: KeepProb;
+  /** Which parts of the state to drop; default: all but the c of every LSTMStateTuple (TF's default). */
+  dropoutStateFilterVisitor?: DropoutStateFilter;
   variationalRecurrent?: boolean;
   seed?: number;
 }
 
 type Stream = 'input' | 'state' | 'output';
 
-function keepProb(name: string, v: unknown): number {
+function keepProb(name: string, v: unknown): KeepProb {
   if (v === undefined) return 1;
+  if (v instanceof Tensor) {
+    if (v.size !== 1 || !isFloat(v.dtype)) throw new ValueError(`DropoutWrapper: parameter ${name} must be a scalar float Tensor or a number, got ${describe(v)}`);
+    return v;
+  }
   if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ValueError(`DropoutWrapper: parameter ${name} must be between 0 and 1: ${describe(v)}`);
+  return v;
+}
+
+/** The keep probability's value now: a Tensor's is read (and checked) at each call. */
+function keepValue(name: string, p: KeepProb): number {
+  if (typeof p === 'number') return p;
+  const v = p.dataSync()[0];
+  if (!(v >= 0 && v <= 1)) throw new ValueError(`DropoutWrapper: parameter ${name} must be between 0 and 1, the tensor holds ${v}`);
   return v;
 }
 
@@ -38,21 +66,33 @@ function hashSeed(s: string): number {
   return (h >>> 0) & 0x7fffffff;
 }
 
-/** Which leaves of a state may be dropped: all but the c of every LSTMStateTuple. */
-function droppableLeaves(state: Nest<Tensor>): boolean[] {
-  const mark = (x: Nest<Tensor>): Nest<boolean> => {
-    if (x instanceof LSTMStateTuple) return new LSTMStateTuple(mapStructure(() => false, x.c), mark(x.h));
-    if (Array.isArray(x)) return x.map(mark);
-    if (isNested(x)) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, mark(v as Nest<Tensor>)]));
-    return true;
+/** TF's default filter: never the memory c of an LSTMStateTuple, everything else. */
+export const defaultDropoutStateFilter: DropoutStateFilter = (s) => (s instanceof LSTMStateTuple ? new LSTMStateTuple(false, true) : true);
+
+/** Which leaves of a state (in flatten order) the filter lets dropout touch. */
+function droppableLeaves(state: Nest<Tensor>, filter: DropoutStateFilter): boolean[] {
+  const none = (x: Nest<Tensor>): boolean[] => flatten(x).map(() => false);
+  const bad = (what: unknown): never => {
+    throw new TypeError(`DropoutWrapper: dropoutStateFilterVisitor must return a boolean or a structure of booleans for each part, got ${describe(what)}`);
   };
-  return flatten(mark(state));
+  const walk = (x: Nest<Tensor>): boolean[] => {
+    const answer = filter(x);
+    if (!isNested(x)) return typeof answer === 'boolean' ? [answer] : bad(answer);
+    const parts = children(x) as Nest<Tensor>[];
+    if (typeof answer === 'boolean') return answer ? parts.flatMap(walk) : none(x);
+    if (!isNested(answer)) bad(answer);
+    const each = children(answer);
+    if (each.length !== parts.length) bad(answer);
+    return parts.flatMap((part, i) => (each[i] === true ? walk(part) : each[i] === false ? none(part) : bad(each[i])));
+  };
+  return walk(state);
 }
 
 export class DropoutWrapper extends RNNCell {
-  readonly inputKeepProb: number;
-  readonly outputKeepProb: number;
-  readonly stateKeepProb: number;
+  readonly inputKeepProb: KeepProb;
+  readonly outputKeepProb: KeepProb;
+  readonly stateKeepProb: KeepProb;
+  readonly dropoutStateFilterVisitor: DropoutStateFilter;
   readonly variationalRecurrent: boolean;
   readonly seed?: number;
   private readonly draws = new Map<string, number>();
@@ -66,6 +106,10 @@ export class DropoutWrapper extends RNNCell {
     this.inputKeepProb = keepProb('inputKeepProb', opts.inputKeepProb);
     this.outputKeepProb = keepProb('outputKeepProb', opts.outputKeepProb);
     this.stateKeepProb = keepProb('stateKeepProb', opts.stateKeepProb);
+    if (opts.dropoutStateFilterVisitor !== undefined && typeof opts.dropoutStateFilterVisitor !== 'function') {
+      throw new TypeError(`DropoutWrapper: dropoutStateFilterVisitor must be a function, got ${describe(opts.dropoutStateFilterVisitor)}`);
+    }
+    this.dropoutStateFilterVisitor = opts.dropoutStateFilterVisitor ?? defaultDropoutStateFilter;
     this.variationalRecurrent = opts.variationalRecurrent ?? false;
     if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw new ValueError(`DropoutWrapper: seed must be a finite number, got ${opts.seed}`);
     this.seed = opts.seed;
@@ -77,14 +121,18 @@ export class DropoutWrapper extends RNNCell {
   override get weights(): Variable[] { return this.cell instanceof RNNCell ? this.cell.weights : []; }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
-    if (this.inputKeepProb < 1) inputs = this.dropout(inputs, 'input', this.inputKeepProb);
+    const [inK, stK, outK] = [keepValue('inputKeepProb', this.inputKeepProb), keepValue('stateKeepProb', this.stateKeepProb),
+      keepValue('outputKeepProb', this.outputKeepProb)];
+    if (inK < 1) inputs = this.dropout(inputs, 'input', inK);
     const [output, newState] = this.cell.call(inputs, state);
-    const s = this.stateKeepProb < 1 ? this.dropout(newState, 'state', this.stateKeepProb, droppableLeaves(newState)) : newState;
-    const o = this.outputKeepProb < 1 ? this.dropout(output, 'output', this.outputKeepProb) : output;
+    const s = stK < 1 ? this.dropout(newState, 'state', stK, droppableLeaves(newState, this.dropoutStateFilterVisitor)) : newState;
+    const o = outK < 1 ? this.dropout(output, 'output', outK) : output;
     return [o, s];
   }
 
   private dropout(values: Nest<Tensor>, stream: Stream, keepP: number, droppable?: boolean[]): Nest<Tensor> {
+    // TF1's dropout rejects keep_prob 0 when the graph is built, i.e. when the cell is called.
+    if (keepP === 0) throw new ValueError(`DropoutWrapper: ${stream}KeepProb is 0; dropout needs a keep probability in (0, 1]`);
     const flat = flatten(values);
     return packSequenceAs(values, flat.map((v, i) => {
       if (droppable && !droppable[i]) return v;
@@ -100,7 +148,6 @@ export class DropoutWrapper extends RNNCell {
     if (cached) return cached;
     const shape = this.variationalRecurrent ? [1, ...v.shape.slice(1)] : v.shape;
     const mask = tidy(() => {
-      if (keepP === 0) return zeros(shape, v.dtype);
       const u = randomUniform(shape, { dtype: v.dtype, seed: this.nextSeed(key) });
       return mul(cast(greaterEqual(u, 1 - keepP), v.dtype), 1 / keepP);
     });

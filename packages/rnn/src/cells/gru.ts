@@ -6,13 +6,15 @@ import { add, concat, gruBlock, matmul, mul, sigmoid, slice, split, sub, tanh, t
 import { fastPaths } from '../fast/switches.js';
 import { assertInitializer, constant, zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
+import { activationOf, type ActivationLike } from '../activations.js';
 import {
-  RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
+  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
   type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
 
 export interface GRUCellOptions extends CellOptions {
-  activation?: Activation;
+  /** A function, or a Keras activation name ('tanh', 'relu', ...). Default tanh. */
+  activation?: ActivationLike;
   /** Replaces both biases' defaults (gates 1.0, candidate 0), as in TF. */
   biasInitializer?: Initializer;
 }
@@ -29,9 +31,8 @@ export class GRUCell extends RNNCell {
   constructor(readonly numUnits: number, opts: GRUCellOptions = {}) {
     super('gru_cell', opts.name);
     assertPositiveInt('GRUCell', 'numUnits', numUnits);
-    assertActivation('GRUCell', opts.activation);
     assertInitializer(opts.biasInitializer, 'GRUCell', 'biasInitializer');
-    this.activation = opts.activation ?? tanh;
+    this.activation = activationOf('GRUCell', opts.activation);
     this.kernelInitializer = kernelInit('GRUCell', opts);
     this.biasInitializer = opts.biasInitializer;
   }

@@ -9,9 +9,10 @@ import { add, clipByValue, concat, matmul, tanh, ValueError, type Tensor, type V
 import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import { describe, type Nest } from '../nest.js';
 import {
-  RNNCell, assertActivation, assertPositiveInt, cellInput, checkDepth, kernelInit,
+  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit,
   type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
+import { activationOf, type ActivationLike } from '../activations.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, lstmTail, packLSTMState, unpackLSTMState } from './lstm_state.js';
 
@@ -25,7 +26,8 @@ export interface LSTMCellOptions extends CellOptions {
   projClip?: number;
   forgetBias?: number;
   stateIsTuple?: boolean;
-  activation?: Activation;
+  /** A function, or a Keras activation name ('tanh', 'relu', ...). Default tanh. */
+  activation?: ActivationLike;
 }
 
 function optionalClip(name: string, v: unknown): number | undefined {
@@ -52,14 +54,13 @@ export class LSTMCell extends RNNCell {
     super('lstm_cell', opts.name);
     assertPositiveInt('LSTMCell', 'numUnits', numUnits);
     if (opts.numProj !== undefined && opts.numProj !== null) assertPositiveInt('LSTMCell', 'numProj', opts.numProj);
-    assertActivation('LSTMCell', opts.activation);
     this.usePeepholes = opts.usePeepholes ?? false;
     this.cellClip = optionalClip('cellClip', opts.cellClip);
     this.numProj = opts.numProj ?? undefined;
     this.projClip = optionalClip('projClip', opts.projClip);
     this.forgetBias = assertForgetBias('LSTMCell', opts.forgetBias);
     this.stateIsTuple = opts.stateIsTuple ?? true;
-    this.activation = opts.activation ?? tanh;
+    this.activation = activationOf('LSTMCell', opts.activation);
     this.initializer = kernelInit('LSTMCell', opts);
   }
 

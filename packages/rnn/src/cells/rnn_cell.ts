@@ -6,10 +6,11 @@
  */
 import { isFloat, tidy, zeros, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
 import { describe, mapStructure, type Nest } from '../nest.js';
-import { getVariable, inScope, releaseVariable, uniqueScope, type Scope } from '../naming.js';
+import { findOrCreateVariable, inScope, releaseVariable, uniqueScope, type Scope } from '../naming.js';
 import { assertInitializer, type Initializer } from '../initializers.js';
 
-export type Activation = (x: Tensor) => Tensor;
+import type { Activation } from '../activations.js';
+export type { Activation } from '../activations.js';
 /** What a cell returns for one step: [output, newState]. */
 export type StepResult = [output: Nest<Tensor>, state: Nest<Tensor>];
 
@@ -67,6 +68,8 @@ export abstract class RNNCell implements RNNCellLike {
   private scope?: Scope;
   private isBuilt = false;
   private readonly created: Variable[] = [];
+  /** The subset of `created` this cell made itself (the rest it shares, found in a reusing scope). */
+  private readonly owned = new Set<Variable>();
 
   constructor(defaultName: string, name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
@@ -89,10 +92,38 @@ export abstract class RNNCell implements RNNCellLike {
   }
 
   /**
+   * TF1's get_initial_state(inputs, batch_size, dtype): the zero state for a batch like `inputs`
+   * ([batch, ...]: its batch size and dtype), or for `batchSize` and `dtype` given directly.
+   */
+  getInitialState(opts: { inputs?: Tensor; batchSize?: number; dtype?: DType } = {}): Nest<Tensor> {
+    const op = `${this.constructor.name}.getInitialState`;
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: opts must be an object {inputs?, batchSize?, dtype?}, got ${describe(opts)}`);
+    let { batchSize, dtype } = opts;
+    if (opts.inputs !== undefined) {
+      const x = opts.inputs;
+      if (!(x instanceof Tensor)) throw new TypeError(`${op}: inputs must be a Tensor, got ${describe(x)}`);
+      if (x.rank < 1) throw new ValueError(`${op}: inputs must have a batch axis, got ${describe(x)}`);
+      if (batchSize !== undefined && batchSize !== x.shape[0]) {
+        throw new ValueError(`${op}: batch size from input tensor is different from the input param. Input tensor batch: ${x.shape[0]}, batchSize: ${batchSize}`);
+      }
+      if (dtype !== undefined && dtype !== x.dtype) {
+        throw new ValueError(`${op}: dtype from input tensor is different from the input param. Input tensor dtype: ${x.dtype}, dtype: ${dtype}`);
+      }
+      batchSize = x.shape[0];
+      dtype = x.dtype;
+    }
+    if (batchSize === undefined || dtype === undefined) {
+      throw new ValueError(`${op}: batchSize and dtype cannot be undefined while constructing the initial state: give inputs, or both`);
+    }
+    return this.zeroState(batchSize, dtype);
+  }
+
+  /**
    * One step: (inputs, state) -> [output, newState]. Builds the weights on the first call; the
    * step's temporaries are freed (only the returned tensors survive).
    */
   call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
+    this.assertWeightsLive();
     return this.withinScope(() => tidy(() => {
       if (!this.isBuilt) this.buildOnce(inputs);
       return this.step(inputs, state);
@@ -115,6 +146,7 @@ export abstract class RNNCell implements RNNCellLike {
    * MultiRNNCell builds its upper cells (multi_rnn_cell/cell_1, ...) during the first step.
    */
   splitStep(rows: Tensor): SplitStep {
+    this.assertWeightsLive();
     const s = this.withinScope(() => {
       if (!this.isBuilt) this.buildOnce(rows);
       return this.stepSplit(rows);
@@ -127,12 +159,20 @@ export abstract class RNNCell implements RNNCellLike {
     throw new ValueError(`${this.constructor.name}: its step does not split (fastTraits.splits is false)`);
   }
 
+  /** A built cell whose Variables were disposed (resetDefaultGraph, dispose) cannot run again. */
+  private assertWeightsLive(): void {
+    const gone = this.created.filter((v) => v.isDisposed);
+    if (gone.length === 0) return;
+    throw new ValueError(`${this.constructor.name}: the cell's variables (${gone.map((v) => v.name).join(', ')}) were released ` +
+      `by resetDefaultGraph() or dispose(); create a new cell`);
+  }
+
   private buildOnce(inputs: Nest<Tensor>): void {
     try {
       this.build(inputs);
     } catch (e) {
       // A half-built cell would otherwise hold the names of the variables it did create.
-      for (const v of this.created.splice(0)) releaseVariable(v);
+      this.releaseWeights();
       throw e;
     }
     this.isBuilt = true;
@@ -146,8 +186,9 @@ export abstract class RNNCell implements RNNCellLike {
 
   /** Creates the Variable '<cell scope>/<name>' (initializer: given, else the scope's default, else glorot-uniform). */
   protected addWeight(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer): Variable {
-    const v = getVariable(name, shape, dtype, initializer);
+    const { variable: v, created } = findOrCreateVariable(name, shape, dtype, initializer);
     this.created.push(v);
+    if (created) this.owned.add(v);
     return v;
   }
 
@@ -159,8 +200,13 @@ export abstract class RNNCell implements RNNCellLike {
 
   /** Disposes the cell's weights and frees their names; the cell rebuilds on its next call. */
   dispose(): void {
-    for (const v of this.created.splice(0)) releaseVariable(v);
+    this.releaseWeights();
     this.isBuilt = false;
+  }
+
+  /** Frees the variables this cell made; shared ones (found through reuse) stay with their owner. */
+  private releaseWeights(): void {
+    for (const v of this.created.splice(0)) if (this.owned.delete(v)) releaseVariable(v);
   }
 }
 
@@ -225,11 +271,15 @@ export function cellInput(op: string, inputs: Nest<Tensor>): Tensor {
   return inputs;
 }
 
-/** Checks a [batch, n] state part against the inputs' batch and dtype. */
+/**
+ * Checks a [batch, n] state part against the inputs' batch and dtype. x may be an internal
+ * tensor with the inputs' batch (a hoisted projection), so the message names only its batch.
+ */
 export function stateTensor(op: string, what: string, s: unknown, x: Tensor, n: number): Tensor {
   if (!(s instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${describe(s)}`);
   if (s.rank !== 2 || s.shape[0] !== x.shape[0] || s.shape[1] !== n) {
-    throw new ValueError(`${op}: ${what} must have shape [${x.shape[0]},${n}] (batch of the inputs ${describe(x)}), got [${s.shape}]`);
+    throw new ValueError(`${op}: ${what} must have shape [${x.shape[0]},${n}] ` +
+      `(the inputs' batch size ${x.shape[0]}; ${n} columns, as the cell's stateSize says), got [${s.shape}]`);
   }
   if (s.dtype !== x.dtype) throw new ValueError(`${op}: ${what} is ${s.dtype} but the inputs are ${x.dtype}`);
   return s;

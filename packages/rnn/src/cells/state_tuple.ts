@@ -7,6 +7,12 @@ import type { DType, Tensor } from '@tapeflow/core';
 export class LSTMStateTuple<T = Tensor> {
   constructor(readonly c: T, readonly h: T) {}
 
+  /** `state[0]` is c and `state[1]` is h, as indexing the Python namedtuple gives. */
+  get 0(): T { return this.c; }
+  get 1(): T { return this.h; }
+  /** A namedtuple of two fields. */
+  get length(): 2 { return 2; }
+
   /** Iterates c then h, so `const [c, h] = state` works as tuple unpacking does in Python. */
   *[Symbol.iterator](): IterableIterator<T> {
     yield this.c;
