@@ -1,5 +1,5 @@
 /**
- * The TF1 checkpoints in fixtures/tf1-checkpoints (copied from shared/fixtures; written by TensorFlow 2.21's
+ * The TF1 checkpoints in ../fixtures/tf1-checkpoints (copied from shared/fixtures; written by TensorFlow 2.21's
  * tf.compat.v1.train.Saver from a GRUCell through dynamic_rnn) and an independent check of
  * TensorFlow's bundle invariants, for the bundle tests.
  */
@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURES = join(here, 'fixtures/tf1-checkpoints');
+export const FIXTURES = join(here, '../fixtures/tf1-checkpoints');
 export const CASES = ['gru_lengths', 'gru_lengths_float32'] as const;
 
 export interface ExpectedVariable { name: string; shape: number[]; dtype: 'float32' | 'float64'; values: number[] }
