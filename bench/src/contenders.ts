@@ -107,6 +107,7 @@ function tfjs(name: string, backend: string): Contender {
 /** Sets up all contenders; tfjs's wasm binary is loaded from node_modules, single-threaded. */
 export async function contenders(): Promise<Contender[]> {
   await tp.setBackend('cpu');
+  await useThreads(1); // Node starts one thread per core by default; these contenders run one (tapeflowThreads: more)
   const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   setWasmPaths(wasmDir + path.sep);
   setThreadsCount(1);

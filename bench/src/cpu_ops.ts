@@ -8,6 +8,7 @@ import { stopThreads } from '@tapeflow/backend-cpu/threads';
 import { contenders, tapeflowThreads, wasmSimd, type Contender, type ElementwiseOp, type Prepared } from './contenders.js';
 import { randomArray, time } from './measure.js';
 import { RESULTS_PATH, writeSection } from './report.js';
+import { simdCeiling } from './simd_ceiling.js';
 
 /** BENCH_QUICK=1: a seconds-long smoke run (small sizes, short budget); results.md is not written. */
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -110,6 +111,9 @@ async function main(): Promise<void> {
     r.label, ...names.map((_, i) => cell(r, i)), ...peers.map((_, j) => `${fmt(speedup(r, j + 1))}x`), r.check.toExponential(1),
   ]);
 
+  const ceiling = await simdCeiling(progress);
+  process.stdout.write('\r\x1b[K');
+
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const load = os.loadavg()[0].toFixed(1);
   const simd = await wasmSimd();
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
       return `| ${r.label} | ${fmt(r.values[0])} GFLOP/s | ${fmt(gflops)} GFLOP/s | ${fmt(gflops / r.values[0])}x | ${fmt(gflops / wasm)}x |`;
     }),
     '',
+    ceiling,
   ].join('\n');
 
   console.log(md);

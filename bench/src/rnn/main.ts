@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { useThreads } from '@tapeflow/backend-cpu/threads';
 import { writeSection, RESULTS_PATH } from '../report.js';
 import { QUICK, type Part } from './part.js';
 
@@ -20,6 +21,7 @@ async function load(): Promise<Part[]> {
 }
 
 async function main(): Promise<void> {
+  await useThreads(1); // the tfjs peers run one thread (Node would start one per core)
   const parts = await load();
   const total = parts.reduce((n, p) => n + p.steps, 0);
   const started = performance.now();

@@ -37,7 +37,7 @@ const meter = {
   reset(): void { this.backend().resetArrayPeak(); },
 };
 
-/** Bytes above the baseline, as the engine counts them and as storage (see StorageMeter). */
+/** Bytes above the baseline, as the engine counts them and as storage (see meter). */
 interface Bytes { counted: number; storage: number }
 interface Run { kept: Bytes; forwardPeak: Bytes; backwardPeak: Bytes; ms: number; grads: Float32Array[] }
 

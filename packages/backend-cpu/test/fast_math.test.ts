@@ -14,25 +14,12 @@ import test from 'ava';
 import * as tf from '@tapeflow/core';
 import '../src/index.js';
 import { expF32, sigmoidF32, tanhF32 } from '../src/kernels/fast_math.js';
+import { fromOrdered, ordered } from './ulp.js';
 
 test.before(async () => {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialize');
 });
 
-const f32 = new Float32Array(1);
-const bits = new Int32Array(f32.buffer);
-
-/** float32 bits as an integer that orders like the values (so b - a counts ulps; +-0 -> 0, Infinity -> max + 1). */
-function ordered(x: number): number {
-  f32[0] = x;
-  const b = bits[0];
-  return b < 0 ? -(b & 0x7fffffff) : b;
-}
-
-function fromOrdered(k: number): number {
-  bits[0] = k < 0 ? -k | 0x80000000 : k;
-  return f32[0];
-}
 
 const sigmoid64 = (x: number): number => 1 / (1 + Math.exp(-x));
 

@@ -11,6 +11,7 @@ import * as tf from '@tapeflow/core';
 import type { Tensor } from '@tapeflow/core';
 import '../src/index.js';
 import { WASM_MIN_MACS, matmulPaths } from '../src/kernels/matmul.js';
+import { gemmFlavour } from '../src/kernels/matmul_wasm.js';
 import { matmulRuntime } from '../src/wasm/runtime.js';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { generate } from '../scripts/build-wasm.mjs';
@@ -33,6 +34,15 @@ test('Node 20 loads the SIMD module with a shared memory (the thread pool needs 
   t.truthy(rt);
   t.true(rt!.shared);
   t.true(rt!.memory.buffer instanceof SharedArrayBuffer);
+});
+
+test('the FMA (relaxed SIMD) gemm is picked exactly where the runtime validates relaxed SIMD (the suite runs Node with --experimental-wasm-relaxed-simd)', (t) => {
+  // A module of one f32x4.relaxed_madd, independent of the committed bytes.
+  const probe = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0,
+    10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+  const relaxed = WebAssembly.validate(probe);
+  t.is(matmulRuntime()!.fma, relaxed);
+  if (process.execArgv.includes('--experimental-wasm-relaxed-simd')) t.true(relaxed, 'the flag enables relaxed SIMD');
 });
 
 /** Deterministic values in [-1, 1) (a 32-bit LCG), rounded to float32 so the reference sees what the kernel sees. */
@@ -160,6 +170,13 @@ function checkCase(c: Case, seed: number): void {
   try { ts = run(c, A, B); } finally { matmulPaths.forceTs = false; }
   const ew = worst(wasm.y, wasm.ref, wasm.abs, c.k, usedWasm), et = worst(ts.y, ts.ref, ts.abs, c.k, false);
   if (ew > 1 || et > 1) throw new Error(`${JSON.stringify(c)}: error / bound ${ew} (default path), ${et} (TypeScript)`);
+  // Where the default gemm is the FMA flavour, the plain-SIMD one must meet the same bound.
+  if (!usedWasm || !matmulRuntime()!.fma) return;
+  gemmFlavour.plainSimd = true;
+  let plain;
+  try { plain = run(c, A, B); } finally { gemmFlavour.plainSimd = false; }
+  const ep = worst(plain.y, plain.ref, plain.abs, c.k, true);
+  if (ep > 1) throw new Error(`${JSON.stringify(c)}: error / bound ${ep} (plain SIMD)`);
 }
 
 test('wasm matmul equals a float64 reference: shapes, transposes, views, batch broadcast (property)', (t) => {

@@ -6,7 +6,8 @@
  */
 import { sizeOf, type DataId, type KernelTable, type OutInfo, type TensorInfo, type TypedArray } from '@tapeflow/core';
 import { broadcastOperand, forEachRow, outOperand } from '../strided.js';
-import { makeArray, store, viewOf, type CpuData } from '../storage.js';
+import { isContiguous, makeArray, store, viewOf, type CpuData, type View } from '../storage.js';
+import { binaryWasm, type BinaryWasmOp } from './elementwise_wasm.js';
 
 /** out[o + t] = a[ia + t*sa] (op) b[ib + t*sb] for t < n. */
 type BinaryLoop = (out: TypedArray, o: number, a: TypedArray, ia: number, sa: number,
@@ -107,11 +108,39 @@ const lessEqual: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = 
 const equal: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = o + n; o < e; o++, i += sa, j += sb) y[o] = a[i] === b[j] ? 1 : 0; };
 const logicalAnd: BinaryLoop = (y, o, a, i, sa, b, j, sb, n) => { for (const e = o + n; o < e; o++, i += sa, j += sb) y[o] = a[i] && b[j] ? 1 : 0; };
 
-/** A kernel using `loop` (and `fast` for its rows that allow), or `intLoop` when the operands are int32. */
+/** Whether `v` (contiguous) is one row repeated along the leading axes of `shape`: its shape, past leading 1s, ends `shape`. */
+function isRowOf(v: View, shape: readonly number[]): boolean {
+  const s = v.shape.slice(v.shape.findIndex((d) => d !== 1));
+  return s.length > 0 && s.length <= shape.length && s.every((d, i) => d === shape[shape.length - s.length + i]);
+}
+
+/**
+ * Float32 add or mul on the WebAssembly kernels (elementwise_wasm.ts): contiguous operands of the
+ * output's shape, or one of them a contiguous row repeated over the other. Null where none applies.
+ */
+function binaryOnWasm(op: BinaryWasmOp, a: TensorInfo, b: TensorInfo, out: OutInfo): CpuData | null {
+  if (out.dtype !== 'float32') return null;
+  const va = viewOf(a), vb = viewOf(b), n = sizeOf(out.shape);
+  if (!isContiguous(va) || !isContiguous(vb)) return null;
+  const full = (v: View): boolean => v.size === n;
+  let y: Float32Array | null = null;
+  if (full(va) && full(vb)) y = binaryWasm(op, va.data, va.offset, vb.data, vb.offset, n);
+  else if (full(va) && isRowOf(vb, out.shape)) y = binaryWasm(op, va.data, va.offset, vb.data, vb.offset, n, vb.size);
+  else if (full(vb) && isRowOf(va, out.shape)) y = binaryWasm(op, vb.data, vb.offset, va.data, va.offset, n, va.size); // both ops commute
+  return y === null ? null : store(y, out.shape, out.dtype);
+}
+
+/**
+ * A kernel using `loop` (and `fast` for its rows that allow), or `intLoop` when the operands are
+ * int32; float32 Add and Mul (`wasmOp`) try the WebAssembly kernel first.
+ */
 // A structural type rather than KernelImpl<'Add'>: TypeScript treats KernelImpl's parameter as invariant.
 type BinaryImpl = (inputs: [TensorInfo, TensorInfo], attrs: unknown, out: OutInfo) => DataId;
-const binary = (loop: BinaryLoop, intLoop = loop, fast?: FastLoops): BinaryImpl =>
-  ([a, b], _attrs, out) => (a.dtype === 'int32' && intLoop !== loop ? mapBinary(a, b, out, intLoop) : mapBinary(a, b, out, loop, fast));
+const binary = (loop: BinaryLoop, intLoop = loop, fast?: FastLoops, wasmOp?: BinaryWasmOp): BinaryImpl =>
+  ([a, b], _attrs, out) => {
+    if (a.dtype === 'int32' && intLoop !== loop) return mapBinary(a, b, out, intLoop);
+    return (wasmOp !== undefined ? binaryOnWasm(wasmOp, a, b, out) : null) ?? mapBinary(a, b, out, loop, fast);
+  };
 
 const where: KernelTable['Where'] = ([cond, a, b], _attrs, out) => {
   const vc = viewOf(cond), va = viewOf(a), vb = viewOf(b);
@@ -128,7 +157,7 @@ const where: KernelTable['Where'] = ([cond, a, b], _attrs, out) => {
 };
 
 export const binaryKernels = {
-  Add: binary(add, add, addFast), Sub: binary(sub, sub, subFast), Mul: binary(mul, imul, mulFast), Div: binary(div, floorDiv, divFast),
+  Add: binary(add, add, addFast, 'add'), Sub: binary(sub, sub, subFast), Mul: binary(mul, imul, mulFast, 'mul'), Div: binary(div, floorDiv, divFast),
   Pow: binary(pow), Maximum: binary(maximum), Minimum: binary(minimum),
   Greater: binary(greater), GreaterEqual: binary(greaterEqual), Less: binary(less),
   LessEqual: binary(lessEqual), Equal: binary(equal), LogicalAnd: binary(logicalAnd),

@@ -32,12 +32,16 @@ export interface GemmExecutor {
   run(rt: MatmulRuntime, tasks: Int32Array, count: number): void;
 }
 
+/** `plainSimd`: run the plain-SIMD gemm on this thread even where the FMA one loaded (tests and the bench compare them). */
+export const gemmFlavour = { plainSimd: false };
+
 const inline: GemmExecutor = {
   threads: 1,
   run(rt, tasks, count) {
+    const gemm = gemmFlavour.plainSimd ? rt.gemmPlain : rt.gemm;
     for (let t = 0; t < count; t++) {
       const o = t * TASK_INTS;
-      rt.gemm(tasks[o], tasks[o + 1], tasks[o + 2], tasks[o + 3], tasks[o + 4], tasks[o + 5],
+      gemm(tasks[o], tasks[o + 1], tasks[o + 2], tasks[o + 3], tasks[o + 4], tasks[o + 5],
         tasks[o + 6], tasks[o + 7], tasks[o + 8], tasks[o + 9], tasks[o + 10], tasks[o + 11]);
     }
   },
@@ -157,7 +161,7 @@ export function batchGemmWasm(a: Mat, b: Mat, aBatch: number, bBatch: number, nb
         taskBuf.set([aAt * 4, bAt * 4, cAt * 4, k, ldc, byRows ? lo : 0, byRows ? hi : mp, byRows ? 0 : lo, byRows ? np : hi, KC, MC_PANELS, NC_PANELS], count++ * TASK_INTS);
       }
     }
-    executor.run(rt, taskBuf, count);
+    (gemmFlavour.plainSimd ? inline : executor).run(rt, taskBuf, count); // the pool runs the module it was given
     // Copy the valid m x n corner of each padded C out (the memory may have grown: view it anew).
     const mem = new Float32Array(rt.memory.buffer);
     for (let t = 0; t < g; t++) {

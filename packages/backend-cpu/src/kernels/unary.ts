@@ -5,7 +5,8 @@
 import type { DataId, DType, KernelImpl, KernelTable, OutInfo, TensorInfo, TypedArray } from '@tapeflow/core';
 import { forEachRow, outOperand, broadcastOperand } from '../strided.js';
 import { expF32, sigmoidF32, tanhF32 } from './fast_math.js';
-import { makeArray, store, storeView, viewOf, type CpuData } from '../storage.js';
+import { isContiguous, makeArray, store, storeView, viewOf, type CpuData } from '../storage.js';
+import { unaryWasm, type UnaryWasmOp } from './elementwise_wasm.js';
 
 /** out[o..o+n) = f(x[ix], x[ix+sx], ...). One function per op keeps each loop monomorphic. */
 export type UnaryLoop = (out: TypedArray, o: number, x: TypedArray, ix: number, sx: number, n: number) => void;
@@ -41,9 +42,18 @@ const toBool: UnaryLoop = (out, o, x, i, s, n) => { for (const e = o + n; o < e;
 
 // A structural type rather than KernelImpl<'Exp'>: TypeScript treats KernelImpl's parameter as invariant.
 export type UnaryImpl = (inputs: [TensorInfo], attrs: unknown, out: OutInfo) => DataId;
-/** A kernel using `loop`, or `f32Loop` when the output is float32. */
-export const unary = (loop: UnaryLoop, f32Loop = loop): UnaryImpl =>
-  ([x], _attrs, out) => mapUnary(x, out.dtype, out.dtype === 'float32' ? f32Loop : loop);
+/**
+ * A kernel using `loop`, or `f32Loop` when the output is float32; a contiguous float32 input
+ * takes the WebAssembly kernel `wasmOp` where there is one (elementwise_wasm.ts).
+ */
+export const unary = (loop: UnaryLoop, f32Loop = loop, wasmOp?: UnaryWasmOp): UnaryImpl => ([x], _attrs, out) => {
+  if (wasmOp !== undefined && out.dtype === 'float32') {
+    const v = viewOf(x);
+    const y = isContiguous(v) ? unaryWasm(wasmOp, v.data, v.offset, v.size) : null;
+    if (y !== null) return store(y, x.shape, out.dtype);
+  }
+  return mapUnary(x, out.dtype, out.dtype === 'float32' ? f32Loop : loop);
+};
 
 const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {
   // Tensors are immutable, so a cast to the same dtype can share the buffer.
@@ -52,7 +62,7 @@ const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {
 };
 
 export const unaryKernels = {
-  Neg: unary(neg), Abs: unary(abs), Exp: unary(exp, expF), Log: unary(log), Sqrt: unary(sqrt),
-  Tanh: unary(tanh, tanhF), Sigmoid: unary(sigmoid, sigmoidF), Relu: unary(relu), LogicalNot: unary(logicalNot),
+  Neg: unary(neg), Abs: unary(abs), Exp: unary(exp, expF, 'exp'), Log: unary(log), Sqrt: unary(sqrt),
+  Tanh: unary(tanh, tanhF, 'tanh'), Sigmoid: unary(sigmoid, sigmoidF, 'sigmoid'), Relu: unary(relu), LogicalNot: unary(logicalNot),
   Cast: cast,
 } satisfies Partial<KernelTable>;

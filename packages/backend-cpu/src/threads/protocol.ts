@@ -17,7 +17,15 @@ export const COUNT = 2; // tasks in the round
 export const DONE = 3; // tasks finished in the round; the calling thread Atomics.wait-s on it
 export const STOP = 4; // 1: workers exit
 export const BY_WORKERS = 5; // tasks the workers have run, ever (tests check the pool did work)
-export const CONTROL_INTS = 6;
+export const FAILED = 6; // 0, or 1 + the index of a worker that threw or exited (its message in the pool's message buffer)
+export const FAULT = 7; // tests: a Fault for the next worker that claims a task to act out
+export const CONTROL_INTS = 8;
+
+/** What a worker does with its next task when a test sets FAULT: throw, exit its thread, or never finish. */
+export const Fault = { none: 0, throw: 1, exit: 2, hang: 3 } as const;
+export type FaultKind = Exclude<keyof typeof Fault, 'none'>;
+/** Bytes of the shared buffer a failing worker writes its message into (truncated, Latin-1). */
+export const MESSAGE_BYTES = 256;
 
 export const INDEX_BITS = 20;
 export const ROUND_MASK = 0x3ff; // 10 bits: the claim word stays a positive int32

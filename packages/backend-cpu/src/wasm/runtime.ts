@@ -5,7 +5,8 @@
  * workers can instantiate the same module over the same memory; otherwise it is a plain memory
  * and the kernel runs on the calling thread only.
  */
-import { MATMUL_WASM_SHARED, MATMUL_WASM_UNSHARED } from './matmul_wasm.js';
+import { MATMUL_FMA_WASM_SHARED, MATMUL_FMA_WASM_UNSHARED, MATMUL_WASM_SHARED, MATMUL_WASM_UNSHARED } from './matmul_wasm.js';
+import { ELEMENTWISE_WASM_SHARED, ELEMENTWISE_WASM_UNSHARED } from './elementwise_wasm.js';
 
 /** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
 export type GemmFn = (...args: number[]) => void;
@@ -13,10 +14,15 @@ export type GemmFn = (...args: number[]) => void;
 export type PackFn = (src: number, ls: number, ds: number, lines: number, depth: number, w: number, dst: number, byLine: number) => void;
 
 export interface MatmulRuntime {
+  /** The module the thread pool's workers instantiate too (the FMA flavour where it validates). */
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
+  /** Whether `gemm` is the FMA flavour (relaxed SIMD's f32x4.relaxed_madd). */
+  readonly fma: boolean;
   readonly gemm: GemmFn;
+  /** The plain-SIMD gemm over the same memory (the same function as `gemm` where fma is false). */
+  readonly gemmPlain: GemmFn;
   readonly pack: PackFn;
 }
 
@@ -42,11 +48,16 @@ function load(): MatmulRuntime | null {
   for (const shared of [true, false]) {
     try {
       const bytes = decode(shared ? MATMUL_WASM_SHARED : MATMUL_WASM_UNSHARED);
-      // validate() is false where WebAssembly SIMD (or, for the shared variant, threads) is missing.
+      // validate() is false where WebAssembly SIMD (or, for the shared variant, threads) is missing,
+      // and for the FMA flavour where relaxed SIMD is (Node 20 without --experimental-wasm-relaxed-simd).
       if (!WebAssembly.validate(bytes)) continue;
+      const fmaBytes = decode(shared ? MATMUL_FMA_WASM_SHARED : MATMUL_FMA_WASM_UNSHARED);
+      const fma = WebAssembly.validate(fmaBytes);
       const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
-      const module = new WebAssembly.Module(bytes);
-      return { module, memory, shared, ...instantiate(module, memory) };
+      const plain = new WebAssembly.Module(bytes);
+      const module = fma ? new WebAssembly.Module(fmaBytes) : plain;
+      const { gemm, pack } = instantiate(module, memory);
+      return { module, memory, shared, fma, gemm, pack, gemmPlain: fma ? instantiate(plain, memory).gemm : gemm };
     } catch {
       // shared memory refused (no cross-origin isolation in a browser): try the unshared variant
     }
@@ -60,4 +71,31 @@ let runtime: MatmulRuntime | null | undefined;
 export function matmulRuntime(): MatmulRuntime | null {
   if (runtime === undefined) runtime = load();
   return runtime;
+}
+
+/** The exports of elementwise.wat (pointers in bytes, lengths in floats padded to a multiple of 4). */
+export interface ElementwiseFns {
+  add(a: number, b: number, y: number, n: number): void;
+  mul(a: number, b: number, y: number, n: number): void;
+  addRow(a: number, row: number, y: number, rows: number, cols: number): void;
+  mulRow(a: number, row: number, y: number, rows: number, cols: number): void;
+  exp(x: number, y: number, n: number): void;
+  sigmoid(x: number, y: number, n: number): void;
+  tanh(x: number, y: number, n: number): void;
+}
+
+let elementwise: ElementwiseFns | null | undefined;
+
+/**
+ * The elementwise kernels, instantiated over the matmul runtime's memory (kernels run one at a
+ * time, so both use it as scratch), or null where the matmul runtime is unavailable.
+ */
+export function elementwiseRuntime(): ElementwiseFns | null {
+  if (elementwise === undefined) {
+    const rt = matmulRuntime();
+    elementwise = rt === null ? null : new WebAssembly.Instance(
+      new WebAssembly.Module(decode(rt.shared ? ELEMENTWISE_WASM_SHARED : ELEMENTWISE_WASM_UNSHARED)),
+      { env: { memory: rt.memory } }).exports as unknown as ElementwiseFns;
+  }
+  return elementwise;
 }
