@@ -12,10 +12,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { splitCorpus } from '@tapeflow/demo/src/corpus.js';
-import { readNames } from '@tapeflow/demo/src/data.js';
+import { splitCorpus } from '@tapeflow/demo/corpus';
+import { readNames } from '@tapeflow/demo/data';
 import { startPlayground, type Playground } from '../src/server/serve.js';
-import { WEBGPU_ARGS } from '../../packages/backend-webgpu/test/browser/runner.js';
+import { WEBGPU_ARGS } from '../../packages/backend-webgpu/test/browser/flags.js';
 
 const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',

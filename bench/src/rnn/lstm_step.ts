@@ -117,7 +117,7 @@ export const part: Part = {
       `### LSTM training step (batch ${B}, time ${T}, input ${D}, units ${H})`,
       '',
       'forward + backward + Adam, loss mean(outputs^2). tapeflow: BasicLSTMCell through dynamicRnn on the cpu backend ' +
-        '(under the tape the whole recurrence is one node with fused LSTMBlock/LSTMBlockGrad kernels, packages/rnn/src/cells/lstm_sequence.ts). ' +
+        '(under the tape the whole recurrence is one node with fused LSTMBlock/LSTMBlockGrad kernels, packages/rnn/src/fast/lstm_sequence.ts). ' +
         `Peer: tfjs-layers 4.22.0 Sequential LSTM (returnSequences, recurrentActivation sigmoid) with trainOnBatch against zeros (MSE), ` +
         `on tfjs wasm (1 thread, SIMD ${simd ? 'on' : 'off'}) and tfjs cpu. Same inputs and initial weights; "loss at step 0" must agree. ` +
         'Median ms per step after one warm-up step. "tapeflow time / peer time": targets <= 0.5 vs wasm, <= 0.1 vs cpu.',

@@ -14,6 +14,7 @@
  */
 import * as tp from '@tapeflow/core';
 import '@tapeflow/backend-cpu';
+import type { CpuBackend } from '@tapeflow/backend-cpu';
 import { variableGrads } from '@tapeflow/autograd';
 import { BasicLSTMCell, dynamicRnn, resetDefaultGraph, type DynamicRnnOptions } from '@tapeflow/rnn';
 import { markdownTable, QUICK, randomArray, type Part } from './part.js';
@@ -24,59 +25,19 @@ const MB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 /**
  * The engine counts bytes per DataId, so on the CPU backend, where reshape and slice return views
  * over their input's array, every view is counted as if it were a copy (a matmul's reshaped
- * weight operand held by the tape costs nothing, but counts 4·H² floats per step). This meter
- * counts what is really allocated: each live storage array once, however many views share it.
- * It wraps the engine's (private) reference counting, for this measurement only.
+ * weight operand held by the tape costs nothing, but counts 4·H² floats per step). The backend's
+ * opt-in array count (CpuBackend.countArrays) counts what is really allocated: each live storage
+ * array once, however many views share it.
  */
-class StorageMeter {
-  live = 0;
-  peak = 0;
-  private readonly arrays = new Map<object, number>();
-  private readonly of = new Map<unknown, { buffer: object; bytes: number }>();
+const meter = {
+  backend: (): CpuBackend => tp.ENGINE.backend as CpuBackend,
+  get live(): number { return tp.memory().numBytesInArrays ?? 0; },
+  get peak(): number { return tp.memory().peakBytesInArrays ?? 0; },
+  install(): void { this.backend().countArrays(); },
+  reset(): void { this.backend().resetArrayPeak(); },
+};
 
-  install(): void {
-    const engine = tp.ENGINE as unknown as {
-      addRef(id: unknown, bytes: number, b: unknown): void;
-      decRef(id: unknown): void;
-      data: Map<unknown, { refs: number }>;
-    };
-    const addRef = engine.addRef.bind(engine), decRef = engine.decRef.bind(engine);
-    engine.addRef = (id, bytes, b) => {
-      const fresh = !engine.data.has(id);
-      addRef(id, bytes, b);
-      const data = (id as { nd?: { data?: ArrayBufferView } }).nd?.data;
-      if (fresh && data) this.add(id, data);
-    };
-    engine.decRef = (id) => {
-      const last = engine.data.get(id)?.refs === 1;
-      decRef(id);
-      if (last) this.remove(id);
-    };
-  }
-
-  reset(): void { this.peak = this.live; }
-
-  private add(id: unknown, data: ArrayBufferView): void {
-    this.of.set(id, { buffer: data, bytes: data.byteLength });
-    const n = this.arrays.get(data) ?? 0;
-    this.arrays.set(data, n + 1);
-    if (n === 0 && (this.live += data.byteLength) > this.peak) this.peak = this.live;
-  }
-
-  private remove(id: unknown): void {
-    const e = this.of.get(id);
-    if (!e) return;
-    this.of.delete(id);
-    const n = this.arrays.get(e.buffer)! - 1;
-    if (n > 0) { this.arrays.set(e.buffer, n); return; }
-    this.arrays.delete(e.buffer);
-    this.live -= e.bytes;
-  }
-}
-
-const meter = new StorageMeter();
-
-/** Bytes above the baseline, as the engine counts them and as storage (see StorageMeter). */
+/** Bytes above the baseline, as the engine counts them and as storage (see meter). */
 interface Bytes { counted: number; storage: number }
 interface Run { kept: Bytes; forwardPeak: Bytes; backwardPeak: Bytes; ms: number; grads: Float32Array[] }
 
@@ -147,7 +108,7 @@ export const part: Part = {
         "the engine's counter (memory().peakBytes). Theoretical activations: the gate pre-activations [B, 4H] and the " +
         `step's starting state c, h [B, H] for every step, 6·B·H·T floats = ${MB(theory)} MB (the plain unroll keeps less: ` +
         "its whole-sequence LSTM node keeps h and c' of every step and recomputes the gates in backprop, a chunk of steps " +
-        'at a time, packages/rnn/src/cells/lstm_sequence.ts). "Kept" is what is live when ' +
+        'at a time, packages/rnn/src/fast/lstm_sequence.ts). "Kept" is what is live when ' +
         'the loss is returned (what the tape holds for the backward pass); the forward and backward peaks are measured ' +
         'separately (the counters restart when the loss is returned). Gradients of the recompute modes are compared ' +
         'with the plain ones (largest relative difference). The engine counts bytes per tensor storage handle, and the CPU ' +

@@ -4,10 +4,11 @@
  * disposed except what is returned; saved tensors live until the tape is released.
  */
 import {
-  ENGINE, Tensor, ValueError, Variable, formatShape, identity, ones, shapesEqual, zeros,
+  ENGINE, Tensor, ValueError, Variable, add, formatShape, identity, mul, ones, shapesEqual, sum, zeros,
 } from '@tapeflow/core';
 import { backward } from './backward.js';
-import { Tape, notRecording, recording } from './tape.js';
+import { notRecording, recording } from './recording.js';
+import { Tape } from './tape.js';
 
 export interface ValueAndGrad { value: Tensor; grad: Tensor }
 export interface ValueAndGrads { value: Tensor; grads: Tensor[] }
@@ -45,7 +46,7 @@ export function gradient(op: string, f: () => unknown, sources: (tape: Tape) => 
       const value = recording(tape, f);
       assertResult(op, value, dy);
       const xs = sources(tape);
-      const gs = backward(tape, xs, value, dy ?? ones(value.shape, value.dtype));
+      const gs = backward(tape, xs, value, dy ?? ones(value.shape, value.dtype), vjp);
       // A source f did not use gets a zero gradient; the caller's own dy is returned as a copy.
       const grads = gs.map((g, i) => (g === undefined ? zeros(xs[i].shape, xs[i].dtype) : g === dy ? identity(g) : g));
       return { value, sources: xs, grads };
@@ -164,4 +165,34 @@ export function stopGradient(x: Tensor): Tensor {
 export function noGrad<T>(fn: () => T): T {
   assertFn('noGrad', fn);
   return notRecording(fn);
+}
+
+/**
+ * The vector-Jacobian product: the gradients, with respect to each of xs, of
+ * sum_k <f(...xs)_k, dys_k> (f returns one Tensor or several, dys one per output, same shapes).
+ * It runs under a tape of its own, so what it computes is recorded by any outer tape: a rule or
+ * a customGrad written with vjp can be differentiated again.
+ */
+export function vjp(f: (...xs: Tensor[]) => Tensor | Tensor[], xs: readonly Tensor[], dys: Tensor | readonly Tensor[]): Tensor[] {
+  assertFn('vjp', f);
+  if (!Array.isArray(xs)) throw new TypeError('vjp: xs must be an array of Tensors');
+  assertArgs('vjp', xs);
+  const ds: readonly Tensor[] = dys instanceof Tensor ? [dys] : dys;
+  if (!Array.isArray(ds)) throw new TypeError('vjp: dys must be a Tensor or an array of Tensors');
+  ds.forEach((d, k) => ENGINE.assertUsable(d, 'vjp', `dys[${k}]`));
+  const { value, grads } = gradient('vjp', () => {
+    const r = f(...xs);
+    const ys = r instanceof Tensor ? [r] : r;
+    if (!Array.isArray(ys) || ys.length !== ds.length) {
+      throw new ValueError(`vjp: f returned ${Array.isArray(ys) ? ys.length : typeof ys} output(s) but ${ds.length} dys were given`);
+    }
+    ys.forEach((y, k) => {
+      if (!(y instanceof Tensor) || !shapesEqual(y.shape, ds[k].shape)) {
+        throw new ValueError(`vjp: output ${k} of f is ${y instanceof Tensor ? formatShape(y.shape) : typeof y}, dys[${k}] is ${formatShape(ds[k].shape)}`);
+      }
+    });
+    return ys.map((y, k) => sum(mul(y, ds[k]))).reduce((a, b) => add(a, b));
+  }, () => xs, undefined, oneOf(xs));
+  value.dispose();
+  return grads;
 }

@@ -10,7 +10,7 @@
 import {
   ENGINE, Tensor, ValueError, formatShape, isFloat, shapesEqual, zeros,
 } from '@tapeflow/core';
-import { FUSED_GRADIENTS, GRADIENTS } from './gradients/index.js';
+import { ruleFor, type Vjp, type WalkRule } from './gradients/index.js';
 import { GradStore } from './grad_store.js';
 import type { Tape, TapeNode } from './tape.js';
 
@@ -37,8 +37,11 @@ export function nodesBetween(nodes: readonly TapeNode[], sources: readonly Tenso
   return { path: path.reverse(), fromSources };
 }
 
-/** Gradients of y (seeded with dy) with respect to each source; undefined where y does not depend on it. */
-export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: Tensor): (Tensor | undefined)[] {
+/**
+ * Gradients of y (seeded with dy) with respect to each source; undefined where y does not depend
+ * on it. `vjp` is handed to the rules (api.ts owns it: it runs a gradient of its own).
+ */
+export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: Tensor, vjp: Vjp): (Tensor | undefined)[] {
   const { path, fromSources } = nodesBetween(tape.nodes, sources, [y]);
   const sourceIds = new Set(sources.map((s) => s.id));
   // Saved tensors of nodes off the path are never read: free them before the walk needs memory.
@@ -49,22 +52,22 @@ export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: 
   grads.add(y, dy);
 
   // Rules may read saved tensors that f disposed meanwhile (pendingDispose); the engine allows it now.
-  ENGINE.backwardDepth++;
-  try {
+  ENGINE.duringBackward(() => {
     for (let k = path.length - 1; k >= 0; k--) {
       const node = path[k];
       const dys = node.outputs.map((t) => grads.get(t));
       if (dys.every((d) => d === undefined)) continue;
+      const rule = node.customGrad ? undefined : ruleFor(node.kernel);
       const [x] = node.inputs;
-      if (node.kernel === 'Slice' && dys[0] && fromSources.has(x.id) && isFloat(x.dtype)) {
+      const window = rule?.window?.(node.attrs);
+      if (window && dys[0] && fromSources.has(x.id) && isFloat(x.dtype)) {
         // A window of x: its gradient is placed into x's later, with the other windows (grad_store.ts).
-        const { begin, size } = node.attrs as { begin: number[]; size: number[] };
-        grads.addSlice(x, begin, size, dys[0]);
+        grads.addSlice(x, window.begin, window.size, dys[0]);
       } else {
         // One scope per node: a rule's temporaries (and results computed for inputs nobody needs)
         // are freed here, not at the end of the walk, so they never pile up along a long chain.
         const gs = ENGINE.tidy(() => {
-          const thunks = inputGradients(node, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)));
+          const thunks = inputGradients(node, rule, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)), vjp);
           // Integer and bool inputs have no gradient; inputs not computed from a source need none.
           return node.inputs.map((x, i) => {
             const thunk = thunks[i];
@@ -82,27 +85,18 @@ export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: 
       // Every node that reads this node's saved tensors has run: backprop memory shrinks as it goes.
       tape.releaseNode(node);
     }
-  } finally {
-    ENGINE.backwardDepth--;
-  }
+  });
   return sources.map((s) => grads.get(s));
 }
 
-interface LooseRule<D> { grad(dy: D, ctx: object): readonly ((() => Tensor) | null)[] }
-
-/** Looks up the node's rule (or its customGrad function) and applies it to the output gradients. */
-function inputGradients(node: TapeNode, dys: Tensor[]): readonly ((() => Tensor) | null)[] {
+/** Applies the node's customGrad function, or its rule, to the output gradients. */
+function inputGradients(node: TapeNode, rule: WalkRule | undefined, dys: Tensor[], vjp: Vjp): readonly ((() => Tensor) | null)[] {
   if (node.customGrad) {
     const gs = node.customGrad(dys);
     return node.inputs.map((_, i) => (gs[i] ? () => gs[i]! : null));
   }
-  const ctx = { inputs: node.inputs, outputs: node.outputs, output: node.outputs[0], attrs: node.attrs };
-  // The walk knows kernels only by name at run time, so it sees the typed tables loosely.
-  const rule = (GRADIENTS as unknown as Record<string, LooseRule<Tensor>>)[node.kernel];
-  if (rule) return rule.grad(dys[0], ctx);
-  const fused = (FUSED_GRADIENTS as unknown as Record<string, LooseRule<Tensor[]>>)[node.kernel];
-  if (fused) return fused.grad(dys, ctx);
-  throw new ValueError(`grad: no gradient rule for kernel ${node.kernel}`);
+  if (!rule) throw new ValueError(`grad: no gradient rule for kernel ${node.kernel}`);
+  return rule.grad(dys, { inputs: node.inputs, outputs: node.outputs, output: node.outputs[0], attrs: node.attrs, vjp });
 }
 
 /** A gradient must look exactly like its input; a rule that gets this wrong is named. */

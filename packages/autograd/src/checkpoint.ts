@@ -9,10 +9,9 @@
  * sqrt(T) time steps) keeps O(sqrt T) activations alive instead of O(T), for about one more
  * forward pass of work. f must compute the same values when run again (no unseeded randomness).
  */
-import { ENGINE, Tensor, ValueError, Variable, add, isFloat, mul, sum } from '@tapeflow/core';
-import { gradient, oneOf } from './api.js';
-import { nextTensorId } from './custom_grad.js';
-import { readsOf, recordCustom } from './tape.js';
+import { ENGINE, Tensor, ValueError, Variable, isFloat, nextTensorId } from '@tapeflow/core';
+import { vjp } from './api.js';
+import { readsOf, recordCustom } from './recording.js';
 
 /** f(...xs) -> its outputs (a Tensor or an array of Tensors), recomputed in the backward pass. */
 export function checkpoint<R extends Tensor | Tensor[]>(f: (...xs: Tensor[]) => R): (...xs: Tensor[]) => R {
@@ -40,13 +39,11 @@ export function checkpoint<R extends Tensor | Tensor[]>(f: (...xs: Tensor[]) => 
 
 /** The backward step: rerun f under a tape and take the vector-Jacobian product with dys. */
 function recompute(f: (...xs: Tensor[]) => Tensor | Tensor[], xs: Tensor[], inputs: Tensor[], dys: Tensor[]): (Tensor | null)[] {
-  const { value, grads } = gradient('checkpoint', () => {
-    const r = f(...xs);
+  const grads = vjp((...all: Tensor[]) => {
+    const r = f(...all.slice(0, xs.length));
     const ys = r instanceof Tensor ? [r] : r;
     if (ys.length !== dys.length) throw new ValueError(`checkpoint: f returned ${ys.length} outputs when rerun, ${dys.length} the first time`);
-    // sum_k <y_k, dy_k>: its gradient with respect to the inputs is the VJP.
-    return ys.map((y, k) => sum(mul(y, dys[k]))).reduce((a, b) => add(a, b));
-  }, () => inputs, undefined, oneOf(inputs));
-  value.dispose();
+    return ys;
+  }, inputs, dys);
   return inputs.map((x, i) => (isFloat(x.dtype) ? grads[i] : (grads[i].dispose(), null)));
 }

@@ -1,6 +1,6 @@
 /**
- * The tape: while a gradient is being taken, core calls ENGINE.recorder after every kernel, and
- * we append a node to every active tape. Nothing else: no graph is built ahead of time, and
+ * The tape: while a gradient is being taken, every kernel core runs is reported to the recording
+ * tapes (recording.ts), and each appends a node. Nothing else: no graph is built ahead of time, and
  * outside a gradient the recorder is null, so plain code pays nothing and keeps nothing alive.
  *
  * A node keeps references to all its input and output Tensors (for their ids and shapes), but
@@ -10,9 +10,9 @@
  */
 import { ENGINE, type KernelRecord, type Tensor } from '@tapeflow/core';
 import { ruleFor } from './gradients/index.js';
+import type { CustomGradFn } from './recording.js';
 
-/** A user-supplied gradient (customGrad): dys of the outputs -> one gradient per input (null: none). */
-export type CustomGradFn = (dys: Tensor[]) => (Tensor | null)[];
+export type { CustomGradFn } from './recording.js';
 
 export interface TapeNode {
   /** Position on the tape (execution order). */
@@ -85,72 +85,4 @@ export class Tape {
     for (const node of this.holding) for (const t of node.saved) ENGINE.release(t);
     this.holding.clear();
   }
-}
-
-// ---- which tapes are recording ----------------------------------------------------------------
-//
-// A stack, because gradients nest: inside grad(grad(f)) both tapes record f's kernels, and the
-// inner backward pass (run after the inner tape has been popped) is recorded by the outer tape
-// only. That is all higher-order gradients need. A `null` entry is a barrier (noGrad, the
-// forward function of customGrad): tapes below it do not see kernels run above it.
-
-/** What the stack holds: a Tape, or anything else that wants to see the kernels (readsOf). */
-type Listener = Pick<Tape, 'recordKernel' | 'recordCustom'>;
-
-const stack: (Listener | null)[] = [];
-
-function activeTapes(): Listener[] {
-  const tapes: Listener[] = [];
-  for (let i = stack.length - 1; i >= 0 && stack[i] !== null; i--) tapes.push(stack[i]!);
-  return tapes;
-}
-
-function recordAll(rec: KernelRecord): void {
-  for (const tape of activeTapes()) tape.recordKernel(rec);
-}
-
-function updateRecorder(): void {
-  ENGINE.recorder = activeTapes().length > 0 ? recordAll : null;
-}
-
-function withEntry<T>(entry: Listener | null, fn: () => T): T {
-  stack.push(entry);
-  updateRecorder();
-  try {
-    return fn();
-  } finally {
-    stack.pop();
-    updateRecorder();
-  }
-}
-
-/** Runs fn with `tape` recording (and any tapes already recording). */
-export const recording = <T>(tape: Tape, fn: () => T): T => withEntry(tape, fn);
-
-/** Runs fn with no tape recording. */
-export const notRecording = <T>(fn: () => T): T => withEntry(null, fn);
-
-/** Adds a customGrad node to every recording tape; false when none is recording. */
-export function recordCustom(inputs: readonly Tensor[], outputs: readonly Tensor[], grad: CustomGradFn, saved: readonly Tensor[]): boolean {
-  const tapes = activeTapes();
-  for (const tape of tapes) tape.recordCustom(inputs, outputs, grad, saved);
-  return tapes.length > 0;
-}
-
-/**
- * Runs fn with no tape recording and returns, with its result, the tensors its kernels read that
- * it did not compute itself (captured weights, Variables, the arguments): what a recomputation
- * of fn depends on (checkpoint.ts).
- */
-export function readsOf<T>(fn: () => T): { result: T; reads: Tensor[] } {
-  const made = new Set<number>();
-  const reads = new Set<Tensor>();
-  const note = (inputs: readonly Tensor[], outputs: readonly Tensor[]): void => {
-    for (const t of inputs) if (!made.has(t.id)) reads.add(t);
-    for (const t of outputs) made.add(t.id);
-  };
-  const collector: Listener = { recordKernel: (rec) => note(rec.inputs, rec.outputs), recordCustom: note };
-  // Above a barrier, so the collector is the only one listening.
-  const result = withEntry(null, () => withEntry(collector, fn));
-  return { result, reads: [...reads] };
 }

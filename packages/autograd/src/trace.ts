@@ -4,7 +4,8 @@
  */
 import { ENGINE, Tensor, formatShape, tidy, type DType } from '@tapeflow/core';
 import { nodesBetween } from './backward.js';
-import { Tape, recording } from './tape.js';
+import { recording } from './recording.js';
+import { Tape } from './tape.js';
 
 export interface TracedTensor { readonly id: number; readonly shape: readonly number[]; readonly dtype: DType }
 

@@ -2,7 +2,7 @@
  * @tapeflow/backend-cpu: tensors as ndarray views over typed arrays, elementwise kernels with
  * contiguous fast paths, a blocked matmul. Importing the package registers it as 'cpu'.
  */
-import { registerBackend, type Backend, type DataId, type DType, type FusedKernelTable, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import { registerBackend, type Backend, type BackendMemory, type DataId, type DType, type FusedKernelTable, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
 import { argMinMaxKernels } from './kernels/arg_min_max.js';
 import { binaryKernels } from './kernels/binary.js';
 import { cumsumKernels } from './kernels/cumsum.js';
@@ -15,7 +15,7 @@ import { movementKernels } from './kernels/movement.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { sequenceKernels } from './kernels/sequence.js';
 import { unaryKernels } from './kernels/unary.js';
-import { CpuData, compactArray, store, viewOf } from './storage.js';
+import { ArrayMeter, CpuData, compactArray, setArrayMeter, store, viewOf } from './storage.js';
 
 /** The full kernel table; the KernelTable annotation makes a missing kernel a compile error. */
 export const cpuKernels: KernelTable = {
@@ -50,6 +50,29 @@ export class CpuBackend implements Backend {
     // The buffer is garbage once no view references it; dropping ours catches use after dispose.
     if (dataId instanceof CpuData) dataId.nd = null;
   }
+
+  private meter: ArrayMeter | null = null;
+
+  /**
+   * Opt-in storage accounting: counts the typed arrays behind live tensors, each once (reshape
+   * and slice return views sharing their input's array, which the engine's numBytes counts as
+   * copies). While on, memory() reports numBytesInArrays and peakBytesInArrays (since this call
+   * or resetArrayPeak()); arrays made before it are not counted. Off again with countArrays(false).
+   */
+  countArrays(on = true): void {
+    this.meter = on ? (this.meter ?? new ArrayMeter()) : null;
+    setArrayMeter(this.meter);
+  }
+
+  resetArrayPeak(): void {
+    if (this.meter) this.meter.peak = this.meter.live;
+  }
+
+  memory(): BackendMemory {
+    return this.meter ? { numBytesInArrays: this.meter.live, peakBytesInArrays: this.meter.peak } : {};
+  }
 }
 
 registerBackend('cpu', () => new CpuBackend(), 1);
+
+export { matmulPaths, WASM_MIN_MACS } from './kernels/matmul.js';

@@ -9,9 +9,49 @@ import { sizeOf, stridesOf, type DType, type TensorInfo, type TypedArray } from 
 
 export type View = ndarray.NdArray<TypedArray>;
 
+/**
+ * The typed arrays behind live DataIds, each counted once however many views share it (only
+ * while CpuBackend.countArrays is on): what is really allocated, where the engine's numBytes
+ * counts every view (reshape, slice) as a copy.
+ */
+export class ArrayMeter {
+  live = 0;
+  peak = 0;
+  private readonly users = new Map<TypedArray, number>();
+
+  add(a: TypedArray): void {
+    const n = this.users.get(a) ?? 0;
+    this.users.set(a, n + 1);
+    if (n === 0 && (this.live += a.byteLength) > this.peak) this.peak = this.live;
+  }
+
+  remove(a: TypedArray): void {
+    const n = this.users.get(a);
+    if (n === undefined) return; // made before counting started
+    if (n > 1) { this.users.set(a, n - 1); return; }
+    this.users.delete(a);
+    this.live -= a.byteLength;
+  }
+}
+
+let meter: ArrayMeter | null = null;
+export const setArrayMeter = (m: ArrayMeter | null): void => { meter = m; };
+
 /** The DataId handed to the engine: a box around the view (replaced by a compact copy on demand). */
 export class CpuData {
-  constructor(public nd: View | null, readonly dtype: DType) {}
+  constructor(private view: View | null, readonly dtype: DType) {
+    if (view) meter?.add(view.data);
+  }
+
+  get nd(): View | null { return this.view; }
+  /** Replaces the view (a compact copy), or drops it (null: disposed). */
+  set nd(v: View | null) {
+    if (meter) {
+      if (this.view) meter.remove(this.view.data);
+      if (v) meter.add(v.data);
+    }
+    this.view = v;
+  }
 }
 
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;

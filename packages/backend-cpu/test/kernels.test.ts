@@ -108,6 +108,30 @@ test('reshaping a strided view copies into a row-major layout', (t) => {
   tf.dispose([x, tr, r]);
 });
 
+test.serial('countArrays: memory() counts each typed array once, views included, and its peak; off again it reports nothing', (t) => {
+  const backend = ENGINE.backend as CpuBackend;
+  backend.countArrays();
+  try {
+    const before = tf.memory();
+    const x = tf.zeros([10, 10]); // 400 bytes
+    const views = [tf.reshape(x, [100]), tf.slice(x, [2, 0], [3, 10]), tf.transpose(x)];
+    const mid = tf.memory();
+    t.is(mid.numBytesInArrays! - before.numBytesInArrays!, 400, 'x and its three views share one array');
+    t.true(mid.numBytes - before.numBytes > 400, 'the engine counts each view as a copy');
+    const y = tf.add(x, 1); // a new array
+    t.is(tf.memory().numBytesInArrays! - before.numBytesInArrays!, 800);
+    tf.dispose([x, ...views, y]);
+    const after = tf.memory();
+    t.is(after.numBytesInArrays, before.numBytesInArrays);
+    t.true(after.peakBytesInArrays! >= before.numBytesInArrays! + 800);
+    backend.resetArrayPeak();
+    t.is(tf.memory().peakBytesInArrays, after.numBytesInArrays);
+  } finally {
+    backend.countArrays(false);
+  }
+  t.is(tf.memory().numBytesInArrays, undefined);
+});
+
 test('storage shared under another shape (ENGINE.share) reads row-major, even from a strided view', (t) => {
   const xs = values(6, 14);
   const x = tf.tensor(xs, [2, 3]);

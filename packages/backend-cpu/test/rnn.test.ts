@@ -1,6 +1,6 @@
 /** The @tapeflow/rnn conformance suites on the CPU backend. */
 import '@tapeflow/backend-cpu';
-import { runConformance } from '../../core/test/conformance/ava.js';
-import { rnnSuites } from '../../rnn/test/conformance/index.js';
+import { runConformance } from '@tapeflow/conformance/ava';
+import { rnnSuites } from '@tapeflow/conformance';
 
 runConformance('cpu', rnnSuites);

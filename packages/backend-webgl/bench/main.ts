@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RESULTS_PATH, writeSection } from '../../../bench/src/report.js';
+import { RESULTS_PATH, writeSection } from '@tapeflow/bench/report';
 import { bundleSource, openPage } from '../test/browser/runner.js';
 import type { BenchRow } from './page.js';
 

@@ -12,10 +12,8 @@ import test from 'ava';
 import { getBackend, registerBackend, setBackend, ValueError } from '@tapeflow/core';
 import { WEBGPU_PRIORITY, webgpuInitError } from '@tapeflow/backend-webgpu';
 import { WEBGL_PRIORITY } from '@tapeflow/backend-webgl';
-import { runConformance } from '../../core/test/conformance/ava.js';
-import { opsSuites } from '../../core/test/conformance/ops/index.js';
-import { gradSuites } from '../../autograd/test/conformance/index.js';
-import { rnnSuites } from '../../rnn/test/conformance/index.js';
+import { runConformance } from '@tapeflow/conformance/ava';
+import { gradSuites, opsSuites, rnnSuites } from '@tapeflow/conformance';
 import { webgpuSuites } from './webgpu/index.js';
 import { useSwiftShader } from './swiftshader.js';
 

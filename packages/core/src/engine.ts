@@ -46,9 +46,12 @@ export class Engine {
   /** Bytes of all live storage, kept up to date by addRef/decRef (memory() is then O(1)). */
   private liveBytes = 0;
   private peak = 0;
-  /** Set by autograd while a tape is recording. */
+  /**
+   * Set by autograd only, while something listens to kernels (a tape, a listener scope). Other
+   * packages ask autograd (isRecording, withKernelListener) instead of touching it.
+   */
   recorder: ((rec: KernelRecord) => void) | null = null;
-  /** > 0 while a backward pass runs: rules may read saved tensors that were disposed pending. */
+  /** @internal > 0 while a backward pass runs (see duringBackward). */
   backwardDepth = 0;
 
   // ---- backends -------------------------------------------------------------------------------
@@ -247,6 +250,27 @@ export class Engine {
     t.freed = true;
     this.numTensors--;
     this.decRef(t.dataId);
+  }
+
+  /** Whether the active backend can move storage to host memory (offload). */
+  canOffload(): boolean { return this.backend.offload !== undefined; }
+
+  /**
+   * Moves t's storage to host memory until it is next used, if a tape holds it for a backward
+   * pass and its backend can (dynamicRnn's swapMemory); otherwise does nothing.
+   */
+  offloadHeld(t: Tensor): void {
+    if (!t.freed && t.holds > 0) t.backend.offload?.(t.dataId);
+  }
+
+  /** Runs fn as (part of) a backward pass: it may read saved tensors that were disposed meanwhile (pendingDispose). */
+  duringBackward<T>(fn: () => T): T {
+    this.backwardDepth++;
+    try {
+      return fn();
+    } finally {
+      this.backwardDepth--;
+    }
   }
 
   /** A tape keeps `t` alive for its backward pass even if it is disposed meanwhile. */

@@ -98,8 +98,9 @@ const _allListed: Missing extends never ? true : Missing = true;
 void _allListed;
 
 /**
- * Optional fused kernels: a backend may register them for speed; core falls back to the
- * composed version otherwise. They may return several outputs.
+ * Optional fused kernels: a backend may register them for speed. Their front-ends
+ * (ops/fused.ts: lstmBlock, lstmBlockGrad, gruBlock, gruBlockGrad) run the composed equations
+ * otherwise. They may return several outputs.
  */
 export interface FusedKernelDefs {
   /**

@@ -15,6 +15,9 @@ export function setTensorHost(h: TensorHost): void { host = h; }
 
 let nextId = 0;
 
+/** The id the next Tensor will get: ids only increase, so `t.id >= nextTensorId()` means t is newer. */
+export const nextTensorId = (): number => nextId;
+
 export type NestedArray = number | boolean | NestedArray[];
 
 /** An immutable n-dimensional array stored by a backend. */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import {
   BundleIndex, BundleReader, ValueError, readBundle, writeBundle, type BundleArray, type BundleDType, type BundleTensor,
 } from '@tapeflow/core';
-import { CASES, crc32cByBits, fixture, mask } from './bundle_fixtures.js';
+import { CASES, crc32cByBits, fixture, mask } from '@tapeflow/conformance/tf1-checkpoints';
 
 const utf8Compare = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 

@@ -14,7 +14,7 @@ import {
   type BundleTensor, type DType, type Variable,
 } from '@tapeflow/core';
 import { latestCheckpoint, loadCheckpoint, openCheckpoint, saveCheckpoint } from '@tapeflow/core/node';
-import { FIXTURES, fixture } from './bundle_fixtures.js';
+import { FIXTURES, fixture } from '@tapeflow/conformance/tf1-checkpoints';
 import { useStorageBackend } from './storage_backend.js';
 
 test.before(() => useStorageBackend());

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BundleIndex, BundleReader } from '@tapeflow/core';
-import { FIXTURES, crc32cByBits, fixture } from './bundle_fixtures.js';
+import { FIXTURES, crc32cByBits, fixture } from '@tapeflow/conformance/tf1-checkpoints';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../src/node/ckpt_cli.ts');
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {

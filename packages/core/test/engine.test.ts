@@ -1,11 +1,13 @@
 /**
  * Engine unit tests against a tiny fake backend (no real backend is imported): backend registry
- * and selection, storage refcounts, tape holds, share, the recorder hook, cross-backend moves.
+ * and selection, storage refcounts, tape holds, share, the recorder hook (set through autograd's
+ * withKernelListener, the only way to set it outside autograd), cross-backend moves.
  * Runs serially: the engine is a process-wide singleton (ava gives each file its own process).
  */
 import test from 'ava';
 import * as tf from '@tapeflow/core';
 import { ENGINE, type Backend, type KernelRecord, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import { withKernelListener } from '@tapeflow/autograd';
 
 /** A backend holding Float32Array copies, with only Add, Neg and Reshape; counts its live buffers. */
 function fakeBackend(name: string): Backend & { live: Set<object> } {
@@ -123,20 +125,19 @@ test.serial('hold/release: a held tensor disposed meanwhile stays readable in ba
   t.true(x.isDisposed);
   t.is(tf.memory().numTensors, start + 1); // storage still alive
   t.throws(() => tf.neg(x), { instanceOf: tf.ValueError, message: /neg.*'x'.*disposed/ });
-  ENGINE.backwardDepth++;
-  try {
+  ENGINE.duringBackward(() => {
     const y = tf.neg(x);
     t.deepEqual(Array.from(y.dataSync()), [-3, -4]);
     y.dispose();
-  } finally { ENGINE.backwardDepth--; }
+  });
   ENGINE.release(x);
   t.is(tf.memory().numTensors, start);
 });
 
 test.serial('the recorder sees every kernel with its inputs, attrs and outputs', (t) => {
   const seen: KernelRecord[] = [];
-  ENGINE.recorder = (r) => { seen.push(r); };
-  try {
+  // autograd's listener scope is the one way to set the engine's hook.
+  withKernelListener((r) => { seen.push(r); }, () => {
     tf.tidy(() => {
       const x = tf.tensor([1, 2]);
       const y = tf.add(x, x);
@@ -147,7 +148,8 @@ test.serial('the recorder sees every kernel with its inputs, attrs and outputs',
       t.deepEqual(seen[1].attrs, { shape: [2, 1] });
       t.is(seen[1].outputs[0], z);
     });
-  } finally { ENGINE.recorder = null; }
+  });
+  t.is(ENGINE.recorder, null);
 });
 
 test.serial('tidy refuses async functions (TypeError) and frees what they made', (t) => {

@@ -5,8 +5,8 @@ import {
   ValueError, broadcastAxes, broadcastShapes, bytesPerElement, formatShape, isFloat, normalizeAxes, normalizeAxis,
   shapesEqual, sizeOf, stridesOf,
 } from '@tapeflow/core';
-import { FC_SEED } from './conformance/harness.js';
-import { broadcastShape } from './conformance/ops/reference.js';
+import { FC_SEED, reference } from '@tapeflow/conformance';
+const { broadcastShape } = reference;
 
 const params = { seed: FC_SEED, numRuns: 200 };
 

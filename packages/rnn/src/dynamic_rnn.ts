@@ -5,8 +5,8 @@
  * timeMajor). Each step the cell gets the nest of the step's slices; the per-step outputs are
  * stacked along the time axis and the final state is returned in the state's structure.
  * Slicing happens along the time axis of the inputs as given and outputs are stacked along the
- * same axis, so the step loop never transposes a tensor. (The whole-sequence LSTM path under a
- * tape works time-major: see hoistInputs.)
+ * same axis, so the step loop never transposes a tensor. Which path runs (the step loop, with
+ * or without the hoisted input projection, or a whole-sequence node) is fast/dispatch.ts's choice.
  *
  * parallelIterations: TF's while_loop ran up to that many iterations' independent ops at once.
  * Eagerly, each step depends on the previous one and runs as soon as it is called, so the value
@@ -14,11 +14,12 @@
  * swapMemory: see unroll.ts - the activations kept for backprop go to host memory on backends
  * that implement offload (WebGL); a no-op elsewhere.
  */
-import { pad, reshape, slice, stack, tidy, transpose, zeros, Tensor, ValueError, type DType } from '@tapeflow/core';
+import { pad, reshape, slice, stack, tidy, zeros, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { describe, flatten, packSequenceAs, type Nest } from './nest.js';
 import { variableScope } from './naming.js';
-import { assertLikeRNNCell, type RNNCellLike, type StepResult } from './cells/rnn_cell.js';
-import { fastPaths } from './fast_paths.js';
+import { RNNCell, assertLikeRNNCell, type RNNCellLike } from './cells/rnn_cell.js';
+import { rnnPath } from './fast/dispatch.js';
+import { fastRun } from './fast/projection.js';
 import { recomputedRnn } from './recompute.js';
 import { assertFloatInput, flatInputs, hostSequenceLengths, resolveInitialState, unroll } from './unroll.js';
 
@@ -96,13 +97,13 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
       const size = x.shape.map((d, i) => (i === tAxis ? 1 : d));
       return reshape(slice(x, begin, size), x.shape.filter((_, i) => i !== tAxis));
     };
-    // With swapMemory the loop offloads each step's activations: only the step loop does that.
-    const hoisted = hoistInputs(cell, inputs, timeMajor, timeSlice, !opts.swapMemory);
-    if (hoisted?.sequence) return hoisted.sequence(state0, lengths);
+    const path = rnnPath(cell, inputs, opts);
+    const fast = path === 'steps' ? undefined : fastRun(path, cell as RNNCell, inputs as Tensor, timeMajor, timeSlice);
+    if (fast?.sequence) return fast.sequence(state0, lengths);
     const r = unroll({
       op, cell, numSteps: T, initialState: state0, lengths, swapMemory: opts.swapMemory,
       inputAt: (t) => packSequenceAs(inputs, flat.map((x) => timeSlice(x, t))),
-      stepAt: hoisted?.stepAt,
+      stepAt: fast?.stepAt,
     });
     const stacked = r.outputs[0].map((_, k) => {
       const y = stack(r.outputs.map((o) => o[k]), tAxis);
@@ -112,53 +113,6 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
     });
     return [packSequenceAs(r.outputStructure, stacked), r.state] as [Nest<Tensor>, Nest<Tensor>];
   });
-}
-
-/**
- * The input projection hoisted out of the time loop (see InputProjection): one matmul over all
- * time * batch rows, then each step reads its rows (stepAt). Cells that can run every step at
- * once (sequence) get the projections time-major, so each step's rows are contiguous; their
- * outputs come back as a transposed view. Only for a single [.., .., depth] input and a cell that
- * supports it; undefined means plain per-step calls.
- */
-function hoistInputs(cell: RNNCellLike, inputs: Nest<Tensor>, timeMajor: boolean, timeSlice: (x: Tensor, t: number) => Tensor,
-  allowSequence: boolean): {
-  stepAt?: (t: number, state: Nest<Tensor>) => StepResult;
-  sequence?: (state: Nest<Tensor>, lengths?: Int32Array) => [Nest<Tensor>, Nest<Tensor>];
-} | undefined {
-  if (!fastPaths.hoistInputs || !(inputs instanceof Tensor) || inputs.rank !== 3 || !cell.projectInputs) return undefined;
-  const [d0, d1, depth] = inputs.shape;
-  const proj = cell.projectInputs(reshape(inputs, [d0 * d1, depth]));
-  if (!proj) return undefined;
-  // Each projection in its own scope: its temporaries (x W before + b, a compacted copy of x) go
-  // at once instead of living as long as the whole unroll.
-  if (proj.sequenceOfInputs && allowSequence) {
-    return {
-      sequence: (state, lengths) => {
-        const [out, last] = proj.sequenceOfInputs!(timeMajor ? inputs : transpose(inputs, [1, 0, 2]), state, lengths);
-        return [timeMajor ? out : transpose(out, [1, 0, 2]), last];
-      },
-    };
-  }
-  if (proj.sequence && allowSequence) {
-    const [T, B] = timeMajor ? [d0, d1] : [d1, d0];
-    const all = tidy(() => {
-      const x = timeMajor ? inputs : transpose(inputs, [1, 0, 2]);
-      const projected = proj.project(reshape(x, [d0 * d1, depth]));
-      return reshape(projected, [T, B, projected.shape[1]]);
-    });
-    return {
-      sequence: (state, lengths) => {
-        const [out, last] = proj.sequence!(all, state, lengths);
-        return [timeMajor ? out : transpose(out, [1, 0, 2]), last];
-      },
-    };
-  }
-  const all = tidy(() => {
-    const projected = proj.project(reshape(inputs, [d0 * d1, depth]));
-    return reshape(projected, [d0, d1, projected.shape[1]]);
-  });
-  return { stepAt: (t, state) => proj.step(timeSlice(all, t), state) };
 }
 
 /**

@@ -8,7 +8,9 @@ export type { Nest } from './nest.js';
 export * as initializers from './initializers.js';
 export type { Initializer } from './initializers.js';
 export { variableScope, type VariableScopeOptions, type Reuse, currentScope, globalVariables, trainableVariables, resetDefaultGraph, getVariable } from './naming.js';
-export { RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult, type Activation, type CellOptions } from './cells/rnn_cell.js';
+export {
+  RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult, type Activation, type CellOptions, type FastTraits, type SplitStep, type SequenceState,
+} from './cells/rnn_cell.js';
 export { LSTMStateTuple } from './cells/state_tuple.js';
 export { BasicRNNCell, type BasicRNNCellOptions } from './cells/basic_rnn.js';
 export { BasicLSTMCell, type BasicLSTMCellOptions } from './cells/basic_lstm.js';
@@ -29,3 +31,6 @@ export { staticBidirectionalRnn, type StaticBidirectionalRnnOptions } from './st
 export { stackBidirectionalDynamicRnn, type StackBidirectionalDynamicRnnOptions } from './stack_bidirectional.js';
 export { sequenceLoss, type SequenceLossOptions } from './sequence_loss.js';
 export { rawRnn, type LoopFn, type LoopFnResult, type RawRnnOptions } from './raw_rnn.js';
+// The fast paths' switches and the one predicate choosing a path (for comparing a fast path with its reference).
+export { fastPaths, withFastPaths } from './fast/switches.js';
+export { rnnPath, type RnnPath } from './fast/dispatch.js';

@@ -16,12 +16,12 @@
  * ([time, batch, ...], what TF's emit_ta.stack() gives); finalLoopState is null when loopFn
  * gave no initial loop state.
  */
-import { stack, tensor, tidy, where, zeros, Tensor, ValueError } from '@tapeflow/core';
+import { stack, tidy, zeros, Tensor, ValueError } from '@tapeflow/core';
 import { assertSameStructure, describe, flatten, mapStructure, packSequenceAs, type Nest } from './nest.js';
 import { variableScope } from './naming.js';
 import { assertLikeRNNCell, type RNNCellLike } from './cells/rnn_cell.js';
 import { assertLoopOptions } from './dynamic_rnn.js';
-import { assertTensor, flatInputs } from './unroll.js';
+import { assertTensor, finishedRows, flatInputs, maskStep } from './unroll.js';
 
 export type LoopFnResult = [
   finished: Tensor | readonly boolean[],
@@ -44,7 +44,7 @@ function callLoopFn(loopFn: LoopFn, ...args: Parameters<LoopFn>): LoopFnResult {
   return r as LoopFnResult;
 }
 
-function finishedRows(f: unknown, batch: number, time: number): boolean[] {
+function readFinished(f: unknown, batch: number, time: number): boolean[] {
   let vals: boolean[];
   if (f instanceof Tensor) {
     if (f.dtype !== 'bool' || f.rank !== 1) throw new ValueError(`${op}: finished at time ${time} must be a bool vector [batch], got ${describe(f)}`);
@@ -72,7 +72,7 @@ export function rawRnn(cell: RNNCellLike, loopFn: LoopFn, opts: RawRnnOptions = 
       ? mapStructure((n: number) => zeros([B, n], dtype), cell.outputSize)
       : mapStructure((e: Tensor) => { assertTensor(op, 'emit structure', e); return zeros([B, ...e.shape], e.dtype); }, emitStructure);
 
-    let finished = finishedRows(init[0], B, 0);
+    let finished = readFinished(init[0], B, 0);
     let input = firstInput;
     let state = initialState;
     let loopState = initialLoopState ?? null;
@@ -92,21 +92,17 @@ export function rawRnn(cell: RNNCellLike, loopFn: LoopFn, opts: RawRnnOptions = 
           assertSameStructure(input, nextInput);
           const emit = emitOut ?? out;
           assertSameStructure(zeroEmit, emit);
-          // Rows finished before this step emit zeros and keep their state (scalars pass through).
-          const keepOld = (old: Tensor, cand: Tensor): Tensor => {
-            if (!done || cand.rank === 0) return cand;
-            const mask = tensor(done.map(Number), [B, ...Array(cand.rank - 1).fill(1)], 'bool');
-            return where(mask, old, cand);
-          };
+          // Rows finished before this step emit zeros and keep their state.
+          const [emitted, kept] = maskStep(done && finishedRows(done.map(Number)), flatten(emit), flatten(nextState), flatten(state));
           return {
-            emit: flatten(mapStructure(keepOld, zeroEmit, emit)),
-            state: mapStructure(keepOld, state, nextState),
+            emit: emitted,
+            state: packSequenceAs(state, kept),
             input: nextInput,
             loopState: nextLoopState ?? loopState,
             nextFinished,
           };
         });
-        const next = finishedRows(step.nextFinished, B, time + 1);
+        const next = readFinished(step.nextFinished, B, time + 1);
         finished = finished.map((f, b) => f || next[b]);
         emits.push(step.emit);
         state = step.state;

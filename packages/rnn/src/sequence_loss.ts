@@ -9,7 +9,7 @@
  * Divisions by a zero total give 0 (TF's div_no_nan), with a gradient of 0 there too.
  */
 import {
-  cast, div, equal, tidy, mul, notEqual, reshape, sparseSoftmaxCrossEntropyWithLogits, sum, where, Tensor, ValueError, type TensorLike,
+  cast, div, equal, tidy, mul, notEqual, reshape, sparseSoftmaxCrossEntropyWithLogits, sum, where, Tensor, ValueError,
 } from '@tapeflow/core';
 import { describe } from './nest.js';
 
@@ -36,7 +36,7 @@ export function sequenceLoss(logits: Tensor, targets: Tensor, weights: Tensor, o
   if (logits.rank !== 3) throw new ValueError(`${op}: Logits must be a [batch_size x sequence_length x logits] tensor, got shape [${logits.shape}]`);
   if (targets.rank !== 2) throw new ValueError(`${op}: Targets must be a [batch_size x sequence_length] tensor, got shape [${targets.shape}]`);
   if (weights.rank !== 2) throw new ValueError(`${op}: Weights must be a [batch_size x sequence_length] tensor, got shape [${weights.shape}]`);
-  const [B, T, C] = logits.shape;
+  const [B, T] = logits.shape;
   for (const [arg, t] of [['targets', targets], ['weights', weights]] as const) {
     if (t.shape[0] !== B || t.shape[1] !== T) {
       throw new ValueError(`${op}: ${arg} [${t.shape}] must match the batch and time of logits [${logits.shape}]`);

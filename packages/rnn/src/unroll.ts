@@ -1,5 +1,6 @@
 /**
- * The time loop shared by dynamicRnn and staticRnn, and the argument checks they share.
+ * The one TF1 time loop (dynamicRnn's step path, staticRnn) and the one sequence plan every
+ * unroller and fast path uses: TF1's loop bound and its masking rule, each written only here.
  *
  * In an eager engine the loop is a plain for loop. Each step runs in a tidy that returns only
  * the step's outputs and new state, so the cell's temporaries are freed at once; under a
@@ -10,9 +11,87 @@
  * masking entirely and the loop stops after the longest one (TF's loop bound
  * min(T, max(1, max(len)))); the caller fills the remaining outputs with zeros.
  */
-import { ENGINE, isFloat, keep, reshape, scalar, tensor, tidy, where, Tensor, ValueError, type DType } from '@tapeflow/core';
+import { isRecording, withKernelListener } from '@tapeflow/autograd';
+import { ENGINE, isFloat, keep, scalar, tensor, tidy, where, Tensor, ValueError, type DType } from '@tapeflow/core';
 import { assertSameStructure, describe, flatten, packSequenceAs, type Nest } from './nest.js';
 import type { RNNCellLike, StepResult } from './cells/rnn_cell.js';
+
+// ---- TF1's masking rule and loop bound ------------------------------------------------------
+
+/** One step's finished rows, as bool masks [B, 1, ...] of any rank, and zeros to output there. */
+export interface FinishedRows {
+  mask(rank: number): Tensor;
+  zero(dtype: DType): Tensor;
+}
+
+/**
+ * TF1's masking rule: rows that finished output zeros and keep their previous state (scalar
+ * leaves pass through). With done null every row runs and nothing changes.
+ */
+export function maskStep(done: FinishedRows | null, outputs: Tensor[], next: Tensor[], prev: readonly Tensor[]): [Tensor[], Tensor[]] {
+  if (!done) return [outputs, next];
+  return [
+    outputs.map((v) => (v.rank === 0 ? v : where(done.mask(v.rank), done.zero(v.dtype), v))),
+    next.map((v, i) => (v.rank === 0 ? v : where(done.mask(v.rank), prev[i], v))),
+  ];
+}
+
+const maskShape = (batch: number, rank: number): number[] => [batch, ...Array(Math.max(0, rank - 1)).fill(1)];
+
+/** The finished rows `rows` (1 = finished) of one step, masks made in the current scope (rawRnn's dynamic ones). */
+export function finishedRows(rows: ArrayLike<number>): FinishedRows {
+  const values = Uint8Array.from(rows);
+  return { mask: (rank) => tensor(values, maskShape(values.length, rank), 'bool'), zero: (dtype) => scalar(0, dtype) };
+}
+
+/**
+ * The steps a sequence of T steps with these host lengths runs, and each step's finished rows.
+ * Masks and zeros are made once and shared by the steps (one mask per number of finished rows:
+ * with fixed lengths that set only grows); dispose() frees them (a tape holding one keeps it).
+ */
+export class SequencePlan {
+  /** Steps that run: T, or up to the longest length (TF1's loop bound min(T, max(1, max(len)))). */
+  readonly bound: number;
+  private readonly minLen: number;
+  private readonly shared = new Map<string, Tensor>();
+
+  constructor(readonly T: number, readonly lengths?: Int32Array) {
+    this.bound = lengths ? Math.min(T, Math.max(1, Math.max(...lengths))) : T;
+    this.minLen = lengths ? Math.min(...lengths) : T;
+  }
+
+  /** Step t's finished rows, or null while every row runs. */
+  finished(t: number): FinishedRows | null {
+    const lengths = this.lengths;
+    if (!lengths || t < this.minLen) return null;
+    let count = 0;
+    for (const len of lengths) if (t >= len) count++;
+    return {
+      mask: (rank) => this.reuse(`mask:${count}:${rank}`, () => tensor(Uint8Array.from(lengths, (len) => Number(t >= len)), maskShape(lengths.length, rank), 'bool')),
+      zero: (dtype) => this.reuse(`zero:${dtype}`, () => scalar(0, dtype)),
+    };
+  }
+
+  /** Every distinct mask of `rank` over the steps that run, made now (a whole-sequence node saves them). */
+  masks(rank: number): Tensor[] {
+    const all = new Set<Tensor>();
+    for (let t = 0; t < this.bound; t++) { const m = this.finished(t)?.mask(rank); if (m) all.add(m); }
+    return [...all];
+  }
+
+  dispose(): void {
+    for (const t of this.shared.values()) t.dispose();
+    this.shared.clear();
+  }
+
+  private reuse(key: string, make: () => Tensor): Tensor {
+    let t = this.shared.get(key);
+    if (!t) this.shared.set(key, (t = keep(make())));
+    return t;
+  }
+}
+
+// ---- the loop -------------------------------------------------------------------------------
 
 export interface UnrollArgs {
   op: string;
@@ -20,7 +99,7 @@ export interface UnrollArgs {
   numSteps: number;
   /** The cell's input at step t (called inside the step's tidy). */
   inputAt: (t: number) => Nest<Tensor>;
-  /** Replaces cell.call(inputAt(t), state), e.g. by a hoisted step (InputProjection). */
+  /** Replaces cell.call(inputAt(t), state), e.g. by a hoisted step (fast/projection.ts). */
   stepAt?: (t: number, state: Nest<Tensor>) => StepResult;
   initialState: Nest<Tensor>;
   /** Host copy of the sequence lengths (may be negative or exceed numSteps). */
@@ -39,10 +118,8 @@ export interface UnrollResult {
 }
 
 export function unroll(a: UnrollArgs): UnrollResult {
-  const { op, cell, numSteps: T, inputAt, initialState, lengths } = a;
-  const maxLen = lengths ? Math.max(...lengths) : T;
-  const minLen = lengths ? Math.min(...lengths) : T;
-  const bound = lengths ? Math.min(T, Math.max(1, maxLen)) : T;
+  const { op, cell, inputAt, initialState } = a;
+  const plan = new SequencePlan(a.numSteps, a.lengths);
 
   const callerOwned = new Set(flatten(initialState));
   const collected = new Set<Tensor>();
@@ -50,32 +127,16 @@ export function unroll(a: UnrollArgs): UnrollResult {
   let outputStructure: Nest<Tensor> = [];
   let state = initialState;
 
-  // Tensors reused by every step (masks per number of finished rows, zero scalars).
-  const shared = new Map<string, Tensor>();
-  const reuse = (key: string, make: () => Tensor): Tensor => {
-    let t = shared.get(key);
-    if (!t) shared.set(key, (t = keep(make())));
-    return t;
-  };
-
   cell.resetSequenceState?.();
   try {
-    for (let t = 0; t < bound; t++) {
+    for (let t = 0; t < plan.bound; t++) {
       const prev = flatten(state);
-      const copy = lengths && t >= minLen ? finishedRows(lengths, t) : null;
       const run = (): [Nest<Tensor>, Nest<Tensor>] => tidy(() => {
         const [out, next] = a.stepAt ? a.stepAt(t, state) : cell.call(inputAt(t), state);
         checkNewState(op, state, next);
-        let of = flatten(out);
-        let sf = flatten(next);
-        of.forEach((v, i) => assertTensor(op, `output ${i} of the cell`, v));
-        if (copy) {
-          const mask = (rank: number): Tensor => reuse(`mask:${copy.count}:${rank}`, () =>
-            tensor(copy.rows, [copy.rows.length, ...Array(Math.max(0, rank - 1)).fill(1)], 'bool'));
-          const zero = (dtype: DType): Tensor => reuse(`zero:${dtype}`, () => scalar(0, dtype));
-          of = of.map((v) => where(mask(v.rank), zero(v.dtype), v));
-          sf = sf.map((v, i) => where(mask(v.rank), prev[i], v));
-        }
+        const raw = flatten(out);
+        raw.forEach((v, i) => assertTensor(op, `output ${i} of the cell`, v));
+        const [of, sf] = maskStep(plan.finished(t), raw, flatten(next), prev);
         // Only the (masked) leaves leave the step: the cell's raw results are freed here.
         return [packSequenceAs(out, of), packSequenceAs(next, sf)];
       });
@@ -91,16 +152,9 @@ export function unroll(a: UnrollArgs): UnrollResult {
     }
   } finally {
     cell.resetSequenceState?.();
-    for (const t of shared.values()) t.dispose();
+    plan.dispose();
   }
-  return { outputs, outputStructure, state, steps: bound };
-}
-
-function finishedRows(lengths: Int32Array, t: number): { rows: Uint8Array; count: number } {
-  const rows = new Uint8Array(lengths.length);
-  let count = 0;
-  lengths.forEach((len, b) => { if (t >= len) { rows[b] = 1; count++; } });
-  return { rows, count };
+  return { outputs, outputStructure, state, steps: plan.bound };
 }
 
 function checkNewState(op: string, state: Nest<Tensor>, next: Nest<Tensor>): void {
@@ -130,21 +184,11 @@ export function assertTensor(op: string, what: string, v: unknown): asserts v is
  * offload and nothing happens; without a tape nothing is kept, so nothing is moved.
  */
 function withSwap<T>(fn: () => T): T {
-  const record = ENGINE.recorder;
-  const backend = ENGINE.backend;
-  if (!record || !backend.offload) return fn();
+  if (!isRecording() || !ENGINE.canOffload()) return fn();
   const produced: Tensor[] = [];
-  ENGINE.recorder = (r) => { record(r); produced.push(...r.outputs); };
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    ENGINE.recorder = record;
-  }
+  const result = withKernelListener((r) => { produced.push(...r.outputs); }, fn);
   const results = new Set(flatten(result as Nest<Tensor>).filter((x) => x instanceof Tensor));
-  for (const t of produced) {
-    if (!results.has(t) && !t.freed && t.holds > 0 && t.backend === backend) backend.offload(t.dataId);
-  }
+  for (const t of produced) if (!results.has(t)) ENGINE.offloadHeld(t);
   return result;
 }
 
@@ -229,6 +273,3 @@ export function assertFloatInput(op: string, x: Tensor, cell?: RNNCellLike): voi
   // TF checks in the cells; cells reading symbol ids (EmbeddingWrapper) say so.
   if (!isFloat(x.dtype) && !(cell as { readsSymbolIds?: boolean } | undefined)?.readsSymbolIds) throw new ValueError(`${op}: RNN cell only supports floating point inputs, but saw dtype: ${x.dtype}`);
 }
-
-/** Reshapes a bool row vector for broadcasting against a [batch, ...] tensor of `rank`. */
-export const rowMask = (m: Tensor, rank: number): Tensor => reshape(m, [m.shape[0], ...Array(Math.max(0, rank - 1)).fill(1)]);

@@ -13,7 +13,7 @@ import * as tf from '@tapeflow/core';
 import { loadCheckpoint, openCheckpoint, saveCheckpoint } from '@tapeflow/core/node';
 import { adam } from '@tapeflow/autograd';
 import { GRUCell, dynamicRnn, initializers, resetDefaultGraph } from '@tapeflow/rnn';
-import { FIXTURES, fixture, type ExpectedVariable } from '../../core/test/bundle_fixtures.js';
+import { FIXTURES, fixture, type ExpectedVariable } from '@tapeflow/conformance/tf1-checkpoints';
 
 const B = 3, T = 5, D = 3, H = 4;
 const lengths = [5, 2, 0];

@@ -6,7 +6,7 @@
 import '@tapeflow/backend-cpu';
 import '@tapeflow/backend-webgl';
 import '@tapeflow/backend-webgpu';
-import { unigramBaseline } from '@tapeflow/demo/src/corpus.js';
+import { unigramBaseline } from '@tapeflow/demo/corpus';
 import { LossChart } from './chart.js';
 import { fillFromQuery, readConfig } from './form.js';
 import { TrainingLoop, type StepReport } from './loop.js';

@@ -8,9 +8,9 @@ import { adam, type AdamOptimizer } from '@tapeflow/autograd';
 import { memory, setBackend, setRandomSeed } from '@tapeflow/core';
 import { webgpuInitError } from '@tapeflow/backend-webgpu';
 import { resetDefaultGraph } from '@tapeflow/rnn';
-import { splitCorpus, trainBatch, type Corpus } from '@tapeflow/demo/src/corpus.js';
-import { CharModel } from '@tapeflow/demo/src/model.js';
-import { sampleNames } from '@tapeflow/demo/src/sample.js';
+import { splitCorpus, trainBatch, type Corpus } from '@tapeflow/demo/corpus';
+import { CharModel } from '@tapeflow/demo/model';
+import { sampleNames } from '@tapeflow/demo/sample';
 import names from 'tapeflow:names';
 
 export type BackendName = 'cpu' | 'webgl' | 'webgpu';

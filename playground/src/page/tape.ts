@@ -7,7 +7,7 @@ import { trace, type Trace } from '@tapeflow/autograd';
 import { dispose, oneHot, tensor, zeros, type Tensor } from '@tapeflow/core';
 import { LSTMStateTuple, type LSTMCell } from '@tapeflow/rnn';
 import { instance, type Viz } from '@viz-js/viz';
-import type { CharModel } from '@tapeflow/demo/src/model.js';
+import type { CharModel } from '@tapeflow/demo/model';
 
 /** Records cell_0(x, (c, h)) -> (h', c') for batch 1, x the one-hot of the first letter. */
 export function traceLstmStep(model: CharModel): Trace {

@@ -7,7 +7,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { readNames } from '@tapeflow/demo/src/data.js';
+import { readNames } from '@tapeflow/demo/data';
 
 const pageDir = join(dirname(fileURLToPath(import.meta.url)), '../page');
 

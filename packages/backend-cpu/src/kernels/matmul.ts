@@ -32,8 +32,9 @@ const NC = 1024; // columns of a packed B panel: KC x NC doubles = 2 MB, inside 
 export const WASM_MIN_MACS = 4096;
 
 /**
- * Tests compare the two float32 paths: `forceTs` makes every product take the TypeScript kernel,
- * `wasmCalls` counts the calls the wasm kernel served. Not exported by the package.
+ * The float32 matmul's switch and counter (exported by the package): `forceTs` makes every
+ * product take the TypeScript kernel instead of the wasm one (to compare the two, or to measure
+ * either), `wasmCalls` counts the products the wasm kernel served.
  */
 export const matmulPaths = { forceTs: false, wasmCalls: 0 };
 

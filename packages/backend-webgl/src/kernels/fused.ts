@@ -1,8 +1,8 @@
 /** The fused kernels of the webgl backend (optional in core: without them core composes ops). */
 import type { FusedKernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
-import { gruKernels } from './gru_block.js';
-import { lstmKernels } from './lstm_block.js';
+import { gruKernels } from './gru.js';
+import { lstmKernels } from './lstm.js';
 
 export function makeFused(b: WebGLBackend): FusedKernelTable {
   return { ...lstmKernels(b), ...gruKernels(b) };

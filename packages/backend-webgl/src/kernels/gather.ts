@@ -1,12 +1,11 @@
 /**
- * Gather and its gradient UnsortedSegmentSum, and ReverseSequence: kernels that read int32
- * indices from a texture. Indices are exact (R32I), so they are right over the whole int32 range.
+ * Gather and its gradient UnsortedSegmentSum: kernels that read int32 indices from a texture.
+ * Indices are exact (R32I), so they are right over the whole int32 range.
  */
 import type { KernelTable } from '@tapeflow/core';
-import { rankOf, type WebGLBackend } from '../backend.js';
-import { strides } from '../shader.js';
+import type { WebGLBackend } from '../backend.js';
 
-export function indexKernels(b: WebGLBackend): Pick<KernelTable, 'Gather' | 'UnsortedSegmentSum' | 'ReverseSequence'> {
+export function gatherKernels(b: WebGLBackend): Pick<KernelTable, 'Gather' | 'UnsortedSegmentSum'> {
   return {
     // x seen as [outer, dim, inner], out as [outer, n, inner]; out-of-range indices give 0.
     Gather: ([x, indices], { axis }, out) => {
@@ -40,21 +39,6 @@ export function indexKernels(b: WebGLBackend): Pick<KernelTable, 'Gather' | 'Uns
   }
   res = acc;`,
         uniforms: { numIds: ids.shape[0], inner },
-      });
-    },
-    // Lengths beyond the axis are clamped to it (TF rejects them; we never read out of range).
-    ReverseSequence: ([x, lens], { seqAxis, batchAxis }, out) => {
-      const R = rankOf(out.shape);
-      return b.run({
-        inputs: [x, lens], out,
-        decls: `uniform int seqAxis;\nuniform int batchAxis;\nuniform int xStr[${R}];\n`,
-        body: `int len = clamp(get1(oc[batchAxis]), 0, outShape[seqAxis]);
-  int t = oc[seqAxis];
-  int src = t < len ? len - 1 - t : t;
-  int j = 0;
-  for (int d = 0; d < ${R}; d++) j += (d == seqAxis ? src : oc[d]) * xStr[d];
-  res = get0(j);`,
-        uniforms: { seqAxis, batchAxis, xStr: strides(x.shape) },
       });
     },
   };

@@ -3,13 +3,13 @@ import type { KernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
 import { argMinMaxKernels } from './arg_min_max.js';
 import { binaryKernels } from './binary.js';
-import { concatKernels } from './concat.js';
 import { cumsumKernels } from './cumsum.js';
-import { indexKernels } from './gather.js';
+import { gatherKernels } from './gather.js';
 import { mathKernels } from './math.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { reduceKernels } from './reduce.js';
+import { sequenceKernels } from './sequence.js';
 import { unaryKernels } from './unary.js';
 
 export function makeKernels(b: WebGLBackend): KernelTable {
@@ -19,8 +19,8 @@ export function makeKernels(b: WebGLBackend): KernelTable {
     ...reduceKernels(b),
     ...matmulKernels(b),
     ...movementKernels(b),
-    ...concatKernels(b),
-    ...indexKernels(b),
+    ...gatherKernels(b),
+    ...sequenceKernels(b),
     ...mathKernels(b),
     ...argMinMaxKernels(b),
     ...cumsumKernels(b),

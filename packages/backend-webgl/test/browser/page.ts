@@ -5,7 +5,7 @@
  */
 import { ENGINE, setBackend } from '@tapeflow/core';
 import { WebGLBackend } from '../../src/index.js';
-import { collect, type SuiteDef, type TestEnv } from '../../../core/test/conformance/harness.js';
+import { collect, type SuiteDef, type TestEnv } from '@tapeflow/conformance';
 
 export interface CaseResult { ok: boolean; ms: number; error?: string; numDraws: number }
 

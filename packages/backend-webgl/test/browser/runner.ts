@@ -19,43 +19,30 @@ export const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic'];
 
-/**
- * Conformance suite modules shared by every backend, with the export holding their suites.
- * A module that does not exist yet (a package still being written) is left out.
- */
-const SHARED_SUITES: [file: string, exportName: string][] = [
-  ['packages/core/test/conformance/ops/index.ts', 'opsSuites'],
-  ['packages/autograd/test/conformance/index.ts', '*'],
-  ['packages/rnn/test/conformance/index.ts', '*'],
-];
-/** What a page tests: its entry module (exports start(suites)) and the backend's own suites (root-relative). */
-export interface PageSpec { page: string; ownSuites: string; title: string }
+/** What a page tests: its entry module (exports start(suites)) and the module of the backend's own suites, both root-relative. */
+export interface PageSpec { page: string; ownSuites: string; ownExport: string; title: string }
 
-/** The webgl page: cases about the webgl backend itself (memory, swapping, exact integers) join the shared ones. */
+/** The webgl page: the cases about the webgl backend itself (memory, swapping, exact integers) join the shared ones. */
 export const WEBGL_PAGE: PageSpec = {
   page: 'packages/backend-webgl/test/browser/page.ts',
   ownSuites: 'packages/backend-webgl/test/webgl/index.ts',
+  ownExport: 'webglSuites',
   title: 'tapeflow webgl tests',
 };
 
 const specFrom = (file: string): string =>
   JSON.stringify(relative(here, join(root, file)).replace(/\\/g, '/').replace(/^(?!\.)/, './'));
 
-/** The page entry: every available suite module, merged, handed to the page module's start(). */
+/** The page entry: the suites every backend runs (@tapeflow/conformance) and the page's own, merged and handed to its start(). */
 function entrySource(spec: PageSpec): { source: string; suites: string[] } {
-  const lines = [`import { start } from ${specFrom(spec.page)};`, 'const suites = {};'];
-  const used: string[] = [];
-  [...SHARED_SUITES, [spec.ownSuites, '*'] as [string, string]].forEach(([file, name], i) => {
-    if (!existsSync(join(root, file))) return;
-    used.push(file);
-    lines.push(`import * as m${i} from ${specFrom(file)};`);
-    // '*': every export that is a record of suite functions (e.g. gradSuites, rnnSuites).
-    lines.push(name === '*'
-      ? `for (const v of Object.values(m${i})) if (v && typeof v === 'object' && Object.values(v).every((f) => typeof f === 'function')) Object.assign(suites, v);`
-      : `Object.assign(suites, m${i}[${JSON.stringify(name)}]);`);
-  });
-  lines.push('start(suites);');
-  return { source: lines.join('\n'), suites: used };
+  const suites = ['opsSuites', 'gradSuites', 'rnnSuites'];
+  const source = [
+    `import { start } from ${specFrom(spec.page)};`,
+    `import { ${suites.join(', ')} } from '@tapeflow/conformance';`,
+    `import { ${spec.ownExport} } from ${specFrom(spec.ownSuites)};`,
+    `start({ ${suites.map((n) => `...${n}`).join(', ')}, ...${spec.ownExport} });`,
+  ].join('\n');
+  return { source, suites: [...suites, spec.ownExport] };
 }
 
 export async function bundle(spec: PageSpec = WEBGL_PAGE): Promise<{ js: string; suites: string[] }> {

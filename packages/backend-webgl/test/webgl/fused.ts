@@ -5,7 +5,7 @@
  * every fused path with the composed ops, to second order.
  */
 import * as tf from '@tapeflow/core';
-import { assert, expectNoLeak, type Registry } from '../../../core/test/conformance/harness.js';
+import { assert, expectNoLeak, type Registry } from '@tapeflow/conformance';
 
 const sig64 = (v: number): number => 1 / (1 + Math.exp(-v));
 const values = (n: number, seed: number, scale: number): number[] => Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 1.7 + seed) * scale));

@@ -1,5 +1,5 @@
 /** Cases about the webgl backend itself, run in the browser page next to the shared suites. */
-import type { SuiteDef } from '../../../core/test/conformance/harness.js';
+import type { SuiteDef } from '@tapeflow/conformance';
 import { backendSuite } from './backend.js';
 import { fusedSuite } from './fused.js';
 import { lstmSuite } from './lstm.js';

@@ -6,9 +6,8 @@
  */
 import * as tf from '@tapeflow/core';
 import { adam, variableGrads } from '@tapeflow/autograd';
-import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, type Nest } from '@tapeflow/rnn';
-import { assert, type Registry } from '../../../core/test/conformance/harness.js';
-import { withFastPaths } from '../../../rnn/src/fast_paths.js';
+import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, withFastPaths, type Nest } from '@tapeflow/rnn';
+import { assert, type Registry } from '@tapeflow/conformance';
 import { gpu, webgl } from './util.js';
 
 /** A GPU backend's memory counters: storage units (textures, buffers) and bytes in use, ever allocated, on the host. */

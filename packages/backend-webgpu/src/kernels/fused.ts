@@ -1,8 +1,8 @@
 /** The fused kernels of the webgpu backend (optional in core: without them core composes ops). */
 import type { FusedKernelTable } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
-import { gruKernels } from './gru_block.js';
-import { lstmKernels } from './lstm_block.js';
+import { gruKernels } from './gru.js';
+import { lstmKernels } from './lstm.js';
 
 export function makeFused(b: WebGPUBackend): FusedKernelTable {
   return { ...lstmKernels(b), ...gruKernels(b) };

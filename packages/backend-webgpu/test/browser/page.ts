@@ -5,7 +5,7 @@
  */
 import { ENGINE, setBackend } from '@tapeflow/core';
 import { WebGPUBackend, webgpuInitError } from '../../src/index.js';
-import { collect, type SuiteDef, type TestEnv } from '../../../core/test/conformance/harness.js';
+import { collect, type SuiteDef, type TestEnv } from '@tapeflow/conformance';
 import type { CaseResult } from '../../../backend-webgl/test/browser/page.js';
 
 export function start(suites: Record<string, SuiteDef>): void {

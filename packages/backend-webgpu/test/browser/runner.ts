@@ -4,14 +4,8 @@ import type { PageSpec } from '../../../backend-webgl/test/browser/runner.js';
 export const WEBGPU_PAGE: PageSpec = {
   page: 'packages/backend-webgpu/test/browser/page.ts',
   ownSuites: 'packages/backend-webgpu/test/webgpu/index.ts',
+  ownExport: 'webgpuSuites',
   title: 'tapeflow webgpu tests',
 };
 
-/**
- * Chromium 156 exposes WebGPU on SwiftShader (no GPU here) with the first two flags, on a page
- * from 127.0.0.1 (a secure context). The others put the compositor on SwiftShader's Vulkan too:
- * without them a 'webgpu' canvas draws into a 2D canvas as all zeros, and readSync (dataSync)
- * reads through exactly that (src/canvas_read.ts).
- */
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+export { WEBGPU_ARGS } from './flags.js';

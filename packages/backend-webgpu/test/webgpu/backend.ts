@@ -5,7 +5,7 @@
  * vec4 paths, long reductions (the workgroup path), and that every kernel dispatches on the GPU.
  */
 import * as tf from '@tapeflow/core';
-import { assert, expectArrayEqual, expectNoLeak, expectWithin, type Registry } from '../../../core/test/conformance/harness.js';
+import { assert, expectArrayEqual, expectNoLeak, expectWithin, type Registry } from '@tapeflow/conformance';
 import { gpu, webgpu } from './util.js';
 
 const I32_EDGES = [2 ** 24 + 1, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321, 16777217, -16777219, 0];

@@ -4,7 +4,7 @@ import { fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, binaryOperands, square, sub } from './binary.js';
 import { assertNumeric, toTensor, type TensorLike } from './creation.js';
-import { identity } from './shape_ops.js';
+import { identity } from './movement.js';
 import { op } from './op.js';
 
 /** (a - b)^2 elementwise, broadcasting. */

@@ -5,7 +5,7 @@ import { Tensor } from '../tensor.js';
 import { assertFloat, toTensor, type TensorLike } from './creation.js';
 import { div, greaterEqual, mul, sub } from './binary.js';
 import { cast } from './unary.js';
-import { identity } from './shape_ops.js';
+import { identity } from './movement.js';
 import { randomUniform } from './random.js';
 import { op } from './op.js';
 

@@ -5,7 +5,8 @@ import { Tensor } from '../tensor.js';
 import { tensor, toTensor, type TensorLike } from './creation.js';
 import { add, div, greaterEqual, less, logicalAnd, mul, sub, where } from './binary.js';
 import { all, sum } from './reduce.js';
-import { concat, gather, reshape } from './shape_ops.js';
+import { concat, reshape } from './movement.js';
+import { gather } from './gather.js';
 import { op } from './op.js';
 
 /**

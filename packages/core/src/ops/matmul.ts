@@ -4,7 +4,7 @@ import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertNumeric, toTensor, type TensorLike } from './creation.js';
 import { binaryOperands } from './binary.js';
-import { broadcastTo, reshape } from './shape_ops.js';
+import { broadcastTo, reshape } from './movement.js';
 import { op } from './op.js';
 
 /**

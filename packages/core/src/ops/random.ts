@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor.js';
 import { fmt } from '../shape.js';
 import { assertFloat, toTensor, type TensorLike } from './creation.js';
 import { add } from './binary.js';
-import { expandDims } from './shape_ops.js';
+import { expandDims } from './movement.js';
 import { argMax } from './arg_min_max.js';
 import { op } from './op.js';
 

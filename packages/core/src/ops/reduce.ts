@@ -2,7 +2,7 @@ import { ENGINE } from '../engine.js';
 import { fmt, normalizeAxes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertNumeric, toTensor, type TensorLike } from './creation.js';
-import { identity, reshape } from './shape_ops.js';
+import { identity, reshape } from './movement.js';
 import { abs, cast, exp, log, neg } from './unary.js';
 import { add, div, less, sub, where } from './binary.js';
 import { op } from './op.js';

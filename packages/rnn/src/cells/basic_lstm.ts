@@ -2,19 +2,16 @@
  * TF1's BasicLSTMCell: gates i, j, f, o = split([x, h] K + b, 4);
  * c' = c sig(f + forgetBias) + sig(i) act(j); h' = act(c') sig(o). No peepholes, no clipping.
  */
-import { add, concat, matmul, mul, sigmoid, split, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { add, concat, matmul, tanh, type Tensor, type Variable } from '@tapeflow/core';
 import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import { activationOf, type ActivationLike } from '../activations.js';
 import {
   RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit,
-  type Activation, type CellOptions, type InputProjection, type StepResult,
+  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
-import { lstmBlock, splitKernelRows } from './fast_step.js';
-import { lstmSequence, lstmSequenceApplies } from './lstm_sequence.js';
-import { rowsOf } from './sequence_plan.js';
 import { LSTMStateTuple } from './state_tuple.js';
-import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
+import { assertForgetBias, lstmTail, packLSTMState, unpackLSTMState } from './lstm_state.js';
 
 export interface BasicLSTMCellOptions extends CellOptions {
   /** Added to the forget gate's pre-activation (reduces forgetting early in training). Default 1. */
@@ -62,47 +59,26 @@ export class BasicLSTMCell extends RNNCell {
     return this.fromGates(add(matmul(concat([x, h], 1), this.kernel), this.bias), c);
   }
 
-  /** Whole sequences at once (lstm_sequence.ts): under a tape, with BasicLSTMCell's equations. */
-  override runsSequences(): boolean {
-    return this.activation === tanh && lstmSequenceApplies();
-  }
+  /** Fast paths: the input projection may be hoisted; with tanh, the whole-sequence LSTM node applies. */
+  override get fastTraits(): FastTraits { return { splits: true, sequence: this.activation === tanh ? 'lstm' : null }; }
 
-  /** Hoisting: x K[:depth] + b for all steps at once; per step only h K[depth:]. */
-  protected override inputProjection(rows: Tensor): InputProjection {
-    const x = cellInput('BasicLSTMCell', rows);
-    const n = this.numUnits, d = x.shape[1];
-    checkDepth('BasicLSTMCell', this.kernel, x, n);
-    const [wx, wh] = splitKernelRows(this.kernel, d);
+  /** x K[:depth] + b for all steps at once; per step only h K[depth:]. */
+  protected override stepSplit(rows: Tensor): SplitStep {
+    const n = this.numUnits;
+    checkDepth('BasicLSTMCell', this.kernel, cellInput('BasicLSTMCell', rows), n);
+    const read = (state: Nest<Tensor>, like: Tensor): [Tensor, Tensor] => unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, like, n, n);
     return {
-      project: (r) => add(matmul(r, wx), this.bias),
-      step: (p, state) => {
-        const [c, h] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, p, n, n);
+      kernels: [[this.kernel, this.bias]],
+      rest: ([p], state, [wh]) => {
+        const [c, h] = read(state, p);
         return this.fromGates(add(p, matmul(h, wh)), c);
       },
-      // Every step at once (one tape node, lstm_sequence.ts).
-      ...(this.runsSequences() && {
-        sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
-          const [c0, h0] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, rowsOf(all), n, n);
-          const [out, c, h] = lstmSequence(all, wh, c0, h0, this.forgetBias, lengths);
-          return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
-        },
-        sequenceOfInputs: (xs: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
-          const [c0, h0] = unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, rowsOf(xs), n, n);
-          const [out, c, h] = lstmSequence({ x: xs, wx, b: this.bias }, wh, c0, h0, this.forgetBias, lengths);
-          return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
-        },
-      }),
+      sequence: { kind: 'lstm', forgetBias: this.forgetBias, read, make: (c, h) => packLSTMState(c, h, this.stateIsTuple) },
     };
   }
 
   private fromGates(gates: Tensor, c: Tensor): StepResult {
-    const [newC, newH] = this.activation === tanh ? lstmBlock(gates, c, this.forgetBias) : this.composed(gates, c);
-    return [newH, this.stateIsTuple ? new LSTMStateTuple(newC, newH) : concat([newC, newH], 1)];
-  }
-
-  private composed(gates: Tensor, c: Tensor): [Tensor, Tensor] {
-    const [i, j, f, o] = split(gates, 4, 1);
-    const newC = add(mul(c, sigmoid(add(f, this.forgetBias))), mul(sigmoid(i), this.activation(j)));
-    return [newC, mul(this.activation(newC), sigmoid(o))];
+    const [newC, newH] = lstmTail(gates, c, this.forgetBias, { activation: this.activation });
+    return [newH, packLSTMState(newC, newH, this.stateIsTuple)];
   }
 }

@@ -1,13 +1,12 @@
 /** TF1's BasicRNNCell: h' = act([x, h] K + b); the output is the new state. */
-import { add, concat, matmul, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { add, concat, matmul, type Tensor, type Variable } from '@tapeflow/core';
 import { zeros as zerosInit, assertInitializer, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import { activationOf, type ActivationLike } from '../activations.js';
 import {
   RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
-  type Activation, type CellOptions, type InputProjection, type StepResult,
+  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
-import { splitKernelRows } from './fast_step.js';
 
 export interface BasicRNNCellOptions extends CellOptions {
   /** A function, or a Keras activation name ('tanh', 'relu', ...). Default tanh. */
@@ -49,14 +48,15 @@ export class BasicRNNCell extends RNNCell {
     return [out, out];
   }
 
-  /** Hoisting: x K[:depth] + b for all steps at once; per step only h K[depth:]. */
-  protected override inputProjection(rows: Tensor): InputProjection {
-    const x = cellInput('BasicRNNCell', rows);
-    checkDepth('BasicRNNCell', this.kernel, x, this.numUnits);
-    const [wx, wh] = splitKernelRows(this.kernel, x.shape[1]);
+  /** Fast paths: the input projection may be hoisted. */
+  override get fastTraits(): FastTraits { return { splits: true, sequence: null }; }
+
+  /** x K[:depth] + b for all steps at once; per step only h K[depth:]. */
+  protected override stepSplit(rows: Tensor): SplitStep {
+    checkDepth('BasicRNNCell', this.kernel, cellInput('BasicRNNCell', rows), this.numUnits);
     return {
-      project: (r) => add(matmul(r, wx), this.bias),
-      step: (p, state) => {
+      kernels: [[this.kernel, this.bias]],
+      rest: ([p], state, [wh]) => {
         const h = stateTensor('BasicRNNCell', 'state', state, p, this.numUnits);
         const out = this.activation(add(p, matmul(h, wh)));
         return [out, out];

@@ -2,17 +2,15 @@
  * TF1's GRUCell: r, u = split(sig([x, h] Wg + bg), 2); c = act([x, r h] Wc + bc);
  * h' = u h + (1 - u) c. The gates' bias starts at 1 (so the cell starts by keeping its state).
  */
-import { add, concat, matmul, mul, sigmoid, slice, split, sub, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { add, concat, gruBlock, matmul, mul, sigmoid, slice, split, sub, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import { fastPaths } from '../fast/switches.js';
 import { assertInitializer, constant, zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import { activationOf, type ActivationLike } from '../activations.js';
 import {
   RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
-  type Activation, type CellOptions, type InputProjection, type StepResult,
+  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
-import { gruBlock, splitKernelRows } from './fast_step.js';
-import { gruSequence, gruSequenceApplies } from './gru_sequence.js';
-import { rowsOf } from './sequence_plan.js';
 
 export interface GRUCellOptions extends CellOptions {
   /** A function, or a Keras activation name ('tanh', 'relu', ...). Default tanh. */
@@ -60,44 +58,26 @@ export class GRUCell extends RNNCell {
     return [newH, newH];
   }
 
+  /** Fast paths: the input projection may be hoisted; with tanh, the whole-sequence GRU node applies. */
+  override get fastTraits(): FastTraits { return { splits: true, sequence: this.activation === tanh ? 'gru' : null }; }
+
   /**
-   * Hoisting: both kernels' input rows side by side, [depth, 3n], so one matmul gives every
-   * step's x Wg + bg (2n columns) and x Wc + bc (n columns); per step only h Wg[depth:] and
-   * (r h) Wc[depth:].
+   * Both kernels' input rows project at once (x Wg + bg, 2n columns, and x Wc + bc, n columns);
+   * per step only h Wg[depth:] and (r h) Wc[depth:].
    */
-  protected override inputProjection(rows: Tensor): InputProjection {
-    const x = cellInput('GRUCell', rows);
-    const n = this.numUnits, d = x.shape[1];
-    checkDepth('GRUCell', this.gateKernel, x, n);
-    const [gx, gh] = splitKernelRows(this.gateKernel, d);
-    const [cx, ch] = splitKernelRows(this.candidateKernel, d);
-    const wx = concat([gx, cx], 1), b = concat([this.gateBias, this.candidateBias], 0);
+  protected override stepSplit(rows: Tensor): SplitStep {
+    const n = this.numUnits;
+    checkDepth('GRUCell', this.gateKernel, cellInput('GRUCell', rows), n);
+    const read = (state: Nest<Tensor>, like: Tensor): Tensor => stateTensor('GRUCell', 'state', state, like, n);
     return {
-      project: (r) => add(matmul(r, wx), b),
-      step: (p, state) => {
-        const h = stateTensor('GRUCell', 'state', state, p, n);
-        const [pg, pc] = split(p, [2 * n, n], 1);
+      kernels: [[this.gateKernel, this.gateBias], [this.candidateKernel, this.candidateBias]],
+      rest: ([pg, pc], state, [gh, ch]) => {
+        const h = read(state, pg);
         const newH = this.fromGates(add(pg, matmul(h, gh)), h, (rh) => add(pc, matmul(rh, ch)));
         return [newH, newH];
       },
-      // Every step at once (one tape node, gru_sequence.ts).
-      ...(this.runsSequences() && {
-        sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
-          const h0 = stateTensor('GRUCell', 'state', state, rowsOf(all), n);
-          const [out, h] = gruSequence(all, gh, ch, h0, lengths);
-          return [out, h];
-        },
-        sequenceOfInputs: (xs: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
-          const h0 = stateTensor('GRUCell', 'state', state, rowsOf(xs), n);
-          return gruSequence({ x: xs, wx, b }, gh, ch, h0, lengths);
-        },
-      }),
+      sequence: { kind: 'gru', read },
     };
-  }
-
-  /** Whole sequences at once (gru_sequence.ts): under a tape, with the tanh activation. */
-  override runsSequences(): boolean {
-    return this.activation === tanh && gruSequenceApplies();
   }
 
   /**
@@ -109,7 +89,7 @@ export class GRUCell extends RNNCell {
     const n = this.numUnits;
     if (this.activation === tanh) {
       const r = sigmoid(slice(gates, [0, 0], [-1, n]));
-      return gruBlock(gates, h, candidatePre(mul(r, h)));
+      return gruBlock(gates, h, candidatePre(mul(r, h)), fastPaths.fusedKernels);
     }
     const [r, u] = split(sigmoid(gates), 2, 1);
     const c = this.activation(candidatePre(mul(r, h)));

@@ -5,19 +5,16 @@
  *   m  = sig(o + w_o c') act(c'), then m P (numProj columns), clipped to [-projClip, projClip].
  * The state is (c', m); with a projection h has numProj columns and the kernel numProj extra rows.
  */
-import { add, clipByValue, concat, matmul, mul, sigmoid, split, tanh, ValueError, type Tensor, type Variable } from '@tapeflow/core';
+import { add, clipByValue, concat, matmul, tanh, ValueError, type Tensor, type Variable } from '@tapeflow/core';
 import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import { describe, type Nest } from '../nest.js';
 import {
   RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit,
-  type Activation, type CellOptions, type InputProjection, type StepResult,
+  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
 } from './rnn_cell.js';
 import { activationOf, type ActivationLike } from '../activations.js';
-import { lstmBlock, splitKernelRows } from './fast_step.js';
-import { lstmSequence, lstmSequenceApplies } from './lstm_sequence.js';
-import { rowsOf } from './sequence_plan.js';
 import { LSTMStateTuple } from './state_tuple.js';
-import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
+import { assertForgetBias, lstmTail, packLSTMState, unpackLSTMState } from './lstm_state.js';
 
 export interface LSTMCellOptions extends CellOptions {
   usePeepholes?: boolean;
@@ -95,56 +92,37 @@ export class LSTMCell extends RNNCell {
     return this.fromGates(add(matmul(concat([x, mPrev], 1), this.kernel), this.bias), cPrev);
   }
 
-  /** Whole sequences at once (lstm_sequence.ts): under a tape, with BasicLSTMCell's equations. */
-  override runsSequences(): boolean {
-    return !this.usePeepholes && this.cellClip === undefined && this.numProj === undefined && this.activation === tanh && lstmSequenceApplies();
+  /**
+   * Fast paths: the input projection may be hoisted; the whole-sequence LSTM node applies only
+   * to BasicLSTMCell's equations (tanh, no peepholes, clipping or projection).
+   */
+  override get fastTraits(): FastTraits {
+    const basic = !this.usePeepholes && this.cellClip === undefined && this.numProj === undefined && this.activation === tanh;
+    return { splits: true, sequence: basic ? 'lstm' : null };
   }
 
-  /** Hoisting: x K[:depth] + b for all steps at once; per step only m K[depth:]. */
-  protected override inputProjection(rows: Tensor): InputProjection {
-    const x = cellInput('LSTMCell', rows);
-    checkDepth('LSTMCell', this.kernel, x, this.hSize);
-    const [wx, wh] = splitKernelRows(this.kernel, x.shape[1]);
+  /** x K[:depth] + b for all steps at once; per step only m K[depth:]. */
+  protected override stepSplit(rows: Tensor): SplitStep {
+    checkDepth('LSTMCell', this.kernel, cellInput('LSTMCell', rows), this.hSize);
+    const read = (state: Nest<Tensor>, like: Tensor): [Tensor, Tensor] =>
+      unpackLSTMState('LSTMCell', state, this.stateIsTuple, like, this.numUnits, this.hSize);
     return {
-      project: (r) => add(matmul(r, wx), this.bias),
-      step: (p, state) => {
-        const [cPrev, mPrev] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, p, this.numUnits, this.hSize);
+      kernels: [[this.kernel, this.bias]],
+      rest: ([p], state, [wh]) => {
+        const [cPrev, mPrev] = read(state, p);
         return this.fromGates(add(p, matmul(mPrev, wh)), cPrev);
       },
-      // Every step at once (one tape node, lstm_sequence.ts): only BasicLSTMCell's equations (no peepholes, clipping, projection).
-      ...(this.runsSequences() && {
-        sequence: (all: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
-          const [c0, h0] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, rowsOf(all), this.numUnits, this.numUnits);
-          const [out, c, h] = lstmSequence(all, wh, c0, h0, this.forgetBias, lengths);
-          return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
-        },
-        sequenceOfInputs: (xs: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] => {
-          const [c0, h0] = unpackLSTMState('LSTMCell', state, this.stateIsTuple, rowsOf(xs), this.numUnits, this.numUnits);
-          const [out, c, h] = lstmSequence({ x: xs, wx, b: this.bias }, wh, c0, h0, this.forgetBias, lengths);
-          return [out, this.stateIsTuple ? new LSTMStateTuple(c, h) : concat([c, h], 1)];
-        },
-      }),
+      sequence: { kind: 'lstm', forgetBias: this.forgetBias, read, make: (c, h) => packLSTMState(c, h, this.stateIsTuple) },
     };
   }
 
   private fromGates(lstmMatrix: Tensor, cPrev: Tensor): StepResult {
-    const p = this.peep;
-    let c: Tensor, m: Tensor;
-    if (!p && this.cellClip === undefined && this.activation === tanh) {
-      // BasicLSTMCell's equations: the fused step applies.
-      [c, m] = lstmBlock(lstmMatrix, cPrev, this.forgetBias);
-    } else {
-      const [i, j, f, o] = split(lstmMatrix, 4, 1);
-      c = p
-        ? add(mul(sigmoid(add(add(f, this.forgetBias), mul(p.f, cPrev))), cPrev), mul(sigmoid(add(i, mul(p.i, cPrev))), this.activation(j)))
-        : add(mul(sigmoid(add(f, this.forgetBias)), cPrev), mul(sigmoid(i), this.activation(j)));
-      if (this.cellClip !== undefined) c = clipByValue(c, -this.cellClip, this.cellClip);
-      m = p ? mul(sigmoid(add(o, mul(p.o, c))), this.activation(c)) : mul(sigmoid(o), this.activation(c));
-    }
+    const [c, m0] = lstmTail(lstmMatrix, cPrev, this.forgetBias, { activation: this.activation, peep: this.peep, cellClip: this.cellClip });
+    let m = m0;
     if (this.projection) {
       m = matmul(m, this.projection);
       if (this.projClip !== undefined) m = clipByValue(m, -this.projClip, this.projClip);
     }
-    return [m, this.stateIsTuple ? new LSTMStateTuple(c, m) : concat([c, m], 1)];
+    return [m, packLSTMState(c, m, this.stateIsTuple)];
   }
 }

@@ -3,10 +3,12 @@
  * scope 'cell_i' under 'multi_rnn_cell'. The state is a tuple (array) of the cells' states, or,
  * with stateIsTuple false, their concatenation along axis 1.
  */
-import { concat, reshape, slice, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
+import { concat, slice, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
 import { describe, flatten, isNested, type Nest } from '../nest.js';
 import { variableScope } from '../naming.js';
-import { RNNCell, assertBatchAndDType, assertLikeRNNCell, type InputProjection, type RNNCellLike, type StepResult } from './rnn_cell.js';
+import {
+  RNNCell, assertBatchAndDType, assertLikeRNNCell, type FastTraits, type RNNCellLike, type SplitStep, type StepResult,
+} from './rnn_cell.js';
 
 export class MultiRNNCell extends RNNCell {
   readonly cells: readonly RNNCellLike[];
@@ -46,55 +48,37 @@ export class MultiRNNCell extends RNNCell {
   }
 
   /**
-   * Hoisting: only the first cell sees the sequence's inputs, so only it can project them up front.
-   * When every cell can run a whole sequence at once (LSTM cells under a tape), the stack runs
-   * layer by layer: cell i's outputs over all steps are cell i+1's inputs. That equals the step
-   * loop, masking included: a finished row's later outputs of a lower layer only feed upper-layer
-   * steps whose results are dropped (their outputs are zeroed, their state kept).
+   * Fast paths: only the first cell sees the sequence's inputs, so only its projection can be
+   * hoisted. With tuple state the stack may also run layer by layer over the whole sequence (cell
+   * i's outputs over all steps are cell i+1's inputs): that equals the step loop, masking
+   * included, since a finished row's later outputs of a lower layer only feed upper-layer steps
+   * whose results are dropped (their outputs are zeroed, their state kept).
    */
-  protected override inputProjection(rows: Tensor): InputProjection | null {
+  override get fastTraits(): FastTraits {
     const first = this.cells[0];
-    const proj = first.projectInputs ? variableScope('cell_0', () => first.projectInputs!(rows)) : null;
-    if (!proj) return null;
-    const layered = proj.sequence && this.stateIsTuple && this.cells.slice(1).every((c) => c instanceof RNNCell && c.runsSequences());
-    return {
-      project: (r) => proj.project(r),
-      step: (p, state) => this.layers(state, (_, s) => proj.step(p, s)),
-      ...(layered && { sequence: (p: Tensor, state: Nest<Tensor>, lengths?: Int32Array) => this.layerByLayer(proj, p, state, lengths) }),
-    };
+    return { splits: first instanceof RNNCell && first.fastTraits.splits, sequence: null, ...(this.stateIsTuple && { layers: this.cells }) };
   }
 
-  /** The sequence path of the whole stack (see inputProjection); p is cell 0's time-major projection. */
-  private layerByLayer(proj: InputProjection, p: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>] {
+  /**
+   * Cell 0's split step: the rest of the step runs cell 0's rest and then the other cells; the
+   * sequence state is cell 0's (the layer-by-layer path starts with it).
+   */
+  protected override stepSplit(rows: Tensor): SplitStep {
+    const first = variableScope('cell_0', () => (this.cells[0] as RNNCell).splitStep(rows));
+    return { kernels: first.kernels, rest: (p, state, r) => this.layers(state, (_, s) => first.rest(p, s, r)), sequence: first.sequence };
+  }
+
+  /** Checks a tuple state against the cells (the layer-by-layer path reads it too). */
+  assertStateTuple(state: Nest<Tensor>): asserts state is Nest<Tensor>[] {
     const n = this.cells.length;
     if (!Array.isArray(state) || state.length !== n) {
       throw new ValueError(`MultiRNNCell: expected state to be a tuple of length ${n}, but received: ${describe(state)}`);
     }
-    const states: Nest<Tensor>[] = [];
-    let [out, s] = variableScope('cell_0', () => proj.sequence!(p, state[0], lengths));
-    states.push(s);
-    for (let i = 1; i < n; i++) {
-      const cell = this.cells[i];
-      const [T, B, depth] = out.shape;
-      const x: Tensor = out;
-      [out, s] = variableScope(`cell_${i}`, () => {
-        const rows = reshape(x, [T * B, depth]);
-        const pi = cell.projectInputs!(rows);
-        if (!pi?.sequence) throw new Error(`MultiRNNCell: cell ${i} offered no sequence path`); // runsSequences() said it would
-        const projected = pi.project(rows);
-        return pi.sequence(reshape(projected, [T, B, projected.shape[1]]), state[i], lengths);
-      });
-      states.push(s);
-    }
-    return [out, states];
   }
 
   /** Runs the cells in turn, each in its scope 'cell_i'; `first` runs cell 0 on its state. */
   private layers(state: Nest<Tensor>, first: (cell: RNNCellLike, s: Nest<Tensor>) => StepResult): StepResult {
-    const n = this.cells.length;
-    if (this.stateIsTuple && (!Array.isArray(state) || state.length !== n)) {
-      throw new ValueError(`MultiRNNCell: expected state to be a tuple of length ${n}, but received: ${describe(state)}`);
-    }
+    if (this.stateIsTuple) this.assertStateTuple(state);
     if (!this.stateIsTuple && !(state instanceof Tensor && state.rank === 2 && state.shape[1] === this.stateSize)) {
       throw new ValueError(`MultiRNNCell: expected state to be one [batch, ${String(this.stateSize)}] Tensor, but received: ${describe(state)}`);
     }

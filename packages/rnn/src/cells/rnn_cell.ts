@@ -21,38 +21,41 @@ export interface RNNCellLike {
   zeroState(batchSize: number, dtype?: DType): Nest<Tensor>;
   call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult;
   resetSequenceState?(): void;
-  /**
-   * Optional fast path (see InputProjection): null when this cell cannot split its step. Called
-   * by dynamicRnn once per call with every step's input rows; builds the weights if needed.
-   */
-  projectInputs?(rows: Tensor): InputProjection | null;
+}
+
+// ---- what a fast path may do with a cell (read by src/fast/) ----------------------------------
+
+/**
+ * What the fast paths may do with a cell, declared by the cell without building it. Which path
+ * runs is then decided in one place (fast/dispatch.ts).
+ */
+export interface FastTraits {
+  /** The step splits into an input projection and a recurrent rest (splitStep()). */
+  readonly splits: boolean;
+  /** The whole-sequence node computing exactly this cell's recurrence: 'lstm' (BasicLSTMCell's equations), 'gru' (GRUCell's, tanh). */
+  readonly sequence: 'lstm' | 'gru' | null;
+  /** A stack of cells (MultiRNNCell with tuple state) that may run layer by layer over the whole sequence. */
+  readonly layers?: readonly RNNCellLike[];
 }
 
 /**
- * A cell step split in two: the part that depends only on the input (x W_x + b), which an
- * unroller that sees all steps' inputs up front computes for every step in one matmul
- * [time * batch, depth] x [depth, k], and the recurrent rest, run once per step. The weights it
- * reads are sliced from the cell's TF1-layout Variables once, when the projection is made, so
- * their gradients flow back to the one Variable.
+ * A step split in two: x K[:depth] + b for each of the cell's TF1-layout kernels, which depends
+ * only on the input (a fast path computes it for every step in one matmul), and the rest.
  */
-export interface InputProjection {
-  /** Input rows [rows, depth] (any steps, any order) -> their projections [rows, k]. */
-  project(rows: Tensor): Tensor;
-  /** One step from the step's projected rows [batch, k]; returns what call() would. */
-  step(projected: Tensor, state: Nest<Tensor>): StepResult;
-  /**
-   * Present when the cell can run every step at once in this call: from all the projections,
-   * time-major [T, batch, k], and the initial state, with TF1's masking for the host lengths:
-   * [outputs [T, batch, out], final state], exactly what the step loop would give.
-   */
-  sequence?(projected: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>];
-  /**
-   * Like `sequence`, from the inputs time-major [T, batch, depth] instead of their projections:
-   * the cell projects them itself, a chunk of steps at a time, so the projection of every step is
-   * never held at once (lstm_sequence.ts). dynamicRnn prefers it when present.
-   */
-  sequenceOfInputs?(inputs: Tensor, state: Nest<Tensor>, lengths?: Int32Array): [Tensor, Nest<Tensor>];
+export interface SplitStep {
+  /** The kernels [depth + h, k] that multiply [x, ...], with their biases [k], in the order `rest` takes them. */
+  readonly kernels: readonly (readonly [kernel: Variable, bias: Variable])[];
+  /** The step from each kernel's projected rows [batch, k] and its recurrent rows K[depth:]: what call() returns. */
+  rest(projected: readonly Tensor[], state: Nest<Tensor>, recurrent: readonly Tensor[]): StepResult;
+  /** How the whole-sequence node (traits.sequence) reads and makes this cell's state. */
+  readonly sequence?: SequenceState;
 }
+
+export type SequenceState =
+  | { readonly kind: 'lstm'; readonly forgetBias: number; read(state: Nest<Tensor>, like: Tensor): [c: Tensor, h: Tensor]; make(c: Tensor, h: Tensor): Nest<Tensor> }
+  | { readonly kind: 'gru'; read(state: Nest<Tensor>, like: Tensor): Tensor };
+
+const PLAIN: FastTraits = { splits: false, sequence: null };
 
 export abstract class RNNCell implements RNNCellLike {
   abstract get stateSize(): Nest<number>;
@@ -121,47 +124,40 @@ export abstract class RNNCell implements RNNCellLike {
    */
   call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
     this.assertWeightsLive();
-    const run = (): StepResult => tidy(() => {
+    return this.withinScope(() => tidy(() => {
       if (!this.isBuilt) this.buildOnce(inputs);
       return this.step(inputs, state);
-    });
-    if (!this.ownsScope) return run();
-    this.scope ??= uniqueScope(this.baseName);
-    return inScope(this.scope, run);
+    }));
   }
 
-  /** See RNNCellLike.projectInputs. Runs in the cell's scope, like call(). */
-  projectInputs(rows: Tensor): InputProjection | null {
-    if (this.inputProjection === RNNCell.prototype.inputProjection) return null; // wrappers: nothing to build here
-    this.assertWeightsLive();
-    const run = (): InputProjection | null => {
-      if (!this.isBuilt) this.buildOnce(rows);
-      return this.inputProjection(rows);
-    };
-    if (!this.ownsScope) return run();
-    const scope = (this.scope ??= uniqueScope(this.baseName));
-    const proj = inScope(scope, run);
-    // Steps run in the cell's scope too, like call(): a MultiRNNCell builds its upper cells
-    // (multi_rnn_cell/cell_1, ...) lazily during the first step.
-    if (!proj) return null;
-    return {
-      project: (r) => proj.project(r),
-      step: (p, s) => inScope(scope, () => proj.step(p, s)),
-      ...(proj.sequence && { sequence: (p: Tensor, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => proj.sequence!(p, s, len)) }),
-      ...(proj.sequenceOfInputs && {
-        sequenceOfInputs: (x: Tensor, s: Nest<Tensor>, len?: Int32Array) => inScope(scope, () => proj.sequenceOfInputs!(x, s, len)),
-      }),
-    };
+  /** Runs fn in the cell's variable scope (made on first use), as call() does; wrappers have none. */
+  withinScope<T>(fn: () => T): T {
+    if (!this.ownsScope) return fn();
+    this.scope ??= uniqueScope(this.baseName);
+    return inScope(this.scope, fn);
   }
+
+  /** What a fast path may do with this cell (default: nothing, plain calls). */
+  get fastTraits(): FastTraits { return PLAIN; }
 
   /**
-   * Whether the cell's InputProjection will offer `sequence` right now (so a MultiRNNCell can run
-   * it layer by layer before it is built). Default: no.
+   * The split step for inputs like `rows` [rows, depth] (only when fastTraits.splits), the
+   * weights built first. Like call(), it runs in the cell's scope, and so does its `rest`: a
+   * MultiRNNCell builds its upper cells (multi_rnn_cell/cell_1, ...) during the first step.
    */
-  runsSequences(): boolean { return false; }
+  splitStep(rows: Tensor): SplitStep {
+    this.assertWeightsLive();
+    const s = this.withinScope(() => {
+      if (!this.isBuilt) this.buildOnce(rows);
+      return this.stepSplit(rows);
+    });
+    return { ...s, rest: (p, state, r) => this.withinScope(() => s.rest(p, state, r)) };
+  }
 
-  /** The cell's InputProjection for inputs like `rows` [rows, depth], or null (the default): plain calls. */
-  protected inputProjection(_rows: Tensor): InputProjection | null { return null; }
+  /** The split step (see splitStep); cells whose traits say `splits` override it. */
+  protected stepSplit(_rows: Tensor): SplitStep {
+    throw new ValueError(`${this.constructor.name}: its step does not split (fastTraits.splits is false)`);
+  }
 
   /** A built cell whose Variables were disposed (resetDefaultGraph, dispose) cannot run again. */
   private assertWeightsLive(): void {
