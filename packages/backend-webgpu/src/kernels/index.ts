@@ -3,7 +3,6 @@ import type { KernelTable } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
 import { argMinMaxKernels } from './arg_min_max.js';
 import { binaryKernels } from './binary.js';
-import { concatKernels } from './concat.js';
 import { cumsumKernels } from './cumsum.js';
 import { indexKernels } from './gather.js';
 import { mathKernels } from './math.js';
@@ -20,7 +19,6 @@ export function makeKernels(b: WebGPUBackend): KernelTable {
     ...reduceKernels(b),
     ...matmulKernels(b),
     ...movementKernels(b),
-    ...concatKernels(b),
     ...indexKernels(b),
     ...sequenceKernels(b),
     ...mathKernels(b),

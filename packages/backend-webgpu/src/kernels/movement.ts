@@ -2,9 +2,11 @@
  * Movement kernels. Transpose, BroadcastTo, Slice and Reverse are one affine gather each: the
  * input's flat index is off + sum(c[d] * str[d]) over output dims, with strides permuted
  * (Transpose), zeroed (BroadcastTo), or negated with the offset at the far end (Reverse).
- * Reshape shares the input's storage: the layout is flat row-major, so nothing moves.
+ * Reshape shares the input's storage: the layout is flat row-major, so nothing moves. Concat is
+ * one strided write per input into its slab of the output (the input's shape is the iteration
+ * space; the output's strides and the slab's start place it).
  */
-import { stridesOf, type KernelTable, type OutInfo, type TensorInfo } from '@tapeflow/core';
+import { sizeOf, stridesOf, type KernelTable, type OutInfo, type TensorInfo } from '@tapeflow/core';
 import type { GpuData, WebGPUBackend } from '../backend.js';
 import { floatBits } from '../wgsl.js';
 import { broadcastOperand, reads, type Operand } from './operand.js';
@@ -43,7 +45,22 @@ function pad(b: WebGPUBackend, x: TensorInfo, paddings: [number, number][], valu
   return b.run1({ inputs: [x], outs: [out], body, meta });
 }
 
-export function movementKernels(b: WebGPUBackend): Pick<KernelTable, 'Reshape' | 'Transpose' | 'BroadcastTo' | 'Slice' | 'Pad' | 'Reverse'> {
+function concat(b: WebGPUBackend, inputs: TensorInfo[], axis: number, out: OutInfo): GpuData {
+  const os = stridesOf(out.shape);
+  const y = b.allocate(out);
+  let start = 0;
+  for (const x of inputs) {
+    const n = sizeOf(x.shape);
+    if (n > 0) {
+      const r = reads([{ str: stridesOf(x.shape), off: 0 }], x.shape, { str: os, off: start * os[axis] });
+      b.run({ inputs: [x], outs: [y], threads: n, body: `${r.prelude}  y0[oidx] = ${r.exprs[0]};`, meta: r.meta });
+    }
+    start += x.shape[axis];
+  }
+  return y;
+}
+
+export function movementKernels(b: WebGPUBackend): Pick<KernelTable, 'Reshape' | 'Transpose' | 'BroadcastTo' | 'Slice' | 'Pad' | 'Reverse' | 'Concat'> {
   return {
     Reshape: ([x]) => x.dataId,
     Transpose: ([x], { perm }) => transposeData(b, x, perm),
@@ -58,5 +75,6 @@ export function movementKernels(b: WebGPUBackend): Pick<KernelTable, 'Reshape' |
       const off = axes.reduce((n, d) => n + (x.shape[d] - 1) * s[d], 0);
       return affineGather(b, x, out, { str: s.map((v, d) => (axes.includes(d) ? -v : v)), off });
     },
+    Concat: (inputs, { axis }, out) => concat(b, inputs, axis, out),
   };
 }
