@@ -78,7 +78,7 @@ test.serial('restoring into a model with other shapes is a ValueError and change
   const before = b.stateVariables.map((v) => Array.from(v.dataSync()));
   const tensors = memory().numTensors;
   const err = await t.throwsAsync(() => b.restore(dir), { name: 'ValueError' });
-  t.regex(err!.message, /'rnn\/multi_rnn_cell\/cell_0\/lstm_cell\/kernel' is float32 \[34,24\] in the model but float32 \[36,32\] in the checkpoint/);
+  t.regex(err.message, /'rnn\/multi_rnn_cell\/cell_0\/lstm_cell\/kernel' is float32 \[34,24\] in the model but float32 \[36,32\] in the checkpoint/);
   t.deepEqual(b.stateVariables.map((v) => Array.from(v.dataSync())), before);
   t.is(b.step, 0);
   t.is(memory().numTensors, tensors);

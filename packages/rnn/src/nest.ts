@@ -115,7 +115,7 @@ export function describe(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(describe).join(', ')}]`;
   if (isPlainObject(x)) return `{${sortedKeys(x).map((k) => `${k}: ${describe(x[k])}`).join(', ')}}`;
   if (x === null || x === undefined) return String(x);
-  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
+  if (typeof x === 'object') return (x).constructor?.name ?? 'object';
   if (typeof x === 'function') return 'a function';
   return JSON.stringify(x) ?? String(x);
 }

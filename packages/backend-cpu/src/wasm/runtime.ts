@@ -44,7 +44,7 @@ function load(): MatmulRuntime | null {
       const bytes = decode(shared ? MATMUL_WASM_SHARED : MATMUL_WASM_UNSHARED);
       // validate() is false where WebAssembly SIMD (or, for the shared variant, threads) is missing.
       if (!WebAssembly.validate(bytes)) continue;
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
       const module = new WebAssembly.Module(bytes);
       return { module, memory, shared, ...instantiate(module, memory) };
     } catch {

@@ -146,7 +146,7 @@ export function decodeWeights(manifest: WeightsManifestConfig, buffers: readonly
       // Copy into a fresh aligned array: offsets inside the group need not be 4-byte aligned.
       const values = new C(bytes.buffer.slice(offset, offset + n * C.BYTES_PER_ELEMENT)) as TypedArray;
       offset += n * C.BYTES_PER_ELEMENT;
-      out.set(w.name, ENGINE.write(values, w.shape, w.dtype as DType));
+      out.set(w.name, ENGINE.write(values, w.shape, w.dtype));
     }
   }
   return out;

@@ -44,7 +44,7 @@ export async function loadWeights(dir: string): Promise<Map<string, Tensor>> {
     const b = await readFile(join(dir, p)).catch((e: Error) => {
       throw new ValueError(`loadWeights: shard ${p} listed in ${MANIFEST_FILE} cannot be read: ${e.message}`);
     });
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   }));
   return decodeWeights(manifest, buffers);
 }

@@ -64,7 +64,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     assertValidShape(shape, 'tensor');
     s = [...shape];
     if (sizeOf(s) !== flat.length) {
-      if (flat.length === 1 && typeof firstLeaf(values) !== 'object') return fill(s, flat[0] as number, dt);
+      if (flat.length === 1 && typeof firstLeaf(values) !== 'object') return fill(s, flat[0], dt);
       throw new ValueError(`tensor: ${flat.length} values do not fill shape ${fmt(s)} (size ${sizeOf(s)})`);
     }
   } else s = inferred;
