@@ -33,6 +33,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    // The CommonJS consumer test requires the packages on purpose.
+    files: ['test/consumer/project/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // TypeScript itself reports undefined names, knowing the DOM and Node typings in use.
     files: ['**/*.{ts,mts,cts}'],
     rules: { 'no-undef': 'off' },

@@ -4,6 +4,7 @@
 // Each LOG is one ava run and STATUS its exit code; each --failed-step (a CI step that is not a
 // test run, e.g. lint) counts as one failure.
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
 const args = process.argv.slice(2);
 const failedSteps = args.filter((a) => a.startsWith('--failed-step=')).map((a) => a.slice('--failed-step='.length));
@@ -11,7 +12,7 @@ const runs = args.filter((a) => !a.startsWith('--'));
 
 /** Passed, failed and skipped counts of one ava run. */
 function summarize(log, status) {
-  const text = readFileSync(log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+  const text = stripVTControlCharacters(readFileSync(log, 'utf8'));
   const count = (re) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
   // ava prints "N tests passed" only when nothing failed; otherwise count its per-test ✔ lines.
   const summaryPassed = count(/^\s*(\d+) tests? passed/gm);

@@ -391,7 +391,7 @@ for (const dtype of ['float64', 'float32'] as const) {
     const [dG, dC] = ENGINE.runFused('LSTMBlockGrad', ins, { forgetBias },
       [{ shape: [batch, 4 * units], dtype }, { shape: [batch, units], dtype }]);
     t.is(dG.dtype, dtype);
-    t.true(closeEnough(dG.dataSync(), eGates, tolFor[0], tolFor[1]) <= 1, `dGates ${dG.dataSync()} vs ${eGates}`);
+    t.true(closeEnough(dG.dataSync(), eGates, tolFor[0], tolFor[1]) <= 1, `dGates ${Array.from(dG.dataSync())} vs ${eGates}`);
     t.true(closeEnough(dC.dataSync(), eC, tolFor[0], tolFor[1]) <= 1);
     tf.dispose([...ins, dG, dC]);
     t.is(tf.memory().numTensors, before);

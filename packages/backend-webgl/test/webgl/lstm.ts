@@ -5,7 +5,7 @@
  */
 import * as tf from '@tapeflow/core';
 import { adam, variableGrads } from '@tapeflow/autograd';
-import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, type Nest } from '@tapeflow/rnn';
+import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph } from '@tapeflow/rnn';
 import { assert, type Registry } from '../../../core/test/conformance/harness.js';
 import { withFastPaths } from '../../../rnn/src/fast_paths.js';
 import { gpu, webgl } from './util.js';

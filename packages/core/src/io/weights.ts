@@ -9,7 +9,7 @@
  * in manifest order (bool as one byte per element). Browser-safe: no file system here; the
  * Node side lives in src/node/checkpoint.ts.
  */
-import type { DType, TypedArray } from '../dtypes.js';
+import type { TypedArray } from '../dtypes.js';
 import { ENGINE } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';

@@ -4,7 +4,7 @@ import { ValueError } from '../errors.js';
 import { assertValidShape, fmt, sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 
-export type TensorLike = Tensor | number | boolean | NestedArray | TypedArray;
+export type TensorLike = Tensor | number | NestedArray | TypedArray;
 
 function checkDType(dtype: unknown, op: string): asserts dtype is DType {
   if (!isDType(dtype)) throw new TypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, bool or float64`);

@@ -63,7 +63,7 @@ export function expectClose(actual: Numeric, expected: Numeric, opts: { rtol?: n
   let worst = -1, worstErr = 0;
   for (let i = 0; i < a.length; i++) {
     if (Number.isNaN(e[i]) || Number.isNaN(a[i])) {
-      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) { worst = i; worstErr = Infinity; break; }
+      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) { worst = i; break; }
       continue;
     }
     if (a[i] === e[i]) continue; // also covers matching infinities
@@ -116,7 +116,7 @@ export function expectWithin(actual: Numeric, expected: Numeric, tol: Numeric, m
   let worst = -1, worstErr = 0;
   for (let i = 0; i < a.length; i++) {
     if (Number.isNaN(e[i]) || Number.isNaN(a[i])) {
-      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) { worst = i; worstErr = Infinity; break; }
+      if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) { worst = i; break; }
       continue;
     }
     if (a[i] === e[i]) continue;

@@ -19,7 +19,7 @@
  * so gradients of gradients stay exact.
  */
 import {
-  ENGINE, add, concat, matmul, mul, reshape, scalar, slice, stack, sum, tidy, where, zeros, type Tensor,
+  ENGINE, add, matmul, mul, reshape, scalar, slice, stack, sum, tidy, where, zeros, type Tensor,
 } from '@tapeflow/core';
 import { customGrad, grads, type SaveFn } from '@tapeflow/autograd';
 import { fastPaths } from '../fast_paths.js';
