@@ -87,7 +87,7 @@ test.serial('saveWeights writes a tfjs weights manifest and one shard laid out a
   const { vars, ref } = makeModel();
   await saveWeights(vars, dir);
   t.deepEqual((await readdir(dir)).sort(), ['group1-shard1of1.bin', 'weights.json']);
-  const manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8'));
+  const manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as { weights: { name: string; shape: number[]; dtype: string }[] }[];
   t.deepEqual(manifest, [{
     paths: ['group1-shard1of1.bin'],
     weights: [

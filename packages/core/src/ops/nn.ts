@@ -12,7 +12,7 @@ import { expandDims } from './shape_ops.js';
 import { op } from './op.js';
 
 /** exp(x - max) / sum(exp(x - max)): shifting by the max keeps exp from overflowing. */
-export const softmax = op('softmax', (logits: TensorLike, axis = -1): Tensor => {
+export const softmax = op('softmax', (logits: TensorLike, axis: number = -1): Tensor => {
   const x = toTensor(logits, 'softmax', 'logits');
   assertFloat(x, 'softmax', 'logits');
   const a = normalizeAxis(axis, x.rank, 'softmax', 'axis', x.shape);
@@ -20,7 +20,7 @@ export const softmax = op('softmax', (logits: TensorLike, axis = -1): Tensor => 
   return div(e, sum(e, a, true));
 });
 
-export const logSoftmax = op('logSoftmax', (logits: TensorLike, axis = -1): Tensor => {
+export const logSoftmax = op('logSoftmax', (logits: TensorLike, axis: number = -1): Tensor => {
   const x = toTensor(logits, 'logSoftmax', 'logits');
   assertFloat(x, 'logSoftmax', 'logits');
   const a = normalizeAxis(axis, x.rank, 'logSoftmax', 'axis', x.shape);
@@ -35,7 +35,7 @@ export const clipByValue = op('clipByValue', (x: TensorLike, clipMin: number, cl
 });
 
 /** indices (int32) -> one-hot vectors of `depth` along a new last axis. */
-export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DType = 'float32'): Tensor => {
+export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue: number = 1, offValue: number = 0, dtype: DType = 'float32'): Tensor => {
   const idx = toTensor(indices, 'oneHot', 'indices', 'int32');
   if (idx.dtype !== 'int32') throw new TypeError(`oneHot: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);
   if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
@@ -54,7 +54,7 @@ export const sequenceMask = op('sequenceMask', (lengths: TensorLike, maxLen?: nu
 });
 
 /** Reverses the first seqLengths[b] entries of x along seqAxis for every b along batchAxis. */
-export const reverseSequence = op('reverseSequence', (x: TensorLike, seqLengths: TensorLike, seqAxis: number, batchAxis = 0): Tensor => {
+export const reverseSequence = op('reverseSequence', (x: TensorLike, seqLengths: TensorLike, seqAxis: number, batchAxis: number = 0): Tensor => {
   const t = toTensor(x, 'reverseSequence', 'x');
   const lens = toTensor(seqLengths, 'reverseSequence', 'seqLengths', 'int32');
   const s = normalizeAxis(seqAxis, t.rank, 'reverseSequence', 'seqAxis', t.shape);

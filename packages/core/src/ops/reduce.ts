@@ -27,7 +27,7 @@ export const sum = reduce('sum', 'Sum');
 export const max = reduce('max', 'Max');
 export const min = reduce('min', 'Min');
 
-export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
+export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims: boolean = false): Tensor => {
   const t = toTensor(x, 'mean', 'x');
   assertFloat(t, 'mean');
   const axes = normalizeAxes(axis, t.rank, 'mean', t.shape);
