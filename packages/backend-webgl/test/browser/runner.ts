@@ -80,7 +80,7 @@ export interface BrowserRunner {
 
 const CASE_TIMEOUT_MS = 240_000;
 
-export interface OpenPage { page: Page; logs: string[]; close(): Promise<void> }
+export interface OpenPage { page: Page; logs: string[]; close: () => Promise<void> }
 
 /** Serves `js` as the module of a blank page on 127.0.0.1 and opens it in headless Chromium. */
 export async function openPage(js: string): Promise<OpenPage> {
