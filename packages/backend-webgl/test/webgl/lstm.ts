@@ -70,7 +70,7 @@ export function lstmSuite(r: Registry): void {
         // Without swapMemory an LSTM under a tape may run as one whole-sequence node; swapMemory
         // needs the step loop. Both runs take the step loop, so they run the same kernels.
         const { value, grads } = withFastPaths({ fusedSequence: false }, () => variableGrads(() => {
-          const [out] = dynamicRnn(cell, x as Nest<tf.Tensor>, { dtype: 'float32', swapMemory, scope: 'swap' });
+          const [out] = dynamicRnn(cell, x, { dtype: 'float32', swapMemory, scope: 'swap' });
           const l = mse(out as tf.Tensor, y);
           fwdPeak = (tf.memory().numBytesInGPUPeak ?? NaN) - base;
           onHost = gpu().host;
