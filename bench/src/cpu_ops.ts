@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     '',
     `| case | tapeflow-cpu 1 thread | tapeflow-cpu ${THREADS} threads | speedup | ${THREADS} threads vs tfjs-wasm |`,
     '| --- | ---: | ---: | ---: | ---: |',
-    ...threaded.map(({ n, gflops }, i) => {
+    ...threaded.map(({ gflops }, i) => {
       const r = rows[i], wasm = r.values[names.indexOf('tfjs-wasm')];
       return `| ${r.label} | ${fmt(r.values[0])} GFLOP/s | ${fmt(gflops)} GFLOP/s | ${fmt(gflops / r.values[0])}x | ${fmt(gflops / wasm)}x |`;
     }),

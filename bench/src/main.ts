@@ -11,9 +11,15 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECTIONS: Record<string, { script: string; what: string }> = {
   'cpu-ops': { script: 'bench/src/cpu_ops.ts', what: 'matmul and elementwise ops vs tfjs cpu and wasm' },
   rnn: { script: 'bench/src/rnn/main.ts', what: 'LSTM training step, dynamicRnn overhead and memory vs tfjs-layers' },
-  native: { script: 'bench/src/native/main.ts', what: 'LSTM/GRU training step vs TensorFlow, PyTorch and JAX (pip, in bench/.venv-native)' },
+  native: {
+    script: 'bench/src/native/main.ts',
+    what: 'LSTM/GRU training step vs TensorFlow, PyTorch and JAX (pip, in bench/.venv-native)',
+  },
   webgl: { script: 'packages/backend-webgl/bench/main.ts', what: 'webgl backend vs tfjs webgl in headless Chromium' },
-  webgpu: { script: 'packages/backend-webgpu/bench/main.ts', what: 'webgpu backend vs tfjs webgpu (and tapeflow webgl) in headless Chromium' },
+  webgpu: {
+    script: 'packages/backend-webgpu/bench/main.ts',
+    what: 'webgpu backend vs tfjs webgpu (and tapeflow webgl) in headless Chromium',
+  },
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== '--');
@@ -29,8 +35,18 @@ let failed = 0;
 for (const id of asked.length > 0 ? asked : Object.keys(SECTIONS)) {
   const { script, what } = SECTIONS[id];
   console.log(`\n=== bench ${id}: ${what}`);
-  if (!existsSync(root + script)) { console.error(`missing ${script}`); failed++; continue; }
-  const r = spawnSync(process.execPath, [...flags, '--import=tsx', '--conditions=source', root + script], { stdio: 'inherit', cwd: root });
-  if (r.status !== 0) { console.error(`bench ${id} failed (exit ${r.status})`); failed++; }
+  if (!existsSync(root + script)) {
+    console.error(`missing ${script}`);
+    failed++;
+    continue;
+  }
+  const r = spawnSync(process.execPath, [...flags, '--import=tsx', '--conditions=source', root + script], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  if (r.status !== 0) {
+    console.error(`bench ${id} failed (exit ${r.status})`);
+    failed++;
+  }
 }
 process.exit(failed > 0 ? 1 : 0);

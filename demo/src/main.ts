@@ -46,8 +46,16 @@ async function useBackend(name: string): Promise<void> {
   if (name === 'cpu') await import('@tapeflow/backend-cpu');
   else if (name === 'webgl') await import('@tapeflow/backend-webgl');
   else throw new Error(`--backend: unknown backend '${name}' (cpu or webgl)`);
-  if (!(await setBackend(name))) throw new Error(`--backend: '${name}' could not be initialized here`);
+  if (!(await setBackend(name))) {
+    throw new Error(`--backend: '${name}' could not be initialized here` + (NOT_IN_NODE[name] ?? ''));
+  }
 }
+
+/** Why a backend that runs in browsers fails in Node, and where to run it instead. */
+const NOT_IN_NODE: Record<string, string> = {
+  webgl: ': Node has no WebGL2. `pnpm playground` trains this model on webgl in your browser ' +
+    '(http://127.0.0.1:5173); in Node, use --backend cpu.',
+};
 
 function int(name: string, v: string | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;

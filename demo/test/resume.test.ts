@@ -106,7 +106,7 @@ test.serial('restoring into a model with other shapes is a ValueError and change
   const before = state();
   const tensors = memory().numTensors;
   const err = await t.throwsAsync(() => b.restore(dir), { name: 'ValueError' });
-  t.regex(err!.message, /'rnn\/multi_rnn_cell\/cell_0\/lstm_cell\/kernel' is float32 \[34,24\] in the model but float32 \[36,32\] in the checkpoint/);
+  t.regex(err.message, /'rnn\/multi_rnn_cell\/cell_0\/lstm_cell\/kernel' is float32 \[34,24\] in the model but float32 \[36,32\] in the checkpoint/);
   t.deepEqual(state(), before);
   t.is(b.step, 0);
   t.is(memory().numTensors, tensors);

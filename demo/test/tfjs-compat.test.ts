@@ -29,12 +29,12 @@ test.serial('tfjs decodes a tapeflow checkpoint split into several shards', asyn
   t.true(manifest[0].paths.length > 1);
   const onDisk = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as WeightsManifestConfig;
   const shards = await Promise.all(onDisk[0].paths.map(async (p) => new Uint8Array(await readFile(join(dir, p))).buffer));
-  const decoded = tf.io.decodeWeights(shards, onDisk[0].weights as tf.io.WeightsManifestEntry[]);
+  const decoded = tf.io.decodeWeights(shards, onDisk[0].weights);
   t.deepEqual(Object.keys(decoded), vars.map((v) => v.name));
   for (const v of vars) {
     const d = decoded[v.name];
     t.deepEqual(d.shape, v.shape, v.name);
-    t.is(d.dtype as string, v.dtype as string, v.name);
+    t.is(d.dtype, v.dtype, v.name);
     t.deepEqual(Array.from(d.dataSync()), Array.from(v.dataSync()), v.name);
   }
   tf.dispose(Object.values(decoded));
@@ -58,7 +58,7 @@ test.serial('tapeflow loads weights that tfjs encoded', async (t) => {
   for (const [name, ref] of Object.entries(named)) {
     const got = loaded.get(name)!;
     t.deepEqual(got.shape, ref.shape, name);
-    t.is(got.dtype as string, ref.dtype as string, name);
+    t.is(got.dtype, ref.dtype, name);
     t.deepEqual(Array.from(got.dataSync()), Array.from(ref.dataSync()), name);
     got.dispose();
   }

@@ -18,8 +18,14 @@ import { startPlayground, type Playground } from '../src/server/serve.js';
 import { WEBGPU_ARGS } from '../../packages/backend-webgpu/test/browser/flags.js';
 
 const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '../out');
 
 /** Small enough for a few seconds of training per backend on a busy 2-core machine. */
@@ -52,7 +58,10 @@ async function train(page: Page, until: number): Promise<State> {
   await page.click('#train');
   await page.waitForFunction((n) => window.playground.state().step >= n, until, { timeout: 120_000 });
   await page.click('#train');
-  await page.waitForFunction(() => { const s = window.playground.state(); return !s.running && !s.busy; });
+  await page.waitForFunction(() => {
+    const s = window.playground.state();
+    return !s.running && !s.busy;
+  });
   return state(page);
 }
 
@@ -60,32 +69,48 @@ async function train(page: Page, until: number): Promise<State> {
  * The longest gap (ms) between setTimeout(0) ticks over `ms`: how long the page is unresponsive
  * at worst. No named functions inside: tsx would wrap them in a helper the page does not have.
  */
-const longestStall = (page: Page, ms: number): Promise<number> => page.evaluate(async (ms) => {
-  const end = performance.now() + ms;
-  let last = performance.now();
-  let worst = 0;
-  while (last < end) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    worst = Math.max(worst, performance.now() - last);
-    last = performance.now();
-  }
-  return worst;
-}, ms);
+const longestStall = (page: Page, ms: number): Promise<number> =>
+  page.evaluate(async (ms) => {
+    const end = performance.now() + ms;
+    let last = performance.now();
+    let worst = 0;
+    while (last < end) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      worst = Math.max(worst, performance.now() - last);
+      last = performance.now();
+    }
+    return worst;
+  }, ms);
 
 for (const backend of ['cpu', 'webgl', 'webgpu'] as const) {
   test.serial(`${backend}: trains live, the loss falls, the chart, samples and tape graph are drawn`, async (t) => {
     if (backend === 'webgpu') {
-      webgpuBrowser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...WEBGPU_ARGS] });
+      webgpuBrowser ??= await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...WEBGPU_ARGS],
+      });
     }
-    const page = await (backend === 'webgpu' ? webgpuBrowser! : browser).newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await (backend === 'webgpu' ? webgpuBrowser! : browser).newPage({
+      viewport: { width: 1280, height: 1000 },
+    });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(`[pageerror] ${e.message}`));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`[console] ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`[console] ${m.text()}`);
+    });
     try {
       const t0 = Date.now();
-      const query = new URLSearchParams({ backend, ...Object.fromEntries(Object.entries(CONFIG).map(([k, v]) => [k, String(v)])) });
+      const query = new URLSearchParams({
+        backend,
+        ...Object.fromEntries(Object.entries(CONFIG).map(([k, v]) => [k, String(v)])),
+      });
       await page.goto(`${playground.url}?${query}`);
-      await page.waitForFunction(() => window.playground?.state().ready || window.playground?.state().error, undefined, { timeout: 120_000 });
+      await page.waitForFunction(
+        () => window.playground?.state().ready || window.playground?.state().error,
+        undefined,
+        { timeout: 120_000 },
+      );
       const ready = await state(page);
       t.is(ready.error, '');
       t.is(ready.backend, backend);
@@ -98,33 +123,46 @@ for (const backend of ['cpu', 'webgl', 'webgpu'] as const) {
       const stall = await longestStall(page, 1000);
       await page.waitForFunction((n) => window.playground.state().step >= n, STEPS, { timeout: 120_000 });
       await page.click('#train');
-      await page.waitForFunction(() => { const s = window.playground.state(); return !s.running && !s.busy; });
+      await page.waitForFunction(() => {
+        const s = window.playground.state();
+        return !s.running && !s.busy;
+      });
       const s = await state(page);
       const t2 = Date.now();
-      t.log(`${backend}: ready in ${t1 - t0} ms, ${s.step} steps in ${t2 - t1} ms, longest stall while training ${stall.toFixed(0)} ms`);
+      t.log(
+        `${backend}: ready in ${t1 - t0} ms, ${s.step} steps in ${t2 - t1} ms, longest stall while training ${stall.toFixed(0)} ms`,
+      );
       t.log(`${backend}: losses ${s.losses.map((l) => l.toFixed(3)).join(' ')}`);
 
       // The loss: one per step, starting near a uniform guess over the vocabulary, then falling.
       t.is(s.losses.length, s.step);
       const vocabSize = splitCorpus(readNames(), CONFIG.seed).vocab.length;
       t.true(Math.abs(s.losses[0] - Math.log(vocabSize)) < 0.1, `first loss ${s.losses[0]} vs ln(${vocabSize})`);
-      t.true(mean(s.losses.slice(-5)) < mean(s.losses.slice(0, 5)) - 0.2,
-        `loss did not fall: first 5 ${mean(s.losses.slice(0, 5))}, last 5 ${mean(s.losses.slice(-5))}`);
+      t.true(
+        mean(s.losses.slice(-5)) < mean(s.losses.slice(0, 5)) - 0.2,
+        `loss did not fall: first 5 ${mean(s.losses.slice(0, 5))}, last 5 ${mean(s.losses.slice(-5))}`,
+      );
       if (backend === 'cpu') cpuLosses = s.losses;
       else if (cpuLosses) {
         // Same seed, same batches: float32 on the GPU stays within rounding of the CPU run.
-        for (let i = 0; i < 10; i++) t.true(Math.abs(s.losses[i] - cpuLosses[i]) < 5e-3, `step ${i}: ${s.losses[i]} vs cpu ${cpuLosses[i]}`);
+        for (let i = 0; i < 10; i++)
+          t.true(Math.abs(s.losses[i] - cpuLosses[i]) < 5e-3, `step ${i}: ${s.losses[i]} vs cpu ${cpuLosses[i]}`);
       }
       t.true(stall < 2000, `the page did not respond for ${stall} ms while training`);
 
       // The chart has one point per step on the batch-loss line; the samples list is filled.
-      const points = await page.evaluate(() => document.querySelector('#chart svg .mark-line path')?.getAttribute('d')?.match(/[ML]/g)?.length ?? 0);
+      const points = await page.evaluate(
+        () => document.querySelector('#chart svg .mark-line path')?.getAttribute('d')?.match(/[ML]/g)?.length ?? 0,
+      );
       t.is(points, s.step);
       t.is(await page.locator('#samples li').count(), 12);
 
       // The tape: one box per recorded kernel (the count printed above it), an LSTM step's kernels among them.
-      const boxes = await page.evaluate(() => Array.from(document.querySelectorAll('#tape svg g.node title'))
-        .filter((e) => e.textContent?.startsWith('op')).length);
+      const boxes = await page.evaluate(
+        () =>
+          Array.from(document.querySelectorAll('#tape svg g.node title')).filter((e) => e.textContent?.startsWith('op'))
+            .length,
+      );
       const recorded = Number((await page.textContent('#tape-info'))?.match(/^(\d+) kernels/)?.[1]);
       t.true(boxes > 0);
       t.is(boxes, recorded);

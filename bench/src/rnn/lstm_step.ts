@@ -58,7 +58,7 @@ function tapeflow(x: Float32Array, kernel: Float32Array, bias: Float32Array): Co
       const opt = adam(LR);
       const loss = (): tp.Tensor => tp.mean(tp.square(dynamicRnn(cell, xs, { dtype: 'float32' })[0] as tp.Tensor));
       return {
-        run: async () => { const l = opt.minimize(loss); const v = l.dataSync()[0]; l.dispose(); return v; },
+        run: () => { const l = opt.minimize(loss); const v = l.dataSync()[0]; l.dispose(); return Promise.resolve(v); },
         dispose: () => { xs.dispose(); cell.dispose(); opt.dispose(); },
       };
     },

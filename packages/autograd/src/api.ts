@@ -99,7 +99,7 @@ export function grads(f: (...xs: Tensor[]) => Tensor): GradsFn {
     const { value, grads } = gradient('grads', () => f(...xs), () => xs, dy, oneOf(xs));
     if (!xs.includes(value)) value.dispose();
     return grads;
-  }) as GradsFn;
+  });
 }
 
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => ValueAndGrad {
@@ -123,7 +123,7 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): ValueAndGradsFn {
     assertArgs('valueAndGrads', xs);
     const { value, grads } = gradient('valueAndGrads', () => f(...xs), () => xs, dy, oneOf(xs));
     return { value, grads };
-  }) as ValueAndGradsFn;
+  });
 }
 
 /** The trainable variables f read, in the order it first read them. */

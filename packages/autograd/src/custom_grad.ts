@@ -37,7 +37,7 @@ export function customGrad<V extends Tensor | Tensor[] = Tensor>(f: (...args: ne
     const single = value instanceof Tensor;
     // Each output must be a tensor of its own, or f = x => x would make a cycle.
     const seen = new Set<Tensor>(xs);
-    const ys = (single ? [value] : value as Tensor[]).map((v) => {
+    const ys = (single ? [value] : value).map((v) => {
       const y = seen.has(v) ? ENGINE.share(v) : v;
       seen.add(y);
       return y;

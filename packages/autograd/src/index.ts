@@ -13,6 +13,7 @@ export { checkpoint } from './checkpoint.js';
 export { checkGrad, type CheckGradOptions, type CheckGradReport } from './check_grad.js';
 export { trace, Trace, type TracedNode, type TracedTensor } from './trace.js';
 export { GRADIENTS, FUSED_GRADIENTS, type GradRule, type GradTable, type FusedGradRule, type FusedGradTable, type GradContext, type FusedGradContext, type Vjp } from './gradients/index.js';
+export type { Inputs, InputGrads } from './gradients/types.js';
 export { Optimizer, type GradsAndVars, type ComputedGradients, type NamedGradients } from './optimizers/optimizer.js';
 export { sgd, SGDOptimizer } from './optimizers/sgd.js';
 export { momentum, MomentumOptimizer } from './optimizers/momentum.js';

@@ -17,10 +17,10 @@ test('gather: an index past the axis or below 0 is a ValueError naming it, x\'s 
   const before = tf.memory().numTensors;
   for (const [indices, axis, bad] of [[[0, 2], 0, 2], [[-1], 1, -1], [[0, 3], 1, 3]] as const) {
     const err = t.throws(() => tf.gather(x, [...indices], axis), { instanceOf: ValueError });
-    t.regex(err!.message, /Gather/);
-    t.regex(err!.message, new RegExp(`= ${bad} is out of range`));
-    t.regex(err!.message, /\[2,3\]/);
-    t.regex(err!.message, new RegExp(`axis ${axis}`));
+    t.regex(err.message, /Gather/);
+    t.regex(err.message, new RegExp(`= ${bad} is out of range`));
+    t.regex(err.message, /\[2,3\]/);
+    t.regex(err.message, new RegExp(`axis ${axis}`));
   }
   t.is(tf.memory().numTensors, before);
   t.deepEqual(x.arraySync(), [[1, 2, 3], [4, 5, 6]]);

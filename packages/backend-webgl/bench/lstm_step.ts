@@ -12,13 +12,18 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 export const LSTM = { B: 32, T: 50, D: 128, U: 256 };
 export const LSTM_NAME = `LSTM fwd+bwd step (batch ${LSTM.B}, input ${LSTM.D}, units ${LSTM.U}, time ${LSTM.T})`;
 
-export const uniform = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+export const uniform = (n: number, seed: number): Float32Array =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
 
 /** max |a - b| / max |b|: how far tapeflow's result is from tfjs's. */
 export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  let d = 0,
+    m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
   return m === 0 ? d : d / m;
 }
 
@@ -28,10 +33,16 @@ export function lstmValues(): { xv: Float32Array; kv: Float32Array } {
   return { xv: uniform(B * T * D, 3), kv: uniform((D + U) * 4 * U, 4).map((v) => v * 0.1) };
 }
 
-export interface Step { run(): Promise<void>; /** [loss, kernel gradient] of the last run. */ result(): Float32Array[] }
+export interface Step {
+  run: () => Promise<void>;
+  /** [loss, kernel gradient] of the last run. */ result: () => Float32Array[];
+}
 
 /** tapeflow's step on the active backend, with its own cell under `scope`, the kernel set to `kv`. */
-export async function tapeflowLstm(scope: string, { xv, kv }: { xv: Float32Array; kv: Float32Array }): Promise<Step & { dispose(): void }> {
+export async function tapeflowLstm(
+  scope: string,
+  { xv, kv }: { xv: Float32Array; kv: Float32Array },
+): Promise<Step & { dispose: () => void }> {
   const { B, T, D, U } = LSTM;
   const x = tf.tensor(xv, [B, T, D]);
   const cell = new BasicLSTMCell(U, { kernelInitializer: initializers.constant(0) });
@@ -55,7 +66,7 @@ export async function tapeflowLstm(scope: string, { xv, kv }: { xv: Float32Array
 }
 
 /** The same step in TensorFlow.js (its basicLSTMCell over unstacked time steps), on its active backend. */
-export function tfjsLstm({ xv, kv }: { xv: Float32Array; kv: Float32Array }): Step & { dispose(): void } {
+export function tfjsLstm({ xv, kv }: { xv: Float32Array; kv: Float32Array }): Step & { dispose: () => void } {
   const { B, T, D, U } = LSTM;
   const cx = tfc.tensor(xv, [B, T, D]);
   const xs = tfc.unstack(cx, 1);
@@ -64,13 +75,21 @@ export function tfjsLstm({ xv, kv }: { xv: Float32Array; kv: Float32Array }): St
   let last: Float32Array[] = [];
   const run = async (): Promise<void> => {
     const { value, grads } = tfc.variableGrads(() => {
-      let c = tfc.zeros([B, U]) as tfc.Tensor2D, h = tfc.zeros([B, U]) as tfc.Tensor2D;
+      let c = tfc.zeros<tfc.Rank.R2>([B, U]),
+        h = tfc.zeros<tfc.Rank.R2>([B, U]);
       const outs: tfc.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
-        [c, h] = tfc.basicLSTMCell(1, kernel as unknown as tfc.Tensor2D, bias as unknown as tfc.Tensor1D, xs[t] as tfc.Tensor2D, c, h);
+        [c, h] = tfc.basicLSTMCell(
+          1,
+          kernel as unknown as tfc.Tensor2D,
+          bias as unknown as tfc.Tensor1D,
+          xs[t] as tfc.Tensor2D,
+          c,
+          h,
+        );
         outs.push(h);
       }
-      return tfc.mean(tfc.square(tfc.stack(outs, 1))) as tfc.Scalar;
+      return tfc.mean<tfc.Scalar>(tfc.square(tfc.stack(outs, 1)));
     });
     const names = Object.keys(grads);
     const vals = await Promise.all([value.data(), ...names.map((k) => grads[k].data())]);

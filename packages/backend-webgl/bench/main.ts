@@ -17,7 +17,9 @@ const loadAtStart = os.loadavg()[0].toFixed(1); // other work on the machine ske
 
 const js = await bundleSource(`import './page.ts';`, here);
 const { page, logs, close } = await openPage(js);
-page.on('console', (m) => { if (m.text().startsWith('bench:')) console.error(m.text()); });
+page.on('console', (m) => {
+  if (m.text().startsWith('bench:')) console.error(m.text());
+});
 let rows: BenchRow[];
 let renderer: string;
 try {
@@ -52,7 +54,10 @@ const md = [
   '',
   '| case | tapeflow | tfjs webgl | vs tfjs | max rel. diff |',
   '| --- | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.tapeflowMs)} ms | ${fmt(r.tfjsMs)} ms | ${fmt(r.ratio, 2)}x | ${r.diff.toExponential(1)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${fmt(r.tapeflowMs)} ms | ${fmt(r.tfjsMs)} ms | ${fmt(r.ratio, 2)}x | ${r.diff.toExponential(1)} |`,
+  ),
   '',
 ].join('\n');
 

@@ -11,14 +11,24 @@ import '@tensorflow/tfjs-backend-webgl';
 import { LSTM_NAME, lstmValues, relDiff, tapeflowLstm, tfjsLstm, uniform } from './lstm_step.js';
 
 /** ratio: tfjs ms / tapeflow ms (> 1: tapeflow is faster). diff: largest difference of the results, relative to their largest value. */
-export interface BenchRow { name: string; tapeflowMs: number; tfjsMs: number; ratio: number; diff: number }
+export interface BenchRow {
+  name: string;
+  tapeflowMs: number;
+  tfjsMs: number;
+  ratio: number;
+  diff: number;
+}
 
 /**
  * Median wall times of `reps` runs of each after a warm-up run of each; each run ends when its
  * results are read. The two alternate (which goes first alternates too), so load from other
  * work on the machine falls on both alike.
  */
-async function timeBoth(ours: () => Promise<void>, theirs: () => Promise<void>, reps: number): Promise<[number, number]> {
+async function timeBoth(
+  ours: () => Promise<void>,
+  theirs: () => Promise<void>,
+  reps: number,
+): Promise<[number, number]> {
   await ours();
   await theirs();
   const ts: [number[], number[]] = [[], []];
@@ -37,16 +47,30 @@ async function timeBoth(ours: () => Promise<void>, theirs: () => Promise<void>, 
 }
 
 async function matmul(n: number, reps: number): Promise<BenchRow> {
-  const a = uniform(n * n, 1), b = uniform(n * n, 2);
-  const ta = tf.tensor(a, [n, n]), tb = tf.tensor(b, [n, n]);
-  const ca = tfc.tensor(a, [n, n]), cb = tfc.tensor(b, [n, n]);
-  const ours = tf.matmul(ta, tb), theirs = tfc.matMul(ca, cb);
+  const a = uniform(n * n, 1),
+    b = uniform(n * n, 2);
+  const ta = tf.tensor(a, [n, n]),
+    tb = tf.tensor(b, [n, n]);
+  const ca = tfc.tensor(a, [n, n]),
+    cb = tfc.tensor(b, [n, n]);
+  const ours = tf.matmul(ta, tb),
+    theirs = tfc.matMul(ca, cb);
   const diff = relDiff(await ours.data(), await theirs.data());
   tf.dispose(ours);
   theirs.dispose();
   const [tapeflowMs, tfjsMs] = await timeBoth(
-    async () => { const y = tf.matmul(ta, tb); await y.data(); y.dispose(); },
-    async () => { const y = tfc.matMul(ca, cb); await y.data(); y.dispose(); }, reps);
+    async () => {
+      const y = tf.matmul(ta, tb);
+      await y.data();
+      y.dispose();
+    },
+    async () => {
+      const y = tfc.matMul(ca, cb);
+      await y.data();
+      y.dispose();
+    },
+    reps,
+  );
   tfc.dispose([ca, cb]);
   tf.dispose([ta, tb]);
   return { name: `matmul ${n}x${n} @ ${n}x${n}`, tapeflowMs, tfjsMs, ratio: tfjsMs / tapeflowMs, diff };
@@ -66,14 +90,21 @@ async function lstm(reps: number): Promise<BenchRow> {
   return { name: LSTM_NAME, tapeflowMs, tfjsMs, ratio: tfjsMs / tapeflowMs, diff };
 }
 
-declare global { interface Window { tapeflowBench: (quick: boolean) => Promise<BenchRow[]> } }
+declare global {
+  interface Window {
+    tapeflowBench: (quick: boolean) => Promise<BenchRow[]>;
+  }
+}
 
 window.tapeflowBench = async (quick) => {
   if (!(await tf.setBackend('webgl'))) throw new Error('tapeflow webgl backend failed to start');
   if (!(await tfc.setBackend('webgl'))) throw new Error('tfjs webgl backend failed to start');
   await tfc.ready();
   const rows: BenchRow[] = [];
-  const done = (r: BenchRow): void => { rows.push(r); console.log(`bench: ${r.name}: ${r.tapeflowMs.toFixed(1)} vs ${r.tfjsMs.toFixed(1)} ms`); };
+  const done = (r: BenchRow): void => {
+    rows.push(r);
+    console.log(`bench: ${r.name}: ${r.tapeflowMs.toFixed(1)} vs ${r.tfjsMs.toFixed(1)} ms`);
+  };
   for (const n of [256, 512, 1024]) done(await matmul(n, quick ? 1 : n >= 1024 ? 3 : 5));
   done(await lstm(quick ? 1 : 3));
   return rows;

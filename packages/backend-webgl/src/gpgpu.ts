@@ -178,7 +178,7 @@ export class GPGPU {
     const gl = this.gl;
     const rows = Math.ceil(size / t.width);
     const bytes = t.width * rows * 16;
-    const buf = gl.createBuffer()!;
+    const buf = gl.createBuffer();
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buf);
     gl.bufferData(gl.PIXEL_PACK_BUFFER, bytes, gl.STREAM_READ);
     this.bindForRead(t);
@@ -231,7 +231,7 @@ export class GPGPU {
     if (have) return have;
     const gl = this.gl;
     const fs = this.compile(gl.FRAGMENT_SHADER, source);
-    const prog = gl.createProgram()!;
+    const prog = gl.createProgram();
     gl.attachShader(prog, this.vertexShader);
     gl.attachShader(prog, fs);
     gl.bindAttribLocation(prog, 0, 'pos');
@@ -309,7 +309,7 @@ export function createContext(): WebGL2RenderingContext {
   if (typeof OffscreenCanvas !== 'undefined') canvas = new OffscreenCanvas(1, 1);
   else if (typeof document !== 'undefined') canvas = document.createElement('canvas');
   if (!canvas) throw new Error('webgl: no canvas here (not a browser), WebGL2 is unavailable');
-  const gl = canvas.getContext('webgl2', attrs) as WebGL2RenderingContext | null;
+  const gl = canvas.getContext('webgl2', attrs);
   if (!gl) throw new Error('webgl: could not create a WebGL2 context');
   return gl;
 }

@@ -6,8 +6,8 @@
 import { registerBackend } from '@tapeflow/core';
 import { WebGLBackend } from './backend.js';
 
-export { WebGLBackend, TexData } from './backend.js';
-export { GPGPU, createContext } from './gpgpu.js';
+export { WebGLBackend, TexData, type RunSpec, type ScratchSpec, type Uniforms } from './backend.js';
+export { GPGPU, createContext, type Program, type Texture, type TexFormat } from './gpgpu.js';
 
 /** Above the CPU backend (priority 1): where WebGL2 works it is the default. */
 export const WEBGL_PRIORITY = 2;

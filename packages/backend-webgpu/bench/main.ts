@@ -19,7 +19,9 @@ const loadAtStart = os.loadavg()[0].toFixed(1); // other work on the machine ske
 
 const js = await bundleSource(`import './page.ts';`, here);
 const { page, logs, close } = await openPage(js, WEBGPU_ARGS, 'tapeflow webgpu bench');
-page.on('console', (m) => { if (m.text().startsWith('bench:')) console.error(m.text()); });
+page.on('console', (m) => {
+  if (m.text().startsWith('bench:')) console.error(m.text());
+});
 let rows: BenchRow[];
 let adapter: string;
 try {
@@ -52,8 +54,11 @@ const md = [
   '',
   '| case | tapeflow webgpu | tfjs webgpu | vs tfjs | tapeflow webgl | vs webgl | max rel. diff |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.webgpuMs)} ms | ${fmt(r.tfjsMs)} ms | ${fmt(r.tfjsMs / r.webgpuMs, 2)}x | ` +
-    `${fmt(r.webglMs)} ms | ${fmt(r.webglMs / r.webgpuMs, 2)}x | ${r.diff.toExponential(1)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${fmt(r.webgpuMs)} ms | ${fmt(r.tfjsMs)} ms | ${fmt(r.tfjsMs / r.webgpuMs, 2)}x | ` +
+      `${fmt(r.webglMs)} ms | ${fmt(r.webglMs / r.webgpuMs, 2)}x | ${r.diff.toExponential(1)} |`,
+  ),
   '',
 ].join('\n');
 

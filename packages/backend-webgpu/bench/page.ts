@@ -9,13 +9,29 @@ import '../src/index.js';
 import '@tapeflow/backend-webgl';
 import * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
-import { LSTM_NAME, lstmValues, relDiff, tapeflowLstm, tfjsLstm, uniform } from '../../backend-webgl/bench/lstm_step.js';
+import {
+  LSTM_NAME,
+  lstmValues,
+  relDiff,
+  tapeflowLstm,
+  tfjsLstm,
+  uniform,
+} from '../../backend-webgl/bench/lstm_step.js';
 
 /** Median ms of each contender; diff: largest difference of webgpu's result from tfjs's, relative to tfjs's largest value. */
-export interface BenchRow { name: string; webgpuMs: number; tfjsMs: number; webglMs: number; diff: number }
+export interface BenchRow {
+  name: string;
+  webgpuMs: number;
+  tfjsMs: number;
+  webglMs: number;
+  diff: number;
+}
 
 type Run = () => Promise<void>;
-interface Contender { prepare(): Promise<void>; run: Run }
+interface Contender {
+  prepare(): Promise<void>;
+  run: Run;
+}
 
 /**
  * Median wall times of `reps` runs of each after a warm-up run of each. The contenders take
@@ -23,7 +39,10 @@ interface Contender { prepare(): Promise<void>; run: Run }
  * `prepare` switches tapeflow's active backend (each contender's inputs already live on it).
  */
 async function timeAll(cs: Contender[], reps: number): Promise<number[]> {
-  for (const c of cs) { await c.prepare(); await c.run(); }
+  for (const c of cs) {
+    await c.prepare();
+    await c.run();
+  }
   const ts = cs.map((): number[] => []);
   for (let i = 0; i < reps; i++) {
     for (let j = 0; j < cs.length; j++) {
@@ -37,24 +56,47 @@ async function timeAll(cs: Contender[], reps: number): Promise<number[]> {
   return ts.map((v) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]);
 }
 
-const on = (name: string) => async (): Promise<void> => { if (!(await tf.setBackend(name))) throw new Error(`tapeflow ${name} failed to start`); };
+const on = (name: string) => async (): Promise<void> => {
+  if (!(await tf.setBackend(name))) throw new Error(`tapeflow ${name} failed to start`);
+};
 
 async function matmul(n: number, reps: number): Promise<BenchRow> {
-  const a = uniform(n * n, 1), b = uniform(n * n, 2);
+  const a = uniform(n * n, 1),
+    b = uniform(n * n, 2);
   const ours = async (backend: string): Promise<{ c: Contender; result: Float32Array }> => {
     await on(backend)();
-    const ta = tf.tensor(a, [n, n]), tb = tf.tensor(b, [n, n]);
+    const ta = tf.tensor(a, [n, n]),
+      tb = tf.tensor(b, [n, n]);
     const y = tf.matmul(ta, tb);
     const result = (await y.data()) as Float32Array;
     y.dispose();
-    return { c: { prepare: on(backend), run: async () => { const z = tf.matmul(ta, tb); await z.data(); z.dispose(); } }, result };
+    return {
+      c: {
+        prepare: on(backend),
+        run: async () => {
+          const z = tf.matmul(ta, tb);
+          await z.data();
+          z.dispose();
+        },
+      },
+      result,
+    };
   };
-  const gpu = await ours('webgpu'), gl = await ours('webgl');
-  const ca = tfc.tensor(a, [n, n]), cb = tfc.tensor(b, [n, n]);
+  const gpu = await ours('webgpu'),
+    gl = await ours('webgl');
+  const ca = tfc.tensor(a, [n, n]),
+    cb = tfc.tensor(b, [n, n]);
   const theirs = tfc.matMul(ca, cb);
   const diff = relDiff(gpu.result, await theirs.data());
   theirs.dispose();
-  const tfjs: Contender = { prepare: async () => {}, run: async () => { const z = tfc.matMul(ca, cb); await z.data(); z.dispose(); } };
+  const tfjs: Contender = {
+    prepare: async () => {},
+    run: async () => {
+      const z = tfc.matMul(ca, cb);
+      await z.data();
+      z.dispose();
+    },
+  };
   const [webgpuMs, tfjsMs, webglMs] = await timeAll([gpu.c, tfjs, gl.c], reps);
   tfc.dispose([ca, cb]);
   return { name: `matmul ${n}x${n} @ ${n}x${n}`, webgpuMs, tfjsMs, webglMs, diff };
@@ -70,16 +112,24 @@ async function lstm(reps: number): Promise<BenchRow> {
     const step = await tapeflowLstm(`bench_${backend}`, values);
     return { c: { prepare: on(backend), run: step.run }, step };
   };
-  const gpu = await ours('webgpu'), gl = await ours('webgl');
+  const gpu = await ours('webgpu'),
+    gl = await ours('webgl');
   const theirs = tfjsLstm(values);
   const [webgpuMs, tfjsMs, webglMs] = await timeAll([gpu.c, { prepare: async () => {}, run: theirs.run }, gl.c], reps);
-  const diff = Math.max(relDiff(gpu.step.result()[0], theirs.result()[0]), relDiff(gpu.step.result()[1], theirs.result()[1]));
+  const diff = Math.max(
+    relDiff(gpu.step.result()[0], theirs.result()[0]),
+    relDiff(gpu.step.result()[1], theirs.result()[1]),
+  );
   resetDefaultGraph();
   for (const d of [gpu.step, gl.step, theirs]) d.dispose();
   return { name: LSTM_NAME, webgpuMs, tfjsMs, webglMs, diff };
 }
 
-declare global { interface Window { tapeflowBench: (quick: boolean) => Promise<BenchRow[]> } }
+declare global {
+  interface Window {
+    tapeflowBench: (quick: boolean) => Promise<BenchRow[]>;
+  }
+}
 
 window.tapeflowBench = async (quick) => {
   if (!(await tfc.setBackend('webgpu'))) throw new Error('tfjs webgpu backend failed to start');
@@ -87,7 +137,9 @@ window.tapeflowBench = async (quick) => {
   const rows: BenchRow[] = [];
   const done = (r: BenchRow): void => {
     rows.push(r);
-    console.log(`bench: ${r.name}: webgpu ${r.webgpuMs.toFixed(1)}, tfjs-webgpu ${r.tfjsMs.toFixed(1)}, webgl ${r.webglMs.toFixed(1)} ms`);
+    console.log(
+      `bench: ${r.name}: webgpu ${r.webgpuMs.toFixed(1)}, tfjs-webgpu ${r.tfjsMs.toFixed(1)}, webgl ${r.webglMs.toFixed(1)} ms`,
+    );
   };
   for (const n of [256, 512, 1024]) done(await matmul(n, quick ? 1 : n >= 1024 ? 3 : 5));
   done(await lstm(quick ? 1 : 3));

@@ -7,7 +7,17 @@
  * offloaded tensor is uploaded into a transient buffer for each dispatch that reads it, freed
  * right after, so the activations swapMemory moved out come back one step at a time.
  */
-import type { Backend, BackendMemory, DataId, DType, FusedKernelTable, KernelTable, Shape, TensorInfo, TypedArray } from '@tapeflow/core';
+import type {
+  Backend,
+  BackendMemory,
+  DataId,
+  DType,
+  FusedKernelTable,
+  KernelTable,
+  Shape,
+  TensorInfo,
+  TypedArray,
+} from '@tapeflow/core';
 import type { Gpu } from './gpu.js';
 import { header, IDX, MAIN, grid, wgslType, type Binding } from './wgsl.js';
 import { makeKernels } from './kernels/index.js';
@@ -24,7 +34,9 @@ export class GpuData {
     public values: TypedArray | null,
     public offloaded = false,
   ) {}
-  get bytes(): number { return this.size * 4; }
+  get bytes(): number {
+    return this.size * 4;
+  }
 }
 
 /** A compute shader over explicit bindings (matmul, reductions): the kernel writes the whole module. */
@@ -66,12 +78,17 @@ export class WebGPUBackend implements Backend {
   /** Compute dispatches; tests use it to see that work ran on the GPU. */
   numDispatches = 0;
 
-  constructor(readonly gpu: Gpu, readonly adapterInfo = '') {
+  constructor(
+    readonly gpu: Gpu,
+    readonly adapterInfo = '',
+  ) {
     this.kernels = makeKernels(this);
     this.fused = makeFused(this);
   }
 
-  supportsDType(dtype: DType): boolean { return dtype !== 'float64'; }
+  supportsDType(dtype: DType): boolean {
+    return dtype !== 'float64';
+  }
 
   write(values: TypedArray, _shape: Shape, dtype: DType): DataId {
     const d = new GpuData(values.length, dtype, values);
@@ -165,11 +182,20 @@ export class WebGPUBackend implements Backend {
     if (outs.every((o) => o.size === 0) && spec.outs.length) return outs;
     const bindings: Binding[] = [
       ...spec.inputs.map((x, k) => ({ name: `x${k}`, type: spec.types?.[k] ?? wgslType(x.dtype) })),
-      ...spec.outs.map((o, k) => ({ name: `y${k}`, type: spec.types?.[spec.inputs.length + k] ?? wgslType(o.dtype), write: true })),
+      ...spec.outs.map((o, k) => ({
+        name: `y${k}`,
+        type: spec.types?.[spec.inputs.length + k] ?? wgslType(o.dtype),
+        write: true,
+      })),
     ];
     const transient: [number, number][] = [];
     const buffers = [...spec.inputs.map((x) => this.bufferOf(x, transient)), ...outs.map((o) => o.buffer!)];
-    this.gpu.run({ source: header(bindings) + spec.source, buffers, meta: Int32Array.from(spec.meta), groups: spec.groups });
+    this.gpu.run({
+      source: header(bindings) + spec.source,
+      buffers,
+      meta: Int32Array.from(spec.meta),
+      groups: spec.groups,
+    });
     this.numDispatches++;
     for (const [id, bytes] of transient) this.freeBuffer(id, bytes);
     return outs;
@@ -180,13 +206,23 @@ export class WebGPUBackend implements Backend {
     const threads = spec.threads ?? this.sizeOf(spec.outs[0]);
     if (threads === 0) return spec.outs.map((o) => this.allocate(o));
     const source = `${spec.decls ?? ''}\n${MAIN} {\n  ${IDX}\n  ${spec.body}\n}\n`;
-    return this.runRaw({ inputs: spec.inputs, outs: spec.outs, source, meta: [threads, ...(spec.meta ?? [])], groups: grid(threads) });
+    return this.runRaw({
+      inputs: spec.inputs,
+      outs: spec.outs,
+      source,
+      meta: [threads, ...(spec.meta ?? [])],
+      groups: grid(threads),
+    });
   }
 
-  private sizeOf(o: OutSpec): number { return o instanceof GpuData ? o.size : o.shape.reduce((n, v) => n * v, 1); }
+  private sizeOf(o: OutSpec): number {
+    return o instanceof GpuData ? o.size : o.shape.reduce((n, v) => n * v, 1);
+  }
 
   /** run() with one output. */
-  run1(spec: RunSpec): GpuData { return this.run(spec)[0]; }
+  run1(spec: RunSpec): GpuData {
+    return this.run(spec)[0];
+  }
 
   memory(): BackendMemory {
     let hostBytes = 0;
@@ -205,7 +241,9 @@ export class WebGPUBackend implements Backend {
   }
 
   /** Starts a new peak measurement at the current in-use bytes. */
-  resetPeak(): void { this.peakBytes = this.bytesInUse; }
+  resetPeak(): void {
+    this.peakBytes = this.bytesInUse;
+  }
 
   dispose(): void {
     for (const d of [...this.live]) this.disposeData(d);

@@ -12,7 +12,11 @@ const W = 256;
 const H = 256;
 const MODES: GPUCanvasAlphaMode[] = ['opaque', 'premultiplied'];
 
-interface Canvases { device: GPUDevice; gpu: OffscreenCanvas[]; host: OffscreenCanvasRenderingContext2D }
+interface Canvases {
+  device: GPUDevice;
+  gpu: OffscreenCanvas[];
+  host: OffscreenCanvasRenderingContext2D;
+}
 let canvases: Canvases | null = null;
 
 function setup(device: GPUDevice): Canvases {
@@ -46,10 +50,18 @@ export const canvasReadSync: SyncReader = (device, buffer, bytes) => {
       const enc = device.createCommandEncoder();
       // Whole rows, then the last partial row (a copy must not read past the buffer).
       const full = Math.floor(n / W);
-      if (full) enc.copyBufferToTexture({ buffer, offset: start * 4, bytesPerRow: W * 4 }, { texture }, { width: W, height: full });
+      if (full)
+        enc.copyBufferToTexture(
+          { buffer, offset: start * 4, bytesPerRow: W * 4 },
+          { texture },
+          { width: W, height: full },
+        );
       if (n > full * W) {
-        enc.copyBufferToTexture({ buffer, offset: (start + full * W) * 4, bytesPerRow: W * 4 },
-          { texture, origin: { x: 0, y: full } }, { width: n - full * W, height: 1 });
+        enc.copyBufferToTexture(
+          { buffer, offset: (start + full * W) * 4, bytesPerRow: W * 4 },
+          { texture, origin: { x: 0, y: full } },
+          { width: n - full * W, height: 1 },
+        );
       }
       device.queue.submit([enc.finish()]);
       host.clearRect(0, 0, W, rows);

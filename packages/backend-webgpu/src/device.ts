@@ -6,7 +6,10 @@
 import { canReadSync, canvasReadSync } from './canvas_read.js';
 import { DirectGpu, type Gpu } from './gpu.js';
 
-export interface Acquired { gpu: Gpu; info: string }
+export interface Acquired {
+  gpu: Gpu;
+  info: string;
+}
 
 /** Limits the kernels want beyond the defaults, where the adapter has them. */
 export function requiredLimits(adapter: GPUAdapter): Record<string, number> {
@@ -23,7 +26,7 @@ export function describe(adapter: GPUAdapter): string {
 
 /** Reports validation errors loudly: a kernel bug must not read back as silent zeros. */
 export function watchErrors(device: GPUDevice, report: (msg: string) => void): void {
-  device.addEventListener('uncapturederror', (e) => report(`webgpu: ${(e as GPUUncapturedErrorEvent).error.message}`));
+  device.addEventListener('uncapturederror', (e) => report(`webgpu: ${e.error.message}`));
 }
 
 export async function acquireDirect(gpu: GPU): Promise<{ device: GPUDevice; info: string }> {
@@ -41,7 +44,10 @@ export async function acquire(): Promise<Acquired> {
     return { gpu: new DirectGpu(device, canReadSync() ? canvasReadSync : null), info };
   }
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) throw new Error('webgpu: this environment has no navigator.gpu (WebGPU needs a secure context: https or localhost)');
+  if (!isNode)
+    throw new Error(
+      'webgpu: this environment has no navigator.gpu (WebGPU needs a secure context: https or localhost)',
+    );
   // Not a literal specifier: bundlers for the browser must not follow it into node:worker_threads.
   const remote = './node/remote.js';
   const { startRemote } = (await import(remote)) as typeof import('./node/remote.js');

@@ -29,7 +29,12 @@ export interface Gpu {
   destroy(): void;
 }
 
-export interface GpuStats { numBuffersAllocated: number; numBytesAllocated: number; numBytesPooled: number; numPipelines: number }
+export interface GpuStats {
+  numBuffersAllocated: number;
+  numBytesAllocated: number;
+  numBytesPooled: number;
+  numPipelines: number;
+}
 
 /** Storage buffers are allocated in multiples of this many bytes (and never empty). */
 const ALIGN = 16;
@@ -65,8 +70,14 @@ export class DirectGpu implements Gpu {
   private flushQueued = false;
   private staging: GPUBuffer[] = [];
 
-  constructor(readonly device: GPUDevice, private readonly syncReader: SyncReader | null) {
-    this.metaBuffer = device.createBuffer({ size: this.metaHost.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  constructor(
+    readonly device: GPUDevice,
+    private readonly syncReader: SyncReader | null,
+  ) {
+    this.metaBuffer = device.createBuffer({
+      size: this.metaHost.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
   }
 
   alloc(id: number, bytes: number): void {
@@ -76,7 +87,10 @@ export class DirectGpu implements Gpu {
     if (buf) {
       this.pooledBytes -= size;
     } else {
-      buf = this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      buf = this.device.createBuffer({
+        size,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
       this.allocatedBytes += size;
       this.numAllocated++;
     }
@@ -132,12 +146,17 @@ export class DirectGpu implements Gpu {
       if (!this.flushQueued) {
         // Let the GPU start on what a synchronous stretch of JS queued, without waiting for a read.
         this.flushQueued = true;
-        queueMicrotask(() => { this.flushQueued = false; this.flush(); });
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          this.flush();
+        });
       }
     }
     const slot = this.metaUsed++;
     this.metaHost.set(d.meta, (slot * META_SLOT) / 4);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.metaBuffer, offset: slot * META_SLOT, size: META_SLOT } }];
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.metaBuffer, offset: slot * META_SLOT, size: META_SLOT } },
+    ];
     d.buffers.forEach((id, k) => {
       const buffer = this.buffers.get(id);
       if (!buffer) throw new Error(`webgpu: buffer ${id} is not allocated`);
@@ -163,7 +182,9 @@ export class DirectGpu implements Gpu {
 
   readSync(id: number, bytes: number): ArrayBuffer {
     if (!this.syncReader) {
-      throw new Error('webgpu: this platform cannot read GPU memory synchronously; use `await tensor.data()` (or array()) instead of dataSync()');
+      throw new Error(
+        'webgpu: this platform cannot read GPU memory synchronously; use `await tensor.data()` (or array()) instead of dataSync()',
+      );
     }
     this.flush();
     return this.syncReader(this.device, this.buffers.get(id)!, bytes);
@@ -173,8 +194,10 @@ export class DirectGpu implements Gpu {
     this.flush();
     const size = roundBytes(bytes);
     const i = this.staging.findIndex((s) => s.size === size);
-    const staging = i >= 0 ? this.staging.splice(i, 1)[0]
-      : this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging =
+      i >= 0
+        ? this.staging.splice(i, 1)[0]
+        : this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(this.buffers.get(id)!, 0, staging, 0, size);
     this.device.queue.submit([enc.finish()]);
@@ -187,7 +210,12 @@ export class DirectGpu implements Gpu {
   }
 
   stats(): GpuStats {
-    return { numBuffersAllocated: this.numAllocated, numBytesAllocated: this.allocatedBytes, numBytesPooled: this.pooledBytes, numPipelines: this.pipelines.size };
+    return {
+      numBuffersAllocated: this.numAllocated,
+      numBytesAllocated: this.allocatedBytes,
+      numBytesPooled: this.pooledBytes,
+      numPipelines: this.pipelines.size,
+    };
   }
 
   destroy(): void {

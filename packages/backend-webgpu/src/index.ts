@@ -17,7 +17,9 @@ export const WEBGPU_PRIORITY = 3;
 let initError: string | null = null;
 
 /** Why the last attempt to start the 'webgpu' backend failed (null if it did not). */
-export function webgpuInitError(): string | null { return initError; }
+export function webgpuInitError(): string | null {
+  return initError;
+}
 
 /** Makes a backend on this environment's GPU; rejects with the reason when there is none. */
 export async function createWebGPUBackend(): Promise<WebGPUBackend> {

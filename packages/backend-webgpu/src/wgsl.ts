@@ -43,13 +43,19 @@ fn tanh_(x: f32) -> f32 { if (abs(x) > 9.0) { return sign(x); } return tanh(x); 
 `;
 
 /** A storage binding; `type` is the array's element type (a WgslType, or e.g. vec4<f32> for vector loads). */
-export interface Binding { name: string; type: string; write?: boolean }
+export interface Binding {
+  name: string;
+  type: string;
+  write?: boolean;
+}
 
 /** The module header: meta words (`mt`) at binding 0, then one runtime-sized array per binding. */
 export function header(bindings: readonly Binding[]): string {
   const lines = ['@group(0) @binding(0) var<storage, read> mt: array<i32>;'];
   bindings.forEach((b, k) => {
-    lines.push(`@group(0) @binding(${k + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.type}>;`);
+    lines.push(
+      `@group(0) @binding(${k + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.type}>;`,
+    );
   });
   return lines.join('\n') + '\n' + HELPERS;
 }

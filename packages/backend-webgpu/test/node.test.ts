@@ -18,7 +18,12 @@ import { webgpuSuites } from './webgpu/index.js';
 import { useSwiftShader } from './swiftshader.js';
 
 test('importing @tapeflow/backend-webgpu registers webgpu, ranked above webgl', (t) => {
-  t.false(registerBackend('webgpu', () => { throw new Error('unused'); }), 'already registered by the import');
+  t.false(
+    registerBackend('webgpu', () => {
+      throw new Error('unused');
+    }),
+    'already registered by the import',
+  );
   t.true(WEBGPU_PRIORITY > WEBGL_PRIORITY);
 });
 

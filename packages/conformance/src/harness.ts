@@ -51,7 +51,7 @@ type Numeric = Tensor | TypedArray | readonly number[] | number;
 function values(x: Numeric): ArrayLike<number> {
   if (x instanceof Tensor) return x.dataSync();
   if (typeof x === 'number') return [x];
-  return x as ArrayLike<number>;
+  return x;
 }
 
 /**

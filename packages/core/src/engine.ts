@@ -210,7 +210,7 @@ export class Engine {
     for (let i = 0; i < inputs.length; i++) if (inputs[i].backend !== b) this.info(inputs[i]);
     const impl = b.kernels[kernel] as (i: readonly TensorInfo[], a: unknown, o: OutInfo) => DataId;
     const y = this.makeTensor(impl(inputs, attrs, out), out.shape, out.dtype, b);
-    if (this.recorder !== null) this.recorder({ kernel, inputs, attrs: attrs as Record<string, unknown>, outputs: [y] });
+    if (this.recorder !== null) this.recorder({ kernel, inputs, attrs: attrs, outputs: [y] });
     return y;
   }
 
@@ -224,7 +224,7 @@ export class Engine {
     if (!impl) throw new ValueError(`backend '${b.name}' has no fused kernel ${kernel}`);
     const ids = impl(inputs.map((t) => this.info(t)), attrs, outs);
     const ys = ids.map((id, i) => this.makeTensor(id, outs[i].shape, outs[i].dtype, b));
-    this.recorder?.({ kernel, inputs, attrs: attrs as Record<string, unknown>, outputs: ys });
+    this.recorder?.({ kernel, inputs, attrs: attrs, outputs: ys });
     return ys;
   }
 
@@ -351,7 +351,7 @@ export class Engine {
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
-  return typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x;
+  return typeof x === 'object' ? (x).constructor?.name ?? 'object' : typeof x;
 }
 
 /** Tensors anywhere in a nest of arrays, plain objects and Maps. */

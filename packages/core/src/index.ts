@@ -6,7 +6,7 @@ export type { Shape } from './shape.js';
 export { sizeOf, stridesOf, broadcastShapes, broadcastAxes, normalizeAxis, normalizeAxes, shapesEqual, fmt as formatShape } from './shape.js';
 export type * from './kernels.js';
 export { KERNEL_NAMES } from './kernels.js';
-export { ENGINE, type KernelRecord, type MemoryInfo, type BackendFactory } from './engine.js';
+export { ENGINE, type Engine, type KernelRecord, type MemoryInfo, type BackendFactory } from './engine.js';
 export * from './api.js';
 export { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, range, toTensor, type TensorLike } from './ops/creation.js';
 export * from './ops/unary.js';

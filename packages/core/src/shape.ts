@@ -73,3 +73,11 @@ export function normalizeAxes(axis: number | number[] | undefined | null, rank: 
   if (new Set(list).size !== list.length) throw new ValueError(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
   return list.sort((a, b) => a - b);
 }
+
+/**
+ * Array.isArray as a guard that keeps the element type: on a `readonly T[]` argument the built-in
+ * narrows to `any[]` (TypeScript treats readonly arrays as not arrays), which loses the checks.
+ */
+export function isList<T>(x: T): x is Extract<T, readonly unknown[]> {
+  return Array.isArray(x);
+}

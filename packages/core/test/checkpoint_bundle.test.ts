@@ -58,14 +58,14 @@ test.serial('a load that does not fit names every problem and changes nothing; s
   const before = snapshot(model);
   const tensors = memory().numTensors;
   const err = await t.throwsAsync(() => loadCheckpoint(join(FIXTURES, 'gru_lengths'), { variables: model }), { instanceOf: ValueError });
-  t.regex(err!.message, /nothing was changed/);
-  t.regex(err!.message, /'rnn\/extra' is missing from the checkpoint/);
-  t.regex(err!.message, /'rnn\/gru_cell\/candidate\/bias' is float64 \[2,4\] in the model but float64 \[4\] in the checkpoint/);
+  t.regex(err.message, /nothing was changed/);
+  t.regex(err.message, /'rnn\/extra' is missing from the checkpoint/);
+  t.regex(err.message, /'rnn\/gru_cell\/candidate\/bias' is float64 \[2,4\] in the model but float64 \[4\] in the checkpoint/);
   t.deepEqual(snapshot(model), before);
   t.is(memory().numTensors, tensors);
 
   const unexpected = await t.throwsAsync(() => loadCheckpoint(join(FIXTURES, 'gru_lengths'), { variables: [kernel] }));
-  t.regex(unexpected!.message, /'rnn\/gru_cell\/gates\/bias' in the checkpoint matches no variable/);
+  t.regex(unexpected.message, /'rnn\/gru_cell\/gates\/bias' in the checkpoint matches no variable/);
 
   const report = await loadCheckpoint(join(FIXTURES, 'gru_lengths'), { variables: model, strict: false });
   t.deepEqual(report.missing, ["'rnn/extra'"]);
@@ -87,7 +87,7 @@ test.serial('map renames a scope (record with a trailing /) or each name (functi
   }
   const vars = gruVariables('float32', 'encoder');
   const err = await t.throwsAsync(() => loadCheckpoint(join(FIXTURES, 'gru_lengths_float32'), { variables: vars }));
-  t.regex(err!.message, /'encoder\/gru_cell\/gates\/kernel' is missing/);
+  t.regex(err.message, /'encoder\/gru_cell\/gates\/kernel' is missing/);
   vars.forEach((v) => v.dispose());
 });
 
@@ -111,7 +111,7 @@ test.serial('optimizer slots, beta powers and global_step are reported as traini
   t.deepEqual(Array.from(count.dataSync()), [-5, 2147483647]);
   const big = vr([0], [], 'big', 'int32');
   const err = await t.throwsAsync(() => loadCheckpoint(join(dir, 'm'), { variables: [big], strict: false }));
-  t.regex(err!.message, /int64 tensor 'big' holds 1099511627776, which does not fit the int32 variable/);
+  t.regex(err.message, /int64 tensor 'big' holds 1099511627776, which does not fit the int32 variable/);
   t.deepEqual(Array.from(big.dataSync()), [0]);
   [w, count, big].forEach((v) => v.dispose());
   await rm(dir, { recursive: true });
@@ -126,8 +126,8 @@ test.serial('a corrupt shard is a ValueError naming the file and entry, and no v
   const vars = gruVariables('float64');
   const before = snapshot(vars);
   const err = await t.throwsAsync(() => loadCheckpoint(dir, { variables: vars }), { instanceOf: ValueError });
-  t.regex(err!.message, /model\.ckpt\.data-00000-of-00001: entry 'rnn\/gru_cell\/candidate\/bias' .*CRC-32C/);
-  t.true(err!.message.includes(dir), 'names the full path');
+  t.regex(err.message, /model\.ckpt\.data-00000-of-00001: entry 'rnn\/gru_cell\/candidate\/bias' .*CRC-32C/);
+  t.true(err.message.includes(dir), 'names the full path');
   t.deepEqual(snapshot(vars), before);
   await rm(join(dir, 'model.ckpt.data-00000-of-00001'));
   await t.throwsAsync(() => loadCheckpoint(dir, { variables: vars }), { instanceOf: ValueError, message: /cannot read the data shard .*model\.ckpt\.data-00000-of-00001/ });

@@ -25,7 +25,7 @@ function fakeBackend(name: string): Backend & { live: Set<object> } {
     supportsDType: (d) => d !== 'float64',
     write: (values) => store(values),
     readSync: (t) => get(t).slice(),
-    read: async (t) => get(t).slice(),
+    read: (t) => Promise.resolve(get(t).slice()),
     disposeData: (id) => { live.delete(id); },
   };
 }
@@ -42,7 +42,7 @@ test.serial('without any backend, using the engine is a ValueError telling what 
 test.serial('registerBackend: true once per name, TypeError on bad arguments', (t) => {
   t.true(tf.registerBackend('fake-a', () => a, 1));
   t.false(tf.registerBackend('fake-a', () => a, 5));
-  t.true(tf.registerBackend('fake-b', async () => b, 2));
+  t.true(tf.registerBackend('fake-b', () => Promise.resolve(b), 2));
   t.true(tf.registerBackend('broken', () => { throw new Error('no GPU'); }, 3));
   t.throws(() => tf.registerBackend('', () => a), { instanceOf: TypeError });
   t.throws(() => tf.registerBackend('x', 5 as unknown as () => Backend), { instanceOf: TypeError, message: /x/ });
@@ -154,7 +154,7 @@ test.serial('the recorder sees every kernel with its inputs, attrs and outputs',
 
 test.serial('tidy refuses async functions (TypeError) and frees what they made', (t) => {
   const before = tf.memory().numTensors;
-  t.throws(() => tf.tidy((async () => { tf.tensor([1]); }) as unknown as () => void), { instanceOf: TypeError, message: /tidy.*Promise/ });
+  t.throws(() => tf.tidy((() => { tf.tensor([1]); return Promise.resolve(); }) as unknown as () => void), { instanceOf: TypeError, message: /tidy.*Promise/ });
   t.is(tf.memory().numTensors, before);
 });
 

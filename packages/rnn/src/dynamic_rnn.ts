@@ -109,7 +109,7 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
       const y = stack(r.outputs.map((o) => o[k]), tAxis);
       if (r.steps === T) return y;
       // Rows were all finished: the remaining steps output zeros (TF never writes them).
-      return pad(y, y.shape.map((_, i) => (i === tAxis ? [0, T - r.steps] : [0, 0]) as [number, number]));
+      return pad(y, y.shape.map((_, i) => (i === tAxis ? [0, T - r.steps] : [0, 0])));
     });
     return [packSequenceAs(r.outputStructure, stacked), r.state] as [Nest<Tensor>, Nest<Tensor>];
   });

@@ -7,7 +7,7 @@ export * as nest from './nest.js';
 export type { Nest } from './nest.js';
 export * as initializers from './initializers.js';
 export type { Initializer } from './initializers.js';
-export { variableScope, type VariableScopeOptions, type Reuse, currentScope, globalVariables, trainableVariables, resetDefaultGraph, getVariable } from './naming.js';
+export { variableScope, type VariableScopeOptions, type Reuse, currentScope, globalVariables, trainableVariables, resetDefaultGraph, getVariable, type Scope } from './naming.js';
 export {
   RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult, type Activation, type CellOptions, type FastTraits, type SplitStep, type SequenceState,
 } from './cells/rnn_cell.js';

@@ -100,7 +100,8 @@ export function assertSameStructure(a: Nest<unknown>, b: Nest<unknown>, checkTyp
 }
 
 /** Applies fn to the corresponding leaves of one or more structures of the same shape. */
-export function mapStructure<R>(fn: (...leaves: any[]) => R, ...structures: Nest<unknown>[]): Nest<R> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function mapStructure<R>(fn: (...leaves: any[]) => R, ...structures: Nest<unknown>[]): Nest<R> {
   if (typeof fn !== 'function') throw new TypeError(`mapStructure: fn must be a function, got ${describe(fn)}`);
   if (structures.length === 0) throw new ValueError('mapStructure: must provide at least one structure');
   for (const s of structures.slice(1)) assertSameStructure(structures[0], s);
@@ -115,7 +116,7 @@ export function describe(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(describe).join(', ')}]`;
   if (isPlainObject(x)) return `{${sortedKeys(x).map((k) => `${k}: ${describe(x[k])}`).join(', ')}}`;
   if (x === null || x === undefined) return String(x);
-  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
+  if (typeof x === 'object') return (x).constructor?.name ?? 'object';
   if (typeof x === 'function') return 'a function';
   return JSON.stringify(x) ?? String(x);
 }

@@ -41,7 +41,7 @@ function callLoopFn(loopFn: LoopFn, ...args: Parameters<LoopFn>): LoopFnResult {
   if (!Array.isArray(r) || r.length !== 5) {
     throw new TypeError(`${op}: loopFn must return [finished, nextInput, nextState, emitOutput, nextLoopState], got ${describe(r)}`);
   }
-  return r as LoopFnResult;
+  return r;
 }
 
 function readFinished(f: unknown, batch: number, time: number): boolean[] {
@@ -49,7 +49,7 @@ function readFinished(f: unknown, batch: number, time: number): boolean[] {
   if (f instanceof Tensor) {
     if (f.dtype !== 'bool' || f.rank !== 1) throw new ValueError(`${op}: finished at time ${time} must be a bool vector [batch], got ${describe(f)}`);
     vals = Array.from(f.dataSync(), (v) => v !== 0);
-  } else if (Array.isArray(f) && f.every((v) => typeof v === 'boolean')) vals = f as boolean[];
+  } else if (Array.isArray(f) && f.every((v) => typeof v === 'boolean')) vals = f;
   else throw new TypeError(`${op}: finished at time ${time} must be a bool Tensor or an array of booleans, got ${describe(f)}`);
   if (vals.length !== batch) throw new ValueError(`${op}: finished at time ${time} has ${vals.length} entries, the batch size is ${batch}`);
   return vals;

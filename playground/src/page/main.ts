@@ -47,7 +47,8 @@ function showStatus(): void {
   if (!session) return;
   const recent = losses.slice(-20);
   const loss = recent.length ? (recent.reduce((a, b) => a + b, 0) / recent.length).toFixed(3) : '–';
-  $('status').innerHTML = `backend <b>${session.config.backend}</b> · ${session.numParameters.toLocaleString()} parameters · ` +
+  $('status').innerHTML =
+    `backend <b>${session.config.backend}</b> · ${session.numParameters.toLocaleString()} parameters · ` +
     `step <b>${session.step}</b> · loss <b>${loss}</b> nats/char (last 20) · <b>${lastRate.toFixed(1)}</b> steps/s · ` +
     `${session.numTensors} tensors`;
 }
@@ -58,12 +59,14 @@ function showSamples(): void {
   samples = session.sample(12);
   sampleMs = performance.now() - t0;
   const known = new Set(session.corpus.train);
-  $('samples').replaceChildren(...samples.map((name) => {
-    const li = document.createElement('li');
-    const text = name || '(empty)';
-    li.append(known.has(name) ? text : Object.assign(document.createElement('b'), { textContent: text }));
-    return li;
-  }));
+  $('samples').replaceChildren(
+    ...samples.map((name) => {
+      const li = document.createElement('li');
+      const text = name || '(empty)';
+      li.append(known.has(name) ? text : Object.assign(document.createElement('b'), { textContent: text }));
+      return li;
+    }),
+  );
   lastSampled = performance.now();
 }
 
@@ -119,7 +122,10 @@ async function reset(): Promise<void> {
 trainButton.addEventListener('click', () => {
   if (!loop) return;
   if (loop.isRunning) {
-    void loop.pause().then(() => { showSamples(); showStatus(); });
+    void loop.pause().then(() => {
+      showSamples();
+      showStatus();
+    });
     trainButton.textContent = 'Train';
   } else {
     loop.start();
@@ -134,17 +140,33 @@ declare global {
   interface Window {
     playground: {
       state(): {
-        backend?: string; step: number; running: boolean; busy: boolean; losses: number[]; samples: string[];
-        numTensors: number; tapeNodes: number; error: string; ready: boolean; sampleMs: number;
+        backend?: string;
+        step: number;
+        running: boolean;
+        busy: boolean;
+        losses: number[];
+        samples: string[];
+        numTensors: number;
+        tapeNodes: number;
+        error: string;
+        ready: boolean;
+        sampleMs: number;
       };
     };
   }
 }
 window.playground = {
   state: () => ({
-    backend: session?.config.backend, step: session?.step ?? 0, running: loop?.isRunning ?? false, busy: loop?.isBusy ?? false,
-    losses: [...losses], samples: [...samples], numTensors: session?.numTensors ?? 0,
-    tapeNodes: document.querySelectorAll('#tape svg g.node').length, error, sampleMs,
+    backend: session?.config.backend,
+    step: session?.step ?? 0,
+    running: loop?.isRunning ?? false,
+    busy: loop?.isBusy ?? false,
+    losses: [...losses],
+    samples: [...samples],
+    numTensors: session?.numTensors ?? 0,
+    tapeNodes: document.querySelectorAll('#tape svg g.node').length,
+    error,
+    sampleMs,
     ready: !!session && !trainButton.disabled,
   }),
 };

@@ -37,12 +37,23 @@ export class Session {
   /** Switches the engine to `config.backend` and builds a fresh model there (the previous one must be disposed). */
   static async create(config: SessionConfig): Promise<Session> {
     if (!(await setBackend(config.backend))) {
-      throw new Error(`the '${config.backend}' backend could not start in this browser` +
-        (config.backend === 'webgl' ? ' (it needs WebGL2)' : config.backend === 'webgpu' ? `: ${webgpuInitError()}` : ''));
+      throw new Error(
+        `the '${config.backend}' backend could not start in this browser` +
+          (config.backend === 'webgl'
+            ? ' (it needs WebGL2)'
+            : config.backend === 'webgpu'
+              ? `: ${webgpuInitError()}`
+              : ''),
+      );
     }
     setRandomSeed(config.seed);
     const corpus = splitCorpus(names, config.seed);
-    const model = new CharModel({ vocabSize: corpus.vocab.length, units: config.units, layers: config.layers, seed: config.seed });
+    const model = new CharModel({
+      vocabSize: corpus.vocab.length,
+      units: config.units,
+      layers: config.layers,
+      seed: config.seed,
+    });
     return new Session(config, corpus, model, adam(config.learningRate));
   }
 
@@ -63,9 +74,13 @@ export class Session {
     return sampleNames(this.model, this.corpus.vocab, { count, temperature, seed: this.config.seed + this.step });
   }
 
-  get numTensors(): number { return memory().numTensors; }
+  get numTensors(): number {
+    return memory().numTensors;
+  }
 
-  get numParameters(): number { return this.model.variables.reduce((n, v) => n + v.size, 0); }
+  get numParameters(): number {
+    return this.model.variables.reduce((n, v) => n + v.size, 0);
+  }
 
   /** Frees the model's variables and Adam's slots. */
   dispose(): void {

@@ -1,4 +1,5 @@
 /** `pnpm playground [--port N]`: bundles the page, serves it on 127.0.0.1 and prints the URL. */
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { startPlayground } from './serve.js';
 
@@ -30,6 +31,28 @@ const playground = await startPlayground(port).catch((e: NodeJS.ErrnoException) 
 });
 console.log(`tapeflow playground (bundled in ${Math.round(performance.now() - t0)} ms): ${playground.url}`);
 console.log('Ctrl-C stops it.');
-process.once('SIGINT', () => {
-  void playground.close().then(() => process.exit(0));
-});
+const stop = () => void playground.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+// Stop with the process that started this one, however it ends (SIGTERM, SIGHUP, SIGKILL):
+// signals sent to a wrapper's PID are not all passed on, which would leave the port served.
+// Under `pnpm playground` the parent is pnpm's shell, so pnpm (the grandparent) is watched too.
+const parent = process.ppid;
+const watched = [parent];
+if (process.env.npm_lifecycle_event !== undefined) {
+  try {
+    watched.push(Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(parent)], { encoding: 'utf8' })));
+  } catch {
+    // no ps: the parent alone is watched
+  }
+}
+const alive = (pid: number): boolean => {
+  try {
+    return process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+setInterval(() => {
+  if (process.ppid !== parent || !watched.every(alive)) stop();
+}, 250).unref();

@@ -95,7 +95,7 @@ export abstract class Optimizer {
       const byName = new Map<string, Variable>(this.known);
       if (b !== undefined) {
         if (!Array.isArray(b) || !b.every((v) => v instanceof Variable)) throw new TypeError(`${op}: varList must be an array of Variables`);
-        for (const v of b as Variable[]) byName.set(v.name, v);
+        for (const v of b) byName.set(v.name, v);
       }
       const entries = a instanceof Map ? [...(a as Map<string, unknown>).entries()] : Object.entries(a as Record<string, unknown>);
       const vars: Variable[] = [];

@@ -53,7 +53,7 @@ function load(): MatmulRuntime | null {
       if (!WebAssembly.validate(bytes)) continue;
       const fmaBytes = decode(shared ? MATMUL_FMA_WASM_SHARED : MATMUL_FMA_WASM_UNSHARED);
       const fma = WebAssembly.validate(fmaBytes);
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
       const plain = new WebAssembly.Module(bytes);
       const module = fma ? new WebAssembly.Module(fmaBytes) : plain;
       const { gemm, pack } = instantiate(module, memory);

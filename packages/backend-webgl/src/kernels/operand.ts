@@ -29,6 +29,6 @@ export function operands(inputs: readonly TensorInfo[], outShape: Shape): { expr
   return {
     exprs: ops.map((o) => o.expr),
     decls: ops.map((o) => o.decls).join(''),
-    uniforms: Object.assign({}, ...ops.map((o) => o.uniforms)),
+    uniforms: Object.assign({}, ...ops.map((o) => o.uniforms)) as Uniforms,
   };
 }

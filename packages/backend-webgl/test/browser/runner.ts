@@ -16,11 +16,22 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../../..');
 
 export const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** What a page tests: its entry module (exports start(suites)) and the module of the backend's own suites, both root-relative. */
-export interface PageSpec { page: string; ownSuites: string; ownExport: string; title: string }
+export interface PageSpec {
+  page: string;
+  ownSuites: string;
+  ownExport: string;
+  title: string;
+}
 
 /** The webgl page: the cases about the webgl backend itself (memory, swapping, exact integers) join the shared ones. */
 export const WEBGL_PAGE: PageSpec = {
@@ -31,7 +42,11 @@ export const WEBGL_PAGE: PageSpec = {
 };
 
 const specFrom = (file: string): string =>
-  JSON.stringify(relative(here, join(root, file)).replace(/\\/g, '/').replace(/^(?!\.)/, './'));
+  JSON.stringify(
+    relative(here, join(root, file))
+      .replace(/\\/g, '/')
+      .replace(/^(?!\.)/, './'),
+  );
 
 /** The page entry: the suites every backend runs (@tapeflow/conformance) and the page's own, merged and handed to its start(). */
 function entrySource(spec: PageSpec): { source: string; suites: string[] } {
@@ -67,8 +82,8 @@ export async function bundleSource(source: string, resolveDir: string): Promise<
 }
 
 function serve(js: string, title: string): Promise<Server> {
-  const html = `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
-    '<script type="module" src="/bundle.js"></script>';
+  const html =
+    `<!doctype html><meta charset="utf-8"><title>${title}</title>` + '<script type="module" src="/bundle.js"></script>';
   const server = createServer((req, res) => {
     if (req.url === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
     else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
@@ -92,7 +107,11 @@ export interface BrowserRunner {
 
 const CASE_TIMEOUT_MS = 240_000;
 
-export interface OpenPage { page: Page; logs: string[]; close(): Promise<void> }
+export interface OpenPage {
+  page: Page;
+  logs: string[];
+  close: () => Promise<void>;
+}
 
 /**
  * Serves `js` as the module of a blank page on 127.0.0.1 (a secure context, as WebGPU needs)
@@ -100,8 +119,10 @@ export interface OpenPage { page: Page; logs: string[]; close(): Promise<void> }
  */
 export async function openPage(js: string, args: readonly string[] = [], title = 'tapeflow tests'): Promise<OpenPage> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with ` +
-      '`apt-get install -y --no-install-recommends chromium` (the webgl tests need a real browser)');
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with ` +
+        '`apt-get install -y --no-install-recommends chromium` (the webgl tests need a real browser)',
+    );
   }
   const server = await serve(js, title);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -110,12 +131,15 @@ export async function openPage(js: string, args: readonly string[] = [], title =
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args] });
     const page = await browser.newPage();
     const logs: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') logs.push(`[${m.type()}] ${m.text()}`);
+    });
     page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
     await page.goto(url);
     const b = browser;
     return {
-      page, logs,
+      page,
+      logs,
       async close() {
         await b.close();
         await new Promise((resolve) => server.close(resolve));
@@ -128,26 +152,41 @@ export async function openPage(js: string, args: readonly string[] = [], title =
   }
 }
 
-export async function startBrowser(opts: { runsScale?: number; spec?: PageSpec; args?: readonly string[] } = {}): Promise<BrowserRunner> {
+export async function startBrowser(
+  opts: { runsScale?: number; spec?: PageSpec; args?: readonly string[] } = {},
+): Promise<BrowserRunner> {
   const spec = opts.spec ?? WEBGL_PAGE;
   const { js, suites } = await bundle(spec);
   const { page, logs, close } = await openPage(js, opts.args, spec.title);
   try {
-    await page.waitForFunction(() => 'tapeflowTests' in window, undefined, { timeout: 60_000 }).catch(() => {
-      throw new Error(`the test page did not start:\n${logs.join('\n')}`);
-    });
+    await page
+      .waitForFunction(() => 'tapeflowTests' in window, undefined, { timeout: 60_000 })
+      .catch(() => {
+        throw new Error(`the test page did not start:\n${logs.join('\n')}`);
+      });
     const renderer = await page.evaluate(() => window.tapeflowTests.init());
     const cases = await page.evaluate(() => window.tapeflowTests.list());
     const runsScale = opts.runsScale ?? Number(process.env.TAPEFLOW_FC_SCALE ?? '1');
     return {
-      renderer, cases, suites, page, close,
+      renderer,
+      cases,
+      suites,
+      page,
+      close,
       async run(name) {
         logs.length = 0;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<CaseResult>((resolve) => {
-          timer = setTimeout(() => resolve({ ok: false, ms: CASE_TIMEOUT_MS, numDraws: 0, error: `timed out after ${CASE_TIMEOUT_MS} ms` }), CASE_TIMEOUT_MS);
+          timer = setTimeout(
+            () =>
+              resolve({ ok: false, ms: CASE_TIMEOUT_MS, numDraws: 0, error: `timed out after ${CASE_TIMEOUT_MS} ms` }),
+            CASE_TIMEOUT_MS,
+          );
         });
-        const r = await Promise.race([page.evaluate(([n, s]) => window.tapeflowTests.run(n, s), [name, runsScale] as const), timeout]);
+        const r = await Promise.race([
+          page.evaluate(([n, s]) => window.tapeflowTests.run(n, s), [name, runsScale] as const),
+          timeout,
+        ]);
         clearTimeout(timer);
         if (!r.ok && logs.length) r.error = `${r.error}\nbrowser console:\n${logs.join('\n')}`;
         return r;

@@ -7,8 +7,20 @@ import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
 import { broadcastOperand, reads } from './operand.js';
 
-type BinaryName = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Maximum' | 'Minimum'
-  | 'Greater' | 'GreaterEqual' | 'Less' | 'LessEqual' | 'Equal' | 'LogicalAnd';
+type BinaryName =
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Pow'
+  | 'Maximum'
+  | 'Minimum'
+  | 'Greater'
+  | 'GreaterEqual'
+  | 'Less'
+  | 'LessEqual'
+  | 'Equal'
+  | 'LogicalAnd';
 
 const POWF = `
 // JS Math.pow. Small integer exponents multiply (exact to an ulp or two, unlike exp2(b*log2(a))).
@@ -59,22 +71,44 @@ fn powi(a: i32, b: i32) -> i32 {
 
 const cmp = (op: string): string => `u32(!isnan_(a) && !isnan_(b) && fkey(a) ${op} fkey(b))`;
 const FLOAT: Record<BinaryName, string> = {
-  Add: 'a + b', Sub: 'a - b', Mul: 'a * b', Div: 'a / b', Pow: 'powf(a, b)',
+  Add: 'a + b',
+  Sub: 'a - b',
+  Mul: 'a * b',
+  Div: 'a / b',
+  Pow: 'powf(a, b)',
   Maximum: 'select(select(b, a, fkey(a) > fkey(b)), nan_(), isnan_(a) || isnan_(b))',
   Minimum: 'select(select(b, a, fkey(a) < fkey(b)), nan_(), isnan_(a) || isnan_(b))',
-  Greater: cmp('>'), GreaterEqual: cmp('>='), Less: cmp('<'), LessEqual: cmp('<='), Equal: cmp('=='),
+  Greater: cmp('>'),
+  GreaterEqual: cmp('>='),
+  Less: cmp('<'),
+  LessEqual: cmp('<='),
+  Equal: cmp('=='),
   LogicalAnd: 'u32(a != 0.0 && b != 0.0)',
 };
 const INT: Record<BinaryName, string> = {
-  Add: 'a + b', Sub: 'a - b', Mul: 'a * b', Div: 'floordiv(a, b)', Pow: 'powi(a, b)',
-  Maximum: 'max(a, b)', Minimum: 'min(a, b)',
-  Greater: 'u32(a > b)', GreaterEqual: 'u32(a >= b)', Less: 'u32(a < b)', LessEqual: 'u32(a <= b)',
-  Equal: 'u32(a == b)', LogicalAnd: 'u32(a != 0 && b != 0)',
+  Add: 'a + b',
+  Sub: 'a - b',
+  Mul: 'a * b',
+  Div: 'floordiv(a, b)',
+  Pow: 'powi(a, b)',
+  Maximum: 'max(a, b)',
+  Minimum: 'min(a, b)',
+  Greater: 'u32(a > b)',
+  GreaterEqual: 'u32(a >= b)',
+  Less: 'u32(a < b)',
+  LessEqual: 'u32(a <= b)',
+  Equal: 'u32(a == b)',
+  LogicalAnd: 'u32(a != 0 && b != 0)',
 };
 // bool operands (u32) reach only comparisons, max/min and LogicalAnd.
 const BOOL: Partial<Record<BinaryName, string>> = {
-  Maximum: 'max(a, b)', Minimum: 'min(a, b)',
-  Greater: INT.Greater, GreaterEqual: INT.GreaterEqual, Less: INT.Less, LessEqual: INT.LessEqual, Equal: INT.Equal,
+  Maximum: 'max(a, b)',
+  Minimum: 'min(a, b)',
+  Greater: INT.Greater,
+  GreaterEqual: INT.GreaterEqual,
+  Less: INT.Less,
+  LessEqual: INT.LessEqual,
+  Equal: INT.Equal,
   LogicalAnd: 'u32(a != 0u && b != 0u)',
 };
 
@@ -92,12 +126,24 @@ function binary(b: WebGPUBackend, name: BinaryName) {
 
 export function binaryKernels(b: WebGPUBackend): Pick<KernelTable, BinaryName | 'Where'> {
   return {
-    Add: binary(b, 'Add'), Sub: binary(b, 'Sub'), Mul: binary(b, 'Mul'), Div: binary(b, 'Div'),
-    Pow: binary(b, 'Pow'), Maximum: binary(b, 'Maximum'), Minimum: binary(b, 'Minimum'),
-    Greater: binary(b, 'Greater'), GreaterEqual: binary(b, 'GreaterEqual'), Less: binary(b, 'Less'),
-    LessEqual: binary(b, 'LessEqual'), Equal: binary(b, 'Equal'), LogicalAnd: binary(b, 'LogicalAnd'),
+    Add: binary(b, 'Add'),
+    Sub: binary(b, 'Sub'),
+    Mul: binary(b, 'Mul'),
+    Div: binary(b, 'Div'),
+    Pow: binary(b, 'Pow'),
+    Maximum: binary(b, 'Maximum'),
+    Minimum: binary(b, 'Minimum'),
+    Greater: binary(b, 'Greater'),
+    GreaterEqual: binary(b, 'GreaterEqual'),
+    Less: binary(b, 'Less'),
+    LessEqual: binary(b, 'LessEqual'),
+    Equal: binary(b, 'Equal'),
+    LogicalAnd: binary(b, 'LogicalAnd'),
     Where: (inputs, _attrs, out) => {
-      const r = reads(inputs.map((x) => broadcastOperand(x, out.shape)), out.shape);
+      const r = reads(
+        inputs.map((x) => broadcastOperand(x, out.shape)),
+        out.shape,
+      );
       const body = `${r.prelude}  y0[idx] = select(${r.exprs[2]}, ${r.exprs[1]}, ${r.exprs[0]} != 0u);`;
       return b.run1({ inputs, outs: [out], body, meta: r.meta });
     },

@@ -7,7 +7,9 @@ export function cumsumKernels(b: WebGPUBackend): Pick<KernelTable, 'Cumsum'> {
   return {
     // x seen as [outer, dim, inner]; element (o, t, c) sums i in [lo, hi) along dim.
     Cumsum: ([x], { axis, exclusive, reverse }, out) => {
-      const range = reverse ? `let lo = t + ${exclusive ? 1 : 0}; let hi = dim;` : `let lo = 0; let hi = t + ${exclusive ? 0 : 1};`;
+      const range = reverse
+        ? `let lo = t + ${exclusive ? 1 : 0}; let hi = dim;`
+        : `let lo = 0; let hi = t + ${exclusive ? 0 : 1};`;
       const body = `let dim = mt[1]; let inner = mt[2];
   let o = idx / (dim * inner);
   let r = idx - o * dim * inner;

@@ -18,7 +18,12 @@ export function gruKernels(b: WebGPUBackend): Pick<FusedKernelTable, 'GRUBlock' 
   return {
     GRUBlock: ([gates, h, cPre], _attrs, outs) => {
       const units = h.shape[h.shape.length - 1];
-      return b.run({ inputs: [gates, h, cPre], outs, meta: [units], body: `${UC}\n  y0[idx] = u * x1[idx] + (1.0 - u) * c;` });
+      return b.run({
+        inputs: [gates, h, cPre],
+        outs,
+        meta: [units],
+        body: `${UC}\n  y0[idx] = u * x1[idx] + (1.0 - u) * c;`,
+      });
     },
     // Inputs [gates, h, cPre, dh']; outputs [dGates, dh, dcPre].
     GRUBlockGrad: ([gates, h, cPre, dhNext], _attrs, outs) => {
@@ -29,7 +34,13 @@ export function gruKernels(b: WebGPUBackend): Pick<FusedKernelTable, 'GRUBlock' 
   y0[g + units] = d * (x1[idx] - c) * u * (1.0 - u);
   y1[idx] = d * u;
   y2[idx] = d * (1.0 - u) * (1.0 - c * c);`;
-      return b.run({ inputs: [gates, h, cPre, dhNext], outs, meta: [units], body, threads: outs[1].shape.reduce((n, v) => n * v, 1) });
+      return b.run({
+        inputs: [gates, h, cPre, dhNext],
+        outs,
+        meta: [units],
+        body,
+        threads: outs[1].shape.reduce((n, v) => n * v, 1),
+      });
     },
   };
 }

@@ -40,7 +40,13 @@ export function lstmKernels(b: WebGPUBackend): Pick<FusedKernelTable, 'LSTMBlock
   y0[g + 2 * units] = dc * x1[idx] * sf * (1.0 - sf);
   y0[g + 3 * units] = dhe * tc * so * (1.0 - so);
   y1[idx] = dc * sf;`;
-      return b.run({ inputs: [gates, c, cNext, dcNext, dh], outs, body, meta: [units, floatBits(forgetBias)], threads: outs[1].shape.reduce((n, v) => n * v, 1) });
+      return b.run({
+        inputs: [gates, c, cNext, dcNext, dh],
+        outs,
+        body,
+        meta: [units, floatBits(forgetBias)],
+        threads: outs[1].shape.reduce((n, v) => n * v, 1),
+      });
     },
   };
 }

@@ -7,7 +7,8 @@ import type { KernelTable } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
 import { elementwise } from './unary.js';
 
-const SUBNORMAL = 'fn subnormal_(x: f32) -> bool { let u = bitcast<u32>(x) & 0x7fffffffu; return u != 0u && u < 0x00800000u; }\n';
+const SUBNORMAL =
+  'fn subnormal_(x: f32) -> bool { let u = bitcast<u32>(x) & 0x7fffffffu; return u != 0u && u < 0x00800000u; }\n';
 
 // log(1 + x) loses the low bits of x when 1 + x rounds: below |x| = 0.1 an 8-term series
 // (error < x^9/9, under 1e-9 relative) instead.
@@ -25,11 +26,22 @@ const LOG1P = `fn log1p_(x: f32) -> f32 {
 
 export function mathKernels(b: WebGPUBackend): Pick<KernelTable, 'Floor' | 'Ceil' | 'Round' | 'Sign' | 'Log1p'> {
   return {
-    Floor: elementwise(b, 'Floor', 'select(floor(x), -1.0, subnormal_(x) && bitcast<i32>(x) < 0)', undefined, SUBNORMAL),
+    Floor: elementwise(
+      b,
+      'Floor',
+      'select(floor(x), -1.0, subnormal_(x) && bitcast<i32>(x) < 0)',
+      undefined,
+      SUBNORMAL,
+    ),
     Ceil: elementwise(b, 'Ceil', 'select(ceil(x), 1.0, subnormal_(x) && bitcast<i32>(x) > 0)', undefined, SUBNORMAL),
     Round: elementwise(b, 'Round', 'round(x)'),
     // ±0 return themselves; otherwise the sign bit decides (subnormals included).
-    Sign: elementwise(b, 'Sign', 'select(select(1.0, -1.0, bitcast<i32>(x) < 0), x, (bitcast<u32>(x) & 0x7fffffffu) == 0u)', 'sign(x)'),
+    Sign: elementwise(
+      b,
+      'Sign',
+      'select(select(1.0, -1.0, bitcast<i32>(x) < 0), x, (bitcast<u32>(x) & 0x7fffffffu) == 0u)',
+      'sign(x)',
+    ),
     Log1p: elementwise(b, 'Log1p', 'log1p_(x)', undefined, LOG1P),
   };
 }

@@ -10,18 +10,24 @@ import { wgslType } from '../wgsl.js';
 
 const T = 32;
 
-interface Layout { vecA: boolean; vecB: boolean; vecOut: boolean }
+interface Layout {
+  vecA: boolean;
+  vecB: boolean;
+  vecOut: boolean;
+}
 
 function source(S: string, { vecA, vecB, vecOut }: Layout): string {
   const V = `vec4<${S}>`;
   // A tile As[r][p]: with vecA, x0 is vec4 along k and one load fills As[r][p..p+3].
-  const loadA = vecA ? `
-    for (var e = tid; e < ${T * T / 4}; e += 64) {
+  const loadA = vecA
+    ? `
+    for (var e = tid; e < ${(T * T) / 4}; e += 64) {
       let r = e / ${T / 4}; let p = (e % ${T / 4}) * 4; let gi = row0 + r; let gp = t + p;
       var v = ${V}(0);
       if (gi < M && gp < K) { v = x0[(aBase + gi * sAi + gp) / 4]; }
       As[r][p] = v.x; As[r][p + 1] = v.y; As[r][p + 2] = v.z; As[r][p + 3] = v.w;
-    }` : `
+    }`
+    : `
     for (var e = tid; e < ${T * T}; e += 64) {
       let r = e / ${T}; let p = e % ${T}; let gi = row0 + r; let gp = t + p;
       var v = ${S}(0);
@@ -29,14 +35,16 @@ function source(S: string, { vecA, vecB, vecOut }: Layout): string {
       As[r][p] = v;
     }`;
   // B tile Bs[p][jg] holds columns 4 jg .. 4 jg + 3 of row p.
-  const loadB = vecB ? `
-    for (var e = tid; e < ${T * T / 4}; e += 64) {
+  const loadB = vecB
+    ? `
+    for (var e = tid; e < ${(T * T) / 4}; e += 64) {
       let p = e / ${T / 4}; let jg = e % ${T / 4}; let gp = t + p; let gj = col0 + jg * 4;
       var v = ${V}(0);
       if (gp < K && gj < N) { v = x1[(bBase + gp * sBp + gj) / 4]; }
       Bs[p][jg] = v;
-    }` : `
-    for (var e = tid; e < ${T * T / 4}; e += 64) {
+    }`
+    : `
+    for (var e = tid; e < ${(T * T) / 4}; e += 64) {
       let p = e / ${T / 4}; let jg = e % ${T / 4}; let gp = t + p; let gj = col0 + jg * 4;
       var v = ${V}(0);
       if (gp < K) {
@@ -44,11 +52,13 @@ function source(S: string, { vecA, vecB, vecOut }: Layout): string {
       }
       Bs[p][jg] = v;
     }`;
-  const store = vecOut ? `
+  const store = vecOut
+    ? `
   for (var i = 0; i < 4; i++) {
     let gi = row0 + ty * 4 + i; let gj = col0 + tx * 4;
     if (gi < M && gj < N) { y0[(oBase + gi * N + gj) / 4] = acc[i]; }
-  }` : `
+  }`
+    : `
   for (var i = 0; i < 4; i++) {
     let gi = row0 + ty * 4 + i;
     for (var q = 0; q < 4; q++) {
@@ -104,7 +114,10 @@ export function matmulKernels(b: WebGPUBackend): Pick<KernelTable, 'BatchMatMul'
       const meta = [m, n, k, batchA === 1 ? 0 : m * k, sAi, sAp, batchB === 1 ? 0 : k * n, sBp, sBj];
       const V = `vec4<${S}>`;
       return b.runRaw({
-        inputs: [a, bm], outs: [out], source: source(S, layout), meta,
+        inputs: [a, bm],
+        outs: [out],
+        source: source(S, layout),
+        meta,
         groups: [Math.ceil(n / T), Math.ceil(m / T), batch],
         types: [layout.vecA ? V : undefined, layout.vecB ? V : undefined, layout.vecOut ? V : undefined],
       })[0];

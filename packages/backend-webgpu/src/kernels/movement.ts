@@ -20,15 +20,26 @@ export function affineGather(b: WebGPUBackend, x: TensorInfo, out: OutInfo, op: 
 /** x transposed by `perm`, as backend storage (reductions use it too). */
 export function transposeData(b: WebGPUBackend, x: TensorInfo, perm: readonly number[]): GpuData {
   const s = stridesOf(x.shape);
-  return affineGather(b, x, { shape: perm.map((p) => x.shape[p]), dtype: x.dtype }, { str: perm.map((p) => s[p]), off: 0 });
+  return affineGather(
+    b,
+    x,
+    { shape: perm.map((p) => x.shape[p]), dtype: x.dtype },
+    { str: perm.map((p) => s[p]), off: 0 },
+  );
 }
 
 function pad(b: WebGPUBackend, x: TensorInfo, paddings: [number, number][], value: number, out: OutInfo): GpuData {
   const R = out.shape.length;
-  const os = stridesOf(out.shape), xs = stridesOf(x.shape);
+  const os = stridesOf(out.shape),
+    xs = stridesOf(x.shape);
   // meta: outStr[R], before[R], inShape[R], inStr[R], value
-  const meta = [...os, ...paddings.map((p) => p[0]), ...x.shape, ...xs,
-    x.dtype === 'float32' ? floatBits(value) : x.dtype === 'bool' ? (value ? 1 : 0) : Math.trunc(value)];
+  const meta = [
+    ...os,
+    ...paddings.map((p) => p[0]),
+    ...x.shape,
+    ...xs,
+    x.dtype === 'float32' ? floatBits(value) : x.dtype === 'bool' ? (value ? 1 : 0) : Math.trunc(value),
+  ];
   const T = x.dtype === 'float32' ? 'f32' : x.dtype === 'bool' ? 'u32' : 'i32';
   const v = x.dtype === 'float32' ? `bitcast<f32>(mt[${1 + 4 * R}])` : `${T}(mt[${1 + 4 * R}])`;
   const body = `var rest = idx;
@@ -60,7 +71,9 @@ function concat(b: WebGPUBackend, inputs: TensorInfo[], axis: number, out: OutIn
   return y;
 }
 
-export function movementKernels(b: WebGPUBackend): Pick<KernelTable, 'Reshape' | 'Transpose' | 'BroadcastTo' | 'Slice' | 'Pad' | 'Reverse' | 'Concat'> {
+export function movementKernels(
+  b: WebGPUBackend,
+): Pick<KernelTable, 'Reshape' | 'Transpose' | 'BroadcastTo' | 'Slice' | 'Pad' | 'Reverse' | 'Concat'> {
   return {
     Reshape: ([x]) => x.dataId,
     Transpose: ([x], { perm }) => transposeData(b, x, perm),

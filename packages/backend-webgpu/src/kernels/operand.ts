@@ -8,9 +8,15 @@
 import { stridesOf, type Shape, type TensorInfo } from '@tapeflow/core';
 import { broadcastStrides } from '../wgsl.js';
 
-export interface Operand { str: readonly number[]; off: number }
+export interface Operand {
+  str: readonly number[];
+  off: number;
+}
 
-export const broadcastOperand = (x: TensorInfo, outShape: Shape): Operand => ({ str: broadcastStrides(x.shape, outShape.length), off: 0 });
+export const broadcastOperand = (x: TensorInfo, outShape: Shape): Operand => ({
+  str: broadcastStrides(x.shape, outShape.length),
+  off: 0,
+});
 
 export interface Reads {
   /** WGSL expression of operand k's element at the output's `idx`. */
@@ -38,20 +44,31 @@ export function reads(ops: readonly Operand[], shape: Shape, write?: Operand): R
     return 'strided';
   });
   const base = new Map<number, number>();
-  for (const k of strided) { base.set(k, 1 + meta.length); meta.push(...all[k].str, all[k].off); }
+  for (const k of strided) {
+    base.set(k, 1 + meta.length);
+    meta.push(...all[k].str, all[k].off);
+  }
   let prelude = '';
   if (strided.length) {
     const names = strided.map((k) => `j${k}`);
     prelude = `var rest = idx;\n  ${names.map((n, i) => `var ${n} = mt[${base.get(strided[i])! + R}];`).join(' ')}\n`;
     for (let d = R - 1; d >= 0; d--) {
-      prelude += `  { let s = mt[${1 + d}]; let c = rest % s; rest = rest / s; ` +
-        strided.map((k) => `j${k} += c * mt[${base.get(k)! + d}];`).join(' ') + ' }\n';
+      prelude +=
+        `  { let s = mt[${1 + d}]; let c = rest % s; rest = rest / s; ` +
+        strided.map((k) => `j${k} += c * mt[${base.get(k)! + d}];`).join(' ') +
+        ' }\n';
     }
   }
   // A scalar operand's offset (0, or a Slice start) is a meta word, so sources do not vary with it.
   const scalarOff = new Map<number, number>();
-  all.forEach((o, k) => { if (kinds[k] === 'scalar') { scalarOff.set(k, 1 + meta.length); meta.push(o.off); } });
-  const at = (k: number): string => (kinds[k] === 'scalar' ? `mt[${scalarOff.get(k)}]` : kinds[k] === 'flat' ? 'idx' : `j${k}`);
+  all.forEach((o, k) => {
+    if (kinds[k] === 'scalar') {
+      scalarOff.set(k, 1 + meta.length);
+      meta.push(o.off);
+    }
+  });
+  const at = (k: number): string =>
+    kinds[k] === 'scalar' ? `mt[${scalarOff.get(k)}]` : kinds[k] === 'flat' ? 'idx' : `j${k}`;
   if (write) prelude += `  let oidx = ${at(ops.length)};\n`;
   return { exprs: ops.map((_, k) => `x${k}[${at(k)}]`), prelude, meta };
 }

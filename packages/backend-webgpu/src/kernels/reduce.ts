@@ -34,7 +34,14 @@ function identity(name: ReduceName, dtype: DType): string {
   return name === 'Max' ? 'i32(-2147483647 - 1)' : '2147483647';
 }
 
-function reduceRuns(b: WebGPUBackend, name: ReduceName, x: TensorInfo, rows: number, runLen: number, out: OutInfo): GpuData {
+function reduceRuns(
+  b: WebGPUBackend,
+  name: ReduceName,
+  x: TensorInfo,
+  rows: number,
+  runLen: number,
+  out: OutInfo,
+): GpuData {
   const T = wgslType(x.dtype);
   const init = identity(name, x.dtype);
   if (runLen < 4 * RWG) {
@@ -44,7 +51,8 @@ function reduceRuns(b: WebGPUBackend, name: ReduceName, x: TensorInfo, rows: num
   y0[idx] = acc;`;
     return b.run1({ inputs: [x], outs: [out], body, meta: [runLen] });
   }
-  const groups: [number, number, number] = rows <= MAX_GROUPS ? [rows, 1, 1] : [MAX_GROUPS, Math.ceil(rows / MAX_GROUPS), 1];
+  const groups: [number, number, number] =
+    rows <= MAX_GROUPS ? [rows, 1, 1] : [MAX_GROUPS, Math.ceil(rows / MAX_GROUPS), 1];
   const source = `
 var<workgroup> part: array<${T}, ${RWG}>;
 @compute @workgroup_size(${RWG})
@@ -87,7 +95,11 @@ function reduce(b: WebGPUBackend, name: ReduceName) {
 
 export function reduceKernels(b: WebGPUBackend): Pick<KernelTable, ReduceName> {
   return {
-    Sum: reduce(b, 'Sum'), Max: reduce(b, 'Max'), Min: reduce(b, 'Min'),
-    Prod: reduce(b, 'Prod'), Any: reduce(b, 'Any'), All: reduce(b, 'All'),
+    Sum: reduce(b, 'Sum'),
+    Max: reduce(b, 'Max'),
+    Min: reduce(b, 'Min'),
+    Prod: reduce(b, 'Prod'),
+    Any: reduce(b, 'Any'),
+    All: reduce(b, 'All'),
   };
 }

@@ -12,7 +12,12 @@ export function sequenceKernels(b: WebGPUBackend): Pick<KernelTable, 'ReverseSeq
   let len = x1[bi];
   let src = select(t, len - 1 - t, t < len);
   y0[idx] = x0[idx + (src - t) * mt[1]];`;
-      return b.run1({ inputs: [x, lengths], outs: [out], body, meta: [s[seqAxis], x.shape[seqAxis], s[batchAxis], x.shape[batchAxis]] });
+      return b.run1({
+        inputs: [x, lengths],
+        outs: [out],
+        body,
+        meta: [s[seqAxis], x.shape[seqAxis], s[batchAxis], x.shape[batchAxis]],
+      });
     },
   };
 }

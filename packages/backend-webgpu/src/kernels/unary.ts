@@ -20,7 +20,10 @@ const FLOAT: Record<UnaryName, string> = {
 
 /** int32 and bool: i32 arithmetic wraps like Int32Array. */
 const INT: Partial<Record<UnaryName, string>> = {
-  Neg: '-x', Abs: 'select(x, -x, x < 0)', Relu: 'max(x, 0)', LogicalNot: '1u - x',
+  Neg: '-x',
+  Abs: 'select(x, -x, x < 0)',
+  Relu: 'max(x, 0)',
+  LogicalNot: '1u - x',
 };
 
 /** A kernel computing `floatExpr` or `intExpr` of `x` per element; `decls` may define helpers. */
@@ -30,7 +33,9 @@ export function elementwise(b: WebGPUBackend, name: string, floatExpr: string, i
     const expr = isFloat ? floatExpr : intExpr;
     if (!expr) throw new TypeError(`webgpu: ${name} has no ${x.dtype} kernel`);
     // NaN in, NaN out, checked first: comparisons and max() may not see NaN.
-    const body = isFloat ? `let x = x0[idx];\n  y0[idx] = select(${expr}, x, isnan_(x));` : `let x = x0[idx];\n  y0[idx] = ${expr};`;
+    const body = isFloat
+      ? `let x = x0[idx];\n  y0[idx] = select(${expr}, x, isnan_(x));`
+      : `let x = x0[idx];\n  y0[idx] = ${expr};`;
     return b.run1({ inputs: [x], outs: [out], body, decls });
   };
 }
@@ -52,7 +57,8 @@ const FLOAT_TO_INT = `let x = x0[idx];
 function castBody(from: DType, to: DType): string {
   const f = from === 'float32';
   // Bits, not `!= 0.0`: a subnormal is nonzero although the GPU compares it equal to 0.
-  if (to === 'bool') return f ? 'y0[idx] = u32((bitcast<u32>(x0[idx]) & 0x7fffffffu) != 0u);' : 'y0[idx] = u32(x0[idx] != 0);';
+  if (to === 'bool')
+    return f ? 'y0[idx] = u32((bitcast<u32>(x0[idx]) & 0x7fffffffu) != 0u);' : 'y0[idx] = u32(x0[idx] != 0);';
   if (to === 'float32') return f ? 'y0[idx] = x0[idx];' : 'y0[idx] = f32(x0[idx]);';
   if (f) return FLOAT_TO_INT;
   return from === 'bool' ? 'y0[idx] = i32(x0[idx]);' : 'y0[idx] = x0[idx];';
@@ -60,8 +66,14 @@ function castBody(from: DType, to: DType): string {
 
 export function unaryKernels(b: WebGPUBackend): Pick<KernelTable, UnaryName | 'Cast'> {
   return {
-    Neg: unary(b, 'Neg'), Abs: unary(b, 'Abs'), Exp: unary(b, 'Exp'), Log: unary(b, 'Log'),
-    Sqrt: unary(b, 'Sqrt'), Tanh: unary(b, 'Tanh'), Sigmoid: unary(b, 'Sigmoid'), Relu: unary(b, 'Relu'),
+    Neg: unary(b, 'Neg'),
+    Abs: unary(b, 'Abs'),
+    Exp: unary(b, 'Exp'),
+    Log: unary(b, 'Log'),
+    Sqrt: unary(b, 'Sqrt'),
+    Tanh: unary(b, 'Tanh'),
+    Sigmoid: unary(b, 'Sigmoid'),
+    Relu: unary(b, 'Relu'),
     LogicalNot: unary(b, 'LogicalNot'),
     Cast: ([x], { dtype }, out) => b.run1({ inputs: [x], outs: [out], body: castBody(x.dtype, dtype) }),
   };

@@ -3,7 +3,14 @@ export type Request =
   | { t: 'alloc'; id: number; bytes: number }
   | { t: 'free'; id: number }
   | { t: 'write'; id: number; data: ArrayBuffer }
-  | { t: 'run'; program: number; source?: string; buffers: number[]; meta: Int32Array; groups: [number, number, number] }
+  | {
+      t: 'run';
+      program: number;
+      source?: string;
+      buffers: number[];
+      meta: Int32Array;
+      groups: [number, number, number];
+    }
   | { t: 'readSync'; id: number; bytes: number; sab: SharedArrayBuffer }
   | { t: 'read'; id: number; bytes: number; req: number }
   | { t: 'stats'; sab: SharedArrayBuffer }

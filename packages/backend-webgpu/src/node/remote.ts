@@ -27,17 +27,24 @@ class RemoteGpu implements Gpu {
         const r = this.reads.get(m.req)!;
         this.reads.delete(m.req);
         if (!this.reads.size) this.worker.unref();
-        if (m.error) r.reject(new Error(m.error)); else r.resolve(m.data!);
+        if (m.error) r.reject(new Error(m.error));
+        else r.resolve(m.data!);
       } else if (m.t === 'error') {
         console.error(m.message);
       }
     });
   }
 
-  private post(m: Request, transfer?: ArrayBuffer[]): void { this.worker.postMessage(m, transfer); }
+  private post(m: Request, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(m, transfer);
+  }
 
-  alloc(id: number, bytes: number): void { this.post({ t: 'alloc', id, bytes }); }
-  free(id: number): void { this.post({ t: 'free', id }); }
+  alloc(id: number, bytes: number): void {
+    this.post({ t: 'alloc', id, bytes });
+  }
+  free(id: number): void {
+    this.post({ t: 'free', id });
+  }
   write(id: number, data: ArrayBufferView): void {
     const copy = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
     this.post({ t: 'write', id, data: copy }, [copy]);
@@ -51,7 +58,14 @@ class RemoteGpu implements Gpu {
       this.programs.set(d.source, program);
       source = d.source;
     }
-    this.post({ t: 'run', program, source, buffers: d.buffers as number[], meta: d.meta, groups: d.groups as [number, number, number] });
+    this.post({
+      t: 'run',
+      program,
+      source,
+      buffers: d.buffers as number[],
+      meta: d.meta,
+      groups: d.groups as [number, number, number],
+    });
   }
 
   readSync(id: number, bytes: number): ArrayBuffer {
@@ -99,7 +113,8 @@ export async function startRemote(): Promise<Acquired> {
   // loader, so from the source tree (tests run it) it takes dist/, which `pnpm build` makes.
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? '../../dist/node/worker.js' : './worker.js', import.meta.url);
-  if (fromSource && !existsSync(url)) throw new Error(`webgpu: ${fileURLToPath(url)} is missing; run \`pnpm build\` first`);
+  if (fromSource && !existsSync(url))
+    throw new Error(`webgpu: ${fileURLToPath(url)} is missing; run \`pnpm build\` first`);
   const worker = new Worker(url);
   const ready = await new Promise<Reply>((resolve, reject) => {
     worker.once('message', resolve);

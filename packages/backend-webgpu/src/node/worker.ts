@@ -8,8 +8,9 @@ const port = parentPort!;
 const reply = (m: Reply, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
 /** Why Dawn gave no adapter, in terms of what to install or set. */
-const NO_ADAPTER = 'webgpu: Dawn (the `webgpu` package) found no GPU adapter. Without a GPU it needs a Vulkan ' +
-  'driver: install libvulkan1 and point VK_ICD_FILENAMES at a SwiftShader ICD (Debian\'s chromium ships ' +
+const NO_ADAPTER =
+  'webgpu: Dawn (the `webgpu` package) found no GPU adapter. Without a GPU it needs a Vulkan ' +
+  "driver: install libvulkan1 and point VK_ICD_FILENAMES at a SwiftShader ICD (Debian's chromium ships " +
   '/usr/lib/chromium/vk_swiftshader_icd.json)';
 
 async function main(): Promise<void> {
@@ -37,9 +38,15 @@ async function main(): Promise<void> {
   };
   port.on('message', (m: Request) => {
     switch (m.t) {
-      case 'alloc': gpu.alloc(m.id, m.bytes); break;
-      case 'free': gpu.free(m.id); break;
-      case 'write': gpu.write(m.id, new Uint8Array(m.data)); break;
+      case 'alloc':
+        gpu.alloc(m.id, m.bytes);
+        break;
+      case 'free':
+        gpu.free(m.id);
+        break;
+      case 'write':
+        gpu.write(m.id, new Uint8Array(m.data));
+        break;
       case 'run':
         if (m.source !== undefined) programs[m.program] = m.source;
         gpu.run({ source: programs[m.program], buffers: m.buffers, meta: m.meta, groups: m.groups });
@@ -47,19 +54,30 @@ async function main(): Promise<void> {
       case 'readSync':
         gpu.read(m.id, m.bytes).then(
           (data) => fill(m.sab, 1, new Uint8Array(data)),
-          (e: Error) => fill(m.sab, 2, new TextEncoder().encode(String(e.message).slice(0, 1000))));
+          (e: Error) => fill(m.sab, 2, new TextEncoder().encode(String(e.message).slice(0, 1000))),
+        );
         break;
       case 'read':
         gpu.read(m.id, m.bytes).then(
           (data) => reply({ t: 'data', req: m.req, data }, [data]),
-          (e: Error) => reply({ t: 'data', req: m.req, error: e.message }));
+          (e: Error) => reply({ t: 'data', req: m.req, error: e.message }),
+        );
         break;
       case 'stats': {
         const s = gpu.stats();
-        fill(m.sab, 1, new Uint8Array(new Float64Array([s.numBuffersAllocated, s.numBytesAllocated, s.numBytesPooled, s.numPipelines]).buffer));
+        fill(
+          m.sab,
+          1,
+          new Uint8Array(
+            new Float64Array([s.numBuffersAllocated, s.numBytesAllocated, s.numBytesPooled, s.numPipelines]).buffer,
+          ),
+        );
         break;
       }
-      case 'destroy': gpu.destroy(); port.close(); break;
+      case 'destroy':
+        gpu.destroy();
+        port.close();
+        break;
     }
   });
 }

@@ -18,10 +18,16 @@ export function start(suites: Record<string, SuiteDef>): void {
   };
   window.tapeflowTests = {
     async init() {
-      if (!(await setBackend('webgpu'))) throw new Error(`the webgpu backend failed to initialize: ${webgpuInitError()}`);
+      if (!(await setBackend('webgpu')))
+        throw new Error(`the webgpu backend failed to initialize: ${webgpuInitError()}`);
       let others = true;
-      try { await setBackend('cpu'); } catch { others = false; }
-      if (others) throw new Error("a 'cpu' backend is registered in the test page; webgpu tests must not fall back to it");
+      try {
+        await setBackend('cpu');
+      } catch {
+        others = false;
+      }
+      if (others)
+        throw new Error("a 'cpu' backend is registered in the test page; webgpu tests must not fall back to it");
       return backend().adapterInfo;
     },
     list: () => cases.map((c) => c.name),
@@ -37,7 +43,12 @@ export function start(suites: Record<string, SuiteDef>): void {
         return { ok: true, ms: performance.now() - t0, numDraws: b.numDispatches - before };
       } catch (e) {
         const err = e as Error;
-        return { ok: false, ms: performance.now() - t0, error: `${err?.name ?? 'Error'}: ${err?.stack ?? String(e)}`, numDraws: b.numDispatches - before };
+        return {
+          ok: false,
+          ms: performance.now() - t0,
+          error: `${err?.name ?? 'Error'}: ${err?.stack ?? String(e)}`,
+          numDraws: b.numDispatches - before,
+        };
       }
     },
   };

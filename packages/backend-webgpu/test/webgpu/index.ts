@@ -10,5 +10,9 @@ export const webgpuSuites: Record<string, SuiteDef> = {
   // The fused kernels against central differences of their equations: backend-agnostic, shared with webgl.
   'webgpu fused': fusedSuite,
   // Training keeps buffers flat; swapMemory lowers the peak (webgl's cases, on buffers).
-  'webgpu lstm': gpuLstmSuite({ counts: () => ({ ...gpu(), textures: gpu().buffers }), resetPeak: () => webgpu().resetPeak(), forwardPeakBound: false }),
+  'webgpu lstm': gpuLstmSuite({
+    counts: () => ({ ...gpu(), textures: gpu().buffers }),
+    resetPeak: () => webgpu().resetPeak(),
+    forwardPeakBound: false,
+  }),
 };

@@ -11,6 +11,13 @@ export function webgpu(): WebGPUBackend {
 /** In-use buffers and bytes as reported through tf.memory(). */
 export function gpu(): { buffers: number; bytes: number; allocated: number; host: number; pipelines: number } {
   const m = memory();
-  if (m.numBuffers === undefined || m.numBytesInGPU === undefined) throw new Error('memory() does not report GPU usage');
-  return { buffers: m.numBuffers, bytes: m.numBytesInGPU, allocated: m.numBuffersAllocated ?? NaN, host: m.numBytesOnHost ?? NaN, pipelines: m.numPipelines ?? NaN };
+  if (m.numBuffers === undefined || m.numBytesInGPU === undefined)
+    throw new Error('memory() does not report GPU usage');
+  return {
+    buffers: m.numBuffers,
+    bytes: m.numBytesInGPU,
+    allocated: m.numBuffersAllocated ?? NaN,
+    host: m.numBytesOnHost ?? NaN,
+    pipelines: m.numPipelines ?? NaN,
+  };
 }

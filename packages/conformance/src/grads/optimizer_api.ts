@@ -32,7 +32,7 @@ function throwsValue(fn: () => unknown, pattern: RegExp, what: string): void {
     fn();
   } catch (e) {
     assert(e instanceof tf.ValueError || e instanceof TypeError, `${what}: threw ${String(e)}, not a ValueError/TypeError`);
-    assert(pattern.test((e as Error).message), `${what}: message ${JSON.stringify((e as Error).message)} does not match ${pattern}`);
+    assert(pattern.test((e).message), `${what}: message ${JSON.stringify((e).message)} does not match ${pattern}`);
     return;
   }
   throw new Error(`${what}: did not throw`);

@@ -123,7 +123,7 @@ export function tapeMemorySuite(r: Registry): void {
       const segment = checkpoint((h: Tensor) => { for (let k = 0; k < inner; k++) h = tf.tanh(tf.mul(w, h)); return h; });
       let held = -1;
       const base = tf.memory().numBytes;
-      const [gx, gw] = grads((a: Tensor, v: Tensor) => {
+      const [gx, gw] = grads((a: Tensor, _v: Tensor) => {
         const y = tf.tidy(() => { let h = a; for (let s = 0; s < segments; s++) h = segment(h); return tf.sum(h); });
         held = tf.memory().numBytes - base;
         return y;

@@ -55,7 +55,7 @@ export function traceSuite(r: Registry): void {
 
       const count = (op: string): number => t.nodes.filter((n) => n.op === op).length;
       for (const [op, n] of [['BatchMatMul', 1], ['Concat', 1], ['Slice', 4], ['Sigmoid', 3], ['Tanh', 2], ['Mul', 3]] as const) {
-        assert(count(op) === n, `expected ${n} ${op} node(s), got ${count(op)}:\n${t}`);
+        assert(count(op) === n, `expected ${n} ${op} node(s), got ${count(op)}:\n${t.toString()}`);
       }
       assert(t.nodes.every((n) => n.onPath), 'every node of the step leads from the inputs to the outputs');
       // Data flow: each node's inputs are arguments, outputs of earlier nodes, or the scalar

@@ -65,7 +65,7 @@ export function errorsSuite(r: Registry): void {
     expectThrows(() => tf.tensor(['a'] as unknown as number[]), TypeError, /tensor/, /string/);
     expectThrows(() => tf.tensor([1], [1], 'complex64' as tf.DType), TypeError, /tensor/, /complex64/);
     expectThrows(() => tf.tidy(5 as unknown as () => void), TypeError, /tidy/);
-    expectThrows(() => tf.tensor(tf.zeros([1]) as unknown as number[]), TypeError, /tensor/);
+    expectThrows(() => tf.tensor(tf.zeros([1])), TypeError, /tensor/);
   }));
 
   r.test('bad axes: out of range, repeated, for reductions and shape ops', () => check(() => {

@@ -81,7 +81,7 @@ export function logicSuite(r: Registry): void {
   ];
   for (const [name, f, ref] of refs) {
     r.test(`${name}: property, float32 and int32 broadcast pairs with ties`, (env) => {
-      property(env, 20, fc.tuple(broadcastPair(smallFloat), fc.constantFrom('float32', 'int32') as fc.Arbitrary<'float32' | 'int32'>),
+      property(env, 20, fc.tuple(broadcastPair(smallFloat), fc.constantFrom<'float32' | 'int32'>('float32', 'int32')),
         ([[a, b], dtype]) => {
           const pa = dtype === 'int32' ? { ...a, data: a.data.map((v) => Math.round(v * 2)) } : a;
           const pb = dtype === 'int32' ? { ...b, data: b.data.map((v) => Math.round(v * 2)) } : b;

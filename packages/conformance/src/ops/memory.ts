@@ -42,7 +42,7 @@ export function memorySuite(r: Registry): void {
       return { a, list: [tf.neg(a), 5], label: 'x' };
     });
     assert(live() === before + 2, `expected 2 survivors, live ${live() - before}`);
-    expectArrayEqual(out.list[0] as tf.Tensor, [-1, -1]);
+    expectArrayEqual(out.list[0], [-1, -1]);
     tf.dispose(out);
     assert(live() === before, 'dispose(nest) did not free everything');
   });

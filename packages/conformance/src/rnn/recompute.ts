@@ -49,7 +49,7 @@ export function recomputeSuite(r: Registry): void {
     }
   });
 
-  r.test('recompute: backprop through T = 256 steps needs less than half the plain peak, and less than all steps\' activations', (env) => {
+  r.test('recompute: backprop through T = 256 steps needs less than half the plain peak, and less than all steps\' activations', () => {
     const dtype: DType = 'float32';
     const [B, T, D, H] = [4, 256, 8, 16];
     const bytes = 4;
@@ -60,7 +60,7 @@ export function recomputeSuite(r: Registry): void {
       const peak = (opts: DynamicRnnOptions): [number, Tensor[]] => {
         const before = memory().numBytes;
         ENGINE.resetPeakBytes();
-        const gs = grads((...w: Tensor[]) => sum(dynamicRnn(cell, x, { dtype, ...opts })[0] as Tensor))(...cell.weights);
+        const gs = grads((..._w: Tensor[]) => sum(dynamicRnn(cell, x, { dtype, ...opts })[0] as Tensor))(...cell.weights);
         const p = memory().peakBytes - before;
         return [p, gs];
       };

@@ -260,8 +260,8 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
     const finals: ref.Mat[] = [];
     fws.forEach((fc0, i) => {
       const zeros = (k: number): ref.Mat => Array.from({ length: B }, () => new Array(k).fill(0));
-      const f = rnnLoop(layer, zeros(fc0.outputSize as number), m(fc0.weights[0]), v(fc0.weights[1]), lens, false);
-      const g = rnnLoop(layer, zeros(bws[i].outputSize as number), m(bws[i].weights[0]), v(bws[i].weights[1]), lens, true);
+      const f = rnnLoop(layer, zeros(fc0.outputSize), m(fc0.weights[0]), v(fc0.weights[1]), lens, false);
+      const g = rnnLoop(layer, zeros(bws[i].outputSize), m(bws[i].weights[0]), v(bws[i].weights[1]), lens, true);
       finals.push(lens.flatMap((len, b) => f[len - 1][b]));
       layer = f.map((step, t) => step.map((row, b) => [...row, ...g[t][b]]));
     });

@@ -508,7 +508,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
     expectThrows(() => dynamicRnn({} as never, x, { dtype: 'float32' }), TypeError, /'cell'.*is not an RNNCell: 'outputSize' property is missing/);
     expectThrows(() => dynamicRnn(cell, null as never, { dtype: 'float32' }), ValueError, /inputs must not be null/);
     expectThrows(() => dynamicRnn(cell, [] as never, { dtype: 'float32' }), ValueError, /inputs must not be empty/);
-    expectThrows(() => dynamicRnn(cell, {} as never, { dtype: 'float32' }), ValueError, /inputs must not be empty/);
+    expectThrows(() => dynamicRnn(cell, {}, { dtype: 'float32' }), ValueError, /inputs must not be empty/);
     expectThrows(() => dynamicRnn(cell, ones([2, 3]), { dtype: 'float32' }), ValueError, /rank at least 3/);
     expectThrows(() => dynamicRnn(cell, [x, ones([3, 3, 1])], { dtype: 'float32' }), ValueError, /Batch_size is not the same/);
     expectThrows(() => dynamicRnn(cell, [x, ones([2, 4, 1])], { dtype: 'float32' }), ValueError, /Time steps is not the same/);

@@ -123,7 +123,7 @@ export async function checkpointTensors(tensors: SaveTensors, opts: SaveCheckpoi
     out.set(name, t);
   };
   const read = async (t: Tensor): Promise<BundleTensor> =>
-    ({ dtype: t.dtype as DType, shape: [...t.shape], values: (await t.data()).slice() });
+    ({ dtype: t.dtype, shape: [...t.shape], values: (await t.data()).slice() });
   for (const [name, t] of list) add(name, await read(t));
   if (opts.optimizer) {
     const vars = list.map(([, t]) => t).filter((t): t is Variable => t instanceof Variable);

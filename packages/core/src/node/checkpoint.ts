@@ -54,7 +54,7 @@ export async function readManifestDir(dir: string): Promise<{ manifest: WeightsM
     const b = await readFile(join(dir, p)).catch((e: Error) => {
       throw new ValueError(`loadWeights: shard ${p} listed in ${MANIFEST_FILE} cannot be read: ${e.message}`);
     });
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   }));
   return { manifest, buffers };
 }

@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'convert') {
     want(2);
     if (o.to !== undefined && o.to !== 'tf' && o.to !== 'tfjs') throw new UsageError(`--to must be tf or tfjs, got ${o.to}`);
-    console.log(await convert(args[0], args[1], { to: o.to as Format | undefined, castFloat64: o['cast-float64'], numShards: number(o.shards, '--shards') }));
+    console.log(await convert(args[0], args[1], { to: o.to, castFloat64: o['cast-float64'], numShards: number(o.shards, '--shards') }));
     return 0;
   }
   throw new UsageError(`unknown command ${cmd}`);

@@ -4,7 +4,7 @@ import { ValueError } from '../errors.js';
 import { assertValidShape, fmt, sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 
-export type TensorLike = Tensor | number | boolean | NestedArray | TypedArray;
+export type TensorLike = Tensor | number | NestedArray | TypedArray;
 
 function checkDType(dtype: unknown, op: string): asserts dtype is DType {
   if (!isDType(dtype)) throw new TypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, bool or float64`);
@@ -64,7 +64,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     assertValidShape(shape, 'tensor');
     s = [...shape];
     if (sizeOf(s) !== flat.length) {
-      if (flat.length === 1 && typeof firstLeaf(values) !== 'object') return fill(s, flat[0] as number, dt);
+      if (flat.length === 1 && typeof firstLeaf(values) !== 'object') return fill(s, flat[0], dt);
       throw new ValueError(`tensor: ${flat.length} values do not fill shape ${fmt(s)} (size ${sizeOf(s)})`);
     }
   } else s = inferred;

@@ -11,7 +11,7 @@ import { op } from './op.js';
  * a @ b over the last two axes, batched (with broadcasting) over the leading ones.
  * Transposes are passed to the kernel as flags, never materialized.
  */
-export const matmul = op('matmul', (a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor => {
+export const matmul = op('matmul', (a: TensorLike, b: TensorLike, transposeA: boolean = false, transposeB: boolean = false): Tensor => {
   const [x, y] = binaryOperands(toTensor(a, 'matmul', 'a'), toTensor(b, 'matmul', 'b'), 'matmul');
   assertNumeric(x, 'matmul', 'a');
   if (x.rank < 2 || y.rank < 2) {

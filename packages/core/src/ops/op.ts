@@ -6,7 +6,7 @@ import { ENGINE } from '../engine.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function op<F extends (...args: any[]) => any>(name: string, f: F): F {
-  const wrapped = (...args: Parameters<F>): ReturnType<F> => ENGINE.tidy(() => f(...args));
+  const wrapped = (...args: Parameters<F>): ReturnType<F> => ENGINE.tidy(() => f(...args) as ReturnType<F>);
   Object.defineProperty(wrapped, 'name', { value: name });
   return wrapped as F;
 }

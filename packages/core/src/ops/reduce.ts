@@ -30,7 +30,7 @@ export const min = reduce('min', 'Min');
 export const prod = reduce('prod', 'Prod');
 
 /** The mean; of int32 it stays int32, truncated toward zero (TF1's reduce_mean). */
-export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
+export const mean = op('mean', (x: TensorLike, axis?: Axis, keepDims: boolean = false): Tensor => {
   const t = toTensor(x, 'mean', 'x');
   if (t.dtype !== 'int32') assertFloat(t, 'mean');
   const axes = normalizeAxes(axis, t.rank, 'mean', t.shape);
