@@ -23,7 +23,7 @@ checkpoint/ (weights.json + shards, tfjs weights-manifest layout) and tf-checkpo
 as a TensorFlow V2 checkpoint, model.ckpt-<step>.index/.data-* + checkpoint), TF1 variable names.
 
 Options:
-  --backend <name>     compute backend: cpu or webgl                     (default: ${DEFAULTS.backend})
+  --backend <name>     compute backend: cpu, webgl, webgpu                 (default: ${DEFAULTS.backend})
   --steps <n>          train until this step (a resumed run counts on)   (default: ${DEFAULTS.steps})
   --units <n>          LSTM units per layer                              (default: ${DEFAULTS.units})
   --layers <n>         number of stacked LSTM layers                     (default: ${DEFAULTS.layers})
@@ -45,7 +45,8 @@ async function useBackend(name: string): Promise<void> {
   // Importing a backend package registers it.
   if (name === 'cpu') await import('@tapeflow/backend-cpu');
   else if (name === 'webgl') await import('@tapeflow/backend-webgl');
-  else throw new Error(`--backend: unknown backend '${name}' (cpu or webgl)`);
+  else if (name === 'webgpu') await import('@tapeflow/backend-webgpu');
+  else throw new Error(`--backend: unknown backend '${name}' (cpu, webgl or webgpu)`);
   if (!(await setBackend(name))) {
     throw new Error(`--backend: '${name}' could not be initialized here` + (NOT_IN_NODE[name] ?? ''));
   }
@@ -55,6 +56,8 @@ async function useBackend(name: string): Promise<void> {
 const NOT_IN_NODE: Record<string, string> = {
   webgl: ': Node has no WebGL2. `pnpm playground` trains this model on webgl in your browser ' +
     '(http://127.0.0.1:5173); in Node, use --backend cpu.',
+  webgpu: ': in Node, webgpu runs on Dawn (the webgpu package) and needs a Vulkan driver (Debian: libvulkan1, ' +
+    'and VK_ICD_FILENAMES naming one); `pnpm playground` trains this model on webgpu in your browser (http://127.0.0.1:5173).',
 };
 
 function int(name: string, v: string | undefined, dflt: number, min = 1): number {
