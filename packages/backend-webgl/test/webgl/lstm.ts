@@ -5,7 +5,7 @@
  */
 import * as tf from '@tapeflow/core';
 import { adam, variableGrads } from '@tapeflow/autograd';
-import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, withFastPaths, type Nest } from '@tapeflow/rnn';
+import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, withFastPaths } from '@tapeflow/rnn';
 import { assert, type Registry } from '@tapeflow/conformance';
 import { gpu, webgl } from './util.js';
 
