@@ -43,7 +43,8 @@ test.serial('save after N steps, restore into a fresh model, M more steps == N +
   const a = fresh();
   t.deepEqual(steps(a, N), reference.slice(0, N));
   await a.save(dir);
-  const names = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8'))[0].weights.map((w: { name: string }) => w.name);
+  const manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as { weights: { name: string }[] }[];
+  const names = manifest[0].weights.map((w) => w.name);
   t.true(names.includes('rnn/multi_rnn_cell/cell_1/lstm_cell/kernel'));
   t.true(names.includes('rnn/multi_rnn_cell/cell_1/lstm_cell/kernel/Adam_1'));
   t.true(names.includes('global_step'));

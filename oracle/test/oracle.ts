@@ -97,7 +97,7 @@ export const axisOf = (rank: number): fc.Arbitrary<number> =>
 
 // ---- running both sides --------------------------------------------------------------------------
 
-const tpT = (a: Arr): tp.Tensor => tp.tensor(a.data.map((v) => (a.dtype === 'bool' ? v !== 0 : v)) as never, a.shape, a.dtype);
+const tpT = (a: Arr): tp.Tensor => tp.tensor(a.data.map((v) => (a.dtype === 'bool' ? v !== 0 : v)), a.shape, a.dtype);
 const tjT = (a: Arr): tj.Tensor => tj.tensor(a.dtype === 'bool' ? a.data.map((v) => v !== 0) : a.data, a.shape, a.dtype);
 const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
@@ -106,7 +106,7 @@ const weights = (n: number, k: number): number[] => Array.from({ length: n }, (_
 
 interface Result { shape: number[]; dtype: string; data: ArrayLike<number> }
 const tpRead = (t: tp.Tensor): Result => ({ shape: [...t.shape], dtype: t.dtype, data: t.dataSync() });
-const tjRead = (t: tj.Tensor): Result => ({ shape: [...t.shape], dtype: t.dtype, data: t.dataSync() as ArrayLike<number> });
+const tjRead = (t: tj.Tensor): Result => ({ shape: [...t.shape], dtype: t.dtype, data: t.dataSync() });
 
 /** Runs f on both sides; an error on one side must be an error on the other. */
 function both<T>(what: string, ftp: () => T, ftj: () => T): [T, T] | null {

@@ -107,7 +107,7 @@ const broadcasts = (c: Case<unknown>): boolean => c.xs.some((x) => x.shape.join(
 /** The batch shapes differ and neither is a single matrix: tfjs flattens them and pairs wrong matrices. */
 function batchBroadcasts(a: number[], b: number[]): boolean {
   const n = Math.max(a.length, b.length);
-  const pa = [...Array(n - a.length).fill(1), ...a], pb = [...Array(n - b.length).fill(1), ...b];
+  const pa = [...new Array<number>(n - a.length).fill(1), ...a], pb = [...new Array<number>(n - b.length).fill(1), ...b];
   const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
   return pa.join() !== pb.join() && size(pa) > 1 && size(pb) > 1;
 }
@@ -120,7 +120,6 @@ const EXTREMA: Follows<Axes>[] = [
 ];
 
 const finite: ValueOpts = { specials: false };
-const positive: ValueOpts = { lo: 0.05, hi: 10 };
 
 export const ROWS: Row[] = [
   // ---- unary elementwise ----
@@ -283,7 +282,7 @@ export const ROWS: Row[] = [
       xs: arrArb(s, F).map((x) => [x]),
       a: fc.tuple(fc.tuple(...s.map(() => fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })))), fc.constantFrom(0, -1.5, NaN)),
     })),
-    tp: ([x], [p, v]) => tp.pad(x, p as [number, number][], v), tj: ([x], [p, v]) => tj.pad(x, p as [number, number][], v), grad: [0],
+    tp: ([x], [p, v]) => tp.pad(x, p, v), tj: ([x], [p, v]) => tj.pad(x, p, v), grad: [0],
     follows: [{ doc: 'scalars, depth 1 and other edges tfjs rejects', whole: (c) => c.xs[0].shape.length === 0 }],
   }),
   row({
@@ -335,12 +334,12 @@ export const ROWS: Row[] = [
     args: fc.record({ xs: fc.constant<Arr[]>([]), a: fc.tuple(fc.integer({ min: -5, max: 5 }), fc.integer({ min: -5, max: 5 }), fc.constantFrom(1, 2, -1, 0.5, -3), fc.constantFrom(F, I)) })
       .filter((c) => c.a[3] === F || Number.isInteger(c.a[2])),
     follows: [{ doc: 'range with a step away from stop', whole: ({ a: [start, stop, step] }) => (stop - start) * step < 0 }],
-    tp: (_, [a, b, st, dt]) => tp.range(a, b, st, dt), tj: (_, [a, b, st, dt]) => tj.range(a, b, st, dt as 'float32' | 'int32'),
+    tp: (_, [a, b, st, dt]) => tp.range(a, b, st, dt), tj: (_, [a, b, st, dt]) => tj.range(a, b, st, dt),
   }),
   row({
     name: 'fill / zeros / ones',
     args: fc.record({ xs: fc.constant<Arr[]>([]), a: fc.tuple(shapeArb(), valueArb(), fc.constantFrom(F, I)) }),
     tp: (_, [s, v, dt]) => [tp.fill(s, v, dt), tp.zeros(s, dt), tp.ones(s, dt)],
-    tj: (_, [s, v, dt]) => [tj.fill(s, v, dt as 'float32' | 'int32'), tj.zeros(s, dt as 'float32'), tj.ones(s, dt as 'float32')],
+    tj: (_, [s, v, dt]) => [tj.fill(s, v, dt), tj.zeros(s, dt as 'float32'), tj.ones(s, dt as 'float32')],
   }),
 ];

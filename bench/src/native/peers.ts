@@ -94,7 +94,7 @@ export class Peer {
     const r = await this.next(600_000);
     if (typeof r.error === 'string') throw new Error(r.error);
     this.version = String(r.version);
-    this.note = String(r.note ?? '');
+    this.note = typeof r.note === 'string' ? r.note : '';
   }
 
   async step(): Promise<StepReply> {

@@ -34,10 +34,12 @@ export function customGrad<V extends Tensor | Tensor[] = Tensor>(f: (...args: ne
       if (typeof r.gradFunc !== 'function') throw new TypeError('customGrad: f must return {value, gradFunc: (dy, saved) => grads}');
       return { value: r.value, gradFunc: r.gradFunc, saved };
     }));
-    const single = value instanceof Tensor;
+    // Widened from the generic V so instanceof narrows the union both ways.
+    const outs: Tensor | Tensor[] = value;
+    const single = outs instanceof Tensor;
     // Each output must be a tensor of its own, or f = x => x would make a cycle.
     const seen = new Set<Tensor>(xs);
-    const ys = (single ? [value] : value).map((v) => {
+    const ys = (outs instanceof Tensor ? [outs] : outs).map((v) => {
       const y = seen.has(v) ? ENGINE.share(v) : v;
       seen.add(y);
       return y;

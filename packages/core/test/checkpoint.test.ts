@@ -10,7 +10,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  tensor, variable, memory, decodeWeights, encodeWeights, type DType, type Variable, type Tensor,
+  tensor, variable, memory, decodeWeights, encodeWeights, type DType, type Variable, type Tensor, type WeightsManifestConfig,
 } from '@tapeflow/core';
 import { loadWeights, loadWeightsInto, saveWeights } from '@tapeflow/core/node';
 import { useStorageBackend } from './storage_backend.js';
@@ -72,7 +72,7 @@ test.serial('saveWeights writes a tfjs weights manifest and one shard laid out a
   const { vars, ref } = makeModel();
   await saveWeights(vars, dir);
   t.deepEqual((await readdir(dir)).sort(), ['group1-shard1of1.bin', 'weights.json']);
-  const manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8'));
+  const manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as WeightsManifestConfig;
   t.deepEqual(manifest, [{
     paths: ['group1-shard1of1.bin'],
     weights: [

@@ -32,7 +32,7 @@ function vr(values: number[], shape: number[], name: string, dtype: DType = 'flo
 /** Variables shaped like the fixture's GRUCell (7 = 3 inputs + 4 units), zero-filled, possibly renamed. */
 function gruVariables(dtype: DType, scope = 'rnn'): Variable[] {
   return fixture(dtype === 'float64' ? 'gru_lengths' : 'gru_lengths_float32').expected.map((e) =>
-    vr(new Array(e.values.length).fill(0), e.shape, e.name.replace(/^rnn\//, `${scope}/`), dtype));
+    vr(new Array<number>(e.values.length).fill(0), e.shape, e.name.replace(/^rnn\//, `${scope}/`), dtype));
 }
 const snapshot = (vs: Variable[]): number[][] => vs.map((v) => Array.from(v.dataSync()));
 
@@ -53,7 +53,7 @@ test.serial('a TF1 checkpoint directory loads into variables by name, bit-exactl
 test.serial('a load that does not fit names every problem and changes nothing; strict: false loads what fits', async (t) => {
   const vars = gruVariables('float64');
   const kernel = vars.find((v) => v.name === 'rnn/gru_cell/gates/kernel')!;
-  const wrongShape = vr(new Array(8).fill(0), [2, 4], 'rnn/gru_cell/candidate/bias');
+  const wrongShape = vr(new Array<number>(8).fill(0), [2, 4], 'rnn/gru_cell/candidate/bias');
   const model = [...vars.filter((v) => v.name !== 'rnn/gru_cell/candidate/bias'), wrongShape, vr([0], [1], 'rnn/extra')];
   const before = snapshot(model);
   const tensors = memory().numTensors;
@@ -145,7 +145,7 @@ test.serial('saveCheckpoint -> loadCheckpoint round-trips every dtype, scalars, 
   const files = await saveCheckpoint(join(dir, 'model.ckpt-5'), src, { numShards: 3, globalStep: 5 });
   t.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['model.ckpt-5.data-00000-of-00003', 'model.ckpt-5.data-00001-of-00003',
     'model.ckpt-5.data-00002-of-00003', 'model.ckpt-5.index', 'checkpoint']);
-  const dst = src.map((v) => vr(new Array(v.size).fill(0), v.shape, v.name, v.dtype));
+  const dst = src.map((v) => vr(new Array<number>(v.size).fill(0), v.shape, v.name, v.dtype));
   const live = memory().numTensors;
   const report = await loadCheckpoint(dir, { variables: dst });
   t.is(memory().numTensors, live, 'the load leaves no tensor behind');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { BundleIndex, BundleReader } from '@tapeflow/core';
+import { BundleIndex, BundleReader, type WeightsManifestConfig } from '@tapeflow/core';
 import { FIXTURES, crc32cByBits, fixture } from '@tapeflow/conformance/tf1-checkpoints';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../src/node/ckpt_cli.ts');
@@ -43,10 +43,10 @@ test('convert: bundle -> tfjs (float64 only when asked to round) -> bundle; diff
   t.regex(refused.err, /'rnn\/gru_cell\/candidate\/bias' is float64 \[4\]; the tfjs format has no float64 \(pass --cast-float64/);
 
   t.is((await run('convert', src, join(dir, 'tfjs'), '--cast-float64')).code, 0);
-  const manifest = JSON.parse(await readFile(join(dir, 'tfjs', 'weights.json'), 'utf8'));
+  const manifest = JSON.parse(await readFile(join(dir, 'tfjs', 'weights.json'), 'utf8')) as WeightsManifestConfig;
   const bin = await readFile(join(dir, 'tfjs', manifest[0].paths[0]));
   let o = 0;
-  for (const w of manifest[0].weights as { name: string; shape: number[]; dtype: string }[]) {
+  for (const w of manifest[0].weights) {
     const e = fixture('gru_lengths').expected.find((x) => x.name === w.name)!;
     t.is(w.dtype, 'float32');
     t.deepEqual(w.shape, e.shape);

@@ -10,7 +10,7 @@ export async function useStorageBackend(name = 'io-test'): Promise<void> {
     supportsDType: () => true,
     write: (values: TypedArray) => { const id = { id: nextId++ } as unknown as DataId; store.set(id, values.slice()); return id; },
     readSync: (info: { dataId: DataId }) => store.get(info.dataId)!.slice(),
-    read: async (info: { dataId: DataId }) => store.get(info.dataId)!.slice(),
+    read: (info: { dataId: DataId }) => Promise.resolve(store.get(info.dataId)!.slice()),
     disposeData: (id: DataId) => { store.delete(id); },
   } as unknown as Backend;
   registerBackend(name, () => backend);

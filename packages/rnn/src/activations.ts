@@ -16,7 +16,9 @@ const softsign: Activation = (x) => div(x, add(abs(x), 1));
 /** x sigmoid(x) (Keras's swish / silu). */
 const swish: Activation = (x) => mul(x, sigmoid(x));
 /** Keras's selu: scale elu(x) with alpha and scale fixed (Klambauer et al. 2017). */
-const SELU_ALPHA = 1.6732632423543772848170429916717, SELU_SCALE = 1.0507009873554804934193349852946;
+// The published 1.67326324235437728481... and 1.05070098735548049341..., written as the float64
+// values they round to (more digits would be dropped at runtime anyway).
+const SELU_ALPHA = 1.6732632423543772, SELU_SCALE = 1.0507009873554805;
 /** scale (alpha elu(x) + (1 - alpha) relu(x)): x above 0, alpha (e^x - 1) below, times scale. */
 const selu: Activation = (x) => mul(add(mul(elu(x), SELU_ALPHA), mul(relu(x), 1 - SELU_ALPHA)), SELU_SCALE);
 

@@ -27,8 +27,8 @@ export interface StackBidirectionalDynamicRnnOptions {
 export function stackBidirectionalDynamicRnn(cellsFw: readonly RNNCellLike[], cellsBw: readonly RNNCellLike[], inputs: Tensor,
   opts: StackBidirectionalDynamicRnnOptions = {}): [Tensor, Nest<Tensor>[], Nest<Tensor>[]] {
   const op = 'stackBidirectionalDynamicRnn';
-  if (!Array.isArray(cellsFw) || cellsFw.length === 0) throw new ValueError(`${op}: cellsFw must be a non-empty array of RNNCells (one per layer), got ${describe(cellsFw)}`);
-  if (!Array.isArray(cellsBw) || cellsBw.length === 0) throw new ValueError(`${op}: cellsBw must be a non-empty array of RNNCells (one per layer), got ${describe(cellsBw)}`);
+  if (!nonEmptyArray(cellsFw)) throw new ValueError(`${op}: cellsFw must be a non-empty array of RNNCells (one per layer), got ${describe(cellsFw)}`);
+  if (!nonEmptyArray(cellsBw)) throw new ValueError(`${op}: cellsBw must be a non-empty array of RNNCells (one per layer), got ${describe(cellsBw)}`);
   if (cellsFw.length !== cellsBw.length) {
     throw new ValueError(`${op}: Forward and Backward cells must have the same depth: ${cellsFw.length} fw vs ${cellsBw.length} bw cells`);
   }
@@ -52,4 +52,9 @@ export function stackBidirectionalDynamicRnn(cellsFw: readonly RNNCellLike[], ce
     });
     return [layer, statesFw, statesBw] as [Tensor, Nest<Tensor>[], Nest<Tensor>[]];
   }));
+}
+
+/** Checked without narrowing: Array.isArray would turn a readonly RNNCellLike[] into any[]. */
+function nonEmptyArray(x: readonly unknown[]): boolean {
+  return Array.isArray(x) && x.length > 0;
 }

@@ -24,7 +24,7 @@ export interface StaticBidirectionalRnnOptions {
 /** Steps reversed, within each row's length when lengths are given (TF's _reverse_seq). */
 function reverseSteps(steps: readonly Nest<Tensor>[], lengths: Tensor | null): Nest<Tensor>[] {
   if (!lengths) return [...steps].reverse();
-  const flat = steps.map((s) => flatten(s) as Tensor[]);
+  const flat = steps.map((s) => flatten<Tensor>(s));
   const reversedLeaves = flat[0].map((_, leaf) => unstack(reverseSequence(stack(flat.map((f) => f[leaf]), 0), lengths, 0, 1), 0));
   return steps.map((s, t) => packSequenceAs(s, reversedLeaves.map((leaf) => leaf[t])));
 }

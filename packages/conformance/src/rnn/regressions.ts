@@ -4,7 +4,7 @@
  * the truncated-BPTT idiom (keep the final state of one batch for the next).
  */
 import { keep, memory, mul, ones, reshape, slice, sum, tensor, tidy, zeros, ValueError, type Tensor } from '@tapeflow/core';
-import { BasicRNNCell, DropoutWrapper, LSTMCell, LSTMStateTuple, dynamicRnn, globalVariables, rawRnn, type Nest } from '@tapeflow/rnn';
+import { BasicRNNCell, DropoutWrapper, LSTMCell, LSTMStateTuple, dynamicRnn, globalVariables, rawRnn } from '@tapeflow/rnn';
 import { expectClose, expectShape, expectThrows, assert, type Registry } from '../harness.js';
 import { withGraph } from './util.js';
 

@@ -24,7 +24,7 @@ const dense = (x: ref.Mat, K: ref.Mat, b: ref.Vec): ref.Mat => x.map((r) => b.ma
 /** LayerNormBasicLSTMCell's step in float64, from the contrib cell's equations (no dropout). */
 function layerNormLstm(x: ref.Mat, c: ref.Mat, h: ref.Mat, K: ref.Mat, gb: Record<string, [ref.Vec, ref.Vec]> | null, bias: ref.Vec | null, forgetBias: number): [ref.Mat, ref.Mat] {
   const n = c[0].length;
-  const z = dense(x.map((r, i) => [...r, ...h[i]]), K, bias ?? new Array(4 * n).fill(0)).map((r) => r);
+  const z = dense(x.map((r, i) => [...r, ...h[i]]), K, bias ?? new Array<number>(4 * n).fill(0)).map((r) => r);
   const ln = (row: ref.Vec, s: string): ref.Vec => {
     if (!gb) return row;
     const mu = row.reduce((a, b) => a + b, 0) / row.length;
@@ -44,7 +44,7 @@ function layerNormLstm(x: ref.Mat, c: ref.Mat, h: ref.Mat, K: ref.Mat, gb: Recor
 /** A plain BasicRNNCell run over rows with lengths: outputs zero past a row's length, state kept. */
 function rnnLoop(xs: ref.Mat[], h0: ref.Mat, K: ref.Mat, b: ref.Vec, lens: number[], reverse: boolean): ref.Mat[] {
   const T = xs.length, n = b.length;
-  const out: ref.Mat[] = Array.from({ length: T }, () => h0.map(() => new Array(n).fill(0)));
+  const out: ref.Mat[] = Array.from({ length: T }, () => h0.map(() => new Array<number>(n).fill(0)));
   h0.forEach((hRow, r) => {
     let h = [hRow];
     for (let s = 0; s < lens[r]; s++) {
@@ -228,7 +228,7 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
     assert(names(fw)[0] === 'bidirectional_rnn/fw/basic_rnn_cell/kernel' && names(bw)[0] === 'bidirectional_rnn/bw/basic_rnn_cell/kernel', `names ${names(fw)} ${names(bw)}`);
     randomizeWeights(fw, 1); randomizeWeights(bw, 2);
     const [outs, sFw, sBw] = staticBidirectionalRnn(fw, bw, inputs, { dtype, sequenceLength: lens });
-    const h0 = Array.from({ length: B }, () => new Array(n).fill(0));
+    const h0 = Array.from({ length: B }, () => new Array<number>(n).fill(0));
     const f = rnnLoop(xs, h0, m(fw.weights[0]), v(fw.weights[1]), lens, false);
     const g = rnnLoop(xs, h0, m(bw.weights[0]), v(bw.weights[1]), lens, true);
     outs.forEach((o, t) => expectClose(o as Tensor, f[t].flatMap((row, b) => [...row, ...g[t][b]]), { ...tol(dtype), msg: `step ${t}` }));
@@ -259,7 +259,7 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
     let layer = Array.from({ length: T }, (_, t) => Array.from({ length: B }, (_, b) => flat[b * T + t]));
     const finals: ref.Mat[] = [];
     fws.forEach((fc0, i) => {
-      const zeros = (k: number): ref.Mat => Array.from({ length: B }, () => new Array(k).fill(0));
+      const zeros = (k: number): ref.Mat => Array.from({ length: B }, () => new Array<number>(k).fill(0));
       const f = rnnLoop(layer, zeros(fc0.outputSize), m(fc0.weights[0]), v(fc0.weights[1]), lens, false);
       const g = rnnLoop(layer, zeros(bws[i].outputSize), m(bws[i].weights[0]), v(bws[i].weights[1]), lens, true);
       finals.push(lens.flatMap((len, b) => f[len - 1][b]));
@@ -351,7 +351,8 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
     const dtype = floatType(env);
     const xs = [-30, -3, -1, -0.25, 0, 0.3, 1, 2.5, 20];
     const sg = (x: number): number => 1 / (1 + Math.exp(-x));
-    const A = 1.6732632423543772848170429916717, S = 1.0507009873554804934193349852946;
+    // SELU's alpha and scale (Klambauer et al. 2017) as the float64 values the published digits round to.
+    const A = 1.6732632423543772, S = 1.0507009873554805;
     const want: Record<string, (x: number) => number> = {
       tanh: Math.tanh, sigmoid: sg, relu: (x) => Math.max(0, x), linear: (x) => x, exponential: Math.exp,
       hard_sigmoid: (x) => Math.min(1, Math.max(0, 0.2 * x + 0.5)), softsign: (x) => x / (1 + Math.abs(x)), swish: (x) => x * sg(x),

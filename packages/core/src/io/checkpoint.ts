@@ -7,7 +7,6 @@
  *   model.ckpt.data-00000-of-00001    the tensors' bytes
  *   checkpoint                        text naming the latest prefix ("model_checkpoint_path: ...")
  */
-import type { DType } from '../dtypes.js';
 import { ENGINE } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { Tensor, Variable } from '../tensor.js';

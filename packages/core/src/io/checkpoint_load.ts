@@ -6,7 +6,7 @@
 import type { DType } from '../dtypes.js';
 import { ENGINE } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { fmt, shapesEqual } from '../shape.js';
+import { fmt, isList, shapesEqual } from '../shape.js';
 import { Variable, type Tensor } from '../tensor.js';
 import type { BundleTensor } from './bundle/read.js';
 import type { WeightArray } from './weights.js';
@@ -106,7 +106,7 @@ interface Wanted { name: string; checkpointName: string; shape: readonly number[
 
 /** Restores `opts.variables` (and the optimizer's state) from an opened checkpoint. */
 export function loadFromSource(reader: CheckpointSource, opts: LoadCheckpointOptions): LoadReport {
-  if (!opts || !Array.isArray(opts.variables)) {
+  if (!opts || !isList(opts.variables)) {
     throw new TypeError('loadCheckpoint: opts.variables must be the Variables to restore (cell.weights, globalVariables(), ...)');
   }
   opts.variables.forEach((v, i) => {

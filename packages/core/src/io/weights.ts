@@ -45,7 +45,7 @@ function entries(tensors: NamedTensors, op: string): [string, Tensor][] {
       if (!(v instanceof Variable)) throw new TypeError(`${op}: element ${i} of the variable list must be a Variable`);
       return [v.name, v];
     });
-  } else if (tensors instanceof Map) list = [...tensors.entries()];
+  } else if (tensors instanceof Map) list = [...(tensors as ReadonlyMap<string, Tensor>).entries()];
   else if (tensors !== null && typeof tensors === 'object') list = Object.entries(tensors as Record<string, Tensor>);
   else throw new TypeError(`${op}: expected a Variable[], a Record<name, Tensor> or a Map<name, Tensor>`);
   const seen = new Set<string>();

@@ -4,7 +4,7 @@
  * Exit status: 0 ok (diff: no differences), 1 diff found differences, 2 bad usage or a bad file.
  */
 import { parseArgs } from 'node:util';
-import { convert, diffContents, formatListing, readContents, type Format } from './ckpt_tool.js';
+import { convert, diffContents, formatListing, readContents } from './ckpt_tool.js';
 
 const USAGE = `usage:
   tapeflow-ckpt ls <checkpoint>

@@ -26,7 +26,7 @@ export const elu = op('elu', (x: TensorLike): Tensor => {
 });
 
 /** x for x > 0, alpha * x otherwise (TF's LeakyRelu, alpha 0.2 by default; any alpha, not only < 1). */
-export const leakyRelu = op('leakyRelu', (x: TensorLike, alpha = 0.2): Tensor => {
+export const leakyRelu = op('leakyRelu', (x: TensorLike, alpha: number = 0.2): Tensor => {
   const t = toTensor(x, 'leakyRelu', 'x');
   assertFloat(t, 'leakyRelu');
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);

@@ -8,7 +8,7 @@ import { op } from './op.js';
 
 function argReduce(name: string, kernel: 'ArgMax' | 'ArgMin') {
   /** axis defaults to 0, as in TensorFlow. A NaN along the axis wins (as max/min propagate it). */
-  return op(name, (x: TensorLike, axis = 0): Tensor => {
+  return op(name, (x: TensorLike, axis: number = 0): Tensor => {
     const t = toTensor(x, name, 'x');
     assertNumeric(t, name);
     const a = normalizeAxis(axis, t.rank, name, 'axis', t.shape);

@@ -1,6 +1,6 @@
 /** squaredDifference and addN. */
 import { ValueError } from '../errors.js';
-import { fmt, shapesEqual } from '../shape.js';
+import { fmt, isList, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, binaryOperands, square, sub } from './binary.js';
 import { assertNumeric, toTensor, type TensorLike } from './creation.js';
@@ -16,7 +16,7 @@ export const squaredDifference = op('squaredDifference', (a: TensorLike, b: Tens
 
 /** The elementwise sum of a list of tensors, which must all have one shape and dtype (TF's add_n). */
 export const addN = op('addN', (ts: readonly TensorLike[]): Tensor => {
-  if (!Array.isArray(ts) || ts.length === 0) throw new ValueError('addN: ts must be a non-empty array of tensors');
+  if (!isList(ts) || ts.length === 0) throw new ValueError('addN: ts must be a non-empty array of tensors');
   const xs = ts.map((t, i) => toTensor(t, 'addN', `ts[${i}]`));
   xs.forEach((x, i) => {
     assertNumeric(x, 'addN', `ts[${i}]`);

@@ -1,6 +1,6 @@
 /** Gradient clipping as TF1 code writes it: clipByNorm, globalNorm, clipByGlobalNorm. */
 import { ValueError } from '../errors.js';
-import { fmt, normalizeAxes } from '../shape.js';
+import { fmt, isList, normalizeAxes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertFloat, ones, toTensor, type TensorLike } from './creation.js';
 import { add, div, greater, maximum, minimum, mul, sub, where } from './binary.js';
@@ -35,7 +35,7 @@ export const clipByNorm = op('clipByNorm', (x: TensorLike, clipNorm: TensorLike,
 
 /** The tensors of a list, skipping nulls (TF ignores None entries); all of one float dtype. */
 function floatList(name: string, ts: readonly (TensorLike | null)[]): (Tensor | null)[] {
-  if (!Array.isArray(ts)) throw new TypeError(`${name}: ts must be an array of tensors, got ${ts === null ? 'null' : typeof ts}`);
+  if (!isList(ts)) throw new TypeError(`${name}: ts must be an array of tensors, got ${ts === null ? 'null' : typeof ts}`);
   const xs = ts.map((t, i) => (t === null || t === undefined ? null : toTensor(t, name, `ts[${i}]`)));
   const present = xs.filter((t): t is Tensor => t !== null);
   if (present.length === 0) throw new ValueError(`${name}: ts has no tensors`);

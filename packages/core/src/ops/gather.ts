@@ -8,7 +8,7 @@ import { reshape } from './movement.js';
 import { op } from './op.js';
 
 /** Takes slices of x along `axis` at `indices` (int32, any shape). */
-export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis = 0): Tensor => {
+export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis: number = 0): Tensor => {
   const t = toTensor(x, 'gather', 'x');
   const idx = toTensor(indices, 'gather', 'indices', 'int32');
   if (idx.dtype !== 'int32') throw new TypeError(`gather: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);

@@ -1,14 +1,14 @@
 /** Movement ops: reshape, transpose, slicing, joining and repeating. */
 import { ENGINE } from '../engine.js';
 import { ValueError } from '../errors.js';
-import { assertValidShape, broadcastShapes, fmt, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
+import { assertValidShape, broadcastShapes, fmt, isList, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { toTensor, type TensorLike } from './creation.js';
 import { op } from './op.js';
 
 export const reshape = op('reshape', (x: TensorLike, shape: readonly number[]): Tensor => {
   const t = toTensor(x, 'reshape', 'x');
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
+  if (!isList(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
     throw new ValueError(`reshape: shape must be an array of integers >= -1, got ${JSON.stringify(shape)}`);
   }
   const s = [...shape];
@@ -39,7 +39,7 @@ export const transpose = op('transpose', (x: TensorLike, perm?: readonly number[
   return ENGINE.runKernel('Transpose', [t], { perm: p }, { shape: p.map((a) => t.shape[a]), dtype: t.dtype });
 });
 
-export const expandDims = op('expandDims', (x: TensorLike, axis = 0): Tensor => {
+export const expandDims = op('expandDims', (x: TensorLike, axis: number = 0): Tensor => {
   const t = toTensor(x, 'expandDims', 'x');
   const a = normalizeAxis(axis, t.rank + 1, 'expandDims');
   const s = [...t.shape];
@@ -64,16 +64,16 @@ export const broadcastTo = op('broadcastTo', (x: TensorLike, shape: readonly num
   assertValidShape(shape, 'broadcastTo');
   const out = broadcastShapes('broadcastTo', t.shape, shape);
   if (!shapesEqual(out, shape)) throw new ValueError(`broadcastTo: cannot broadcast x ${fmt(t.shape)} to ${fmt(shape)}`);
-  const lifted = t.rank < shape.length ? reshape(t, [...Array(shape.length - t.rank).fill(1), ...t.shape]) : t;
+  const lifted = t.rank < shape.length ? reshape(t, [...new Array<number>(shape.length - t.rank).fill(1), ...t.shape]) : t;
   return ENGINE.runKernel('BroadcastTo', [lifted], { shape: [...shape] }, { shape, dtype: t.dtype });
 });
 
 /** x[begin : begin + size]; a size of -1 takes the rest of that axis. */
 export const slice = op('slice', (x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor => {
   const t = toTensor(x, 'slice', 'x');
-  const b = typeof begin === 'number' ? [begin, ...Array(t.rank - 1).fill(0)] : [...begin];
+  const b = typeof begin === 'number' ? [begin, ...new Array<number>(t.rank - 1).fill(0)] : [...begin];
   while (b.length < t.rank) b.push(0);
-  const sz = size === undefined ? Array(t.rank).fill(-1) : typeof size === 'number' ? [size, ...Array(t.rank - 1).fill(-1)] : [...size];
+  const sz = size === undefined ? new Array<number>(t.rank).fill(-1) : typeof size === 'number' ? [size, ...new Array<number>(t.rank - 1).fill(-1)] : [...size];
   while (sz.length < t.rank) sz.push(-1);
   if (b.length !== t.rank || sz.length !== t.rank) {
     throw new ValueError(`slice: begin ${JSON.stringify(begin)} and size ${JSON.stringify(size)} must have length rank(x) = ${t.rank}`);
@@ -87,8 +87,8 @@ export const slice = op('slice', (x: TensorLike, begin: number | readonly number
   return ENGINE.runKernel('Slice', [t], { begin: b, size: s }, { shape: s, dtype: t.dtype });
 });
 
-export const concat = op('concat', (xs: readonly TensorLike[], axis = 0): Tensor => {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('concat: xs must be a non-empty array of tensors');
+export const concat = op('concat', (xs: readonly TensorLike[], axis: number = 0): Tensor => {
+  if (!isList(xs) || xs.length === 0) throw new ValueError('concat: xs must be a non-empty array of tensors');
   const ts = xs.map((x, i) => toTensor(x, 'concat', `xs[${i}]`));
   const first = ts[0];
   const a = normalizeAxis(axis, first.rank, 'concat', 'axis', first.shape);
@@ -108,7 +108,7 @@ export const concat = op('concat', (xs: readonly TensorLike[], axis = 0): Tensor
 });
 
 /** Splits into `num` equal parts, or parts of the given sizes (one may be -1). */
-export const split = op('split', (x: TensorLike, numOrSizes: number | readonly number[], axis = 0): Tensor[] => {
+export const split = op('split', (x: TensorLike, numOrSizes: number | readonly number[], axis: number = 0): Tensor[] => {
   const t = toTensor(x, 'split', 'x');
   const a = normalizeAxis(axis, t.rank, 'split', 'axis', t.shape);
   const dim = t.shape[a];
@@ -117,7 +117,7 @@ export const split = op('split', (x: TensorLike, numOrSizes: number | readonly n
     if (!Number.isInteger(numOrSizes) || numOrSizes <= 0 || dim % numOrSizes !== 0) {
       throw new ValueError(`split: x ${fmt(t.shape)} cannot be split into ${numOrSizes} equal parts along axis ${a}`);
     }
-    sizes = Array(numOrSizes).fill(dim / numOrSizes);
+    sizes = new Array<number>(numOrSizes).fill(dim / numOrSizes);
   } else {
     sizes = [...numOrSizes];
     const unknown = sizes.indexOf(-1);
@@ -135,8 +135,8 @@ export const split = op('split', (x: TensorLike, numOrSizes: number | readonly n
   });
 });
 
-export const stack = op('stack', (xs: readonly TensorLike[], axis = 0): Tensor => {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('stack: xs must be a non-empty array of tensors');
+export const stack = op('stack', (xs: readonly TensorLike[], axis: number = 0): Tensor => {
+  if (!isList(xs) || xs.length === 0) throw new ValueError('stack: xs must be a non-empty array of tensors');
   const ts = xs.map((x, i) => toTensor(x, 'stack', `xs[${i}]`));
   for (const [i, t] of ts.entries()) {
     if (!shapesEqual(t.shape, ts[0].shape)) {
@@ -147,7 +147,7 @@ export const stack = op('stack', (xs: readonly TensorLike[], axis = 0): Tensor =
   return concat(ts.map((t) => expandDims(t, a)), a);
 });
 
-export const unstack = op('unstack', (x: TensorLike, axis = 0): Tensor[] => {
+export const unstack = op('unstack', (x: TensorLike, axis: number = 0): Tensor[] => {
   const t = toTensor(x, 'unstack', 'x');
   const a = normalizeAxis(axis, t.rank, 'unstack', 'axis', t.shape);
   const rest = t.shape.filter((_, i) => i !== a);
@@ -159,10 +159,10 @@ export const unstack = op('unstack', (x: TensorLike, axis = 0): Tensor[] => {
 });
 
 /** paddings[i] = [before, after] for each axis, filled with constantValue. */
-export const pad = op('pad', (x: TensorLike, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor => {
+export const pad = op('pad', (x: TensorLike, paddings: readonly (readonly [number, number])[], constantValue: number = 0): Tensor => {
   const t = toTensor(x, 'pad', 'x');
-  if (!Array.isArray(paddings) || paddings.length !== t.rank ||
-      !paddings.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
+  if (!isList(paddings) || paddings.length !== t.rank ||
+      !paddings.every((p) => isList(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
     throw new ValueError(`pad: paddings must be ${t.rank} pairs of non-negative integers for x ${fmt(t.shape)}, got ${JSON.stringify(paddings)}`);
   }
   const shape = t.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
@@ -178,7 +178,7 @@ export const reverse = op('reverse', (x: TensorLike, axes?: number | number[]): 
 /** Repeats x reps[i] times along axis i: a broadcast of x reshaped, then flattened back. */
 export const tile = op('tile', (x: TensorLike, reps: readonly number[]): Tensor => {
   const t = toTensor(x, 'tile', 'x');
-  if (!Array.isArray(reps) || reps.length !== t.rank || !reps.every((r) => Number.isInteger(r) && r >= 0)) {
+  if (!isList(reps) || reps.length !== t.rank || !reps.every((r) => Number.isInteger(r) && r >= 0)) {
     throw new ValueError(`tile: reps must be ${t.rank} non-negative integers for x ${fmt(t.shape)}, got ${JSON.stringify(reps)}`);
   }
   const interleaved = t.shape.flatMap((d) => [1, d]);

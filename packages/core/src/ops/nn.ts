@@ -11,7 +11,7 @@ import { expandDims } from './movement.js';
 import { op } from './op.js';
 
 /** exp(x - max) / sum(exp(x - max)): shifting by the max keeps exp from overflowing. */
-export const softmax = op('softmax', (logits: TensorLike, axis = -1): Tensor => {
+export const softmax = op('softmax', (logits: TensorLike, axis: number = -1): Tensor => {
   const x = toTensor(logits, 'softmax', 'logits');
   assertFloat(x, 'softmax', 'logits');
   const a = normalizeAxis(axis, x.rank, 'softmax', 'axis', x.shape);
@@ -19,7 +19,7 @@ export const softmax = op('softmax', (logits: TensorLike, axis = -1): Tensor => 
   return div(e, sum(e, a, true));
 });
 
-export const logSoftmax = op('logSoftmax', (logits: TensorLike, axis = -1): Tensor => {
+export const logSoftmax = op('logSoftmax', (logits: TensorLike, axis: number = -1): Tensor => {
   const x = toTensor(logits, 'logSoftmax', 'logits');
   assertFloat(x, 'logSoftmax', 'logits');
   const a = normalizeAxis(axis, x.rank, 'logSoftmax', 'axis', x.shape);
@@ -34,7 +34,7 @@ export const clipByValue = op('clipByValue', (x: TensorLike, clipMin: number, cl
 });
 
 /** indices (int32) -> one-hot vectors of `depth` along a new last axis. */
-export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DType = 'float32'): Tensor => {
+export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue: number = 1, offValue: number = 0, dtype: DType = 'float32'): Tensor => {
   const idx = toTensor(indices, 'oneHot', 'indices', 'int32');
   if (idx.dtype !== 'int32') throw new TypeError(`oneHot: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);
   if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);

@@ -62,7 +62,7 @@ export const all = logicalReduce('all', 'All');
  * reduce_logsumexp). A non-finite max (a row of -Infinity, an Infinity, NaN) shifts by 0
  * instead, which gives -Infinity, Infinity and NaN without computing inf - inf.
  */
-export const logSumExp = op('logSumExp', (x: TensorLike, axis?: Axis, keepDims = false): Tensor => {
+export const logSumExp = op('logSumExp', (x: TensorLike, axis?: Axis, keepDims: boolean = false): Tensor => {
   const t = toTensor(x, 'logSumExp', 'x');
   assertFloat(t, 'logSumExp');
   const axes = normalizeAxes(axis, t.rank, 'logSumExp', t.shape);

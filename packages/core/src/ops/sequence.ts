@@ -21,7 +21,7 @@ export const sequenceMask = op('sequenceMask', (lengths: TensorLike, maxLen?: nu
 });
 
 /** Reverses the first seqLengths[b] entries of x along seqAxis for every b along batchAxis. */
-export const reverseSequence = op('reverseSequence', (x: TensorLike, seqLengths: TensorLike, seqAxis: number, batchAxis = 0): Tensor => {
+export const reverseSequence = op('reverseSequence', (x: TensorLike, seqLengths: TensorLike, seqAxis: number, batchAxis: number = 0): Tensor => {
   const t = toTensor(x, 'reverseSequence', 'x');
   const lens = toTensor(seqLengths, 'reverseSequence', 'seqLengths', 'int32');
   const s = normalizeAxis(seqAxis, t.rank, 'reverseSequence', 'seqAxis', t.shape);

@@ -27,7 +27,7 @@ export type KeepProb = number | Tensor;
  * Called on the state and its parts: false keeps a part from dropout, true drops a leaf or asks
  * about a part's children, a structure of booleans answers for each child at once.
  */
-export type DropoutStateFilter = (substate: Nest<Tensor>) => boolean | Nest<boolean>;
+export type DropoutStateFilter = (substate: Nest<Tensor>) => Nest<boolean>;
 
 export interface DropoutWrapperOptions {
   inputKeepProb?: KeepProb;

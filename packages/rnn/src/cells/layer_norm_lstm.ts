@@ -15,7 +15,7 @@
 import { add, cast, concat, div, less, randomUniform, matmul, mean, mul, sigmoid, split, sqrt, square, sub, ValueError, type Tensor, type Variable } from '@tapeflow/core';
 import { constant, type Initializer } from '../initializers.js';
 import { activationOf, type Activation, type ActivationLike } from '../activations.js';
-import type { Nest } from '../nest.js';
+import { describe, type Nest } from '../nest.js';
 import { RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, type CellOptions, type StepResult } from './rnn_cell.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
@@ -134,6 +134,6 @@ export class LayerNormBasicLSTMCell extends RNNCell {
 
 function finite(op: string, arg: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${arg} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${arg} must be a finite number, got ${typeof v === 'number' ? v : describe(v)}`);
   return v;
 }

@@ -99,7 +99,7 @@ function backpropThroughTime(plan: Plan, [dy, dhLast]: Tensor[], ins: Tensor[], 
         return [gates, r, cPre, mul(r, hRead)];
       });
       const [gatesC, rC, cPreC] = parts.map((q) => reshape(q, [k, B, q.shape[1]]));
-      const dps: Tensor[] = new Array(k);
+      const dps = new Array<Tensor>(k);
       for (let t = t1 - 1; t >= t0; t--) {
         const next = tidy(() => {
           const hPrev = rowsAt(before, t - t0), gates = rowsAt(gatesC, t - t0), r = rowsAt(rC, t - t0), cPre = rowsAt(cPreC, t - t0);

@@ -120,7 +120,7 @@ function backpropThroughTime(plan: Plan, [dy, dcLast, dhLast]: Tensor[], ins: Te
       const hRead = hReadOfChunk(h0, outputs, t0, k);
       // In a scope of its own: only the gates outlive their temporaries.
       const gates = tidy(() => add(projectedSteps(ins, numSource, t0, t1), reshape(matmul(hRead, wh), [k, B, 4 * u])));
-      const dGs: Tensor[] = new Array(k);
+      const dGs = new Array<Tensor>(k);
       for (let t = t1 - 1; t >= t0; t--) {
         const cPrev = t === 0 ? c0 : cBlocks[t - 1];
         const next = tidy(() => {

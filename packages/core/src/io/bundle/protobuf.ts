@@ -15,14 +15,15 @@ export function* fields(bytes: Uint8Array, what: string): Generator<Field> {
   while (!r.done) {
     const tag = r.varint(`${what}: field tag`);
     const field = Math.floor(tag / 8);
-    const wire = tag % 8;
+    // Any of 0..7; the comparisons below accept the four kinds these messages use.
+    const wire = (tag % 8) as Wire;
     if (field === 0) throw new FormatError(`${what}: field number 0`);
     const name = `${what}: field ${field}`;
     if (wire === Wire.Varint) yield { field, wire, num: r.varint(name), bytes: EMPTY };
     else if (wire === Wire.Fixed32) yield { field, wire, num: r.fixed32(name), bytes: EMPTY };
     else if (wire === Wire.Fixed64) yield { field, wire, num: NaN, bytes: r.take(8, name) };
     else if (wire === Wire.Bytes) yield { field, wire, num: NaN, bytes: r.take(r.varint(`${name} length`), name) };
-    else throw new FormatError(`${what}: field ${field} has wire type ${wire}, which these messages never use`);
+    else throw new FormatError(`${what}: field ${field} has wire type ${tag % 8}, which these messages never use`);
   }
 }
 const EMPTY = new Uint8Array(0);
