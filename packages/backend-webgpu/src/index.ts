@@ -8,8 +8,8 @@ import { registerBackend } from '@tapeflow/core';
 import { WebGPUBackend } from './backend.js';
 import { acquire } from './device.js';
 
-export { WebGPUBackend, GpuData } from './backend.js';
-export type { Gpu, GpuStats } from './gpu.js';
+export { WebGPUBackend, GpuData, type OutSpec, type RawSpec, type RunSpec } from './backend.js';
+export type { Dispatch, Gpu, GpuStats } from './gpu.js';
 
 /** Above webgl (2) and cpu (1): where WebGPU works it is the default. */
 export const WEBGPU_PRIORITY = 3;

@@ -35,6 +35,6 @@ export { loadCheckpoint, saveCheckpoint, openCheckpoint, checkpointTensors, reso
 export { isTrainingState, type LoadCheckpointOptions, type LoadReport, type Mismatch, type NameMap, type SlotState } from './io/checkpoint_load.js';
 export { readBundle, BundleIndex, BundleReader, shardFileName, type BundleTensor, type Bytes } from './io/bundle/read.js';
 export { writeBundle, type WriteBundleOptions, type BundleBytes } from './io/bundle/write.js';
-export type { BundleEntry, BundleHeader } from './io/bundle/messages.js';
+export { TF_DTYPES, type BundleEntry, type BundleHeader, type TFDTypeName } from './io/bundle/messages.js';
 export type { BundleDType, BundleArray } from './io/bundle/values.js';
 export { parseCheckpointState, formatCheckpointState, CHECKPOINT_STATE_FILE, type CheckpointState } from './io/bundle/checkpoint_state.js';
