@@ -96,13 +96,13 @@ async function lstm(reps: number): Promise<BenchRow> {
   let theirs: Float32Array[] = [];
   const tfjsStep = async (): Promise<void> => {
     const { value, grads } = tfc.variableGrads(() => {
-      let c = tfc.zeros([B, U]) as tfc.Tensor2D, h = tfc.zeros([B, U]) as tfc.Tensor2D;
+      let c = tfc.zeros<tfc.Rank.R2>([B, U]), h = tfc.zeros<tfc.Rank.R2>([B, U]);
       const outs: tfc.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
         [c, h] = tfc.basicLSTMCell(1, kernel as unknown as tfc.Tensor2D, bias as unknown as tfc.Tensor1D, xs[t] as tfc.Tensor2D, c, h);
         outs.push(h);
       }
-      return tfc.mean(tfc.square(tfc.stack(outs, 1))) as tfc.Scalar;
+      return tfc.mean<tfc.Scalar>(tfc.square(tfc.stack(outs, 1)));
     });
     const names = Object.keys(grads);
     const vals = await Promise.all([value.data(), ...names.map((k) => grads[k].data())]);
