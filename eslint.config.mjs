@@ -42,27 +42,5 @@ export default tseslint.config(
     files: ['**/*.{ts,mts,cts}'],
     rules: { 'no-undef': 'off' },
   },
-  {
-    // Known findings not fixed yet, reported as warnings (so `pnpm lint` prints them) rather
-    // than errors: these files are being rewritten on other branches (rnn/autograd refactor, new
-    // ops). Common causes: Array.isArray narrows a readonly array to any[] (core's isList keeps
-    // the type), `instanceof Map` gives Map<any, any>. Fix, then delete the file from this list;
-    // a file not listed gets these rules as errors.
-    files: [
-      'packages/autograd/src/api.ts',
-      'packages/autograd/src/check_grad.ts',
-      'packages/autograd/src/optimizers/optimizer.ts',
-      'packages/backend-webgl/bench/page.ts',
-      'packages/rnn/src/cells/gru_sequence.ts',
-      'packages/rnn/src/cells/lstm_sequence.ts',
-      'packages/rnn/src/cells/multi.ts',
-      'packages/rnn/src/nest.ts',
-      'packages/rnn/src/raw_rnn.ts',
-      'packages/rnn/src/static_rnn.ts',
-      'packages/rnn/src/unroll.ts',
-      'packages/rnn/test/nest.test.ts',
-    ],
-    rules: { '@typescript-eslint/no-base-to-string': 'warn', '@typescript-eslint/no-unnecessary-type-assertion': 'warn', '@typescript-eslint/no-unsafe-argument': 'warn', '@typescript-eslint/no-unsafe-assignment': 'warn', '@typescript-eslint/no-unsafe-call': 'warn', '@typescript-eslint/no-unsafe-member-access': 'warn', '@typescript-eslint/no-unsafe-return': 'warn' },
-  },
   prettier,
 );

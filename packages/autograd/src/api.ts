@@ -65,6 +65,9 @@ export function oneOf(xs: readonly Tensor[]): (t: Tensor) => boolean {
 
 const isTrainable = (t: Tensor): boolean => t instanceof Variable && t.trainable;
 
+/** Array.isArray as a plain boolean: its guard would turn a readonly T[] into any[]. */
+export const isArray = (x: unknown): boolean => Array.isArray(x);
+
 function assertFn(op: string, f: unknown): void {
   if (typeof f !== 'function') throw new TypeError(`${op}: f must be a function, got ${typeof f}`);
 }
@@ -140,7 +143,7 @@ export function variableGradsList(op: string, f: () => Tensor, varList?: readonl
   { value: Tensor; vars: Variable[]; grads: Tensor[] } {
   assertFn(op, f);
   if (varList !== undefined) {
-    if (!Array.isArray(varList)) throw new TypeError(`${op}: varList must be an array of Variables`);
+    if (!isArray(varList)) throw new TypeError(`${op}: varList must be an array of Variables`);
     varList.forEach((v, i) => {
       if (!(v instanceof Variable)) throw new TypeError(`${op}: varList[${i}] must be a Variable, got ${String(v)}`);
     });
@@ -178,7 +181,7 @@ export function vjp(f: (...xs: Tensor[]) => Tensor | Tensor[], xs: readonly Tens
   if (!Array.isArray(xs)) throw new TypeError('vjp: xs must be an array of Tensors');
   assertArgs('vjp', xs);
   const ds: readonly Tensor[] = dys instanceof Tensor ? [dys] : dys;
-  if (!Array.isArray(ds)) throw new TypeError('vjp: dys must be a Tensor or an array of Tensors');
+  if (!isArray(ds)) throw new TypeError('vjp: dys must be a Tensor or an array of Tensors');
   ds.forEach((d, k) => ENGINE.assertUsable(d, 'vjp', `dys[${k}]`));
   const { value, grads } = gradient('vjp', () => {
     const r = f(...xs);

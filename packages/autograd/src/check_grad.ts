@@ -4,7 +4,7 @@
  * whose error is O(eps²) from truncation plus O(u |f| / eps) from rounding (u = machine epsilon).
  */
 import { ENGINE, Tensor, ValueError, isFloat, sum, tensor, tidy } from '@tapeflow/core';
-import { gradient, noGrad } from './api.js';
+import { gradient, isArray, noGrad } from './api.js';
 
 export interface CheckGradOptions { eps?: number; rtol?: number; atol?: number }
 
@@ -25,7 +25,7 @@ export interface CheckGradReport {
  */
 export function checkGrad(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], opts: CheckGradOptions = {}): CheckGradReport {
   if (typeof f !== 'function') throw new TypeError('checkGrad: f must be a function');
-  if (!Array.isArray(xs)) throw new TypeError('checkGrad: xs must be an array of Tensors');
+  if (!isArray(xs)) throw new TypeError('checkGrad: xs must be an array of Tensors');
   xs.forEach((x, i) => {
     ENGINE.assertUsable(x, 'checkGrad', `xs[${i}]`);
     if (!isFloat(x.dtype)) throw new ValueError(`checkGrad: xs[${i}] must be float32 or float64, got ${x.dtype}`);

@@ -11,7 +11,7 @@ export type Nest<T> = T | readonly Nest<T>[] | { readonly [key: string]: Nest<T>
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== 'object') return false;
-  const proto = Object.getPrototypeOf(x);
+  const proto: unknown = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
 }
 
@@ -118,5 +118,6 @@ export function describe(x: unknown): string {
   if (x === null || x === undefined) return String(x);
   if (typeof x === 'object') return (x).constructor?.name ?? 'object';
   if (typeof x === 'function') return 'a function';
-  return JSON.stringify(x) ?? String(x);
+  // Only primitives are left; JSON.stringify gives nothing for a symbol.
+  return typeof x === 'symbol' ? x.toString() : JSON.stringify(x);
 }

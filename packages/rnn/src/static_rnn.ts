@@ -24,7 +24,9 @@ export function staticRnn(cell: RNNCellLike, inputs: readonly Nest<Tensor>[], op
 export function staticRnnInScope(op: string, cell: RNNCellLike, inputs: readonly Nest<Tensor>[], opts: StaticRnnOptions,
   scope: string | null): [Nest<Tensor>[], Nest<Tensor>] {
   assertLikeRNNCell('cell', cell, op);
-  if (!Array.isArray(inputs)) throw new TypeError(`${op}: inputs must be a sequence (an array of per-step inputs), got ${describe(inputs)}`);
+  // A plain boolean, not Array.isArray's guard: that would turn readonly Nest<Tensor>[] into any[].
+  const isArray: boolean = Array.isArray(inputs);
+  if (!isArray) throw new TypeError(`${op}: inputs must be a sequence (an array of per-step inputs), got ${describe(inputs)}`);
   if (inputs.length === 0) throw new ValueError(`${op}: inputs must not be empty`);
   const flats = inputs.map((x, t) => flatInputs(`${op}: step ${t}`, x));
   const B = flats[0][0].rank >= 1 ? flats[0][0].shape[0] : -1;

@@ -36,7 +36,7 @@ export function maskStep(done: FinishedRows | null, outputs: Tensor[], next: Ten
   ];
 }
 
-const maskShape = (batch: number, rank: number): number[] => [batch, ...Array(Math.max(0, rank - 1)).fill(1)];
+const maskShape = (batch: number, rank: number): number[] => [batch, ...new Array<number>(Math.max(0, rank - 1)).fill(1)];
 
 /** The finished rows `rows` (1 = finished) of one step, masks made in the current scope (rawRnn's dynamic ones). */
 export function finishedRows(rows: ArrayLike<number>): FinishedRows {

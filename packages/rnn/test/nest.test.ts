@@ -34,7 +34,7 @@ test('packSequenceAs rebuilds the structure (new containers, keys and tuple type
 test('packSequenceAs with the wrong number of leaves is a ValueError naming both counts', (t) => {
   const e = t.throws(() => nest.packSequenceAs([1, [2, 3]], [1, 2]), { instanceOf: ValueError });
   t.regex(e.message, /3 elements.*2 elements/);
-  t.throws(() => nest.packSequenceAs([1], 'x' as never), { instanceOf: TypeError });
+  t.throws(() => nest.packSequenceAs([1], 'x' as unknown as readonly number[]), { instanceOf: TypeError });
 });
 
 test('assertSameStructure: ValueError for nesting, length or keys; TypeError for sequence types', (t) => {

@@ -137,7 +137,7 @@ export abstract class Optimizer {
   /** A zero-initialized state variable of v's shape, one per (v, name), named like TF1's slot '<var>/<name>'. */
   protected slot(v: Variable, name: string): Variable {
     let byName = this.slots.get(v);
-    if (!byName) this.slots.set(v, (byName = new Map()));
+    if (!byName) this.slots.set(v, (byName = new Map<string, Variable>()));
     let s = byName.get(name);
     if (!s) {
       const init = zeros(v.shape, v.dtype);
@@ -194,8 +194,18 @@ export abstract class Optimizer {
   }
 }
 
-const describe = (x: unknown): string =>
-  x === null ? 'null' : typeof x === 'string' ? `'${x}' (a string)` : Array.isArray(x) ? 'an array' : typeof x === 'object' ? (x.constructor?.name ?? 'an object') : `${String(x)} (a ${typeof x})`;
+// By typeof, so each case prints a narrowed type (String() of a bare unknown is not checkable).
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  switch (typeof x) {
+    case 'string': return `'${x}' (a string)`;
+    case 'object': return Array.isArray(x) ? 'an array' : (x.constructor?.name ?? 'an object');
+    case 'number': case 'boolean': case 'bigint': return `${x} (a ${typeof x})`;
+    case 'symbol': return `${x.toString()} (a symbol)`;
+    case 'undefined': return 'undefined (a undefined)';
+    default: return `${(x as () => unknown).toString()} (a function)`; // typeof gave 'function'
+  }
+}
 
 export function assertRate(op: string, name: string, value: number, lo: number, hi = Infinity): void {
   if (typeof value !== 'number' || !(value >= lo && value <= hi)) {

@@ -16,7 +16,9 @@ export class MultiRNNCell extends RNNCell {
 
   constructor(cells: readonly RNNCellLike[], opts: { stateIsTuple?: boolean; name?: string } = {}) {
     super('multi_rnn_cell', opts.name);
-    if (!Array.isArray(cells)) throw new TypeError(`MultiRNNCell: cells must be an array, but saw: ${describe(cells)}`);
+    // A plain boolean, not Array.isArray's guard: that would turn readonly RNNCellLike[] into any[].
+    const isArray: boolean = Array.isArray(cells);
+    if (!isArray) throw new TypeError(`MultiRNNCell: cells must be an array, but saw: ${describe(cells)}`);
     if (cells.length === 0) throw new ValueError('Must specify at least one cell for MultiRNNCell.');
     cells.forEach((c, i) => assertLikeRNNCell(`cells[${i}]`, c, 'MultiRNNCell'));
     this.cells = [...cells];
@@ -29,7 +31,7 @@ export class MultiRNNCell extends RNNCell {
 
   get stateSize(): Nest<number> {
     const sizes = this.cells.map((c) => c.stateSize);
-    return this.stateIsTuple ? sizes : (flatten(sizes) as number[]).reduce((a, b) => a + b, 0);
+    return this.stateIsTuple ? sizes : flatten<number>(sizes).reduce((a, b) => a + b, 0);
   }
   get outputSize(): Nest<number> { return this.cells[this.cells.length - 1].outputSize; }
 
@@ -80,7 +82,7 @@ export class MultiRNNCell extends RNNCell {
   private layers(state: Nest<Tensor>, first: (cell: RNNCellLike, s: Nest<Tensor>) => StepResult): StepResult {
     if (this.stateIsTuple) this.assertStateTuple(state);
     if (!this.stateIsTuple && !(state instanceof Tensor && state.rank === 2 && state.shape[1] === this.stateSize)) {
-      throw new ValueError(`MultiRNNCell: expected state to be one [batch, ${String(this.stateSize)}] Tensor, but received: ${describe(state)}`);
+      throw new ValueError(`MultiRNNCell: expected state to be one [batch, ${describe(this.stateSize)}] Tensor, but received: ${describe(state)}`);
     }
     let cur: Nest<Tensor> = [];
     let pos = 0;
