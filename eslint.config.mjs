@@ -9,8 +9,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/', '**/dist/', 'out/', '**/out/', 'docs/api/', 'packages/autograd/test/.tmp-docs/',
-      'packages/backend-cpu/src/wasm/matmul_wasm.ts'],
+    ignores: [
+      '**/node_modules/',
+      '**/dist/',
+      'out/',
+      '**/out/',
+      'docs/api/',
+      'packages/autograd/test/.tmp-docs/',
+      'packages/backend-cpu/src/wasm/matmul_wasm.ts',
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
@@ -22,8 +29,14 @@ export default tseslint.config(
     rules: {
       // `_name` marks a parameter an interface requires but this implementation does not use.
       // Error messages print shapes, counts and flags as they are: `${[2, 3]}` reads "2,3".
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowArray: true, allowNullish: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowArray: true, allowNullish: true },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

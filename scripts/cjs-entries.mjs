@@ -28,8 +28,10 @@ try {
   module.exports = require(${JSON.stringify(esm)});
 } catch (e) {
   if (e && e.code === 'ERR_REQUIRE_ESM') {
-    throw new Error(${JSON.stringify(`${name} is an ES module: require() of it needs Node.js >= 20.19 or >= 22.12 ` +
-      `(require(esm)); on older versions use \`await import('${name}')\`.`)}, { cause: e });
+    throw new Error(${JSON.stringify(
+      `${name} is an ES module: require() of it needs Node.js >= 20.19 or >= 22.12 ` +
+        `(require(esm)); on older versions use \`await import('${name}')\`.`,
+    )}, { cause: e });
   }
   throw e;
 }

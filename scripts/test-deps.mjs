@@ -23,9 +23,12 @@ if (missing.length === 0) process.exit(0);
 const canApt = process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
 const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
 if (!canApt) {
-  console.error(`\npnpm test needs ${missing.join(' and ')} (missing here) and cannot install it without root ` +
-    `and apt-get.\nInstall it, e.g. on Debian: sudo apt-get update && sudo ${command}` +
-    (missing.includes('chromium') ? `\n(or point TAPEFLOW_CHROMIUM at a Chromium binary)` : '') + '\n');
+  console.error(
+    `\npnpm test needs ${missing.join(' and ')} (missing here) and cannot install it without root ` +
+      `and apt-get.\nInstall it, e.g. on Debian: sudo apt-get update && sudo ${command}` +
+      (missing.includes('chromium') ? `\n(or point TAPEFLOW_CHROMIUM at a Chromium binary)` : '') +
+      '\n',
+  );
   process.exit(1);
 }
 console.log(`pnpm test: installing ${missing.join(' ')} with apt-get (the browser and WebGPU tests need them)`);

@@ -17,8 +17,11 @@ function summarize(log, status) {
   // ava prints "N tests passed" only when nothing failed; otherwise count its per-test ✔ lines.
   const summaryPassed = count(/^\s*(\d+) tests? passed/gm);
   const passed = summaryPassed > 0 ? summaryPassed : (text.match(/^\s*✔/gm) ?? []).length;
-  let failed = count(/^\s*(\d+) tests? failed/gm) + count(/^\s*(\d+) uncaught exceptions?/gm)
-    + count(/^\s*(\d+) unhandled rejections?/gm) + count(/^\s*(\d+) tests? remained pending/gm);
+  let failed =
+    count(/^\s*(\d+) tests? failed/gm) +
+    count(/^\s*(\d+) uncaught exceptions?/gm) +
+    count(/^\s*(\d+) unhandled rejections?/gm) +
+    count(/^\s*(\d+) tests? remained pending/gm);
   const skipped = count(/^\s*(\d+) tests? skipped/gm) + count(/^\s*(\d+) known failures?/gm);
   if (Number(status) !== 0 && failed === 0) failed = 1; // ava failed without counting a test (load error)
   if (passed === 0 && failed === 0) failed = 1; // running no test is a failure too

@@ -17,7 +17,12 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 export type ElementwiseOp = 'add' | 'mulBroadcast' | 'exp' | 'tanh' | 'sigmoid';
 
 /** Inputs of a case: x is [rows, cols]; y is [rows, cols] for add and [cols] for mulBroadcast. */
-export interface Inputs { rows: number; cols: number; x: Float32Array; y: Float32Array }
+export interface Inputs {
+  rows: number;
+  cols: number;
+  x: Float32Array;
+  y: Float32Array;
+}
 
 export interface Prepared {
   run(): void;
@@ -37,21 +42,30 @@ export interface Contender {
 function tapeflow(): Contender {
   const prepare = (inputs: tp.Tensor[], f: () => tp.Tensor): Prepared => ({
     run: () => f().dispose(),
-    result: () => { const y = f(); const v = y.dataSync() as Float32Array; y.dispose(); return v; },
+    result: () => {
+      const y = f();
+      const v = y.dataSync() as Float32Array;
+      y.dispose();
+      return v;
+    },
     dispose: () => tp.dispose(inputs),
   });
   return {
     name: 'tapeflow-cpu',
     matmul(n, a, b) {
-      const ta = tp.tensor(a, [n, n]), tb = tp.tensor(b, [n, n]);
+      const ta = tp.tensor(a, [n, n]),
+        tb = tp.tensor(b, [n, n]);
       return prepare([ta, tb], () => tp.matmul(ta, tb));
     },
     elementwise(op, { rows, cols, x, y }) {
       const tx = tp.tensor(x, [rows, cols]);
       const ty = op === 'mulBroadcast' ? tp.tensor(y.subarray(0, cols), [cols]) : tp.tensor(y, [rows, cols]);
       const f = {
-        add: () => tp.add(tx, ty), mulBroadcast: () => tp.mul(tx, ty),
-        exp: () => tp.exp(tx), tanh: () => tp.tanh(tx), sigmoid: () => tp.sigmoid(tx),
+        add: () => tp.add(tx, ty),
+        mulBroadcast: () => tp.mul(tx, ty),
+        exp: () => tp.exp(tx),
+        tanh: () => tp.tanh(tx),
+        sigmoid: () => tp.sigmoid(tx),
       }[op];
       return prepare([tx, ty], f);
     },
@@ -65,7 +79,9 @@ export function tapeflowThreads(n: number): Contender {
     name: `tapeflow-cpu ${n} threads`,
     enter: () => useThreads(n),
     leave: () => useThreads(1),
-    elementwise: () => { throw new Error('the threads only serve matmul'); },
+    elementwise: () => {
+      throw new Error('the threads only serve matmul');
+    },
   };
 }
 
@@ -73,7 +89,10 @@ function tfjs(name: string, backend: string): Contender {
   // setBackend switches synchronously once a backend is initialized (checked in `result`).
   const use = (): void => void tf.setBackend(backend);
   const prepare = (inputs: tf.Tensor[], f: () => tf.Tensor): Prepared => ({
-    run: () => { use(); f().dispose(); },
+    run: () => {
+      use();
+      f().dispose();
+    },
     result: () => {
       use();
       if (tf.getBackend() !== backend) throw new Error(`tfjs did not switch to ${backend}`);
@@ -88,7 +107,8 @@ function tfjs(name: string, backend: string): Contender {
     name,
     matmul(n, a, b) {
       use();
-      const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
+      const ta = tf.tensor2d(a, [n, n]),
+        tb = tf.tensor2d(b, [n, n]);
       return prepare([ta, tb], () => tf.matMul(ta, tb));
     },
     elementwise(op, { rows, cols, x, y }) {
@@ -96,8 +116,11 @@ function tfjs(name: string, backend: string): Contender {
       const tx = tf.tensor2d(x, [rows, cols]);
       const ty = op === 'mulBroadcast' ? tf.tensor1d(y.subarray(0, cols)) : tf.tensor2d(y, [rows, cols]);
       const f = {
-        add: () => tf.add(tx, ty), mulBroadcast: () => tf.mul(tx, ty),
-        exp: () => tf.exp(tx), tanh: () => tf.tanh(tx), sigmoid: () => tf.sigmoid(tx),
+        add: () => tf.add(tx, ty),
+        mulBroadcast: () => tf.mul(tx, ty),
+        exp: () => tf.exp(tx),
+        tanh: () => tf.tanh(tx),
+        sigmoid: () => tf.sigmoid(tx),
       }[op];
       return prepare([tx, ty], f);
     },
@@ -108,7 +131,9 @@ function tfjs(name: string, backend: string): Contender {
 export async function contenders(): Promise<Contender[]> {
   await tp.setBackend('cpu');
   await useThreads(1); // Node starts one thread per core by default; these contenders run one (tapeflowThreads: more)
-  const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  const wasmDir = path.dirname(
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
+  );
   setWasmPaths(wasmDir + path.sep);
   setThreadsCount(1);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);

@@ -5,7 +5,14 @@
  */
 import os from 'node:os';
 import { stopThreads } from '@tapeflow/backend-cpu/threads';
-import { contenders, tapeflowThreads, wasmSimd, type Contender, type ElementwiseOp, type Prepared } from './contenders.js';
+import {
+  contenders,
+  tapeflowThreads,
+  wasmSimd,
+  type Contender,
+  type ElementwiseOp,
+  type Prepared,
+} from './contenders.js';
 import { randomArray, time } from './measure.js';
 import { RESULTS_PATH, writeSection } from './report.js';
 import { simdCeiling } from './simd_ceiling.js';
@@ -13,7 +20,8 @@ import { simdCeiling } from './simd_ceiling.js';
 /** BENCH_QUICK=1: a seconds-long smoke run (small sizes, short budget); results.md is not written. */
 const QUICK = process.env.BENCH_QUICK === '1';
 const MATMUL_SIZES = QUICK ? [64, 128] : [128, 256, 512, 1024];
-const ROWS = 1000, COLS = 1000; // elementwise inputs: [1000, 1000] (and a [1000] row for the broadcast)
+const ROWS = 1000,
+  COLS = 1000; // elementwise inputs: [1000, 1000] (and a [1000] row for the broadcast)
 const ELEMENTWISE: { op: ElementwiseOp; label: string; bytes: number }[] = [
   // bytes moved per call (float32 reads + writes), for GB/s
   { op: 'add', label: 'add [1000,1000] + [1000,1000]', bytes: 3 * 4 * ROWS * COLS },
@@ -28,8 +36,12 @@ const THREADS = 2; // the pool's size for the threaded matmul rows (this machine
 
 /** Largest |a - b| relative to the largest |b|: a sanity check that the contenders agree. */
 function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 1e-30;
-  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  let d = 0,
+    m = 1e-30;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
   return d / m;
 }
 
@@ -43,24 +55,40 @@ function progress(what: string): void {
   process.stdout.write(`\r\x1b[K[${step}/${totalSteps}] ${s}s  ${what}`);
 }
 
-interface Row { label: string; values: number[]; unit: 'GFLOP/s' | 'ms'; extra?: number[]; check: number }
+interface Row {
+  label: string;
+  values: number[];
+  unit: 'GFLOP/s' | 'ms';
+  extra?: number[];
+  check: number;
+}
 
 /**
  * Times one case on every contender; also compares every result with tapeflow's. The contenders
  * take turns for ROUNDS rounds and each keeps its best round: other processes on the machine come
  * and go, and interleaving keeps a busy minute from landing on one contender only.
  */
-async function measureCase(label: string, cs: Contender[], prepare: (c: Contender) => Prepared): Promise<{ ms: number[]; cpuMs: number[]; check: number }> {
+async function measureCase(
+  label: string,
+  cs: Contender[],
+  prepare: (c: Contender) => Prepared,
+): Promise<{ ms: number[]; cpuMs: number[]; check: number }> {
   const prepared = cs.map((c) => prepare(c));
   /** Runs f with contender i switched on (its threads, say). */
   const within = async <T>(i: number, f: () => T): Promise<T> => {
     await cs[i].enter?.();
-    try { return f(); } finally { await cs[i].leave?.(); }
+    try {
+      return f();
+    } finally {
+      await cs[i].leave?.();
+    }
   };
   const reference = prepared[0].result();
   let check = 0;
-  for (let i = 1; i < cs.length; i++) check = Math.max(check, relDiff(await within(i, () => prepared[i].result()), reference));
-  const ms = cs.map(() => Infinity), cpuMs = cs.map(() => Infinity);
+  for (let i = 1; i < cs.length; i++)
+    check = Math.max(check, relDiff(await within(i, () => prepared[i].result()), reference));
+  const ms = cs.map(() => Infinity),
+    cpuMs = cs.map(() => Infinity);
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < cs.length; i++) {
       progress(`${label} on ${cs[i].name}, round ${round + 1}/${ROUNDS}`);
@@ -85,7 +113,8 @@ async function main(): Promise<void> {
   const byCpu: { n: number; gflops: number[] }[] = []; // single-threaded contenders only
 
   for (const n of MATMUL_SIZES) {
-    const a = randomArray(n * n, n), b = randomArray(n * n, n + 1);
+    const a = randomArray(n * n, n),
+      b = randomArray(n * n, n + 1);
     const { ms, cpuMs, check } = await measureCase(`matmul ${n}`, withThreads, (c) => c.matmul(n, a, b));
     const gflops = ms.map((t) => (2 * n ** 3) / (t * 1e6));
     byCpu.push({ n, gflops: cpuMs.slice(0, cs.length).map((t) => (2 * n ** 3) / (t * 1e6)) });
@@ -101,14 +130,18 @@ async function main(): Promise<void> {
   process.stdout.write('\r\x1b[K');
 
   // tapeflow's speedup over each peer: >1 means tapeflow is faster.
-  const speedup = (r: Row, j: number): number => (r.unit === 'GFLOP/s' ? r.values[0] / r.values[j] : r.values[j] / r.values[0]);
+  const speedup = (r: Row, j: number): number =>
+    r.unit === 'GFLOP/s' ? r.values[0] / r.values[j] : r.values[j] / r.values[0];
   const names = cs.map((c) => c.name);
   const peers = names.slice(1);
   const header = ['case', ...names.map((nm) => `${nm}`), ...peers.map((p) => `vs ${p}`), 'max rel. diff'];
   const cell = (r: Row, i: number): string =>
     r.unit === 'GFLOP/s' ? `${fmt(r.values[i])} GFLOP/s` : `${fmt(r.values[i], 2)} ms (${fmt(r.extra![i], 1)} GB/s)`;
   const table = rows.map((r) => [
-    r.label, ...names.map((_, i) => cell(r, i)), ...peers.map((_, j) => `${fmt(speedup(r, j + 1))}x`), r.check.toExponential(1),
+    r.label,
+    ...names.map((_, i) => cell(r, i)),
+    ...peers.map((_, j) => `${fmt(speedup(r, j + 1))}x`),
+    r.check.toExponential(1),
   ]);
 
   const ceiling = await simdCeiling(progress);
@@ -138,8 +171,13 @@ async function main(): Promise<void> {
     '',
     `| case | ${names.join(' | ')} | ${peers.map((p) => `vs ${p}`).join(' | ')} |`,
     `| --- |${names.map(() => ' ---: |').join('')}${peers.map(() => ' ---: |').join('')}`,
-    ...byCpu.map(({ n, gflops }) =>
-      `| matmul ${n}x${n} | ${gflops.map((g) => `${fmt(g)} GFLOP/s`).join(' | ')} | ${gflops.slice(1).map((g) => `${fmt(gflops[0] / g)}x`).join(' | ')} |`),
+    ...byCpu.map(
+      ({ n, gflops }) =>
+        `| matmul ${n}x${n} | ${gflops.map((g) => `${fmt(g)} GFLOP/s`).join(' | ')} | ${gflops
+          .slice(1)
+          .map((g) => `${fmt(gflops[0] / g)}x`)
+          .join(' | ')} |`,
+    ),
     '',
     `tapeflow's matmul on ${THREADS} threads (\`useThreads(${THREADS})\` from \`@tapeflow/backend-cpu/threads\`: the calling thread ` +
       'and a worker share the tiles), measured in the same rounds as the table above; the peers stay on one thread.' +
@@ -150,7 +188,8 @@ async function main(): Promise<void> {
     `| case | tapeflow-cpu 1 thread | tapeflow-cpu ${THREADS} threads | speedup | ${THREADS} threads vs tfjs-wasm |`,
     '| --- | ---: | ---: | ---: | ---: |',
     ...threaded.map(({ gflops }, i) => {
-      const r = rows[i], wasm = r.values[names.indexOf('tfjs-wasm')];
+      const r = rows[i],
+        wasm = r.values[names.indexOf('tfjs-wasm')];
       return `| ${r.label} | ${fmt(r.values[0])} GFLOP/s | ${fmt(gflops)} GFLOP/s | ${fmt(gflops / r.values[0])}x | ${fmt(gflops / wasm)}x |`;
     }),
     '',

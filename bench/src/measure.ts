@@ -29,7 +29,8 @@ export function time(run: () => void, budgetMs: number, minRepeats = 3, maxRepea
   const first = performance.now() - t0;
   run();
   const repeats = Math.max(minRepeats, Math.min(maxRepeats, Math.floor(budgetMs / Math.max(first, 1e-3))));
-  const samples: number[] = [], cpu: number[] = [];
+  const samples: number[] = [],
+    cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const u = process.cpuUsage();
     t0 = performance.now();

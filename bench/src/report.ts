@@ -9,16 +9,19 @@ import { fileURLToPath } from 'node:url';
 
 export const RESULTS_PATH = fileURLToPath(new URL('../results.md', import.meta.url));
 
-const TITLE = '# tapeflow benchmarks\n\nEach section is written by one benchmark script, run with `pnpm bench` ' +
+const TITLE =
+  '# tapeflow benchmarks\n\nEach section is written by one benchmark script, run with `pnpm bench` ' +
   '(all of them) or `pnpm bench <section>`; every ratio compares contenders measured in the same run.\n';
 
 /** Replaces (or appends) section `id` of `file` with `markdown`. */
 export function writeSection(id: string, markdown: string, file = RESULTS_PATH): void {
-  const open = `<!-- bench:${id} -->`, close = `<!-- /bench:${id} -->`;
+  const open = `<!-- bench:${id} -->`,
+    close = `<!-- /bench:${id} -->`;
   const block = `${open}\n${markdown.trim()}\n${close}`;
   let text = existsSync(file) ? readFileSync(file, 'utf8') : TITLE;
   if (!text.includes('<!-- bench:')) text = TITLE; // an old single-table file: start over
-  const a = text.indexOf(open), b = text.indexOf(close);
+  const a = text.indexOf(open),
+    b = text.indexOf(close);
   text = a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + close.length) : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, text);
 }

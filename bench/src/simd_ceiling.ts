@@ -19,9 +19,10 @@ const STEPS = 1 << 20; // x 96 flops: ~0.1 GFLOP a call
 
 /** The peak loop's text with `step` written out for each accumulator. */
 function peakText(fused: boolean): string {
-  const step = (a: string): string => (fused
-    ? `(local.set ${a} (f32x4.relaxed_madd (local.get ${a}) (local.get $m) (local.get $c)))`
-    : `(local.set ${a} (f32x4.add (f32x4.mul (local.get ${a}) (local.get $m)) (local.get $c)))`);
+  const step = (a: string): string =>
+    fused
+      ? `(local.set ${a} (f32x4.relaxed_madd (local.get ${a}) (local.get $m) (local.get $c)))`
+      : `(local.set ${a} (f32x4.add (f32x4.mul (local.get ${a}) (local.get $m)) (local.get $c)))`;
   const text = readFileSync(new URL('./wasm/simd_peak.wat', import.meta.url), 'utf8');
   return text.replace('MULADDS', Array.from({ length: ACCUMULATORS }, (_, i) => step(`$a${i}`)).join('\n      '));
 }
@@ -58,7 +59,8 @@ export async function simdCeiling(progress: (what: string) => void): Promise<str
   const rows: string[][] = [];
   const fmaOverPlain: number[] = [];
   for (const n of [512, 1024]) {
-    const a = tp.tensor(randomArray(n * n, n), [n, n]), b = tp.tensor(randomArray(n * n, n + 1), [n, n]);
+    const a = tp.tensor(randomArray(n * n, n), [n, n]),
+      b = tp.tensor(randomArray(n * n, n + 1), [n, n]);
     const best = { plain: 0, fma: 0 };
     for (let r = 0; r < ROUNDS; r++) {
       for (const f of flavours) {
@@ -72,8 +74,13 @@ export async function simdCeiling(progress: (what: string) => void): Promise<str
     tp.dispose([a, b]);
     for (const f of flavours) {
       const frac = best[f] / peaks[f];
-      rows.push([`matmul ${n}x${n}, ${f === 'fma' ? 'FMA (relaxed_madd)' : 'plain SIMD (mul, add)'}`, `${best[f].toFixed(1)} GFLOP/s`,
-        `${peaks[f].toFixed(1)} GFLOP/s`, `${(100 * frac).toFixed(0)}%`, `>= 85%: ${frac >= 0.85 ? 'met' : 'NOT met'}`]);
+      rows.push([
+        `matmul ${n}x${n}, ${f === 'fma' ? 'FMA (relaxed_madd)' : 'plain SIMD (mul, add)'}`,
+        `${best[f].toFixed(1)} GFLOP/s`,
+        `${peaks[f].toFixed(1)} GFLOP/s`,
+        `${(100 * frac).toFixed(0)}%`,
+        `>= 85%: ${frac >= 0.85 ? 'met' : 'NOT met'}`,
+      ]);
     }
     if (rt.fma) fmaOverPlain.push(best.fma / best.plain);
   }
@@ -82,14 +89,20 @@ export async function simdCeiling(progress: (what: string) => void): Promise<str
     '',
     `The ceiling is a loop of ${ACCUMULATORS} independent f32x4 multiply-adds (bench/src/wasm/simd_peak.wat), no memory traffic; ` +
       'GFLOP/s by CPU time, best of rounds. ' +
-      (rt.fma ? 'Relaxed SIMD is on here, so both flavours of the kernel run, each against the peak loop of its own instructions.'
+      (rt.fma
+        ? 'Relaxed SIMD is on here, so both flavours of the kernel run, each against the peak loop of its own instructions.'
         : 'Relaxed SIMD is off in this runtime (Node 20 needs --experimental-wasm-relaxed-simd), so only the plain kernel runs.'),
     '',
     '| case | kernel | peak loop | of peak | target |',
     '| --- | ---: | ---: | ---: | ---: |',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
-    ...(rt.fma ? [`FMA kernel / plain kernel: ${fmaOverPlain.map((x) => `${x.toFixed(2)}x`).join(' (512), ')} (1024); target >= 1.6x: ` +
-      `${fmaOverPlain.every((x) => x >= 1.6) ? 'met' : 'NOT met'}. Peak loops: plain ${peaks.plain.toFixed(1)}, FMA ${peaks.fma.toFixed(1)} GFLOP/s.`, ''] : []),
+    ...(rt.fma
+      ? [
+          `FMA kernel / plain kernel: ${fmaOverPlain.map((x) => `${x.toFixed(2)}x`).join(' (512), ')} (1024); target >= 1.6x: ` +
+            `${fmaOverPlain.every((x) => x >= 1.6) ? 'met' : 'NOT met'}. Peak loops: plain ${peaks.plain.toFixed(1)}, FMA ${peaks.fma.toFixed(1)} GFLOP/s.`,
+          '',
+        ]
+      : []),
   ].join('\n');
 }

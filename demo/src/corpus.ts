@@ -101,8 +101,14 @@ export function evalBatches(names: readonly string[], vocab: readonly string[], 
 export function unigramBaseline(corpus: Corpus, names: readonly string[] = corpus.heldOut): number {
   const count = new Map<string, number>();
   let total = 0;
-  const add = (c: string): void => { count.set(c, (count.get(c) ?? 0) + 1); total++; };
-  for (const n of corpus.train) { for (const c of n) add(c); add(BOUNDARY); }
+  const add = (c: string): void => {
+    count.set(c, (count.get(c) ?? 0) + 1);
+    total++;
+  };
+  for (const n of corpus.train) {
+    for (const c of n) add(c);
+    add(BOUNDARY);
+  }
   let nll = 0;
   let n = 0;
   for (const name of names) {

@@ -10,8 +10,16 @@ import { run, type RunOptions } from './run.js';
 
 /** Defaults: about two minutes on a 2-core machine with the CPU backend. */
 const DEFAULTS = {
-  backend: 'cpu', steps: 800, units: 64, layers: 2, batch: 32, lr: 0.02, seed: 42,
-  samples: 20, temperature: 0.8, out: 'out/demo',
+  backend: 'cpu',
+  steps: 800,
+  units: 64,
+  layers: 2,
+  batch: 32,
+  lr: 0.02,
+  seed: 42,
+  samples: 20,
+  temperature: 0.8,
+  out: 'out/demo',
 };
 
 const HELP = `Usage: pnpm demo [options]
@@ -54,9 +62,11 @@ async function useBackend(name: string): Promise<void> {
 
 /** Why a backend that runs in browsers fails in Node, and where to run it instead. */
 const NOT_IN_NODE: Record<string, string> = {
-  webgl: ': Node has no WebGL2. `pnpm playground` trains this model on webgl in your browser ' +
+  webgl:
+    ': Node has no WebGL2. `pnpm playground` trains this model on webgl in your browser ' +
     '(http://127.0.0.1:5173); in Node, use --backend cpu.',
-  webgpu: ': in Node, webgpu runs on Dawn (the webgpu package) and needs a Vulkan driver (Debian: libvulkan1, ' +
+  webgpu:
+    ': in Node, webgpu runs on Dawn (the webgpu package) and needs a Vulkan driver (Debian: libvulkan1, ' +
     'and VK_ICD_FILENAMES naming one); `pnpm playground` trains this model on webgpu in your browser (http://127.0.0.1:5173).',
 };
 
@@ -83,14 +93,25 @@ async function main(): Promise<void> {
   const { values: a } = parseArgs({
     args: process.argv.slice(2).filter((x) => x !== '--'),
     options: {
-      backend: { type: 'string' }, steps: { type: 'string' }, units: { type: 'string' },
-      layers: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
-      seed: { type: 'string' }, 'eval-every': { type: 'string' }, samples: { type: 'string' },
-      temperature: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
+      backend: { type: 'string' },
+      steps: { type: 'string' },
+      units: { type: 'string' },
+      layers: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      'eval-every': { type: 'string' },
+      samples: { type: 'string' },
+      temperature: { type: 'string' },
+      resume: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (a.help) { process.stdout.write(HELP); return; }
+  if (a.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const steps = int('steps', a.steps, DEFAULTS.steps);
   const opts: RunOptions = {
     steps,
@@ -107,8 +128,10 @@ async function main(): Promise<void> {
   };
   await useBackend(a.backend ?? DEFAULTS.backend);
   await mkdir(opts.out, { recursive: true });
-  console.log(`tapeflow demo: backend ${getBackend()}, ${opts.layers} x LSTM(${opts.units}), ` +
-    `${opts.steps} steps of ${opts.batchSize} names, seed ${opts.seed}, output ${opts.out}`);
+  console.log(
+    `tapeflow demo: backend ${getBackend()}, ${opts.layers} x LSTM(${opts.units}), ` +
+      `${opts.steps} steps of ${opts.batchSize} names, seed ${opts.seed}, output ${opts.out}`,
+  );
   await run(opts);
 }
 

@@ -14,13 +14,30 @@
  * carried through), and sequenceMask keeps the padding out of the loss.
  */
 import {
-  add, div, logSoftmax, matmul, mul, neg, oneHot, reshape, sequenceMask, sum, tensor, tidy,
-  type Tensor, type Variable,
+  add,
+  div,
+  logSoftmax,
+  matmul,
+  mul,
+  neg,
+  oneHot,
+  reshape,
+  sequenceMask,
+  sum,
+  tensor,
+  tidy,
+  type Tensor,
+  type Variable,
 } from '@tapeflow/core';
 import { LSTMCell, MultiRNNCell, dynamicRnn, getVariable, initializers, variableScope } from '@tapeflow/rnn';
 import type { Batch } from './corpus.js';
 
-export interface ModelConfig { vocabSize: number; units: number; layers: number; seed: number }
+export interface ModelConfig {
+  vocabSize: number;
+  units: number;
+  layers: number;
+  seed: number;
+}
 
 export class CharModel {
   readonly cell: MultiRNNCell;
@@ -29,21 +46,36 @@ export class CharModel {
 
   constructor(readonly config: ModelConfig) {
     const { vocabSize, units, layers, seed } = config;
-    this.cell = new MultiRNNCell(Array.from({ length: layers }, (_, i) =>
-      new LSTMCell(units, { initializer: initializers.glorotUniform({ seed: seed * 101 + i }) })));
+    this.cell = new MultiRNNCell(
+      Array.from(
+        { length: layers },
+        (_, i) => new LSTMCell(units, { initializer: initializers.glorotUniform({ seed: seed * 101 + i }) }),
+      ),
+    );
     [this.kernel, this.bias] = variableScope('softmax', () => [
       getVariable('kernel', [units, vocabSize], 'float32', initializers.glorotUniform({ seed: seed * 101 + 99 })),
       getVariable('bias', [vocabSize], 'float32', initializers.zeros()),
     ]);
     // Build the cells now (they create their weights on first call), so `variables` is complete.
-    tidy(() => this.logits({ inputs: new Int32Array(1), targets: new Int32Array(1), lengths: Int32Array.of(1), batch: 1, time: 1 }));
+    tidy(() =>
+      this.logits({
+        inputs: new Int32Array(1),
+        targets: new Int32Array(1),
+        lengths: Int32Array.of(1),
+        batch: 1,
+        time: 1,
+      }),
+    );
   }
 
   /** Logits [B, T, V] for a batch. */
   logits(b: Batch): Tensor {
     const { vocabSize: V, units: H } = this.config;
     const x = oneHot(tensor(b.inputs, [b.batch, b.time], 'int32'), V);
-    const [outputs] = dynamicRnn(this.cell, x, { sequenceLength: tensor(b.lengths, [b.batch], 'int32'), dtype: 'float32' });
+    const [outputs] = dynamicRnn(this.cell, x, {
+      sequenceLength: tensor(b.lengths, [b.batch], 'int32'),
+      dtype: 'float32',
+    });
     const flat = reshape(outputs as Tensor, [b.batch * b.time, H]);
     return reshape(add(matmul(flat, this.kernel), this.bias), [b.batch, b.time, V]);
   }

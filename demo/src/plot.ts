@@ -21,7 +21,9 @@ export function lossCurveSpec(c: LossCurve): TopLevelSpec {
     ...c.heldOut.map((r) => ({ ...r, series: 'held-out' })),
   ];
   const color = {
-    field: 'series', type: 'nominal', title: null,
+    field: 'series',
+    type: 'nominal',
+    title: null,
     scale: { domain: ['train batch', 'held-out', 'unigram baseline'], range: ['#9ecae9', '#e45756', '#888888'] },
   } as const;
   return {
@@ -37,7 +39,12 @@ export function lossCurveSpec(c: LossCurve): TopLevelSpec {
         mark: { type: 'line', strokeWidth: 1.5 },
         encoding: {
           x: { field: 'step', type: 'quantitative', title: 'training step' },
-          y: { field: 'loss', type: 'quantitative', title: 'cross-entropy (nats per character)', scale: { zero: false } },
+          y: {
+            field: 'loss',
+            type: 'quantitative',
+            title: 'cross-entropy (nats per character)',
+            scale: { zero: false },
+          },
           color,
         },
       },

@@ -5,7 +5,11 @@
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 
-export interface ProgressFields { loss: string; heldOut: string; rate: string }
+export interface ProgressFields {
+  loss: string;
+  heldOut: string;
+  rate: string;
+}
 
 export class Progress {
   private readonly bars?: MultiBar;
@@ -14,10 +18,15 @@ export class Progress {
 
   constructor(total: number, start: number, fields: ProgressFields) {
     if (!process.stdout.isTTY) return;
-    this.bars = new MultiBar({
-      format: ' {bar} {value}/{total} | loss {loss} | held-out {heldOut} | {rate} steps/s | ETA {eta_formatted}',
-      hideCursor: true, clearOnComplete: false, etaBuffer: 50,
-    }, Presets.shades_classic);
+    this.bars = new MultiBar(
+      {
+        format: ' {bar} {value}/{total} | loss {loss} | held-out {heldOut} | {rate} steps/s | ETA {eta_formatted}',
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+      },
+      Presets.shades_classic,
+    );
     this.bar = this.bars.create(total, start, fields);
   }
 
@@ -29,7 +38,10 @@ export class Progress {
 
   /** A line printed above the bar (or plainly without one). */
   log(line: string): void {
-    if (!this.bars) { console.log(line); return; }
+    if (!this.bars) {
+      console.log(line);
+      return;
+    }
     this.bars.log(`${line}\n`);
     this.redraw();
   }
@@ -39,5 +51,7 @@ export class Progress {
     this.lastDraw = performance.now();
   }
 
-  stop(): void { this.bars?.stop(); }
+  stop(): void {
+    this.bars?.stop();
+  }
 }

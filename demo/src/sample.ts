@@ -7,7 +7,12 @@ import { add, dispose, div, matmul, oneHot, softmax, tensor, tidy, type Tensor }
 import { rng } from './corpus.js';
 import type { CharModel } from './model.js';
 
-export interface SampleOptions { count: number; temperature: number; seed: number; maxLength?: number }
+export interface SampleOptions {
+  count: number;
+  temperature: number;
+  seed: number;
+  maxLength?: number;
+}
 
 export function sampleNames(model: CharModel, vocab: readonly string[], opts: SampleOptions): string[] {
   const { count, temperature, seed, maxLength = 24 } = opts;

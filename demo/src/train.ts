@@ -11,7 +11,11 @@ import { loadCheckpoint, saveCheckpoint, saveWeights } from '@tapeflow/core/node
 import { trainBatch, type Batch, type Corpus } from './data.js';
 import type { CharModel } from './model.js';
 
-export interface TrainOptions { batchSize: number; learningRate: number; seed: number }
+export interface TrainOptions {
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
 
 /** Checkpoint name of the step counter (TF1's name for it). */
 const STEP = 'global_step';
@@ -20,7 +24,11 @@ export class Trainer {
   step = 0;
   readonly optimizer: AdamOptimizer;
 
-  constructor(readonly model: CharModel, readonly corpus: Corpus, readonly opts: TrainOptions) {
+  constructor(
+    readonly model: CharModel,
+    readonly corpus: Corpus,
+    readonly opts: TrainOptions,
+  ) {
     this.optimizer = adam(opts.learningRate);
   }
 
@@ -55,7 +63,10 @@ export class Trainer {
     const slots = this.optimizer.getSlots(this.model.variables);
     const step = scalar(this.step, 'int32');
     try {
-      await saveWeights({ ...Object.fromEntries(this.model.variables.map((v) => [v.name, v])), ...slots, [STEP]: step }, dir);
+      await saveWeights(
+        { ...Object.fromEntries(this.model.variables.map((v) => [v.name, v])), ...slots, [STEP]: step },
+        dir,
+      );
     } finally {
       dispose([slots, step]);
     }

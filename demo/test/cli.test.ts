@@ -8,7 +8,12 @@ import test from 'ava';
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 test('--backend webgl in Node fails and points to the playground and to --backend cpu', async (t) => {
-  const e = await t.throwsAsync<Error & { stderr: string }>(promisify(execFile)('pnpm', ['demo', '--backend', 'webgl', '--steps', '1'], { cwd: root }));
-  t.regex(e.stderr, /--backend: 'webgl' could not be initialized here: Node has no WebGL2\. `pnpm playground` trains this model on webgl/);
+  const e = await t.throwsAsync<Error & { stderr: string }>(
+    promisify(execFile)('pnpm', ['demo', '--backend', 'webgl', '--steps', '1'], { cwd: root }),
+  );
+  t.regex(
+    e.stderr,
+    /--backend: 'webgl' could not be initialized here: Node has no WebGL2\. `pnpm playground` trains this model on webgl/,
+  );
   t.regex(e.stderr, /use --backend cpu/);
 });

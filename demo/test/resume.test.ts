@@ -31,7 +31,9 @@ function fresh(units = 8): Trainer {
 const steps = (t: Trainer, n: number): number[] => Array.from({ length: n }, () => t.trainStep());
 
 let reference: number[] = [];
-test.before(() => { reference = steps(fresh(), N + M); });
+test.before(() => {
+  reference = steps(fresh(), N + M);
+});
 
 test.serial('the same seed gives the same losses', (t) => {
   t.deepEqual(steps(fresh(), N + M), reference);
@@ -107,7 +109,10 @@ test.serial('restoring into a model with other shapes is a ValueError and change
   const before = state();
   const tensors = memory().numTensors;
   const err = await t.throwsAsync(() => b.restore(dir), { name: 'ValueError' });
-  t.regex(err.message, /'rnn\/multi_rnn_cell\/cell_0\/lstm_cell\/kernel' is float32 \[34,24\] in the model but float32 \[36,32\] in the checkpoint/);
+  t.regex(
+    err.message,
+    /'rnn\/multi_rnn_cell\/cell_0\/lstm_cell\/kernel' is float32 \[34,24\] in the model but float32 \[36,32\] in the checkpoint/,
+  );
   t.deepEqual(state(), before);
   t.is(b.step, 0);
   t.is(memory().numTensors, tensors);

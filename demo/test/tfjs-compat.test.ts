@@ -20,7 +20,9 @@ test.before(async () => {
 test.serial('tfjs decodes a tapeflow checkpoint split into several shards', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tapeflow-tfjs-'));
   const vars: Variable[] = [
-    variable(randomUniform([9, 16], { seed: 1, minval: -1, maxval: 1 }), { name: 'rnn/multi_rnn_cell/cell_0/lstm_cell/kernel' }),
+    variable(randomUniform([9, 16], { seed: 1, minval: -1, maxval: 1 }), {
+      name: 'rnn/multi_rnn_cell/cell_0/lstm_cell/kernel',
+    }),
     variable(tensor([3, -1, 2147483647], [3], 'int32'), { name: 'global_step' }),
     variable(tensor([true, false, true], [3]), { name: 'flags' }),
     variable(randomUniform([16], { seed: 2 }), { name: 'rnn/multi_rnn_cell/cell_0/lstm_cell/bias' }),
@@ -28,9 +30,14 @@ test.serial('tfjs decodes a tapeflow checkpoint split into several shards', asyn
   const manifest = await saveWeights(vars, dir, { shardBytes: 100 });
   t.true(manifest[0].paths.length > 1);
   const onDisk = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as WeightsManifestConfig;
-  const shards = await Promise.all(onDisk[0].paths.map(async (p) => new Uint8Array(await readFile(join(dir, p))).buffer));
+  const shards = await Promise.all(
+    onDisk[0].paths.map(async (p) => new Uint8Array(await readFile(join(dir, p))).buffer),
+  );
   const decoded = tf.io.decodeWeights(shards, onDisk[0].weights);
-  t.deepEqual(Object.keys(decoded), vars.map((v) => v.name));
+  t.deepEqual(
+    Object.keys(decoded),
+    vars.map((v) => v.name),
+  );
   for (const v of vars) {
     const d = decoded[v.name];
     t.deepEqual(d.shape, v.shape, v.name);
@@ -46,8 +53,15 @@ test.serial('tapeflow loads weights that tfjs encoded', async (t) => {
   const named = {
     'dense/kernel': tf.randomUniform([5, 7], -2, 2, 'float32', 3),
     'dense/bias': tf.tensor1d([0.25, -0.5, 1e-8, 0, 3, 4, 5]),
-    'counts': tf.tensor2d([[1, 2], [-3, 4]], [2, 2], 'int32'),
-    'keep': tf.tensor1d([true, false, false], 'bool'),
+    counts: tf.tensor2d(
+      [
+        [1, 2],
+        [-3, 4],
+      ],
+      [2, 2],
+      'int32',
+    ),
+    keep: tf.tensor1d([true, false, false], 'bool'),
   };
   const { data, specs } = await tf.io.encodeWeights(named);
   await writeFile(join(dir, 'group1-shard1of1.bin'), new Uint8Array(data));

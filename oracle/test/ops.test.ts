@@ -21,7 +21,12 @@ test.before(async () => {
 
 for (const row of ROWS) {
   test.serial(`oracle › ${row.name}`, (t) => {
-    fc.assert(fc.property(row.args, (c) => { checkCase(row, c); }), { seed: SEED, numRuns: row.runs ?? RUNS, endOnFailure: true, includeErrorInReport: true });
+    fc.assert(
+      fc.property(row.args, (c) => {
+        checkCase(row, c);
+      }),
+      { seed: SEED, numRuns: row.runs ?? RUNS, endOnFailure: true, includeErrorInReport: true },
+    );
     t.pass();
   });
 }
@@ -30,6 +35,13 @@ test('every difference a row follows is a section of docs/tfjs-differences.md', 
   const doc = readFileSync(new URL('../../docs/tfjs-differences.md', import.meta.url), 'utf8');
   const headings = new Set([...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1].trim()));
   const named = new Set(ROWS.flatMap((r) => (r.follows ?? []).map((f) => f.doc)));
-  t.deepEqual([...named].filter((d) => !headings.has(d)), []);
-  t.deepEqual([...headings].filter((h) => !named.has(h)), [], 'a section no row refers to');
+  t.deepEqual(
+    [...named].filter((d) => !headings.has(d)),
+    [],
+  );
+  t.deepEqual(
+    [...headings].filter((h) => !named.has(h)),
+    [],
+    'a section no row refers to',
+  );
 });

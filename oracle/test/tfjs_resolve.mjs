@@ -8,7 +8,11 @@ export async function resolve(specifier, context, next) {
     const inTfjs = context.parentURL?.includes('/@tensorflow/tfjs-core/dist/');
     if (!inTfjs || !specifier.startsWith('.') || specifier.endsWith('.js')) throw e;
     for (const suffix of ['.js', '/index.js']) {
-      try { return await next(specifier + suffix, context); } catch { /* try the next suffix */ }
+      try {
+        return await next(specifier + suffix, context);
+      } catch {
+        /* try the next suffix */
+      }
     }
     throw e;
   }

@@ -14,7 +14,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 async function start(): Promise<{ pid: number; url: string }> {
   // Its own process group, as a shell gives it: `kill PID` then reaches pnpm alone (and pnpm,
   // on SIGINT, signals its whole group, which must not include this test).
-  const child = spawn('pnpm', ['playground', '--port', '0'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('pnpm', ['playground', '--port', '0'], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   started.push(child.pid!);
   let out = '';
   child.stdout.setEncoding('utf8');
@@ -42,7 +46,11 @@ test.after.always('end what the tests started', () => {
   }
 });
 
-const serving = (url: string): Promise<boolean> => fetch(url).then((r) => r.ok, () => false);
+const serving = (url: string): Promise<boolean> =>
+  fetch(url).then(
+    (r) => r.ok,
+    () => false,
+  );
 
 // SIGINT is left out: pnpm waits for its script on SIGINT (a terminal sends it to the whole group).
 for (const signal of ['SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
@@ -51,7 +59,7 @@ for (const signal of ['SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
     t.true(await serving(url), 'served before the kill');
     process.kill(pid, signal);
     const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && await serving(url)) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && (await serving(url))) await new Promise((r) => setTimeout(r, 200));
     t.false(await serving(url), `${url} still served 15 s after pnpm got ${signal}`);
   });
 }

@@ -17,8 +17,14 @@ import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 /** The consumer's own tools, from the npm registry (pinned to what the workspace uses). */
 const TOOLS = { typescript: '5.9.3', esbuild: '0.28.2', vite: '7.3.8', '@types/node': '20.19.43' };
 
@@ -38,13 +44,28 @@ test.before('pack every package and npm install the tarballs in a fresh project'
   const packDir = join(dir, 'tarballs');
   await sh('node', [join(root, 'scripts/pack-all.mjs'), packDir], { cwd: root, maxBuffer: 64 << 20 });
   cpSync(join(import.meta.dirname, 'project'), dir, { recursive: true });
-  const tarballs = Object.fromEntries(readdirSync(packDir).map((f) => {
-    const pkg = JSON.parse(readFileSync(join(root, 'packages', f.replace(/^tapeflow-|-\d.*$/g, ''), 'package.json'), 'utf8')) as { name: string };
-    return [pkg.name, `file:./tarballs/${f}`];
-  }));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name: 'tapeflow-consumer', private: true, type: 'module', dependencies: tarballs, devDependencies: TOOLS,
-  }, null, 2));
+  const tarballs = Object.fromEntries(
+    readdirSync(packDir).map((f) => {
+      const pkg = JSON.parse(
+        readFileSync(join(root, 'packages', f.replace(/^tapeflow-|-\d.*$/g, ''), 'package.json'), 'utf8'),
+      ) as { name: string };
+      return [pkg.name, `file:./tarballs/${f}`];
+    }),
+  );
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'tapeflow-consumer',
+        private: true,
+        type: 'module',
+        dependencies: tarballs,
+        devDependencies: TOOLS,
+      },
+      null,
+      2,
+    ),
+  );
   // --no-package-lock: nothing of the workspace's lock leaks in; no .npmrc, no pnpm.
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock']);
 });
@@ -68,7 +89,14 @@ test.serial('the tarballs hold built code, no workspace: ranges, and one copy of
 test.serial('tsc --strict (NodeNext) compiles the program, and Node trains an LSTM with it', async (t) => {
   await run(bin('tsc'), ['-p', 'tsconfig.json']);
   const { stdout } = await run('node', ['build/train.js']);
-  const r = JSON.parse(stdout) as { backend: string; dx: number[]; first: number; last: number; leaked: number; weights: string[] };
+  const r = JSON.parse(stdout) as {
+    backend: string;
+    dx: number[];
+    first: number;
+    last: number;
+    leaked: number;
+    weights: string[];
+  };
   t.is(r.backend, 'cpu');
   t.deepEqual(r.dx, [0.5, 1, 1.5, 2]); // d/dx mean(x^2) = 2x / 4
   t.true(r.last < r.first / 10, `loss ${r.first} -> ${r.last}`);
@@ -92,8 +120,13 @@ test.serial('require() where Node has no require(esm) fails with an error saying
 });
 
 interface PageResult {
-  webgl: boolean; backend: string; gradient: number[]; cpuGradient: number[]; losses: number[];
-  matmulError: number; wasmModulesCompiled: number;
+  webgl: boolean;
+  backend: string;
+  gradient: number[];
+  cpuGradient: number[];
+  losses: number[];
+  matmulError: number;
+  wasmModulesCompiled: number;
 }
 
 /** Serves `folder` on 127.0.0.1 and runs its index.html in headless Chromium. */
@@ -111,9 +144,12 @@ async function runPage(folder: string): Promise<PageResult> {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => 'consumer' in window, undefined, { timeout: 60_000 })
-      .catch(() => { throw new Error(`the page did not start: ${errors.join('\n')}`); });
-    return await page.evaluate(() => window.consumer) as PageResult;
+    await page
+      .waitForFunction(() => 'consumer' in window, undefined, { timeout: 60_000 })
+      .catch(() => {
+        throw new Error(`the page did not start: ${errors.join('\n')}`);
+      });
+    return (await page.evaluate(() => window.consumer)) as PageResult;
   } finally {
     await browser.close();
     server.close();
@@ -133,7 +169,10 @@ function checkPage(t: import('ava').ExecutionContext, r: PageResult): void {
 test.serial('an esbuild bundle runs in headless Chromium on webgl, and the wasm matmul loads', async (t) => {
   const out = join(dir, 'out-esbuild');
   await run(bin('esbuild'), ['browser.ts', '--bundle', '--format=esm', `--outfile=${join(out, 'browser.js')}`]);
-  writeFileSync(join(out, 'index.html'), readFileSync(join(dir, 'index.html'), 'utf8').replace('./browser.ts', './browser.js'));
+  writeFileSync(
+    join(out, 'index.html'),
+    readFileSync(join(dir, 'index.html'), 'utf8').replace('./browser.ts', './browser.js'),
+  );
   checkPage(t, await runPage(out));
 });
 

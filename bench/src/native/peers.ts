@@ -41,17 +41,30 @@ export function preparePeers(log: (s: string) => void): Map<Framework, string | 
   for (const f of FRAMEWORKS) {
     if (!wanted.includes(f.id)) continue;
     const has = (): boolean => spawnSync(python, ['-c', `import ${f.module}`], { stdio: 'ignore' }).status === 0;
-    if (has()) { out.set(f.id, null); continue; }
+    if (has()) {
+      out.set(f.id, null);
+      continue;
+    }
     log(`pip install ${f.pkg} (into ${VENV})`);
     // --retries 0: an unreachable index is skipped at once instead of after five back-offs.
     const r = spawnSync(python, ['-m', 'pip', 'install', '--retries', '0', f.pkg], { encoding: 'utf8' });
-    const err = (r.stderr ?? '').split('\n').filter((l) => /ERROR/.test(l)).pop();
-    out.set(f.id, has() ? null : `pip could not install ${f.pkg}: ${err ?? lastLine(r.stderr ?? '') ?? `exit ${r.status}`}`);
+    const err = (r.stderr ?? '')
+      .split('\n')
+      .filter((l) => /ERROR/.test(l))
+      .pop();
+    out.set(
+      f.id,
+      has() ? null : `pip could not install ${f.pkg}: ${err ?? lastLine(r.stderr ?? '') ?? `exit ${r.status}`}`,
+    );
   }
   return out;
 }
 
-export interface StepReply { ms: number; cpuMs: number; loss: number }
+export interface StepReply {
+  ms: number;
+  cpuMs: number;
+  loss: number;
+}
 
 /** One running peer.py; `step()` runs one training step there. */
 export class Peer {
@@ -62,9 +75,26 @@ export class Peer {
   version = '';
   note = '';
 
-  constructor(readonly framework: Framework, model: string, threads: number, dataDir: string) {
-    this.proc = spawn(python, [PEER, '--framework', framework, '--model', model, '--threads', String(threads), '--data', dataDir]);
-    this.proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
+  constructor(
+    readonly framework: Framework,
+    model: string,
+    threads: number,
+    dataDir: string,
+  ) {
+    this.proc = spawn(python, [
+      PEER,
+      '--framework',
+      framework,
+      '--model',
+      model,
+      '--threads',
+      String(threads),
+      '--data',
+      dataDir,
+    ]);
+    this.proc.stderr.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
     const rl = createInterface({ input: this.proc.stdout });
     rl.on('line', (l) => this.deliver(l));
     rl.on('close', () => this.deliver(null));
@@ -72,15 +102,26 @@ export class Peer {
 
   private deliver(line: string | null): void {
     const w = this.waiting;
-    if (w !== null) { this.waiting = null; w(line); } else if (line !== null) this.lines.push(line);
+    if (w !== null) {
+      this.waiting = null;
+      w(line);
+    } else if (line !== null) this.lines.push(line);
   }
 
   private next(timeoutMs: number): Promise<Record<string, unknown>> {
     const line = this.lines.shift();
-    const got = line !== undefined ? Promise.resolve<string | null>(line) : new Promise<string | null>((resolve) => { this.waiting = resolve; });
+    const got =
+      line !== undefined
+        ? Promise.resolve<string | null>(line)
+        : new Promise<string | null>((resolve) => {
+            this.waiting = resolve;
+          });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.framework} peer gave no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${this.framework} peer gave no answer in ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
     });
     return Promise.race([got, timeout]).then((l) => {
       clearTimeout(timer);

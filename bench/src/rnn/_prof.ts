@@ -41,7 +41,8 @@ wrap(backend.fused as unknown as Record<string, Fn>);
 const x = tp.randomUniform([B, T, D], { minval: -1, maxval: 1, seed: 1 });
 const cell = new BasicLSTMCell(H);
 const opt = adam(1e-3);
-const step = (): void => opt.minimize(() => tp.mean(tp.square(dynamicRnn(cell, x, { dtype: 'float32' })[0] as tp.Tensor))).dispose();
+const step = (): void =>
+  opt.minimize(() => tp.mean(tp.square(dynamicRnn(cell, x, { dtype: 'float32' })[0] as tp.Tensor))).dispose();
 step();
 step();
 const n = Number(process.env.N ?? 3);

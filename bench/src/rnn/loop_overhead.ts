@@ -20,7 +20,11 @@ function handLoop(cell: BasicLSTMCell, x: tp.Tensor, lengths: Int32Array): tp.Te
   for (let t = 0; t < T; t++) {
     const xt = tp.reshape(tp.slice(x, [0, t, 0], [B, 1, D]), [B, D]);
     const [out, next] = cell.call(xt, state) as [tp.Tensor, LSTMStateTuple<tp.Tensor>];
-    const alive = tp.tensor(lengths.map((n) => Number(t < n)), [B, 1], 'bool');
+    const alive = tp.tensor(
+      lengths.map((n) => Number(t < n)),
+      [B, 1],
+      'bool',
+    );
     outs.push(tp.where(alive, out, tp.zerosLike(out)));
     state = new LSTMStateTuple(tp.where(alive, next.c, state.c), tp.where(alive, next.h, state.h));
   }
@@ -42,14 +46,20 @@ export const part: Part = {
       hand: () => handLoop(cell, x, lengths),
     };
     const step = (f: () => tp.Tensor): number[] => {
-      const { value, grads } = variableGrads(() => tp.mean(tp.square(f())), cell.weights.length ? cell.weights : undefined);
+      const { value, grads } = variableGrads(
+        () => tp.mean(tp.square(f())),
+        cell.weights.length ? cell.weights : undefined,
+      );
       const v = [value.dataSync()[0], ...Object.values(grads).map((g) => tp.sum(tp.abs(g)).dataSync()[0])];
       tp.dispose([value, ...Object.values(grads)]);
       return v;
     };
-    tp.tidy(() => { loops.dynamicRnn(); }); // builds the weights
+    tp.tidy(() => {
+      loops.dynamicRnn();
+    }); // builds the weights
     progress('dynamicRnn with lengths vs hand loop: check and warm-up');
-    const a = step(loops.dynamicRnn), b = step(loops.hand);
+    const a = step(loops.dynamicRnn),
+      b = step(loops.hand);
     const check = Math.max(...a.map((v, i) => Math.abs(v - b[i]) / Math.max(1e-30, Math.abs(b[i]))));
     progress(`dynamicRnn with lengths vs hand loop: ${REPEATS} alternating repeats`);
     const ms = { dynamicRnn: [] as number[], hand: [] as number[] };
@@ -61,7 +71,8 @@ export const part: Part = {
       }
     }
     const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[xs.length >> 1];
-    const md = median(ms.dynamicRnn), mh = median(ms.hand);
+    const md = median(ms.dynamicRnn),
+      mh = median(ms.hand);
     tp.dispose([x, seqLen]);
     cell.dispose();
     return [
@@ -73,10 +84,19 @@ export const part: Part = {
         `recurrence as one node (no masking before the shortest length). Median of ${REPEATS} alternating repeats. Target: ratio <= 1.05. ` +
         '"rel. diff" compares the loss and the gradients\' L1 norms of the two.',
       '',
-      markdownTable(['loop', 'ms / step', 'dynamicRnn time / hand loop time', 'target', 'rel. diff'], [
-        ['dynamicRnn (sequenceLength)', md.toFixed(1), (md / mh).toFixed(3), `<= 1.05: ${md / mh <= 1.05 ? 'met' : 'NOT met'}`, check.toExponential(1)],
-        ['hand-written loop', mh.toFixed(1), '1', '', ''],
-      ]),
+      markdownTable(
+        ['loop', 'ms / step', 'dynamicRnn time / hand loop time', 'target', 'rel. diff'],
+        [
+          [
+            'dynamicRnn (sequenceLength)',
+            md.toFixed(1),
+            (md / mh).toFixed(3),
+            `<= 1.05: ${md / mh <= 1.05 ? 'met' : 'NOT met'}`,
+            check.toExponential(1),
+          ],
+          ['hand-written loop', mh.toFixed(1), '1', '', ''],
+        ],
+      ),
       '',
     ].join('\n');
   },

@@ -31,15 +31,32 @@ const MB = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
  */
 const meter = {
   backend: (): CpuBackend => tp.ENGINE.backend as CpuBackend,
-  get live(): number { return tp.memory().numBytesInArrays ?? 0; },
-  get peak(): number { return tp.memory().peakBytesInArrays ?? 0; },
-  install(): void { this.backend().countArrays(); },
-  reset(): void { this.backend().resetArrayPeak(); },
+  get live(): number {
+    return tp.memory().numBytesInArrays ?? 0;
+  },
+  get peak(): number {
+    return tp.memory().peakBytesInArrays ?? 0;
+  },
+  install(): void {
+    this.backend().countArrays();
+  },
+  reset(): void {
+    this.backend().resetArrayPeak();
+  },
 };
 
 /** Bytes above the baseline, as the engine counts them and as storage (see meter). */
-interface Bytes { counted: number; storage: number }
-interface Run { kept: Bytes; forwardPeak: Bytes; backwardPeak: Bytes; ms: number; grads: Float32Array[] }
+interface Bytes {
+  counted: number;
+  storage: number;
+}
+interface Run {
+  kept: Bytes;
+  forwardPeak: Bytes;
+  backwardPeak: Bytes;
+  ms: number;
+  grads: Float32Array[];
+}
 
 /**
  * One gradient computation: what is live when f returns (what the tape keeps), the peak during
@@ -49,8 +66,12 @@ function measure(cell: BasicLSTMCell, x: tp.Tensor, opts: DynamicRnnOptions): Ru
   const base = { counted: tp.memory().numBytes, storage: meter.live };
   const live = (): Bytes => ({ counted: tp.memory().numBytes - base.counted, storage: meter.live - base.storage });
   const peak = (): Bytes => ({ counted: tp.memory().peakBytes - base.counted, storage: meter.peak - base.storage });
-  const restart = (): void => { tp.ENGINE.resetPeakBytes(); meter.reset(); };
-  let kept = live(), forwardPeak = peak();
+  const restart = (): void => {
+    tp.ENGINE.resetPeakBytes();
+    meter.reset();
+  };
+  let kept = live(),
+    forwardPeak = peak();
   restart();
   const t0 = performance.now();
   const { value, grads } = variableGrads(() => {
@@ -61,14 +82,24 @@ function measure(cell: BasicLSTMCell, x: tp.Tensor, opts: DynamicRnnOptions): Ru
     return loss;
   }, cell.weights);
   const ms = performance.now() - t0;
-  const out = { kept, forwardPeak, backwardPeak: peak(), ms, grads: Object.values(grads).map((g) => g.dataSync() as Float32Array) };
+  const out = {
+    kept,
+    forwardPeak,
+    backwardPeak: peak(),
+    ms,
+    grads: Object.values(grads).map((g) => g.dataSync() as Float32Array),
+  };
   tp.dispose([value, ...Object.values(grads)]);
   return out;
 }
 
 const maxRelDiff = (a: Float32Array[], b: Float32Array[]): number => {
   let worst = 0;
-  a.forEach((ga, i) => ga.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - b[i][j]) / Math.max(1e-6, Math.abs(b[i][j]))); }));
+  a.forEach((ga, i) =>
+    ga.forEach((v, j) => {
+      worst = Math.max(worst, Math.abs(v - b[i][j]) / Math.max(1e-6, Math.abs(b[i][j])));
+    }),
+  );
   return worst;
 };
 
@@ -80,7 +111,9 @@ export const part: Part = {
     resetDefaultGraph();
     const x = tp.tensor(randomArray(B * T * D, 31), [B, T, D]);
     const cell = new BasicLSTMCell(H);
-    tp.tidy(() => { dynamicRnn(cell, tp.slice(x, [0, 0, 0], [B, 1, D]), { dtype: 'float32' }); }); // builds the weights
+    tp.tidy(() => {
+      dynamicRnn(cell, tp.slice(x, [0, 0, 0], [B, 1, D]), { dtype: 'float32' });
+    }); // builds the weights
     const k = Math.ceil(Math.sqrt(T));
     const modes: [string, DynamicRnnOptions][] = [
       ['plain', {}],
@@ -89,14 +122,29 @@ export const part: Part = {
     ];
     progress('backprop memory: warm-up');
     measure(cell, x, {});
-    const runs = modes.map(([name, opts]) => { progress(`backprop memory: ${name}`); return measure(cell, x, opts); });
+    const runs = modes.map(([name, opts]) => {
+      progress(`backprop memory: ${name}`);
+      return measure(cell, x, opts);
+    });
     const theory = 6 * B * H * T * 4;
     const ratio = (b: number): string => `${(b / theory).toFixed(2)}x`;
     const rows = modes.map(([name], i) => {
       const { kept, forwardPeak: f, backwardPeak: b, ms, grads } = runs[i];
-      const counted = Math.max(f.counted, b.counted), storage = Math.max(f.storage, b.storage);
-      return [name, MB(kept.counted), MB(counted), ratio(counted), MB(kept.storage), MB(f.storage), MB(b.storage), ratio(storage),
-        storage <= 1.2 * theory ? 'met' : 'not met', i === 0 ? '-' : maxRelDiff(grads, runs[0].grads).toExponential(1), (ms / 1000).toFixed(2)];
+      const counted = Math.max(f.counted, b.counted),
+        storage = Math.max(f.storage, b.storage);
+      return [
+        name,
+        MB(kept.counted),
+        MB(counted),
+        ratio(counted),
+        MB(kept.storage),
+        MB(f.storage),
+        MB(b.storage),
+        ratio(storage),
+        storage <= 1.2 * theory ? 'met' : 'not met',
+        i === 0 ? '-' : maxRelDiff(grads, runs[0].grads).toExponential(1),
+        (ms / 1000).toFixed(2),
+      ];
     });
     tp.dispose([x]);
     cell.dispose();
@@ -116,8 +164,22 @@ export const part: Part = {
         'copy (e.g. the reshaped weight operand of every step\'s matmul); the "storage" columns count each live array once: ' +
         'what is really allocated.',
       '',
-      markdownTable(['mode', 'kept (MB)', 'peak (MB)', 'peak / theor.', 'storage kept (MB)', 'storage peak, forward (MB)',
-        'storage peak, backward (MB)', 'storage peak / theor.', 'target <= 1.2x', 'grad rel. diff', 'time (s)'], rows),
+      markdownTable(
+        [
+          'mode',
+          'kept (MB)',
+          'peak (MB)',
+          'peak / theor.',
+          'storage kept (MB)',
+          'storage peak, forward (MB)',
+          'storage peak, backward (MB)',
+          'storage peak / theor.',
+          'target <= 1.2x',
+          'grad rel. diff',
+          'time (s)',
+        ],
+        rows,
+      ),
       '',
     ].join('\n');
   },

@@ -16,13 +16,22 @@ export interface Part {
 /** BENCH_QUICK=1: small sizes and one repeat, a smoke run; results.md is not written. */
 export const QUICK = process.env.BENCH_QUICK === '1';
 
-export interface Timing { ms: number; repeats: number }
+export interface Timing {
+  ms: number;
+  repeats: number;
+}
 
 /**
  * Median wall time of `run` (sync or async) after `warmup` calls; the repeat count is fitted so
  * the case takes about budgetMs (at least minRepeats, at most maxRepeats).
  */
-export async function timeIt(run: () => unknown, budgetMs: number, minRepeats = 3, maxRepeats = 20, warmup = 1): Promise<Timing> {
+export async function timeIt(
+  run: () => unknown,
+  budgetMs: number,
+  minRepeats = 3,
+  maxRepeats = 20,
+  warmup = 1,
+): Promise<Timing> {
   let first = Infinity;
   for (let w = 0; w < warmup; w++) {
     const t0 = performance.now();
@@ -43,8 +52,9 @@ export async function timeIt(run: () => unknown, budgetMs: number, minRepeats = 
 
 export { randomArray } from '../measure.js';
 
-export const markdownTable = (header: string[], rows: string[][]): string => [
-  `| ${header.join(' | ')} |`,
-  `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
-  ...rows.map((r) => `| ${r.join(' | ')} |`),
-].join('\n');
+export const markdownTable = (header: string[], rows: string[][]): string =>
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');

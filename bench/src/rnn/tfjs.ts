@@ -19,30 +19,62 @@ function registerChainedOps(): void {
   const ops = tf as unknown as Record<string, unknown>;
   for (const [name, op] of Object.entries(ops)) {
     if (typeof op !== 'function' || !/^[a-z]/.test(name) || name in proto) continue;
-    proto[name] = function (this: tf.Tensor, ...a: unknown[]) { return (op as Fn)(this, ...a); };
+    proto[name] = function (this: tf.Tensor, ...a: unknown[]) {
+      return (op as Fn)(this, ...a);
+    };
   }
   const reshape = (x: tf.Tensor, shape: number[]): tf.Tensor => tf.reshape(x, shape);
   Object.assign(proto, {
-    flatten(this: tf.Tensor) { return reshape(this, [this.size]); },
-    as1D(this: tf.Tensor) { return reshape(this, [this.size]); },
-    as2D(this: tf.Tensor, ...s: number[]) { return reshape(this, s); },
-    as3D(this: tf.Tensor, ...s: number[]) { return reshape(this, s); },
-    as4D(this: tf.Tensor, ...s: number[]) { return reshape(this, s); },
-    as5D(this: tf.Tensor, ...s: number[]) { return reshape(this, s); },
-    asScalar(this: tf.Tensor) { return reshape(this, []); },
-    asType(this: tf.Tensor, d: tf.DataType) { return tf.cast(this, d); },
-    toFloat(this: tf.Tensor) { return tf.cast(this, 'float32'); },
-    toInt(this: tf.Tensor) { return tf.cast(this, 'int32'); },
-    toBool(this: tf.Tensor) { return tf.cast(this, 'bool'); },
-    concat(this: tf.Tensor, x: tf.Tensor | tf.Tensor[], axis?: number) { return tf.concat([this, ...(x instanceof tf.Tensor ? [x] : x)], axis); },
-    stack(this: tf.Tensor, x: tf.Tensor | tf.Tensor[], axis?: number) { return tf.stack([this, ...(x instanceof tf.Tensor ? [x] : x)], axis); },
-    where(this: tf.Tensor, cond: tf.Tensor, x: tf.Tensor) { return tf.where(cond, this, x); },
+    flatten(this: tf.Tensor) {
+      return reshape(this, [this.size]);
+    },
+    as1D(this: tf.Tensor) {
+      return reshape(this, [this.size]);
+    },
+    as2D(this: tf.Tensor, ...s: number[]) {
+      return reshape(this, s);
+    },
+    as3D(this: tf.Tensor, ...s: number[]) {
+      return reshape(this, s);
+    },
+    as4D(this: tf.Tensor, ...s: number[]) {
+      return reshape(this, s);
+    },
+    as5D(this: tf.Tensor, ...s: number[]) {
+      return reshape(this, s);
+    },
+    asScalar(this: tf.Tensor) {
+      return reshape(this, []);
+    },
+    asType(this: tf.Tensor, d: tf.DataType) {
+      return tf.cast(this, d);
+    },
+    toFloat(this: tf.Tensor) {
+      return tf.cast(this, 'float32');
+    },
+    toInt(this: tf.Tensor) {
+      return tf.cast(this, 'int32');
+    },
+    toBool(this: tf.Tensor) {
+      return tf.cast(this, 'bool');
+    },
+    concat(this: tf.Tensor, x: tf.Tensor | tf.Tensor[], axis?: number) {
+      return tf.concat([this, ...(x instanceof tf.Tensor ? [x] : x)], axis);
+    },
+    stack(this: tf.Tensor, x: tf.Tensor | tf.Tensor[], axis?: number) {
+      return tf.stack([this, ...(x instanceof tf.Tensor ? [x] : x)], axis);
+    },
+    where(this: tf.Tensor, cond: tf.Tensor, x: tf.Tensor) {
+      return tf.where(cond, this, x);
+    },
   });
 }
 
 export function initTfjs(): Promise<void> {
   ready ??= (async () => {
-    const wasmDir = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+    const wasmDir = path.dirname(
+      createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
+    );
     setWasmPaths(wasmDir + path.sep);
     setThreadsCount(1);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);

@@ -4,32 +4,57 @@
  * disposed except what is returned; saved tensors live until the tape is released.
  */
 import {
-  ENGINE, Tensor, ValueError, Variable, add, formatShape, identity, mul, ones, shapesEqual, sum, zeros,
+  ENGINE,
+  Tensor,
+  ValueError,
+  Variable,
+  add,
+  formatShape,
+  identity,
+  mul,
+  ones,
+  shapesEqual,
+  sum,
+  zeros,
 } from '@tapeflow/core';
 import { backward } from './backward.js';
 import { notRecording, recording } from './recording.js';
 import { Tape } from './tape.js';
 
-export interface ValueAndGrad { value: Tensor; grad: Tensor }
-export interface ValueAndGrads { value: Tensor; grads: Tensor[] }
-export interface VariableGrads { value: Tensor; grads: Record<string, Tensor> }
+export interface ValueAndGrad {
+  value: Tensor;
+  grad: Tensor;
+}
+export interface ValueAndGrads {
+  value: Tensor;
+  grads: Tensor[];
+}
+export interface VariableGrads {
+  value: Tensor;
+  grads: Record<string, Tensor>;
+}
 
 function assertArgs(op: string, xs: readonly unknown[]): asserts xs is Tensor[] {
   xs.forEach((x, i) => ENGINE.assertUsable(x, op, xs.length === 1 ? 'x' : `xs[${i}]`));
 }
 
 function assertResult(op: string, y: unknown, dy: Tensor | undefined): asserts y is Tensor {
-  if (!(y instanceof Tensor)) throw new TypeError(`${op}: f must return a Tensor, got ${y === null ? 'null' : typeof y}`);
+  if (!(y instanceof Tensor))
+    throw new TypeError(`${op}: f must return a Tensor, got ${y === null ? 'null' : typeof y}`);
   if (dy === undefined) {
     if (y.rank !== 0) {
-      throw new ValueError(`${op}: f must return a scalar when no dy is given, got ${y.dtype} ${formatShape(y.shape)}; ` +
-        'pass dy (the gradient of the result) or reduce it, e.g. with sum()');
+      throw new ValueError(
+        `${op}: f must return a scalar when no dy is given, got ${y.dtype} ${formatShape(y.shape)}; ` +
+          'pass dy (the gradient of the result) or reduce it, e.g. with sum()',
+      );
     }
     return;
   }
   ENGINE.assertUsable(dy, op, 'dy');
   if (!shapesEqual(dy.shape, y.shape) || dy.dtype !== y.dtype) {
-    throw new ValueError(`${op}: dy is ${dy.dtype} ${formatShape(dy.shape)} but f returned ${y.dtype} ${formatShape(y.shape)}`);
+    throw new ValueError(
+      `${op}: dy is ${dy.dtype} ${formatShape(dy.shape)} but f returned ${y.dtype} ${formatShape(y.shape)}`,
+    );
   }
 }
 
@@ -37,9 +62,13 @@ function assertResult(op: string, y: unknown, dy: Tensor | undefined): asserts y
  * The one gradient computation behind every API function: f(...xs) and d(result)/d(sources).
  * `sources` is a function of the tape so variableGrads can choose them after f has run.
  */
-export function gradient(op: string, f: () => unknown, sources: (tape: Tape) => readonly Tensor[], dy?: Tensor,
-  watch?: (t: Tensor) => boolean):
-  { value: Tensor; sources: readonly Tensor[]; grads: Tensor[] } {
+export function gradient(
+  op: string,
+  f: () => unknown,
+  sources: (tape: Tape) => readonly Tensor[],
+  dy?: Tensor,
+  watch?: (t: Tensor) => boolean,
+): { value: Tensor; sources: readonly Tensor[]; grads: Tensor[] } {
   const tape = new Tape(watch);
   try {
     return ENGINE.tidy(() => {
@@ -58,7 +87,10 @@ export function gradient(op: string, f: () => unknown, sources: (tape: Tape) => 
 
 /** The tape's watch test for a fixed list of sources. */
 export function oneOf(xs: readonly Tensor[]): (t: Tensor) => boolean {
-  if (xs.length === 1) { const x = xs[0]; return (t) => t === x; }
+  if (xs.length === 1) {
+    const x = xs[0];
+    return (t) => t === x;
+  }
   const set = new Set(xs);
   return (t) => set.has(t);
 }
@@ -82,7 +114,13 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
   assertFn('grad', f);
   return (x, dy) => {
     assertArgs('grad', [x]);
-    const { value, grads } = gradient('grad', () => f(x), () => [x], dy, oneOf([x]));
+    const { value, grads } = gradient(
+      'grad',
+      () => f(x),
+      () => [x],
+      dy,
+      oneOf([x]),
+    );
     if (value !== x) value.dispose();
     return grads[0];
   };
@@ -96,20 +134,32 @@ export interface GradsFn {
 /** grads(f)(...xs) = [df/dx1, df/dx2, ...]. */
 export function grads(f: (...xs: Tensor[]) => Tensor): GradsFn {
   assertFn('grads', f);
-  return ((...args: unknown[]) => {
+  return (...args: unknown[]) => {
     const [xs, dy] = splitArgs(args);
     assertArgs('grads', xs);
-    const { value, grads } = gradient('grads', () => f(...xs), () => xs, dy, oneOf(xs));
+    const { value, grads } = gradient(
+      'grads',
+      () => f(...xs),
+      () => xs,
+      dy,
+      oneOf(xs),
+    );
     if (!xs.includes(value)) value.dispose();
     return grads;
-  });
+  };
 }
 
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => ValueAndGrad {
   assertFn('valueAndGrad', f);
   return (x, dy) => {
     assertArgs('valueAndGrad', [x]);
-    const { value, grads } = gradient('valueAndGrad', () => f(x), () => [x], dy, oneOf([x]));
+    const { value, grads } = gradient(
+      'valueAndGrad',
+      () => f(x),
+      () => [x],
+      dy,
+      oneOf([x]),
+    );
     return { value, grad: grads[0] };
   };
 }
@@ -121,12 +171,18 @@ export interface ValueAndGradsFn {
 
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): ValueAndGradsFn {
   assertFn('valueAndGrads', f);
-  return ((...args: unknown[]) => {
+  return (...args: unknown[]) => {
     const [xs, dy] = splitArgs(args);
     assertArgs('valueAndGrads', xs);
-    const { value, grads } = gradient('valueAndGrads', () => f(...xs), () => xs, dy, oneOf(xs));
+    const { value, grads } = gradient(
+      'valueAndGrads',
+      () => f(...xs),
+      () => xs,
+      dy,
+      oneOf(xs),
+    );
     return { value, grads };
-  });
+  };
 }
 
 /** The trainable variables f read, in the order it first read them. */
@@ -139,8 +195,11 @@ function trainableVariablesOn(tape: Tape): Variable[] {
 }
 
 /** Gradients of f() with respect to varList, or else every trainable variable f reads. */
-export function variableGradsList(op: string, f: () => Tensor, varList?: readonly Variable[]):
-  { value: Tensor; vars: Variable[]; grads: Tensor[] } {
+export function variableGradsList(
+  op: string,
+  f: () => Tensor,
+  varList?: readonly Variable[],
+): { value: Tensor; vars: Variable[]; grads: Tensor[] } {
   assertFn(op, f);
   if (varList !== undefined) {
     if (!isArray(varList)) throw new TypeError(`${op}: varList must be an array of Variables`);
@@ -148,8 +207,13 @@ export function variableGradsList(op: string, f: () => Tensor, varList?: readonl
       if (!(v instanceof Variable)) throw new TypeError(`${op}: varList[${i}] must be a Variable, got ${String(v)}`);
     });
   }
-  const { value, sources, grads } = gradient(op, f, (tape) => varList ?? trainableVariablesOn(tape), undefined,
-    varList ? oneOf(varList) : isTrainable);
+  const { value, sources, grads } = gradient(
+    op,
+    f,
+    (tape) => varList ?? trainableVariablesOn(tape),
+    undefined,
+    varList ? oneOf(varList) : isTrainable,
+  );
   return { value, vars: sources as Variable[], grads };
 }
 
@@ -176,26 +240,40 @@ export function noGrad<T>(fn: () => T): T {
  * It runs under a tape of its own, so what it computes is recorded by any outer tape: a rule or
  * a customGrad written with vjp can be differentiated again.
  */
-export function vjp(f: (...xs: Tensor[]) => Tensor | Tensor[], xs: readonly Tensor[], dys: Tensor | readonly Tensor[]): Tensor[] {
+export function vjp(
+  f: (...xs: Tensor[]) => Tensor | Tensor[],
+  xs: readonly Tensor[],
+  dys: Tensor | readonly Tensor[],
+): Tensor[] {
   assertFn('vjp', f);
   if (!Array.isArray(xs)) throw new TypeError('vjp: xs must be an array of Tensors');
   assertArgs('vjp', xs);
   const ds: readonly Tensor[] = dys instanceof Tensor ? [dys] : dys;
   if (!isArray(ds)) throw new TypeError('vjp: dys must be a Tensor or an array of Tensors');
   ds.forEach((d, k) => ENGINE.assertUsable(d, 'vjp', `dys[${k}]`));
-  const { value, grads } = gradient('vjp', () => {
-    const r = f(...xs);
-    const ys = r instanceof Tensor ? [r] : r;
-    if (!Array.isArray(ys) || ys.length !== ds.length) {
-      throw new ValueError(`vjp: f returned ${Array.isArray(ys) ? ys.length : typeof ys} output(s) but ${ds.length} dys were given`);
-    }
-    ys.forEach((y, k) => {
-      if (!(y instanceof Tensor) || !shapesEqual(y.shape, ds[k].shape)) {
-        throw new ValueError(`vjp: output ${k} of f is ${y instanceof Tensor ? formatShape(y.shape) : typeof y}, dys[${k}] is ${formatShape(ds[k].shape)}`);
+  const { value, grads } = gradient(
+    'vjp',
+    () => {
+      const r = f(...xs);
+      const ys = r instanceof Tensor ? [r] : r;
+      if (!Array.isArray(ys) || ys.length !== ds.length) {
+        throw new ValueError(
+          `vjp: f returned ${Array.isArray(ys) ? ys.length : typeof ys} output(s) but ${ds.length} dys were given`,
+        );
       }
-    });
-    return ys.map((y, k) => sum(mul(y, ds[k]))).reduce((a, b) => add(a, b));
-  }, () => xs, undefined, oneOf(xs));
+      ys.forEach((y, k) => {
+        if (!(y instanceof Tensor) || !shapesEqual(y.shape, ds[k].shape)) {
+          throw new ValueError(
+            `vjp: output ${k} of f is ${y instanceof Tensor ? formatShape(y.shape) : typeof y}, dys[${k}] is ${formatShape(ds[k].shape)}`,
+          );
+        }
+      });
+      return ys.map((y, k) => sum(mul(y, ds[k]))).reduce((a, b) => add(a, b));
+    },
+    () => xs,
+    undefined,
+    oneOf(xs),
+  );
   value.dispose();
   return grads;
 }

@@ -7,16 +7,17 @@
  *      because every node that used those outputs ran after it and has already been visited.
  *   3. Its rule turns output gradients into input gradients; a tensor used twice gets the sum.
  */
-import {
-  ENGINE, Tensor, ValueError, formatShape, isFloat, shapesEqual, zeros,
-} from '@tapeflow/core';
+import { ENGINE, Tensor, ValueError, formatShape, isFloat, shapesEqual, zeros } from '@tapeflow/core';
 import { ruleFor, type Vjp, type WalkRule } from './gradients/index.js';
 import { GradStore } from './grad_store.js';
 import type { Tape, TapeNode } from './tape.js';
 
 /** The nodes between sources and y, in tape order, and the ids of every tensor computed from a source. */
-export function nodesBetween(nodes: readonly TapeNode[], sources: readonly Tensor[], y: readonly Tensor[]):
-  { path: TapeNode[]; fromSources: Set<number> } {
+export function nodesBetween(
+  nodes: readonly TapeNode[],
+  sources: readonly Tensor[],
+  y: readonly Tensor[],
+): { path: TapeNode[]; fromSources: Set<number> } {
   const fromSources = new Set(sources.map((s) => s.id));
   const forward: TapeNode[] = [];
   for (const node of nodes) {
@@ -41,7 +42,13 @@ export function nodesBetween(nodes: readonly TapeNode[], sources: readonly Tenso
  * Gradients of y (seeded with dy) with respect to each source; undefined where y does not depend
  * on it. `vjp` is handed to the rules (api.ts owns it: it runs a gradient of its own).
  */
-export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: Tensor, vjp: Vjp): (Tensor | undefined)[] {
+export function backward(
+  tape: Tape,
+  sources: readonly Tensor[],
+  y: Tensor,
+  dy: Tensor,
+  vjp: Vjp,
+): (Tensor | undefined)[] {
   const { path, fromSources } = nodesBetween(tape.nodes, sources, [y]);
   const sourceIds = new Set(sources.map((s) => s.id));
   // Saved tensors of nodes off the path are never read: free them before the walk needs memory.
@@ -67,7 +74,12 @@ export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: 
         // One scope per node: a rule's temporaries (and results computed for inputs nobody needs)
         // are freed here, not at the end of the walk, so they never pile up along a long chain.
         const gs = ENGINE.tidy(() => {
-          const thunks = inputGradients(node, rule, dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)), vjp);
+          const thunks = inputGradients(
+            node,
+            rule,
+            dys.map((d, i) => d ?? zeros(node.outputs[i].shape, node.outputs[i].dtype)),
+            vjp,
+          );
           // Integer and bool inputs have no gradient; inputs not computed from a source need none.
           return node.inputs.map((x, i) => {
             const thunk = thunks[i];
@@ -90,13 +102,24 @@ export function backward(tape: Tape, sources: readonly Tensor[], y: Tensor, dy: 
 }
 
 /** Applies the node's customGrad function, or its rule, to the output gradients. */
-function inputGradients(node: TapeNode, rule: WalkRule | undefined, dys: Tensor[], vjp: Vjp): readonly ((() => Tensor) | null)[] {
+function inputGradients(
+  node: TapeNode,
+  rule: WalkRule | undefined,
+  dys: Tensor[],
+  vjp: Vjp,
+): readonly ((() => Tensor) | null)[] {
   if (node.customGrad) {
     const gs = node.customGrad(dys);
     return node.inputs.map((_, i) => (gs[i] ? () => gs[i]! : null));
   }
   if (!rule) throw new ValueError(`grad: no gradient rule for kernel ${node.kernel}`);
-  return rule.grad(dys, { inputs: node.inputs, outputs: node.outputs, output: node.outputs[0], attrs: node.attrs, vjp });
+  return rule.grad(dys, {
+    inputs: node.inputs,
+    outputs: node.outputs,
+    output: node.outputs[0],
+    attrs: node.attrs,
+    vjp,
+  });
 }
 
 /** A gradient must look exactly like its input; a rule that gets this wrong is named. */
@@ -105,7 +128,9 @@ function assertMatches(node: TapeNode, i: number, g: unknown, x: Tensor): assert
     throw new TypeError(`grad: the gradient of ${node.kernel} (tape node #${node.id}) for input ${i} is not a Tensor`);
   }
   if (!shapesEqual(g.shape, x.shape) || g.dtype !== x.dtype) {
-    throw new ValueError(`grad: the gradient of ${node.kernel} (tape node #${node.id}) for input ${i} is ` +
-      `${g.dtype} ${formatShape(g.shape)}, but that input is ${x.dtype} ${formatShape(x.shape)}`);
+    throw new ValueError(
+      `grad: the gradient of ${node.kernel} (tape node #${node.id}) for input ${i} is ` +
+        `${g.dtype} ${formatShape(g.shape)}, but that input is ${x.dtype} ${formatShape(x.shape)}`,
+    );
   }
 }

@@ -27,8 +27,9 @@ export function checkpoint<R extends Tensor | Tensor[]>(f: (...xs: Tensor[]) => 
     }
     // What a rerun depends on: the arguments, and what f captured (not constants it made itself).
     // Variables count even when f created them (a layer building its weights on first call).
-    const captured = reads.filter((t) => !xs.includes(t) && isFloat(t.dtype) &&
-      (t instanceof Variable ? t.trainable : t.id < firstNew));
+    const captured = reads.filter(
+      (t) => !xs.includes(t) && isFloat(t.dtype) && (t instanceof Variable ? t.trainable : t.id < firstNew),
+    );
     const inputs = [...xs, ...captured];
     // Outputs must be tensors of their own (f may return an argument as it is).
     const outs = ys.map((y) => (inputs.includes(y) ? ENGINE.share(y) : y));
@@ -38,12 +39,22 @@ export function checkpoint<R extends Tensor | Tensor[]>(f: (...xs: Tensor[]) => 
 }
 
 /** The backward step: rerun f under a tape and take the vector-Jacobian product with dys. */
-function recompute(f: (...xs: Tensor[]) => Tensor | Tensor[], xs: Tensor[], inputs: Tensor[], dys: Tensor[]): (Tensor | null)[] {
-  const grads = vjp((...all: Tensor[]) => {
-    const r = f(...all.slice(0, xs.length));
-    const ys = r instanceof Tensor ? [r] : r;
-    if (ys.length !== dys.length) throw new ValueError(`checkpoint: f returned ${ys.length} outputs when rerun, ${dys.length} the first time`);
-    return ys;
-  }, inputs, dys);
+function recompute(
+  f: (...xs: Tensor[]) => Tensor | Tensor[],
+  xs: Tensor[],
+  inputs: Tensor[],
+  dys: Tensor[],
+): (Tensor | null)[] {
+  const grads = vjp(
+    (...all: Tensor[]) => {
+      const r = f(...all.slice(0, xs.length));
+      const ys = r instanceof Tensor ? [r] : r;
+      if (ys.length !== dys.length)
+        throw new ValueError(`checkpoint: f returned ${ys.length} outputs when rerun, ${dys.length} the first time`);
+      return ys;
+    },
+    inputs,
+    dys,
+  );
   return inputs.map((x, i) => (isFloat(x.dtype) ? grads[i] : (grads[i].dispose(), null)));
 }

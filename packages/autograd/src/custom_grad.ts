@@ -16,7 +16,9 @@ export interface CustomGradResult<V extends Tensor | Tensor[] = Tensor> {
 export type SaveFn = (tensors: Tensor[]) => void;
 
 /** f(...xs, save) -> {value, gradFunc}; e.g. customGrad((x: Tensor, save: SaveFn) => ...). */
-export function customGrad<V extends Tensor | Tensor[] = Tensor>(f: (...args: never[]) => CustomGradResult<V>): (...xs: Tensor[]) => V {
+export function customGrad<V extends Tensor | Tensor[] = Tensor>(
+  f: (...args: never[]) => CustomGradResult<V>,
+): (...xs: Tensor[]) => V {
   if (typeof f !== 'function') throw new TypeError(`customGrad: f must be a function, got ${typeof f}`);
   const fn = f as unknown as (...args: unknown[]) => CustomGradResult<V>;
   return (...xs: Tensor[]): V => {
@@ -24,16 +26,23 @@ export function customGrad<V extends Tensor | Tensor[] = Tensor>(f: (...args: ne
     const firstNew = nextTensorId();
     let saved: Tensor[] = [];
     const save: SaveFn = (ts) => {
-      if (!Array.isArray(ts) || !ts.every((t) => t instanceof Tensor)) throw new TypeError('customGrad: save() takes an array of Tensors');
+      if (!Array.isArray(ts) || !ts.every((t) => t instanceof Tensor))
+        throw new TypeError('customGrad: save() takes an array of Tensors');
       saved = [...ts];
     };
-    const { value, gradFunc } = ENGINE.tidy(() => notRecording(() => {
-      const r = fn(...xs, save);
-      const ok = r && (r.value instanceof Tensor || (Array.isArray(r.value) && r.value.length > 0 && r.value.every((v) => v instanceof Tensor)));
-      if (!ok) throw new TypeError('customGrad: f must return {value: Tensor | Tensor[], gradFunc}');
-      if (typeof r.gradFunc !== 'function') throw new TypeError('customGrad: f must return {value, gradFunc: (dy, saved) => grads}');
-      return { value: r.value, gradFunc: r.gradFunc, saved };
-    }));
+    const { value, gradFunc } = ENGINE.tidy(() =>
+      notRecording(() => {
+        const r = fn(...xs, save);
+        const ok =
+          r &&
+          (r.value instanceof Tensor ||
+            (Array.isArray(r.value) && r.value.length > 0 && r.value.every((v) => v instanceof Tensor)));
+        if (!ok) throw new TypeError('customGrad: f must return {value: Tensor | Tensor[], gradFunc}');
+        if (typeof r.gradFunc !== 'function')
+          throw new TypeError('customGrad: f must return {value, gradFunc: (dy, saved) => grads}');
+        return { value: r.value, gradFunc: r.gradFunc, saved };
+      }),
+    );
     // Widened from the generic V so instanceof narrows the union both ways.
     const outs: Tensor | Tensor[] = value;
     const single = outs instanceof Tensor;
@@ -52,14 +61,23 @@ export function customGrad<V extends Tensor | Tensor[] = Tensor>(f: (...args: ne
   };
 }
 
-function callGradFunc<V extends Tensor | Tensor[]>(gradFunc: CustomGradResult<V>['gradFunc'], dy: V, saved: Tensor[], numInputs: number): (Tensor | null)[] {
+function callGradFunc<V extends Tensor | Tensor[]>(
+  gradFunc: CustomGradResult<V>['gradFunc'],
+  dy: V,
+  saved: Tensor[],
+  numInputs: number,
+): (Tensor | null)[] {
   // The walk frees gradients once used; a tensor gradFunc did not create here (dy, a saved or
   // captured one) is copied so the walk never frees something it does not own.
   const firstNew = nextTensorId();
   const out = gradFunc(dy, saved);
   const gs = out instanceof Tensor ? [out] : out;
   if (!Array.isArray(gs) || gs.length !== numInputs) {
-    throw new ValueError(`customGrad: gradFunc must return ${numInputs} gradient(s), one per input, got ${Array.isArray(gs) ? gs.length : typeof gs}`);
+    throw new ValueError(
+      `customGrad: gradFunc must return ${numInputs} gradient(s), one per input, got ${Array.isArray(gs) ? gs.length : typeof gs}`,
+    );
   }
-  return gs.map((g: TensorLike | null) => (g instanceof Tensor && g.id < firstNew ? identity(g) : (g as Tensor | null)));
+  return gs.map((g: TensorLike | null) =>
+    g instanceof Tensor && g.id < firstNew ? identity(g) : (g as Tensor | null),
+  );
 }

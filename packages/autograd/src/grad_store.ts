@@ -12,7 +12,11 @@
  */
 import { ENGINE, add, concat, pad, zeros, type Tensor } from '@tapeflow/core';
 
-interface Piece { begin: readonly number[]; size: readonly number[]; g: Tensor }
+interface Piece {
+  begin: readonly number[];
+  size: readonly number[];
+  g: Tensor;
+}
 
 export class GradStore {
   private readonly dense = new Map<number, Tensor>();
@@ -24,7 +28,10 @@ export class GradStore {
   /** Adds g to the gradient of x. */
   add(x: Tensor, g: Tensor): void {
     const prev = this.dense.get(x.id);
-    if (prev === undefined) { this.dense.set(x.id, this.use(g)); return; }
+    if (prev === undefined) {
+      this.dense.set(x.id, this.use(g));
+      return;
+    }
     this.dense.set(x.id, this.use(add(prev, g)));
     this.unuse(prev);
     this.free(g);
@@ -67,7 +74,10 @@ export class GradStore {
 
   private unuse(g: Tensor): void {
     const n = this.uses.get(g)! - 1;
-    if (n > 0) { this.uses.set(g, n); return; }
+    if (n > 0) {
+      this.uses.set(g, n);
+      return;
+    }
     this.uses.delete(g);
     this.free(g);
   }
@@ -97,18 +107,39 @@ function place(x: Tensor, all: readonly Piece[]): Tensor {
     let at = 0;
     let disjoint = true;
     for (const p of sorted) {
-      if (p.begin[axis] < at) { disjoint = false; break; }
-      if (p.begin[axis] > at) parts.push(zeros(x.shape.map((d, i) => (i === axis ? p.begin[axis] - at : d)), x.dtype));
+      if (p.begin[axis] < at) {
+        disjoint = false;
+        break;
+      }
+      if (p.begin[axis] > at)
+        parts.push(
+          zeros(
+            x.shape.map((d, i) => (i === axis ? p.begin[axis] - at : d)),
+            x.dtype,
+          ),
+        );
       parts.push(p.g);
       at = p.begin[axis] + p.size[axis];
     }
     if (disjoint) {
-      if (at < x.shape[axis]) parts.push(zeros(x.shape.map((d, i) => (i === axis ? d - at : d)), x.dtype));
+      if (at < x.shape[axis])
+        parts.push(
+          zeros(
+            x.shape.map((d, i) => (i === axis ? d - at : d)),
+            x.dtype,
+          ),
+        );
       return concat(parts, axis);
     }
   }
   // General case (windows along several axes, partial overlaps): Slice's own rule, summed.
-  return list.map((p) => pad(p.g, p.begin.map((b, i): [number, number] => [b, x.shape[i] - b - p.size[i]])))
+  return list
+    .map((p) =>
+      pad(
+        p.g,
+        p.begin.map((b, i): [number, number] => [b, x.shape[i] - b - p.size[i]]),
+      ),
+    )
     .reduce((a, b) => add(a, b));
 }
 

@@ -20,7 +20,12 @@ export type CustomGradFn = (dys: Tensor[]) => (Tensor | null)[];
 /** What records: a Tape, or anything else that needs to see what a tape would (readsOf). */
 export interface Recorder {
   recordKernel(rec: KernelRecord): void;
-  recordCustom(inputs: readonly Tensor[], outputs: readonly Tensor[], grad: CustomGradFn, saved: readonly Tensor[]): void;
+  recordCustom(
+    inputs: readonly Tensor[],
+    outputs: readonly Tensor[],
+    grad: CustomGradFn,
+    saved: readonly Tensor[],
+  ): void;
 }
 
 /** Sees one executed kernel. */
@@ -37,7 +42,10 @@ function activeRecorders(): Recorder[] {
 
 function updateHook(): void {
   const tapes = activeRecorders();
-  if (tapes.length === 0 && listeners.length === 0) { ENGINE.recorder = null; return; }
+  if (tapes.length === 0 && listeners.length === 0) {
+    ENGINE.recorder = null;
+    return;
+  }
   const seen = [...listeners];
   ENGINE.recorder = (rec) => {
     for (const tape of tapes) tape.recordKernel(rec);
@@ -74,7 +82,8 @@ export const isRecording = (): boolean => activeRecorders().length > 0;
  * noGrad and inside customGrad. Recording is unchanged: the listener adds nothing to any tape.
  */
 export function withKernelListener<T>(listener: KernelListener, fn: () => T): T {
-  if (typeof listener !== 'function') throw new TypeError(`withKernelListener: listener must be a function, got ${typeof listener}`);
+  if (typeof listener !== 'function')
+    throw new TypeError(`withKernelListener: listener must be a function, got ${typeof listener}`);
   if (typeof fn !== 'function') throw new TypeError(`withKernelListener: fn must be a function, got ${typeof fn}`);
   listeners.push(listener);
   updateHook();
@@ -87,7 +96,12 @@ export function withKernelListener<T>(listener: KernelListener, fn: () => T): T 
 }
 
 /** Adds a customGrad node to every recording tape. */
-export function recordCustom(inputs: readonly Tensor[], outputs: readonly Tensor[], grad: CustomGradFn, saved: readonly Tensor[]): void {
+export function recordCustom(
+  inputs: readonly Tensor[],
+  outputs: readonly Tensor[],
+  grad: CustomGradFn,
+  saved: readonly Tensor[],
+): void {
   for (const tape of activeRecorders()) tape.recordCustom(inputs, outputs, grad, saved);
 }
 

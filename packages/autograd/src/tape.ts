@@ -47,13 +47,30 @@ export class Tape {
   recordKernel(rec: KernelRecord): void {
     if (!this.reaches(rec.inputs, rec.outputs)) return;
     const rule = ruleFor(rec.kernel);
-    const saved = rule?.saveInputs ? (rule.saveOutputs ? [...rec.inputs, ...rec.outputs] : rec.inputs)
-      : rule?.saveOutputs ? rec.outputs : [];
-    this.add({ kernel: rec.kernel, inputs: rec.inputs, outputs: rec.outputs, attrs: rec.attrs, id: this.nodes.length, saved });
+    const saved = rule?.saveInputs
+      ? rule.saveOutputs
+        ? [...rec.inputs, ...rec.outputs]
+        : rec.inputs
+      : rule?.saveOutputs
+        ? rec.outputs
+        : [];
+    this.add({
+      kernel: rec.kernel,
+      inputs: rec.inputs,
+      outputs: rec.outputs,
+      attrs: rec.attrs,
+      id: this.nodes.length,
+      saved,
+    });
   }
 
   /** A customGrad call: one node standing for everything its forward function did. */
-  recordCustom(inputs: readonly Tensor[], outputs: readonly Tensor[], grad: CustomGradFn, saved: readonly Tensor[]): void {
+  recordCustom(
+    inputs: readonly Tensor[],
+    outputs: readonly Tensor[],
+    grad: CustomGradFn,
+    saved: readonly Tensor[],
+  ): void {
     if (!this.reaches(inputs, outputs)) return;
     this.add({ id: this.nodes.length, kernel: 'CustomGrad', inputs, outputs, attrs: {}, customGrad: grad, saved });
   }

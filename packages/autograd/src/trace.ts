@@ -7,7 +7,11 @@ import { nodesBetween } from './backward.js';
 import { recording } from './recording.js';
 import { Tape } from './tape.js';
 
-export interface TracedTensor { readonly id: number; readonly shape: readonly number[]; readonly dtype: DType }
+export interface TracedTensor {
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
 
 export interface TracedNode {
   /** Position on the tape. */
@@ -23,7 +27,7 @@ export interface TracedNode {
 const info = (t: Tensor): TracedTensor => ({ id: t.id, shape: [...t.shape], dtype: t.dtype });
 const show = (t: TracedTensor): string => `t${t.id}${formatShape(t.shape)}`;
 const attrText = (attrs: Readonly<Record<string, unknown>>): string =>
-  (Object.keys(attrs).length === 0 ? '' : ' ' + JSON.stringify(attrs));
+  Object.keys(attrs).length === 0 ? '' : ' ' + JSON.stringify(attrs);
 
 export class Trace {
   constructor(
@@ -34,10 +38,13 @@ export class Trace {
 
   /** `#3 Mul(t1[2,3], t7[2,3]) -> t9[2,3]`, one line per node; `*` marks nodes off the gradient path. */
   toString(): string {
-    const head = `tape: ${this.nodes.length} nodes; args ${this.sources.map(show).join(', ')}; ` +
+    const head =
+      `tape: ${this.nodes.length} nodes; args ${this.sources.map(show).join(', ')}; ` +
       `result ${this.results.map(show).join(', ')}`;
-    const lines = this.nodes.map((n) =>
-      `${n.onPath ? ' ' : '*'}#${n.id} ${n.op}(${n.inputs.map(show).join(', ')}) -> ${n.outputs.map(show).join(', ')}${attrText(n.attrs)}`);
+    const lines = this.nodes.map(
+      (n) =>
+        `${n.onPath ? ' ' : '*'}#${n.id} ${n.op}(${n.inputs.map(show).join(', ')}) -> ${n.outputs.map(show).join(', ')}${attrText(n.attrs)}`,
+    );
     return [head, ...lines].join('\n');
   }
 
@@ -50,8 +57,14 @@ export class Trace {
     const tensorNode = (t: TracedTensor): string => {
       if (!declared.has(t.id)) {
         declared.add(t.id);
-        const color = sources.has(t.id) ? ', style=filled, fillcolor="#c8f0c8"' : results.has(t.id) ? ', style=filled, fillcolor="#ffd8a8"' : '';
-        lines.push(`  t${t.id} [shape=ellipse, label=${quote(`t${t.id}\n${t.dtype} ${formatShape(t.shape)}`)}${color}];`);
+        const color = sources.has(t.id)
+          ? ', style=filled, fillcolor="#c8f0c8"'
+          : results.has(t.id)
+            ? ', style=filled, fillcolor="#ffd8a8"'
+            : '';
+        lines.push(
+          `  t${t.id} [shape=ellipse, label=${quote(`t${t.id}\n${t.dtype} ${formatShape(t.shape)}`)}${color}];`,
+        );
       }
       return `t${t.id}`;
     };
@@ -59,7 +72,9 @@ export class Trace {
     for (const n of this.nodes) {
       const style = n.onPath ? '' : ', color=gray, fontcolor=gray';
       lines.push(`  op${n.id} [shape=box, label=${quote(`#${n.id} ${n.op}${attrText(n.attrs)}`)}${style}];`);
-      n.inputs.forEach((t, i) => lines.push(`  ${tensorNode(t)} -> op${n.id}${n.inputs.length > 1 ? ` [label="${i}"]` : ''};`));
+      n.inputs.forEach((t, i) =>
+        lines.push(`  ${tensorNode(t)} -> op${n.id}${n.inputs.length > 1 ? ` [label="${i}"]` : ''};`),
+      );
       for (const t of n.outputs) lines.push(`  op${n.id} -> ${tensorNode(t)};`);
     }
     lines.push('}');
@@ -83,7 +98,12 @@ export function trace(f: (...xs: Tensor[]) => Tensor | Tensor[], ...xs: Tensor[]
       }
       const onPath = new Set(nodesBetween(tape.nodes, xs, ys).path);
       const nodes = tape.nodes.map((n) => ({
-        id: n.id, op: n.kernel, inputs: n.inputs.map(info), outputs: n.outputs.map(info), attrs: n.attrs, onPath: onPath.has(n),
+        id: n.id,
+        op: n.kernel,
+        inputs: n.inputs.map(info),
+        outputs: n.outputs.map(info),
+        attrs: n.attrs,
+        onPath: onPath.has(n),
       }));
       return new Trace(nodes, xs.map(info), ys.map(info));
     });

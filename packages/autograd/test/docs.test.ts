@@ -26,16 +26,46 @@ const root = resolve(here, '../../..');
 const docsDir = join(root, 'docs');
 const tmp = join(here, '.tmp-docs');
 
-interface Block { doc: string; line: number; code: string; expected: string | null }
-interface Quote { doc: string; line: number; code: string; path: string }
-interface Program { doc: string; name: string; blocks: Block[]; file: string; lineMap: { genLine: number; block: Block }[] }
-interface RunResult { out: { block: number; text: string }[]; error: { block: number; message: string } | null }
+interface Block {
+  doc: string;
+  line: number;
+  code: string;
+  expected: string | null;
+}
+interface Quote {
+  doc: string;
+  line: number;
+  code: string;
+  path: string;
+}
+interface Program {
+  doc: string;
+  name: string;
+  blocks: Block[];
+  file: string;
+  lineMap: { genLine: number; block: Block }[];
+}
+interface RunResult {
+  out: { block: number; text: string }[];
+  error: { block: number; message: string } | null;
+}
 
 /** Markdown files, relative to the repository root. */
-const readmes = ['README.md', ...['packages', '.'].flatMap((dir) => readdirSync(join(root, dir), { withFileTypes: true })
-  .filter((e) => e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.'))
-  .map((e) => join(dir, e.name, 'README.md').replace(/^\.\//, '')))].filter((f) => existsSync(join(root, f)));
-const docs = [...readdirSync(docsDir).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`), ...readmes];
+const readmes = [
+  'README.md',
+  ...['packages', '.'].flatMap((dir) =>
+    readdirSync(join(root, dir), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.'))
+      .map((e) => join(dir, e.name, 'README.md').replace(/^\.\//, '')),
+  ),
+].filter((f) => existsSync(join(root, f)));
+const docs = [
+  ...readdirSync(docsDir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+  ...readmes,
+];
 /** The directory a doc's relative paths start from. */
 const dirOf = (doc: string): string => dirname(join(root, doc));
 
@@ -50,7 +80,10 @@ function blocksOf(doc: string): Block[] {
     if (!m) continue;
     const end = lines.findIndex((l, k) => k > i && /^\s*```\s*$/.test(l));
     if (end < 0) throw new Error(`${doc}:${i + 1}: unclosed code block`);
-    const code = lines.slice(i + 1, end).map((l) => l.slice(m[1].length)).join('\n');
+    const code = lines
+      .slice(i + 1, end)
+      .map((l) => l.slice(m[1].length))
+      .join('\n');
     const quote = /^quote\s+(\S+)$/.exec(m[3]);
     if (m[2] === 'ts' && quote) quotes.push({ doc, line: i + 2, code, path: quote[1] });
     else if (m[2] === 'ts' && m[3] !== 'skip') blocks.push({ doc, line: i + 2, code, expected: expectedOutput(code) });
@@ -131,26 +164,41 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
 }
 
 async function runProgram(p: Program): Promise<RunResult> {
-  const r = await run(process.execPath, ['--enable-source-maps', '--import=tsx', '--conditions=source', join(tmp, 'runner.mjs'), p.file]);
+  const r = await run(process.execPath, [
+    '--enable-source-maps',
+    '--import=tsx',
+    '--conditions=source',
+    join(tmp, 'runner.mjs'),
+    p.file,
+  ]);
   const at = r.stdout.lastIndexOf('@@docs@@');
-  if (at < 0) throw new Error(`${p.doc}:${p.blocks[0].line}: the program did not finish (exit ${r.code}):\n${r.stderr}`);
+  if (at < 0)
+    throw new Error(`${p.doc}:${p.blocks[0].line}: the program did not finish (exit ${r.code}):\n${r.stderr}`);
   return JSON.parse(r.stdout.slice(at + '@@docs@@'.length)) as RunResult;
 }
 
 /** Whitespace runs become one space; none right inside brackets. */
 const normalize = (s: string): string =>
-  s.replace(/\s+/g, ' ').replace(/([[{(]) /g, '$1').replace(/ ([\]})])/g, '$1').trim();
+  s
+    .replace(/\s+/g, ' ')
+    .replace(/([[{(]) /g, '$1')
+    .replace(/ ([\]})])/g, '$1')
+    .trim();
 
 const NUMBER = /-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi;
 
 /** null when `actual` matches `expected` (numbers with decimals to their printed precision), else why not. */
 function mismatch(expected: string, actual: string): string | null {
-  const e = normalize(expected), a = normalize(actual);
-  const eText = e.split(NUMBER), aText = a.split(NUMBER);
-  const eNums = e.match(NUMBER) ?? [], aNums = a.match(NUMBER) ?? [];
+  const e = normalize(expected),
+    a = normalize(actual);
+  const eText = e.split(NUMBER),
+    aText = a.split(NUMBER);
+  const eNums = e.match(NUMBER) ?? [],
+    aNums = a.match(NUMBER) ?? [];
   if (eText.length !== aText.length || eText.some((t, i) => t !== aText[i])) return 'the text differs';
   for (let i = 0; i < eNums.length; i++) {
-    const want = eNums[i], got = Number(aNums[i]);
+    const want = eNums[i],
+      got = Number(aNums[i]);
     const m = /^-?\d+(?:\.(\d+))?(?:e([+-]?\d+))?$/i.exec(want)!;
     if (m[1] === undefined) {
       if (want.toLowerCase() !== aNums[i].toLowerCase()) return `${aNums[i]} where the doc says ${want}`;
@@ -168,17 +216,34 @@ test.before(() => {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, 'runner.mjs'), RUNNER);
-  writeFileSync(join(tmp, 'tsconfig.json'), JSON.stringify({
-    extends: '../../../../tsconfig.base.json',
-    compilerOptions: { noEmit: true, composite: false, declaration: false, declarationMap: false, customConditions: ['source'], types: ['node'] },
-    include: ['*.ts'],
-  }, null, 2));
+  writeFileSync(
+    join(tmp, 'tsconfig.json'),
+    JSON.stringify(
+      {
+        extends: '../../../../tsconfig.base.json',
+        compilerOptions: {
+          noEmit: true,
+          composite: false,
+          declaration: false,
+          declarationMap: false,
+          customConditions: ['source'],
+          types: ['node'],
+        },
+        include: ['*.ts'],
+      },
+      null,
+      2,
+    ),
+  );
   programs.forEach(writeProgram);
 });
 
 test('the docs have runnable ts blocks', (t) => {
   for (const d of docs.filter((f) => f.startsWith('docs/') && f !== 'docs/README.md')) {
-    t.true(programs.some((p) => p.doc === d), `${d} has no runnable ts block`);
+    t.true(
+      programs.some((p) => p.doc === d),
+      `${d} has no runnable ts block`,
+    );
   }
 });
 
@@ -187,7 +252,11 @@ test('quoted source excerpts are in their files', (t) => {
   for (const q of quotes) {
     const path = resolve(dirOf(q.doc), q.path);
     t.true(existsSync(path), `${q.doc}:${q.line}: ${q.path} does not exist`);
-    if (existsSync(path)) t.true(squash(readFileSync(path, 'utf8')).includes(squash(q.code)), `${q.doc}:${q.line}: the excerpt is not in ${q.path} (any more)`);
+    if (existsSync(path))
+      t.true(
+        squash(readFileSync(path, 'utf8')).includes(squash(q.code)),
+        `${q.doc}:${q.line}: the excerpt is not in ${q.path} (any more)`,
+      );
   }
 });
 
@@ -218,11 +287,14 @@ test('relative links in the docs point to existing files', (t) => {
 test('the code blocks type-check', async (t) => {
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
   const r = await limited(() => run(process.execPath, [tsc, '-p', join(tmp, 'tsconfig.json')]));
-  const errors = r.stdout.split('\n').filter((l) => /error TS/.test(l)).map((l) => {
-    const m = /([\w.-]+)\.ts\((\d+),\d+\): (.*)$/.exec(l);
-    const p = m && programs.find((q) => q.name === m[1]);
-    return p ? `${docLine(p, Number(m[2]))}: ${m[3]}` : l;
-  });
+  const errors = r.stdout
+    .split('\n')
+    .filter((l) => /error TS/.test(l))
+    .map((l) => {
+      const m = /([\w.-]+)\.ts\((\d+),\d+\): (.*)$/.exec(l);
+      const p = m && programs.find((q) => q.name === m[1]);
+      return p ? `${docLine(p, Number(m[2]))}: ${m[3]}` : l;
+    });
   t.deepEqual(errors, [], errors.join('\n'));
 });
 
@@ -254,9 +326,14 @@ for (const p of programs) {
     }
     const problems = p.blocks.flatMap((b, k) => {
       if (b.expected === null) return [];
-      const actual = r.out.filter((o) => o.block === k).map((o) => o.text).join('\n');
+      const actual = r.out
+        .filter((o) => o.block === k)
+        .map((o) => o.text)
+        .join('\n');
       const why = mismatch(b.expected, actual);
-      return why === null ? [] : [`${p.doc}:${b.line}: ${why}\n--- the doc says:\n${b.expected}\n--- it printed:\n${actual}`];
+      return why === null
+        ? []
+        : [`${p.doc}:${b.line}: ${why}\n--- the doc says:\n${b.expected}\n--- it printed:\n${actual}`];
     });
     t.deepEqual(problems, [], problems.join('\n\n'));
     for (const o of r.out.filter((x) => x.text.startsWith('digraph')).filter(() => hasDot)) {

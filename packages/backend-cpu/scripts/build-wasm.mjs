@@ -14,8 +14,11 @@ export const MODULES = ['matmul', 'elementwise'];
 /** Modules with an FMA flavour, and how it is made from their WAT. */
 const FUSED = {
   // (f32x4.add (local.get $acc) (f32x4.mul (local.get $x) (local.get $b))) -> acc + x * b in one step
-  matmul: (text) => text.replace(/\(f32x4\.add \((local\.get \$c\d\d)\) \(f32x4\.mul \((local\.get \$x)\) \((local\.get \$b\d)\)\)\)/g,
-    '(f32x4.relaxed_madd ($2) ($3) ($1))'),
+  matmul: (text) =>
+    text.replace(
+      /\(f32x4\.add \((local\.get \$c\d\d)\) \(f32x4\.mul \((local\.get \$x)\) \((local\.get \$b\d)\)\)\)/g,
+      '(f32x4.relaxed_madd ($2) ($3) ($1))',
+    ),
 };
 const src = (name, ext) => fileURLToPath(new URL(`../src/wasm/${name}${ext}`, import.meta.url));
 
@@ -68,7 +71,8 @@ export async function generate(name = 'matmul') {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   let stale = false;
   for (const name of MODULES) {
-    const text = await generate(name), out = src(name, '_wasm.ts');
+    const text = await generate(name),
+      out = src(name, '_wasm.ts');
     if (!process.argv.includes('--check')) {
       writeFileSync(out, text);
       console.log(`wrote ${out}`);

@@ -2,7 +2,18 @@
  * @tapeflow/backend-cpu: tensors as ndarray views over typed arrays, elementwise kernels with
  * contiguous fast paths, a blocked matmul. Importing the package registers it as 'cpu'.
  */
-import { registerBackend, type Backend, type BackendMemory, type DataId, type DType, type FusedKernelTable, type KernelTable, type Shape, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import {
+  registerBackend,
+  type Backend,
+  type BackendMemory,
+  type DataId,
+  type DType,
+  type FusedKernelTable,
+  type KernelTable,
+  type Shape,
+  type TensorInfo,
+  type TypedArray,
+} from '@tapeflow/core';
 import { argMinMaxKernels } from './kernels/arg_min_max.js';
 import { binaryKernels } from './kernels/binary.js';
 import { cumsumKernels } from './kernels/cumsum.js';
@@ -19,9 +30,16 @@ import { ArrayMeter, CpuData, compactArray, setArrayMeter, store, viewOf } from 
 
 /** The full kernel table; the KernelTable annotation makes a missing kernel a compile error. */
 export const cpuKernels: KernelTable = {
-  ...unaryKernels, ...binaryKernels, ...reduceKernels, ...matmulKernels,
-  ...movementKernels, ...gatherKernels, ...sequenceKernels,
-  ...mathKernels, ...argMinMaxKernels, ...cumsumKernels,
+  ...unaryKernels,
+  ...binaryKernels,
+  ...reduceKernels,
+  ...matmulKernels,
+  ...movementKernels,
+  ...gatherKernels,
+  ...sequenceKernels,
+  ...mathKernels,
+  ...argMinMaxKernels,
+  ...cumsumKernels,
 };
 
 export class CpuBackend implements Backend {

@@ -28,22 +28,32 @@ export class ArrayMeter {
   remove(a: TypedArray): void {
     const n = this.users.get(a);
     if (n === undefined) return; // made before counting started
-    if (n > 1) { this.users.set(a, n - 1); return; }
+    if (n > 1) {
+      this.users.set(a, n - 1);
+      return;
+    }
     this.users.delete(a);
     this.live -= a.byteLength;
   }
 }
 
 let meter: ArrayMeter | null = null;
-export const setArrayMeter = (m: ArrayMeter | null): void => { meter = m; };
+export const setArrayMeter = (m: ArrayMeter | null): void => {
+  meter = m;
+};
 
 /** The DataId handed to the engine: a box around the view (replaced by a compact copy on demand). */
 export class CpuData {
-  constructor(private view: View | null, readonly dtype: DType) {
+  constructor(
+    private view: View | null,
+    readonly dtype: DType,
+  ) {
     if (view) meter?.add(view.data);
   }
 
-  get nd(): View | null { return this.view; }
+  get nd(): View | null {
+    return this.view;
+  }
   /** Replaces the view (a compact copy), or drops it (null: disposed). */
   set nd(v: View | null) {
     if (meter) {
@@ -96,7 +106,8 @@ export function assign(dst: View, src: View): void {
 
 function live(info: TensorInfo): CpuData {
   const d = info.dataId as CpuData;
-  if (!(d instanceof CpuData)) throw new TypeError(`cpu backend: tensor ${JSON.stringify(info.shape)} is not stored on the cpu backend`);
+  if (!(d instanceof CpuData))
+    throw new TypeError(`cpu backend: tensor ${JSON.stringify(info.shape)} is not stored on the cpu backend`);
   if (d.nd === null) throw new Error(`cpu backend: tensor ${JSON.stringify(info.shape)} ${info.dtype} was disposed`);
   return d;
 }

@@ -23,7 +23,9 @@ const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 88.72, -103.5, 
 test.before(async () => {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialize');
 });
-test.afterEach.always(() => { elementwisePaths.forceTs = false; });
+test.afterEach.always(() => {
+  elementwisePaths.forceTs = false;
+});
 
 test('the committed module bytes are a fresh assembly of elementwise.wat (scripts/build-wasm.mjs)', async (t) => {
   const committed = readFileSync(new URL('../src/wasm/elementwise_wasm.ts', import.meta.url), 'utf8');
@@ -46,7 +48,10 @@ function bothPaths(f: () => tf.Tensor, wasm = true): [Float32Array, Float32Array
 function worstUlps(a: Float32Array, b: Float32Array): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) { if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity; continue; }
+    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) {
+      if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity;
+      continue;
+    }
     worst = Math.max(worst, Math.abs(ordered(a[i]) - ordered(b[i])));
   }
   return worst;
@@ -56,42 +61,67 @@ const sameBits = (a: Float32Array, b: Float32Array): boolean =>
   a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
 /** float32 values spread over [-scale, scale] with some special values in. */
-const floats = (n: number, scale: number): fc.Arbitrary<number[]> => fc.array(
-  fc.oneof({ weight: 20, arbitrary: fc.float({ min: -scale, max: scale, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(...SPECIAL) }),
-  { minLength: n, maxLength: n });
+const floats = (n: number, scale: number): fc.Arbitrary<number[]> =>
+  fc.array(
+    fc.oneof(
+      { weight: 20, arbitrary: fc.float({ min: -scale, max: scale, noNaN: true }) },
+      { weight: 1, arbitrary: fc.constantFrom(...SPECIAL) },
+    ),
+    { minLength: n, maxLength: n },
+  );
 
 test('add and mul of same-shape float32 operands: bit for bit the TypeScript loops', (t) => {
   const before = tf.memory().numTensors;
-  fc.assert(fc.property(fc.integer({ min: WASM_MIN_ELEMENTS, max: WASM_MIN_ELEMENTS + 61 }).chain((n) => fc.tuple(floats(n, 1e4), floats(n, 1e4))), ([xs, ys]) => {
-    const n = xs.length, x = tf.tensor(xs, [n], 'float32'), y = tf.tensor(ys, [n], 'float32');
-    for (const op of [tf.add, tf.mul]) {
-      const [w, s] = bothPaths(() => op(x, y));
-      if (!sameBits(w, s)) return false;
-    }
-    tf.dispose([x, y]);
-    return true;
-  }), FC);
+  fc.assert(
+    fc.property(
+      fc
+        .integer({ min: WASM_MIN_ELEMENTS, max: WASM_MIN_ELEMENTS + 61 })
+        .chain((n) => fc.tuple(floats(n, 1e4), floats(n, 1e4))),
+      ([xs, ys]) => {
+        const n = xs.length,
+          x = tf.tensor(xs, [n], 'float32'),
+          y = tf.tensor(ys, [n], 'float32');
+        for (const op of [tf.add, tf.mul]) {
+          const [w, s] = bothPaths(() => op(x, y));
+          if (!sameBits(w, s)) return false;
+        }
+        tf.dispose([x, y]);
+        return true;
+      },
+    ),
+    FC,
+  );
   t.is(tf.memory().numTensors, before);
 });
 
 test('add and mul by a row repeated over the rows (either side, leading 1s): bit for bit; rows of a length not a multiple of 4 take the TS loop', (t) => {
   const before = tf.memory().numTensors;
-  const shape = fc.record({ rows: fc.integer({ min: 8, max: 70 }), cols4: fc.integer({ min: 16, max: 40 }), lead1: fc.boolean(), rowFirst: fc.boolean() });
-  fc.assert(fc.property(shape, fc.integer(), ({ rows, cols4, lead1, rowFirst }, seed) => {
-    const cols = 4 * cols4;
-    const xs = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(seed + i) * 100);
-    const rs = Float32Array.from({ length: cols }, (_, i) => Math.cos(seed - i) * 3);
-    const x = tf.tensor(xs, [rows, cols]), r = tf.tensor(rs, lead1 ? [1, cols] : [cols]);
-    const wasm = rows * cols >= WASM_MIN_ELEMENTS;
-    for (const op of [tf.add, tf.mul]) {
-      const [w, s] = bothPaths(() => (rowFirst ? op(r, x) : op(x, r)), wasm);
-      if (!sameBits(w, s)) return false;
-    }
-    tf.dispose([x, r]);
-    return true;
-  }), FC);
+  const shape = fc.record({
+    rows: fc.integer({ min: 8, max: 70 }),
+    cols4: fc.integer({ min: 16, max: 40 }),
+    lead1: fc.boolean(),
+    rowFirst: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(shape, fc.integer(), ({ rows, cols4, lead1, rowFirst }, seed) => {
+      const cols = 4 * cols4;
+      const xs = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(seed + i) * 100);
+      const rs = Float32Array.from({ length: cols }, (_, i) => Math.cos(seed - i) * 3);
+      const x = tf.tensor(xs, [rows, cols]),
+        r = tf.tensor(rs, lead1 ? [1, cols] : [cols]);
+      const wasm = rows * cols >= WASM_MIN_ELEMENTS;
+      for (const op of [tf.add, tf.mul]) {
+        const [w, s] = bothPaths(() => (rowFirst ? op(r, x) : op(x, r)), wasm);
+        if (!sameBits(w, s)) return false;
+      }
+      tf.dispose([x, r]);
+      return true;
+    }),
+    FC,
+  );
   // 1022 columns: the TS loop (no wasm call), same values.
-  const x = tf.ones([4, 1022]), r = tf.fill([1022], 2);
+  const x = tf.ones([4, 1022]),
+    r = tf.fill([1022], 2);
   const calls = elementwisePaths.wasmCalls;
   t.deepEqual([...tf.tidy(() => tf.mul(x, r).dataSync()).slice(0, 3)], [2, 2, 2]);
   t.is(elementwisePaths.wasmCalls, calls);
@@ -100,18 +130,26 @@ test('add and mul by a row repeated over the rows (either side, leading 1s): bit
 });
 
 const UNARY: [string, (x: tf.Tensor) => tf.Tensor, (x: number) => number][] = [
-  ['exp', tf.exp, Math.exp], ['sigmoid', tf.sigmoid, (x) => 1 / (1 + Math.exp(-x))], ['tanh', tf.tanh, Math.tanh],
+  ['exp', tf.exp, Math.exp],
+  ['sigmoid', tf.sigmoid, (x) => 1 / (1 + Math.exp(-x))],
+  ['tanh', tf.tanh, Math.tanh],
 ];
 
 for (const [name, op] of UNARY) {
   test(`${name}: within 1 float32 ulp of the TypeScript kernel (special values, lengths not a multiple of 4)`, (t) => {
     const before = tf.memory().numTensors;
-    fc.assert(fc.property(fc.integer({ min: WASM_MIN_ELEMENTS, max: WASM_MIN_ELEMENTS + 61 }).chain((n) => floats(n, 110)), (xs) => {
-      const x = tf.tensor(xs, [xs.length], 'float32');
-      const [w, s] = bothPaths(() => op(x));
-      x.dispose();
-      return worstUlps(w, s) <= 1;
-    }), FC);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: WASM_MIN_ELEMENTS, max: WASM_MIN_ELEMENTS + 61 }).chain((n) => floats(n, 110)),
+        (xs) => {
+          const x = tf.tensor(xs, [xs.length], 'float32');
+          const [w, s] = bothPaths(() => op(x));
+          x.dispose();
+          return worstUlps(w, s) <= 1;
+        },
+      ),
+      FC,
+    );
     const z = tf.tensor(new Float32Array(WASM_MIN_ELEMENTS).fill(-0));
     const y = tf.tidy(() => op(z).dataSync());
     t.true(name !== 'tanh' || Object.is(y[0], -0), 'tanh(-0) = -0');
@@ -129,7 +167,8 @@ for (const [name, op, ref] of UNARY) {
     const got = tf.tidy(() => op(x).dataSync() as Float32Array);
     x.dispose();
     const want = Float32Array.from(xs, ref);
-    let worst = 0, off = 0;
+    let worst = 0,
+      off = 0;
     for (let i = 0; i < xs.length; i++) {
       const d = Math.abs(ordered(got[i]) - ordered(want[i]));
       if (d > 0) off++;

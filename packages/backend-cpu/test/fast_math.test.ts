@@ -20,10 +20,14 @@ test.before(async () => {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialize');
 });
 
-
 const sigmoid64 = (x: number): number => 1 / (1 + Math.exp(-x));
 
-interface Sweep { worst: number; at: number; mismatches: number; count: number }
+interface Sweep {
+  worst: number;
+  at: number;
+  mismatches: number;
+  count: number;
+}
 
 /** Ulps between fround(fast(x)) and fround(ref(x)) for every `step`-th float32 in [lo, hi]. */
 function sweep(fast: (x: number) => number, ref: (x: number) => number, lo: number, hi: number, step: number): Sweep {
@@ -33,7 +37,10 @@ function sweep(fast: (x: number) => number, ref: (x: number) => number, lo: numb
     const d = Math.abs(ordered(fast(x)) - ordered(ref(x)));
     s.count++;
     if (d > 0) s.mismatches++;
-    if (d > s.worst) { s.worst = d; s.at = x; }
+    if (d > s.worst) {
+      s.worst = d;
+      s.at = x;
+    }
   }
   return s;
 }
@@ -44,7 +51,9 @@ function within1Ulp(t: { true(v: boolean, m?: string): void }, name: string, s: 
 }
 
 const CASES: [string, (x: number) => number, (x: number) => number][] = [
-  ['exp', expF32, Math.exp], ['sigmoid', sigmoidF32, sigmoid64], ['tanh', tanhF32, Math.tanh],
+  ['exp', expF32, Math.exp],
+  ['sigmoid', sigmoidF32, sigmoid64],
+  ['tanh', tanhF32, Math.tanh],
 ];
 
 for (const [name, fast, ref] of CASES) {
@@ -105,7 +114,9 @@ function values(n: number, seed: number, scale: number): number[] {
 }
 
 const KERNELS: [string, (x: tf.Tensor) => tf.Tensor, (x: number) => number][] = [
-  ['exp', tf.exp, Math.exp], ['sigmoid', tf.sigmoid, sigmoid64], ['tanh', tf.tanh, Math.tanh],
+  ['exp', tf.exp, Math.exp],
+  ['sigmoid', tf.sigmoid, sigmoid64],
+  ['tanh', tf.tanh, Math.tanh],
 ];
 
 for (const [name, op, ref] of KERNELS) {
@@ -122,14 +133,16 @@ for (const [name, op, ref] of KERNELS) {
     const yT = tf.tidy(() => op(tf.transpose(x32)).dataSync());
     worst = 0;
     for (let r = 0; r < 50; r++) {
-      for (let c = 0; c < 60; c++) worst = Math.max(worst, Math.abs(ordered(yT[r * 60 + c]) - ordered(expect32[c * 50 + r])));
+      for (let c = 0; c < 60; c++)
+        worst = Math.max(worst, Math.abs(ordered(yT[r * 60 + c]) - ordered(expect32[c * 50 + r])));
     }
     t.true(worst <= 1, `float32 ${name} of a transposed input: ${worst} ulps`);
     // float64 keeps Math.exp / Math.tanh (its 1e-12 would not be float64 accuracy).
     const x64 = tf.tensor(xs, [60, 50], 'float64');
     const y64 = tf.tidy(() => op(x64).dataSync());
     let worst64 = 0;
-    for (let i = 0; i < xs.length; i++) worst64 = Math.max(worst64, Math.abs(y64[i] - ref(xs[i])) / Math.abs(ref(xs[i]) || 1));
+    for (let i = 0; i < xs.length; i++)
+      worst64 = Math.max(worst64, Math.abs(y64[i] - ref(xs[i])) / Math.abs(ref(xs[i]) || 1));
     t.true(worst64 < 1e-15, `float64 ${name}: relative error ${worst64}`);
     tf.dispose([x32, x64]);
     t.is(tf.memory().numTensors, before);

@@ -38,8 +38,10 @@ test('Node 20 loads the SIMD module with a shared memory (the thread pool needs 
 
 test('the FMA (relaxed SIMD) gemm is picked exactly where the runtime validates relaxed SIMD (the suite runs Node with --experimental-wasm-relaxed-simd)', (t) => {
   // A module of one f32x4.relaxed_madd, independent of the committed bytes.
-  const probe = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0,
-    10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+  const probe = Uint8Array.from([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32,
+    2, 253, 133, 2, 11,
+  ]);
   const relaxed = WebAssembly.validate(probe);
   t.is(matmulRuntime()!.fma, relaxed);
   if (process.execArgv.includes('--experimental-wasm-relaxed-simd')) t.true(relaxed, 'the flag enables relaxed SIMD');
@@ -73,23 +75,29 @@ function operand(L: number[], nb: number, r: number, c: number, layout: Layout):
       return tf.tensor(L, [nb, r, c]);
     case 'transposed': {
       const P = new Array<number>(L.length);
-      for (let t = 0; t < nb; t++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * c + j) * r + i] = L[(t * r + i) * c + j];
+      for (let t = 0; t < nb; t++)
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * c + j) * r + i] = L[(t * r + i) * c + j];
       return tf.transpose(tf.tensor(P, [nb, c, r]), [0, 2, 1]);
     }
     case 'sliced': {
       const P = new Array<number>(nb * (r + 2) * (c + 3)).fill(NaN);
-      for (let t = 0; t < nb; t++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * (r + 2) + i + 1) * (c + 3) + j + 2] = L[(t * r + i) * c + j];
+      for (let t = 0; t < nb; t++)
+        for (let i = 0; i < r; i++)
+          for (let j = 0; j < c; j++) P[(t * (r + 2) + i + 1) * (c + 3) + j + 2] = L[(t * r + i) * c + j];
       return tf.slice(tf.tensor(P, [nb, r + 2, c + 3]), [0, 1, 2], [nb, r, c]);
     }
     case 'sparse': {
       const w = 5 * c + 70;
       const P = new Array<number>(nb * r * w).fill(NaN);
-      for (let t = 0; t < nb; t++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * r + i) * w + j + 1] = L[(t * r + i) * c + j];
+      for (let t = 0; t < nb; t++)
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * r + i) * w + j + 1] = L[(t * r + i) * c + j];
       return tf.slice(tf.tensor(P, [nb, r, w]), [0, 0, 1], [nb, r, c]);
     }
     case 'reversed': {
       const P = new Array<number>(L.length);
-      for (let t = 0; t < nb; t++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) P[(t * r + r - 1 - i) * c + c - 1 - j] = L[(t * r + i) * c + j];
+      for (let t = 0; t < nb; t++)
+        for (let i = 0; i < r; i++)
+          for (let j = 0; j < c; j++) P[(t * r + r - 1 - i) * c + c - 1 - j] = L[(t * r + i) * c + j];
       return tf.reverse(tf.tensor(P, [nb, r, c]), [1, 2]);
     }
     case 'broadcast':
@@ -98,26 +106,42 @@ function operand(L: number[], nb: number, r: number, c: number, layout: Layout):
   }
 }
 
-interface Case { m: number; n: number; k: number; ta: boolean; tb: boolean; nbA: number; nbB: number; la: Layout; lb: Layout }
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  ta: boolean;
+  tb: boolean;
+  nbA: number;
+  nbB: number;
+  la: Layout;
+  lb: Layout;
+}
 
 /** Runs matmul on the case's operands; returns the result, the float64 product and sum |a||b| per element. */
 function run(c: Case, A: number[], B: number[]): { y: Float32Array; ref: Float64Array; abs: Float64Array } {
   const { m, n, k, ta, tb, nbA, nbB } = c;
   const nb = Math.max(nbA, nbB);
   return tf.tidy(() => {
-    const a = operand(A, nbA, ta ? k : m, ta ? m : k, c.la), b = operand(B, nbB, tb ? n : k, tb ? k : n, c.lb);
+    const a = operand(A, nbA, ta ? k : m, ta ? m : k, c.la),
+      b = operand(B, nbB, tb ? n : k, tb ? k : n, c.lb);
     const y = tf.matmul(a, b, ta, tb).dataSync() as Float32Array;
-    const ref = new Float64Array(nb * m * n), abs = new Float64Array(nb * m * n);
+    const ref = new Float64Array(nb * m * n),
+      abs = new Float64Array(nb * m * n);
     for (let t = 0; t < nb; t++) {
-      const ao = (nbA === 1 ? 0 : t) * m * k, bo = (nbB === 1 ? 0 : t) * k * n;
+      const ao = (nbA === 1 ? 0 : t) * m * k,
+        bo = (nbB === 1 ? 0 : t) * k * n;
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
-          let s = 0, sa = 0;
+          let s = 0,
+            sa = 0;
           for (let p = 0; p < k; p++) {
             const x = A[ao + (ta ? p * m + i : i * k + p)] * B[bo + (tb ? j * k + p : p * n + j)];
-            s += x; sa += Math.abs(x);
+            s += x;
+            sa += Math.abs(x);
           }
-          ref[(t * m + i) * n + j] = s; abs[(t * m + i) * n + j] = sa;
+          ref[(t * m + i) * n + j] = s;
+          abs[(t * m + i) * n + j] = sa;
         }
       }
     }
@@ -146,50 +170,88 @@ function worst(y: Float32Array, ref: Float64Array, abs: Float64Array, k: number,
   return w;
 }
 
-const dim = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 40 }), fc.constantFrom(15, 16, 17, 31, 32, 33));
+const dim = fc.oneof(
+  fc.integer({ min: 1, max: 9 }),
+  fc.integer({ min: 10, max: 40 }),
+  fc.constantFrom(15, 16, 17, 31, 32, 33),
+);
 const depth = fc.oneof(dim, fc.integer({ min: 500, max: 640 })); // past the wasm kernel's 512-step k blocks
-const caseArb = fc.record({
-  m: dim, n: dim, k: depth, ta: fc.boolean(), tb: fc.boolean(),
-  batch: fc.constantFrom([1, 1], [3, 3], [1, 3], [3, 1]),
-  la: fc.constantFrom(...LAYOUTS), lb: fc.constantFrom(...LAYOUTS),
-}).map(({ batch: [nbA, nbB], ...c }): Case => ({
-  ...c, nbA, nbB,
-  // a stride-0 broadcast needs a batch to broadcast to
-  la: c.la === 'broadcast' && nbA === 1 ? 'contiguous' : c.la, lb: c.lb === 'broadcast' && nbB === 1 ? 'contiguous' : c.lb,
-}));
+const caseArb = fc
+  .record({
+    m: dim,
+    n: dim,
+    k: depth,
+    ta: fc.boolean(),
+    tb: fc.boolean(),
+    batch: fc.constantFrom([1, 1], [3, 3], [1, 3], [3, 1]),
+    la: fc.constantFrom(...LAYOUTS),
+    lb: fc.constantFrom(...LAYOUTS),
+  })
+  .map(({ batch: [nbA, nbB], ...c }): Case => ({
+    ...c,
+    nbA,
+    nbB,
+    // a stride-0 broadcast needs a batch to broadcast to
+    la: c.la === 'broadcast' && nbA === 1 ? 'contiguous' : c.la,
+    lb: c.lb === 'broadcast' && nbB === 1 ? 'contiguous' : c.lb,
+  }));
 
 /** Both float32 paths of one case, checked against the reference; also that the size picked the expected path. */
 function checkCase(c: Case, seed: number): void {
-  const A = values(c.nbA * c.m * c.k, seed), B = values(c.nbB * c.k * c.n, seed + 1);
+  const A = values(c.nbA * c.m * c.k, seed),
+    B = values(c.nbB * c.k * c.n, seed + 1);
   const calls = matmulPaths.wasmCalls;
   const wasm = run(c, A, B);
   const usedWasm = matmulPaths.wasmCalls > calls;
-  if (usedWasm !== c.m * c.n * c.k >= WASM_MIN_MACS) throw new Error(`wasm path ${usedWasm ? 'taken' : 'skipped'} for ${JSON.stringify(c)}`);
+  if (usedWasm !== c.m * c.n * c.k >= WASM_MIN_MACS)
+    throw new Error(`wasm path ${usedWasm ? 'taken' : 'skipped'} for ${JSON.stringify(c)}`);
   matmulPaths.forceTs = true;
   let ts;
-  try { ts = run(c, A, B); } finally { matmulPaths.forceTs = false; }
-  const ew = worst(wasm.y, wasm.ref, wasm.abs, c.k, usedWasm), et = worst(ts.y, ts.ref, ts.abs, c.k, false);
+  try {
+    ts = run(c, A, B);
+  } finally {
+    matmulPaths.forceTs = false;
+  }
+  const ew = worst(wasm.y, wasm.ref, wasm.abs, c.k, usedWasm),
+    et = worst(ts.y, ts.ref, ts.abs, c.k, false);
   if (ew > 1 || et > 1) throw new Error(`${JSON.stringify(c)}: error / bound ${ew} (default path), ${et} (TypeScript)`);
   // Where the default gemm is the FMA flavour, the plain-SIMD one must meet the same bound.
   if (!usedWasm || !matmulRuntime()!.fma) return;
   gemmFlavour.plainSimd = true;
   let plain;
-  try { plain = run(c, A, B); } finally { gemmFlavour.plainSimd = false; }
+  try {
+    plain = run(c, A, B);
+  } finally {
+    gemmFlavour.plainSimd = false;
+  }
   const ep = worst(plain.y, plain.ref, plain.abs, c.k, true);
   if (ep > 1) throw new Error(`${JSON.stringify(c)}: error / bound ${ep} (plain SIMD)`);
 }
 
 test('wasm matmul equals a float64 reference: shapes, transposes, views, batch broadcast (property)', (t) => {
   const before = tf.memory().numTensors;
-  fc.assert(fc.property(caseArb, fc.nat(1e6), (c, seed) => checkCase(c, seed)), { seed: FC_SEED, numRuns: 120 });
+  fc.assert(
+    fc.property(caseArb, fc.nat(1e6), (c, seed) => checkCase(c, seed)),
+    { seed: FC_SEED, numRuns: 120 },
+  );
   t.is(tf.memory().numTensors, before);
 });
 
 test('wasm matmul at the edges: around WASM_MIN_MACS, single rows and columns, k past a block, stacked batches', (t) => {
   const plain = { ta: false, tb: false, nbA: 1, nbB: 1, la: 'contiguous', lb: 'contiguous' } as const;
   const shapes: [number, number, number][] = [
-    [16, 16, 16], [16, 16, 15], [1, 4096, 1], [4096, 1, 1], [1, 1, 4096], [1, 1, 4095], [1, 64, 64],
-    [64, 1, 64], [5, 7, 1030], [33, 17, 513], [4, 8, 128], [3, 9, 200],
+    [16, 16, 16],
+    [16, 16, 15],
+    [1, 4096, 1],
+    [4096, 1, 1],
+    [1, 1, 4096],
+    [1, 1, 4095],
+    [1, 64, 64],
+    [64, 1, 64],
+    [5, 7, 1030],
+    [33, 17, 513],
+    [4, 8, 128],
+    [3, 9, 200],
   ];
   shapes.forEach(([m, n, k], i) => checkCase({ ...plain, m, n, k }, i));
   // x[batch, t, d] @ w[d, u]: A's batches stacked as rows of one product (B broadcast, stride 0).
@@ -201,23 +263,35 @@ test('wasm matmul at the edges: around WASM_MIN_MACS, single rows and columns, k
 test('wasm and TypeScript paths agree exactly where both are exact (small integers)', (t) => {
   // Integers in [-8, 8] with k <= 640: every product and partial sum is an integer below 2^24,
   // exact in float32 and float64 whatever the order, so both paths must equal the reference bit for bit.
-  fc.assert(fc.property(caseArb, fc.nat(1e6), (c, seed) => {
-    const ints = (len: number, s: number): number[] => values(len, s).map((v) => Math.round(v * 8));
-    const A = ints(c.nbA * c.m * c.k, seed), B = ints(c.nbB * c.k * c.n, seed + 1);
-    const wasm = run(c, A, B);
-    matmulPaths.forceTs = true;
-    let ts;
-    try { ts = run(c, A, B); } finally { matmulPaths.forceTs = false; }
-    for (let i = 0; i < wasm.ref.length; i++) {
-      if (wasm.y[i] !== wasm.ref[i] || ts.y[i] !== wasm.ref[i]) throw new Error(`${JSON.stringify(c)}: element ${i}: wasm ${wasm.y[i]}, ts ${ts.y[i]}, exact ${wasm.ref[i]}`);
-    }
-  }), { seed: FC_SEED + 1, numRuns: 60 });
+  fc.assert(
+    fc.property(caseArb, fc.nat(1e6), (c, seed) => {
+      const ints = (len: number, s: number): number[] => values(len, s).map((v) => Math.round(v * 8));
+      const A = ints(c.nbA * c.m * c.k, seed),
+        B = ints(c.nbB * c.k * c.n, seed + 1);
+      const wasm = run(c, A, B);
+      matmulPaths.forceTs = true;
+      let ts;
+      try {
+        ts = run(c, A, B);
+      } finally {
+        matmulPaths.forceTs = false;
+      }
+      for (let i = 0; i < wasm.ref.length; i++) {
+        if (wasm.y[i] !== wasm.ref[i] || ts.y[i] !== wasm.ref[i])
+          throw new Error(`${JSON.stringify(c)}: element ${i}: wasm ${wasm.y[i]}, ts ${ts.y[i]}, exact ${wasm.ref[i]}`);
+      }
+    }),
+    { seed: FC_SEED + 1, numRuns: 60 },
+  );
   t.pass();
 });
 
 test('wasm matmul propagates Infinity and NaN like the reference (padding never leaks into the result)', (t) => {
-  const m = 13, n = 11, k = 37;
-  const A = values(m * k, 5), B = values(k * n, 6);
+  const m = 13,
+    n = 11,
+    k = 37;
+  const A = values(m * k, 5),
+    B = values(k * n, 6);
   A[2 * k + 4] = Infinity; // row 2 of A: +-Infinity in row 2 of the result (NaN where B[4, j] = 0)
   B[7 * n + 5] = NaN; // column 5 of B: NaN in column 5
   const c: Case = { m, n, k, ta: false, tb: false, nbA: 1, nbB: 1, la: 'contiguous', lb: 'contiguous' };

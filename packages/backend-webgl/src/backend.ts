@@ -9,7 +9,17 @@
  * that goes back to the pool after that draw. That is swapMemory's point: during the backward
  * pass the saved activations come back one step at a time instead of piling up on the GPU.
  */
-import type { Backend, BackendMemory, DataId, DType, FusedKernelTable, KernelTable, Shape, TensorInfo, TypedArray } from '@tapeflow/core';
+import type {
+  Backend,
+  BackendMemory,
+  DataId,
+  DType,
+  FusedKernelTable,
+  KernelTable,
+  Shape,
+  TensorInfo,
+  TypedArray,
+} from '@tapeflow/core';
 import { createContext, GPGPU, texelBytes, type Program, type TexFormat, type Texture } from './gpgpu.js';
 import { buildSource, glslType, type ShaderSpec } from './shader.js';
 import { makeKernels } from './kernels/index.js';
@@ -81,7 +91,9 @@ export class WebGLBackend implements Backend {
     this.fused = makeFused(this);
   }
 
-  supportsDType(dtype: DType): boolean { return dtype !== 'float64'; }
+  supportsDType(dtype: DType): boolean {
+    return dtype !== 'float64';
+  }
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {
     const d = new TexData(values.length, dtype, values);
@@ -138,9 +150,14 @@ export class WebGLBackend implements Backend {
     if (d.texture) return d.texture;
     const t = this.acquireTexture(d.dtype, d.size);
     const v = d.values!;
-    const glValues = glslType(d.dtype) === 'float'
-      ? (v instanceof Float32Array ? v : Float32Array.from(v))
-      : (v instanceof Int32Array ? v : Int32Array.from(v));
+    const glValues =
+      glslType(d.dtype) === 'float'
+        ? v instanceof Float32Array
+          ? v
+          : Float32Array.from(v)
+        : v instanceof Int32Array
+          ? v
+          : Int32Array.from(v);
     this.gpgpu.upload(t, glValues);
     if (d.offloaded) {
       transient.push(t);
@@ -178,14 +195,25 @@ export class WebGLBackend implements Backend {
     const outTex = this.acquireTexture(spec.out.dtype, size);
     out.texture = outTex;
     if (size === 0) return out;
-    const source = buildSource({ ...spec, inputs: spec.inputs, outDtype: spec.out.dtype, rank: rankOf(spec.out.shape) });
+    const source = buildSource({
+      ...spec,
+      inputs: spec.inputs,
+      outDtype: spec.out.dtype,
+      rank: rankOf(spec.out.shape),
+    });
     const program = this.gpgpu.program(source);
-    this.draw(program, outTex, spec.inputs, {
-      ...spec.uniforms,
-      outW: outTex.width,
-      outSize: size,
-      outShape: spec.out.shape.length ? spec.out.shape : [1],
-    }, spec.scratch);
+    this.draw(
+      program,
+      outTex,
+      spec.inputs,
+      {
+        ...spec.uniforms,
+        outW: outTex.width,
+        outSize: size,
+        outShape: spec.out.shape.length ? spec.out.shape : [1],
+      },
+      spec.scratch,
+    );
     return out;
   }
 
@@ -199,7 +227,9 @@ export class WebGLBackend implements Backend {
     return t;
   }
 
-  releaseScratch(t: Texture): void { this.releaseTexture(t); }
+  releaseScratch(t: Texture): void {
+    this.releaseTexture(t);
+  }
 
   /**
    * A texture computed from `info`'s storage alone by `make` (a runScratch), under `key` (which
@@ -228,11 +258,18 @@ export class WebGLBackend implements Backend {
   }
 
   /** Binds the inputs (uploading host data) and the scratch textures, sets `xKW`, draws. */
-  private draw(program: Program, outTex: Texture, inputs: readonly TensorInfo[], uniforms: Uniforms,
-    scratch: [string, Texture][] = []): void {
+  private draw(
+    program: Program,
+    outTex: Texture,
+    inputs: readonly TensorInfo[],
+    uniforms: Uniforms,
+    scratch: [string, Texture][] = [],
+  ): void {
     const transient: Texture[] = [];
     const textures = inputs.map((x, k): [string, Texture] => [`x${k}`, this.texture(x, transient)]);
-    textures.forEach(([, t], k) => { uniforms[`x${k}W`] = t.width; });
+    textures.forEach(([, t], k) => {
+      uniforms[`x${k}W`] = t.width;
+    });
     this.gpgpu.draw(program, outTex, [...textures, ...scratch], uniforms);
     this.numDraws++;
     for (const t of transient) this.releaseTexture(t);
@@ -254,7 +291,9 @@ export class WebGLBackend implements Backend {
   }
 
   /** Starts a new peak measurement at the current in-use bytes. */
-  resetPeak(): void { this.peakBytes = this.bytesInUse; }
+  resetPeak(): void {
+    this.peakBytes = this.bytesInUse;
+  }
 
   dispose(): void {
     for (const d of [...this.live]) this.disposeData(d);

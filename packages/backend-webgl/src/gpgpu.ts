@@ -59,8 +59,10 @@ export class GPGPU {
     this.quad = gl.createBuffer()!;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.quad);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
-    this.vertexShader = this.compile(gl.VERTEX_SHADER,
-      '#version 300 es\nin vec2 pos;\nvoid main() { gl_Position = vec4(pos, 0.0, 1.0); }\n');
+    this.vertexShader = this.compile(
+      gl.VERTEX_SHADER,
+      '#version 300 es\nin vec2 pos;\nvoid main() { gl_Position = vec4(pos, 0.0, 1.0); }\n',
+    );
   }
 
   // ---- textures -------------------------------------------------------------------------------
@@ -71,7 +73,9 @@ export class GPGPU {
     const width = Math.min(n, MAX_ROW, this.maxTextureSize);
     const height = Math.ceil(n / width);
     if (height > this.maxTextureSize) {
-      throw new RangeError(`webgl: a tensor of ${size} elements does not fit in a ${width}x${this.maxTextureSize} texture`);
+      throw new RangeError(
+        `webgl: a tensor of ${size} elements does not fit in a ${width}x${this.maxTextureSize} texture`,
+      );
     }
     return [width, height];
   }
@@ -98,7 +102,13 @@ export class GPGPU {
     const tex = gl.createTexture();
     if (!tex) throw new Error('webgl: createTexture failed (context lost?)');
     gl.bindTexture(gl.TEXTURE_2D, tex);
-    gl.texStorage2D(gl.TEXTURE_2D, 1, format === 'float' ? gl.R32F : format === 'int' ? gl.R32I : gl.RGBA32F, width, height);
+    gl.texStorage2D(
+      gl.TEXTURE_2D,
+      1,
+      format === 'float' ? gl.R32F : format === 'int' ? gl.R32I : gl.RGBA32F,
+      width,
+      height,
+    );
     // Integer and float32 textures cannot be filtered; texelFetch ignores this, but set it anyway.
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
@@ -167,8 +177,15 @@ export class GPGPU {
     this.bindForRead(t);
     const rows = Math.ceil(size / t.width);
     const raw = t.format === 'float' ? new Float32Array(t.width * rows * 4) : new Int32Array(t.width * rows * 4);
-    gl.readPixels(0, 0, t.width, rows, t.format === 'float' ? gl.RGBA : gl.RGBA_INTEGER,
-      t.format === 'float' ? gl.FLOAT : gl.INT, raw);
+    gl.readPixels(
+      0,
+      0,
+      t.width,
+      rows,
+      t.format === 'float' ? gl.RGBA : gl.RGBA_INTEGER,
+      t.format === 'float' ? gl.FLOAT : gl.INT,
+      raw,
+    );
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     return this.red(raw, size, t.format);
   }
@@ -182,8 +199,15 @@ export class GPGPU {
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buf);
     gl.bufferData(gl.PIXEL_PACK_BUFFER, bytes, gl.STREAM_READ);
     this.bindForRead(t);
-    gl.readPixels(0, 0, t.width, rows, t.format === 'float' ? gl.RGBA : gl.RGBA_INTEGER,
-      t.format === 'float' ? gl.FLOAT : gl.INT, 0);
+    gl.readPixels(
+      0,
+      0,
+      t.width,
+      rows,
+      t.format === 'float' ? gl.RGBA : gl.RGBA_INTEGER,
+      t.format === 'float' ? gl.FLOAT : gl.INT,
+      0,
+    );
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
     const sync = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)!;
@@ -219,7 +243,10 @@ export class GPGPU {
     if (!gl.getShaderParameter(sh, gl.COMPILE_STATUS)) {
       const log = gl.getShaderInfoLog(sh);
       gl.deleteShader(sh);
-      const numbered = source.split('\n').map((l, i) => `${String(i + 1).padStart(3)} ${l}`).join('\n');
+      const numbered = source
+        .split('\n')
+        .map((l, i) => `${String(i + 1).padStart(3)} ${l}`)
+        .join('\n');
       throw new Error(`webgl: shader failed to compile: ${log}\n${numbered}`);
     }
     return sh;
@@ -245,7 +272,9 @@ export class GPGPU {
     return p;
   }
 
-  get numPrograms(): number { return this.programs.size; }
+  get numPrograms(): number {
+    return this.programs.size;
+  }
 
   private loc(p: Program, name: string): WebGLUniformLocation | null {
     if (!p.uniforms.has(name)) p.uniforms.set(name, this.gl.getUniformLocation(p.prog, name));
@@ -256,8 +285,12 @@ export class GPGPU {
    * Runs `p` over every texel of `out`. `textures` are bound to units 0.. under the sampler
    * names given; int uniforms take numbers or number arrays, float uniforms are wrapped {f}.
    */
-  draw(p: Program, out: Texture, textures: [string, Texture][],
-    uniforms: Record<string, number | readonly number[] | { f: number }>): void {
+  draw(
+    p: Program,
+    out: Texture,
+    textures: [string, Texture][],
+    uniforms: Record<string, number | readonly number[] | { f: number }>,
+  ): void {
     const gl = this.gl;
     gl.useProgram(p.prog);
     textures.forEach(([name, t], unit) => {
@@ -302,8 +335,14 @@ export class GPGPU {
 /** A WebGL2 context on an offscreen canvas; throws where there is none (e.g. in Node). */
 export function createContext(): WebGL2RenderingContext {
   const attrs: WebGLContextAttributes = {
-    alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false,
-    preserveDrawingBuffer: false, powerPreference: 'high-performance', failIfMajorPerformanceCaveat: false,
+    alpha: false,
+    antialias: false,
+    depth: false,
+    stencil: false,
+    premultipliedAlpha: false,
+    preserveDrawingBuffer: false,
+    powerPreference: 'high-performance',
+    failIfMajorPerformanceCaveat: false,
   };
   let canvas: OffscreenCanvas | HTMLCanvasElement | undefined;
   if (typeof OffscreenCanvas !== 'undefined') canvas = new OffscreenCanvas(1, 1);

@@ -10,7 +10,9 @@ import type { DType } from '@tapeflow/core';
 /** GLSL type of a dtype's values: int32 and bool are ints (R32I textures), float32 is float. */
 export const glslType = (dtype: DType): 'float' | 'int' => (dtype === 'float32' ? 'float' : 'int');
 
-export interface ShaderInput { dtype: DType }
+export interface ShaderInput {
+  dtype: DType;
+}
 
 export interface ShaderSpec {
   inputs: readonly ShaderInput[];
@@ -38,12 +40,16 @@ int fkey(float x) {
 
 /** Samplers `xK`, their widths `xKW` and readers `getK(flat)` for the inputs of a shader. */
 export function readers(inputs: readonly ShaderInput[]): string {
-  return inputs.map((inp, k) => {
-    const t = glslType(inp.dtype);
-    const sampler = t === 'float' ? 'sampler2D' : 'isampler2D';
-    return `uniform highp ${sampler} x${k};\nuniform int x${k}W;\n` +
-      `${t} get${k}(int i) { return texelFetch(x${k}, ivec2(i % x${k}W, i / x${k}W), 0).r; }\n`;
-  }).join('');
+  return inputs
+    .map((inp, k) => {
+      const t = glslType(inp.dtype);
+      const sampler = t === 'float' ? 'sampler2D' : 'isampler2D';
+      return (
+        `uniform highp ${sampler} x${k};\nuniform int x${k}W;\n` +
+        `${t} get${k}(int i) { return texelFetch(x${k}, ivec2(i % x${k}W, i / x${k}W), 0).r; }\n`
+      );
+    })
+    .join('');
 }
 
 export const PRELUDE = '#version 300 es\nprecision highp float;\nprecision highp int;\n';
@@ -89,7 +95,10 @@ int bidx${k}(int c[${rank}]) {
 export function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
   return s;
 }
 

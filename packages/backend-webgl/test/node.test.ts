@@ -8,7 +8,11 @@ import { WebGLBackend } from '@tapeflow/backend-webgl';
 
 test('importing @tapeflow/backend-webgl in Node registers webgl without creating a context', (t) => {
   // Already registered by the import, so a second registration is refused.
-  t.false(registerBackend('webgl', () => { throw new Error('unused'); }));
+  t.false(
+    registerBackend('webgl', () => {
+      throw new Error('unused');
+    }),
+  );
 });
 
 test.serial('setBackend("webgl") resolves false in Node and leaves no backend active', async (t) => {

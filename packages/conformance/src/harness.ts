@@ -15,8 +15,13 @@ export interface TestEnv {
 }
 
 export type CaseFn = (env: TestEnv) => void | Promise<void>;
-export interface Case { name: string; fn: CaseFn }
-export interface Registry { test(name: string, fn: CaseFn): void }
+export interface Case {
+  name: string;
+  fn: CaseFn;
+}
+export interface Registry {
+  test(name: string, fn: CaseFn): void;
+}
 export type SuiteDef = (r: Registry) => void;
 
 /** Collects the cases of several suites, prefixing each name with its suite name. */
@@ -40,7 +45,10 @@ export function fcParams(env: TestEnv, numRuns: number): { seed: number; numRuns
 }
 
 export class AssertionError extends Error {
-  constructor(message: string) { super(message); this.name = 'AssertionError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssertionError';
+  }
 }
 
 export function assert(cond: unknown, message: string): asserts cond {
@@ -60,7 +68,8 @@ function values(x: Numeric): ArrayLike<number> {
  */
 function worstOutside(a: ArrayLike<number>, e: ArrayLike<number>, tol: (i: number) => number, msg: string): number {
   assert(a.length === e.length, `${msg} length ${a.length} != expected ${e.length}`);
-  let worst = -1, worstErr = 0;
+  let worst = -1,
+    worstErr = 0;
   for (let i = 0; i < a.length; i++) {
     if (Number.isNaN(e[i]) || Number.isNaN(a[i])) {
       if (Number.isNaN(e[i]) !== Number.isNaN(a[i])) return i;
@@ -68,28 +77,40 @@ function worstOutside(a: ArrayLike<number>, e: ArrayLike<number>, tol: (i: numbe
     }
     if (a[i] === e[i]) continue;
     const err = Math.abs(a[i] - e[i]) - tol(i);
-    if (err > worstErr || Number.isNaN(err)) { worst = i; worstErr = Number.isNaN(err) ? Infinity : err; }
+    if (err > worstErr || Number.isNaN(err)) {
+      worst = i;
+      worstErr = Number.isNaN(err) ? Infinity : err;
+    }
   }
   return worst;
 }
 
-const head = (a: ArrayLike<number>): string => `[${Array.from(a).slice(0, 12).join(', ')}${a.length > 12 ? ', ...' : ''}]`;
+const head = (a: ArrayLike<number>): string =>
+  `[${Array.from(a).slice(0, 12).join(', ')}${a.length > 12 ? ', ...' : ''}]`;
 
 /** |a - e| <= atol + rtol * |e| elementwise; reports the worst element. NaNs must match. */
-export function expectClose(actual: Numeric, expected: Numeric, opts: { rtol?: number; atol?: number; msg?: string } = {}): void {
+export function expectClose(
+  actual: Numeric,
+  expected: Numeric,
+  opts: { rtol?: number; atol?: number; msg?: string } = {},
+): void {
   const { rtol = 1e-5, atol = 1e-6, msg = '' } = opts;
   const a = values(actual);
   const e = values(expected);
   const worst = worstOutside(a, e, (i) => atol + rtol * Math.abs(e[i]), msg);
   if (worst >= 0) {
-    throw new AssertionError(`${msg} mismatch at flat index ${worst}: got ${a[worst]}, expected ${e[worst]} ` +
-      `(rtol ${rtol}, atol ${atol}); got ${head(a)}`);
+    throw new AssertionError(
+      `${msg} mismatch at flat index ${worst}: got ${a[worst]}, expected ${e[worst]} ` +
+        `(rtol ${rtol}, atol ${atol}); got ${head(a)}`,
+    );
   }
 }
 
 export function expectShape(t: Tensor, shape: readonly number[], msg = ''): void {
-  assert(t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]),
-    `${msg} shape [${t.shape}] != expected [${shape}]`);
+  assert(
+    t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]),
+    `${msg} shape [${t.shape}] != expected [${shape}]`,
+  );
 }
 
 export function expectArrayEqual(actual: Numeric, expected: Numeric, msg = ''): void {
@@ -99,10 +120,15 @@ export function expectArrayEqual(actual: Numeric, expected: Numeric, msg = ''): 
 /** fn must throw an instance of `type` whose message matches every pattern. */
 export function expectThrows(fn: () => unknown, type: new (...a: never[]) => Error, ...patterns: RegExp[]): Error {
   let err: unknown;
-  try { fn(); } catch (e) { err = e; }
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
   assert(err !== undefined, `expected ${type.name} but nothing was thrown`);
   assert(err instanceof type, `expected ${type.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
-  for (const p of patterns) assert(p.test(err.message), `error message ${JSON.stringify(err.message)} does not match ${p}`);
+  for (const p of patterns)
+    assert(p.test(err.message), `error message ${JSON.stringify(err.message)} does not match ${p}`);
   return err;
 }
 
@@ -126,8 +152,10 @@ export function expectWithin(actual: Numeric, expected: Numeric, tol: Numeric, m
   const at = (i: number): number => (t.length === 1 ? t[0] : t[i]);
   const worst = worstOutside(a, e, at, msg);
   if (worst >= 0) {
-    throw new AssertionError(`${msg} mismatch at flat index ${worst}: got ${a[worst]}, expected ${e[worst]} ` +
-      `(tolerance ${at(worst)}); got ${head(a)}`);
+    throw new AssertionError(
+      `${msg} mismatch at flat index ${worst}: got ${a[worst]}, expected ${e[worst]} ` +
+        `(tolerance ${at(worst)}); got ${head(a)}`,
+    );
   }
 }
 
@@ -142,11 +170,20 @@ export function expectNestedEqual(actual: unknown, expected: unknown, msg = ''):
 }
 
 /** Like expectThrows, for async functions and promises (e.g. setBackend). */
-export async function expectRejects(fn: () => Promise<unknown>, type: new (...a: never[]) => Error, ...patterns: RegExp[]): Promise<Error> {
+export async function expectRejects(
+  fn: () => Promise<unknown>,
+  type: new (...a: never[]) => Error,
+  ...patterns: RegExp[]
+): Promise<Error> {
   let err: unknown;
-  try { await fn(); } catch (e) { err = e; }
+  try {
+    await fn();
+  } catch (e) {
+    err = e;
+  }
   assert(err !== undefined, `expected ${type.name} but the promise resolved`);
   assert(err instanceof type, `expected ${type.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
-  for (const p of patterns) assert(p.test(err.message), `error message ${JSON.stringify(err.message)} does not match ${p}`);
+  for (const p of patterns)
+    assert(p.test(err.message), `error message ${JSON.stringify(err.message)} does not match ${p}`);
   return err;
 }

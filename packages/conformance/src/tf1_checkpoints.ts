@@ -11,14 +11,29 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(here, '../fixtures/tf1-checkpoints');
 export const CASES = ['gru_lengths', 'gru_lengths_float32'] as const;
 
-export interface ExpectedVariable { name: string; shape: number[]; dtype: 'float32' | 'float64'; values: number[] }
-export interface Fixture { dir: string; index: Uint8Array; data: Uint8Array; expected: ExpectedVariable[] }
+export interface ExpectedVariable {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'float64';
+  values: number[];
+}
+export interface Fixture {
+  dir: string;
+  index: Uint8Array;
+  data: Uint8Array;
+  expected: ExpectedVariable[];
+}
 
 export function fixture(name: (typeof CASES)[number]): Fixture {
   const dir = join(FIXTURES, name);
   const read = (f: string): Uint8Array => new Uint8Array(readFileSync(join(dir, f)));
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { variables: ExpectedVariable[] };
-  return { dir, index: read('model.ckpt.index'), data: read('model.ckpt.data-00000-of-00001'), expected: expected.variables };
+  return {
+    dir,
+    index: read('model.ckpt.index'),
+    data: read('model.ckpt.data-00000-of-00001'),
+    expected: expected.variables,
+  };
 }
 
 /** CRC-32C one bit at a time from its definition (reflected polynomial 0x82F63B78), independent of the library. */

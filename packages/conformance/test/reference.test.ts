@@ -32,12 +32,27 @@ test('reductions over axes, with keepDims', (t) => {
 
 test('matmul agrees with gl-matrix (column-major: multiply(out, B, A) is A·B row-major)', (t) => {
   const m = fc.array(fc.integer({ min: -9, max: 9 }), { minLength: 16, maxLength: 16 });
-  fc.assert(fc.property(m, m, (a, b) => {
-    t.deepEqual(z(R.matmul(R.arr([4, 4], a), R.arr([4, 4], b)).value.data), z(mat4.multiply(new Array(16).fill(0), b, a)));
-    const a3 = a.slice(0, 9), b3 = b.slice(0, 9);
-    t.deepEqual(z(R.matmul(R.arr([3, 3], a3), R.arr([3, 3], b3), true, true).value.data),
-      z(mat3.multiply(new Array(9).fill(0), mat3.transpose(new Array(9).fill(0), b3), mat3.transpose(new Array(9).fill(0), a3))));
-  }), params);
+  fc.assert(
+    fc.property(m, m, (a, b) => {
+      t.deepEqual(
+        z(R.matmul(R.arr([4, 4], a), R.arr([4, 4], b)).value.data),
+        z(mat4.multiply(new Array(16).fill(0), b, a)),
+      );
+      const a3 = a.slice(0, 9),
+        b3 = b.slice(0, 9);
+      t.deepEqual(
+        z(R.matmul(R.arr([3, 3], a3), R.arr([3, 3], b3), true, true).value.data),
+        z(
+          mat3.multiply(
+            new Array(9).fill(0),
+            mat3.transpose(new Array(9).fill(0), b3),
+            mat3.transpose(new Array(9).fill(0), a3),
+          ),
+        ),
+      );
+    }),
+    params,
+  );
 });
 
 test('matmul: batch broadcast and hand values', (t) => {
@@ -71,12 +86,15 @@ test('softmax sums to 1 and logSoftmax is its log', (t) => {
 
 test('property: transpose by a perm then its inverse is the identity; concat inverts split', (t) => {
   const arb = anyArr(int, 0, 4).chain((a) => fc.tuple(fc.constant(a), permutationOf(a.shape.length)));
-  fc.assert(fc.property(arb, ([a, perm]) => {
-    const inv = perm.map((_, i) => perm.indexOf(i));
-    t.deepEqual(R.transpose(R.transpose(a, perm), inv), a);
-    if (a.shape.length > 0) {
-      const d = a.shape[0];
-      t.deepEqual(R.concat(R.split(a, [Math.floor(d / 2), d - Math.floor(d / 2)], 0), 0), a);
-    }
-  }), params);
+  fc.assert(
+    fc.property(arb, ([a, perm]) => {
+      const inv = perm.map((_, i) => perm.indexOf(i));
+      t.deepEqual(R.transpose(R.transpose(a, perm), inv), a);
+      if (a.shape.length > 0) {
+        const d = a.shape[0];
+        t.deepEqual(R.concat(R.split(a, [Math.floor(d / 2), d - Math.floor(d / 2)], 0), 0), a);
+      }
+    }),
+    params,
+  );
 });

@@ -38,7 +38,9 @@ function keepNest(x: unknown, path: string): void {
   else if (x !== null && typeof x === 'object') for (const [k, v] of Object.entries(x)) keepNest(v, `${path}.${k}`);
   else {
     const got = x === null || x === undefined ? String(x) : `${typeof x} ${JSON.stringify(x)}`;
-    throw new TypeError(`keep: argument ${path} must be a Tensor or a nest (array, object, LSTMStateTuple) of Tensors, got ${got}`);
+    throw new TypeError(
+      `keep: argument ${path} must be a Tensor or a nest (array, object, LSTMStateTuple) of Tensors, got ${got}`,
+    );
   }
 }
 /** Disposes a tensor or every tensor in a nest of arrays and objects. */
@@ -49,7 +51,11 @@ export function dispose(x: unknown): void {
 }
 export const memory = (): MemoryInfo => ENGINE.memory();
 
-export interface VariableOptions { name?: string; trainable?: boolean; dtype?: DType }
+export interface VariableOptions {
+  name?: string;
+  trainable?: boolean;
+  dtype?: DType;
+}
 /** A Variable holding (a reference to) `initial`'s value. */
 export function variable(initial: TensorLike, opts: VariableOptions = {}): Variable {
   const t = toTensor(initial, 'variable', 'initial', opts.dtype);

@@ -36,6 +36,13 @@ export function toTypedArray(values: ArrayLike<number | boolean>, dtype: DType):
 
 /** The dtype a JS value infers when none is given: booleans -> bool, everything else float32. */
 export function inferDType(sample: unknown): DType {
-  return typeof sample === 'boolean' ? 'bool' : sample instanceof Int32Array ? 'int32'
-    : sample instanceof Uint8Array ? 'bool' : sample instanceof Float64Array ? 'float64' : 'float32';
+  return typeof sample === 'boolean'
+    ? 'bool'
+    : sample instanceof Int32Array
+      ? 'int32'
+      : sample instanceof Uint8Array
+        ? 'bool'
+        : sample instanceof Float64Array
+          ? 'float64'
+          : 'float32';
 }

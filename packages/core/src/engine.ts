@@ -4,7 +4,16 @@
  */
 import { bytesPerElement, type DType, type TypedArray } from './dtypes.js';
 import { ValueError } from './errors.js';
-import type { Backend, DataId, FusedKernelDefs, FusedKernelName, KernelAttrs, KernelName, OutInfo, TensorInfo } from './kernels.js';
+import type {
+  Backend,
+  DataId,
+  FusedKernelDefs,
+  FusedKernelName,
+  KernelAttrs,
+  KernelName,
+  OutInfo,
+  TensorInfo,
+} from './kernels.js';
 import { fmt, sizeOf } from './shape.js';
 import { Tensor, Variable, setTensorHost } from './tensor.js';
 
@@ -29,8 +38,14 @@ export interface MemoryInfo {
   [key: string]: number | undefined;
 }
 
-interface DataRef { refs: number; bytes: number; backend: Backend }
-interface Scope { tracked: Tensor[] }
+interface DataRef {
+  refs: number;
+  bytes: number;
+  backend: Backend;
+}
+interface Scope {
+  tracked: Tensor[];
+}
 
 export class Engine {
   private registry = new Map<string, { factory: BackendFactory; priority: number }>();
@@ -64,7 +79,9 @@ export class Engine {
 
   async setBackend(name: string): Promise<boolean> {
     if (!this.registry.has(name)) {
-      throw new ValueError(`setBackend: unknown backend '${name}'; registered: ${[...this.registry.keys()].join(', ') || 'none'}`);
+      throw new ValueError(
+        `setBackend: unknown backend '${name}'; registered: ${[...this.registry.keys()].join(', ') || 'none'}`,
+      );
     }
     const b = await this.init(name);
     if (b) this.current = b;
@@ -102,20 +119,39 @@ export class Engine {
         const b = factory();
         if (b instanceof Promise) {
           // Started here, finished by setBackend: record the instance like init() does.
-          this.pending.set(name, b.then((x) => { this.instances.set(name, x); return x; }, () => null));
+          this.pending.set(
+            name,
+            b.then(
+              (x) => {
+                this.instances.set(name, x);
+                return x;
+              },
+              () => null,
+            ),
+          );
           continue;
         }
         this.instances.set(name, b);
         return (this.current = b);
-      } catch (e) { this.failures.set(name, (e as Error)?.message ?? String(e)); /* try the next one */ }
+      } catch (e) {
+        this.failures.set(name, (e as Error)?.message ?? String(e)); /* try the next one */
+      }
     }
-    if (ranked.length === 0) throw new ValueError('No backend is registered: import @tapeflow/backend-cpu (or another backend) first');
-    const why = ranked.map(([name]) => (this.failures.has(name) ? `'${name}' failed to start: ${this.failures.get(name)}`
-      : `'${name}' starts asynchronously (await setBackend('${name}') or ready() first)`));
-    throw new ValueError(`No backend could start: ${why.join('; ')}. Import @tapeflow/backend-cpu for a backend that runs anywhere`);
+    if (ranked.length === 0)
+      throw new ValueError('No backend is registered: import @tapeflow/backend-cpu (or another backend) first');
+    const why = ranked.map(([name]) =>
+      this.failures.has(name)
+        ? `'${name}' failed to start: ${this.failures.get(name)}`
+        : `'${name}' starts asynchronously (await setBackend('${name}') or ready() first)`,
+    );
+    throw new ValueError(
+      `No backend could start: ${why.join('; ')}. Import @tapeflow/backend-cpu for a backend that runs anywhere`,
+    );
   }
 
-  get backendName(): string { return this.backend.name; }
+  get backendName(): string {
+    return this.backend.name;
+  }
 
   async ready(): Promise<void> {
     if (this.current) return;
@@ -124,7 +160,9 @@ export class Engine {
     void this.backend; // throws the no-backend error
   }
 
-  findBackend(name: string): Backend | undefined { return this.instances.get(name); }
+  findBackend(name: string): Backend | undefined {
+    return this.instances.get(name);
+  }
 
   removeBackend(name: string): void {
     const b = this.instances.get(name);
@@ -139,7 +177,10 @@ export class Engine {
 
   private addRef(dataId: DataId, bytes: number, backend: Backend): void {
     const r = this.data.get(dataId);
-    if (r) { r.refs++; return; }
+    if (r) {
+      r.refs++;
+      return;
+    }
     this.data.set(dataId, { refs: 1, bytes, backend });
     if ((this.liveBytes += bytes) > this.peak) this.peak = this.liveBytes;
   }
@@ -218,11 +259,20 @@ export class Engine {
     return this.backend.fused?.[kernel] !== undefined;
   }
 
-  runFused<K extends FusedKernelName>(kernel: K, inputs: readonly Tensor[], attrs: FusedKernelDefs[K]['attrs'], outs: OutInfo[]): Tensor[] {
+  runFused<K extends FusedKernelName>(
+    kernel: K,
+    inputs: readonly Tensor[],
+    attrs: FusedKernelDefs[K]['attrs'],
+    outs: OutInfo[],
+  ): Tensor[] {
     const b = this.backend;
     const impl = b.fused?.[kernel] as unknown as (i: TensorInfo[], a: unknown, o: OutInfo[]) => DataId[];
     if (!impl) throw new ValueError(`backend '${b.name}' has no fused kernel ${kernel}`);
-    const ids = impl(inputs.map((t) => this.info(t)), attrs, outs);
+    const ids = impl(
+      inputs.map((t) => this.info(t)),
+      attrs,
+      outs,
+    );
     const ys = ids.map((id, i) => this.makeTensor(id, outs[i].shape, outs[i].dtype, b));
     this.recorder?.({ kernel, inputs, attrs: attrs, outputs: ys });
     return ys;
@@ -242,7 +292,10 @@ export class Engine {
 
   disposeTensor(t: Tensor): void {
     if (t.freed || t.pendingDispose) return;
-    if (t.holds > 0) { t.pendingDispose = true; return; }
+    if (t.holds > 0) {
+      t.pendingDispose = true;
+      return;
+    }
     this.free(t);
   }
 
@@ -253,7 +306,9 @@ export class Engine {
   }
 
   /** Whether the active backend can move storage to host memory (offload). */
-  canOffload(): boolean { return this.backend.offload !== undefined; }
+  canOffload(): boolean {
+    return this.backend.offload !== undefined;
+  }
 
   /**
    * Moves t's storage to host memory until it is next used, if a tape holds it for a backward
@@ -274,7 +329,9 @@ export class Engine {
   }
 
   /** A tape keeps `t` alive for its backward pass even if it is disposed meanwhile. */
-  hold(t: Tensor): void { t.holds++; }
+  hold(t: Tensor): void {
+    t.holds++;
+  }
 
   release(t: Tensor): void {
     if (--t.holds === 0 && t.pendingDispose && !t.freed) this.free(t);
@@ -287,7 +344,9 @@ export class Engine {
     try {
       result = fn();
       if (result instanceof Promise) {
-        throw new TypeError('tidy: fn returned a Promise; tidy cannot wrap async work (dispose tensors explicitly instead)');
+        throw new TypeError(
+          'tidy: fn returned a Promise; tidy cannot wrap async work (dispose tensors explicitly instead)',
+        );
       }
     } catch (e) {
       // A failed scope leaks nothing either.
@@ -308,7 +367,10 @@ export class Engine {
     return result;
   }
 
-  keep<T extends Tensor>(t: T): T { t.kept = true; return t; }
+  keep<T extends Tensor>(t: T): T {
+    t.kept = true;
+    return t;
+  }
 
   // ---- variables ----------------------------------------------------------------------------
 
@@ -317,7 +379,14 @@ export class Engine {
     const src = initial.dtype === dtype ? initial : null;
     if (!src) throw new ValueError(`variable: initial value is ${initial.dtype}, dtype asks for ${dtype}`);
     const info = this.info(initial);
-    const v = new Variable(info.dataId, initial.shape, dtype, initial.backend, name ?? `Variable_${this.varCount++}`, trainable);
+    const v = new Variable(
+      info.dataId,
+      initial.shape,
+      dtype,
+      initial.backend,
+      name ?? `Variable_${this.varCount++}`,
+      trainable,
+    );
     this.adopt(v);
     return v;
   }
@@ -337,7 +406,13 @@ export class Engine {
    */
   memory(): MemoryInfo {
     const extra = this.current?.memory?.() ?? {};
-    return { ...extra, numTensors: this.numTensors, numDataBuffers: this.data.size, numBytes: this.liveBytes, peakBytes: this.peak };
+    return {
+      ...extra,
+      numTensors: this.numTensors,
+      numDataBuffers: this.data.size,
+      numBytes: this.liveBytes,
+      peakBytes: this.peak,
+    };
   }
 
   /** Starts a new peak measurement from the current numBytes; returns the previous peak. */
@@ -351,7 +426,7 @@ export class Engine {
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
-  return typeof x === 'object' ? (x).constructor?.name ?? 'object' : typeof x;
+  return typeof x === 'object' ? (x.constructor?.name ?? 'object') : typeof x;
 }
 
 /** Tensors anywhere in a nest of arrays, plain objects and Maps. */

@@ -31,16 +31,37 @@ type Red = { inputs: [x: TensorInfo]; attrs: { axes: number[] } };
 /** Inputs and attributes of every primitive. */
 export interface KernelDefs {
   // Elementwise unary. Float only except Neg/Abs (any number) and LogicalNot (bool).
-  Neg: Un; Abs: Un; Exp: Un; Log: Un; Sqrt: Un; Tanh: Un; Sigmoid: Un; Relu: Un; LogicalNot: Un;
+  Neg: Un;
+  Abs: Un;
+  Exp: Un;
+  Log: Un;
+  Sqrt: Un;
+  Tanh: Un;
+  Sigmoid: Un;
+  Relu: Un;
+  LogicalNot: Un;
   Cast: { inputs: [x: TensorInfo]; attrs: { dtype: DType } };
   // Elementwise binary; inputs broadcast (NumPy rules) to the output shape. Both inputs
   // share a dtype; comparisons and LogicalAnd output bool. int32 Div is floor division.
-  Add: Bin; Sub: Bin; Mul: Bin; Div: Bin; Pow: Bin; Maximum: Bin; Minimum: Bin;
-  Greater: Bin; GreaterEqual: Bin; Less: Bin; LessEqual: Bin; Equal: Bin; LogicalAnd: Bin;
+  Add: Bin;
+  Sub: Bin;
+  Mul: Bin;
+  Div: Bin;
+  Pow: Bin;
+  Maximum: Bin;
+  Minimum: Bin;
+  Greater: Bin;
+  GreaterEqual: Bin;
+  Less: Bin;
+  LessEqual: Bin;
+  Equal: Bin;
+  LogicalAnd: Bin;
   /** out = cond ? a : b, all three broadcast to the output shape; cond is bool. */
   Where: { inputs: [cond: TensorInfo, a: TensorInfo, b: TensorInfo]; attrs: Record<string, never> };
   // Reductions over sorted unique `axes`; the reduced dims are removed from the output.
-  Sum: Red; Max: Red; Min: Red;
+  Sum: Red;
+  Max: Red;
+  Min: Red;
   /** a [batchA, m, k] (or [.., k, m] when transposeA), b [batchB, k, n]; batchA and batchB are equal or 1. */
   BatchMatMul: { inputs: [a: TensorInfo, b: TensorInfo]; attrs: { transposeA: boolean; transposeB: boolean } };
   // Movement. Output shapes are given in OutInfo.
@@ -62,12 +83,18 @@ export interface KernelDefs {
   ReverseSequence: { inputs: [x: TensorInfo, seqLengths: TensorInfo]; attrs: { seqAxis: number; batchAxis: number } };
   // Elementwise math (ops/math.ts). Floor, Ceil, Round (half to even) and Log1p are float only;
   // Sign takes any number (NaN stays NaN, ±0 stay ±0).
-  Floor: Un; Ceil: Un; Round: Un; Sign: Un; Log1p: Un;
+  Floor: Un;
+  Ceil: Un;
+  Round: Un;
+  Sign: Un;
+  Log1p: Un;
   /** int32 index of the largest / smallest element along `axis` (removed from the output); first on ties, first NaN if any. */
   ArgMax: { inputs: [x: TensorInfo]; attrs: { axis: number } };
   ArgMin: { inputs: [x: TensorInfo]; attrs: { axis: number } };
   /** Product over `axes` like Sum (int32 wraps); Any / All: bool in, bool out (empty: false / true). */
-  Prod: Red; Any: Red; All: Red;
+  Prod: Red;
+  Any: Red;
+  All: Red;
   /** Running sums along `axis` (TF's cumsum): exclusive leaves out the element itself, reverse runs from the end. */
   Cumsum: { inputs: [x: TensorInfo]; attrs: { axis: number; exclusive: boolean; reverse: boolean } };
 }
@@ -76,22 +103,62 @@ export type KernelName = keyof KernelDefs;
 export type KernelInputs<K extends KernelName> = KernelDefs[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = KernelDefs[K]['attrs'];
 
-export type KernelImpl<K extends KernelName> =
-  (inputs: KernelInputs<K>, attrs: KernelAttrs<K>, out: OutInfo) => DataId;
+export type KernelImpl<K extends KernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>, out: OutInfo) => DataId;
 
 /** Exhaustive: a backend missing any kernel is a compile error. */
 export type KernelTable = { [K in KernelName]: KernelImpl<K> };
 
 /** Runtime list of kernel names, kept in step with KernelDefs by the `satisfies` check. */
 export const KERNEL_NAMES = [
-  'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Tanh', 'Sigmoid', 'Relu', 'LogicalNot', 'Cast',
-  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Maximum', 'Minimum',
-  'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'LogicalAnd', 'Where',
-  'Sum', 'Max', 'Min', 'BatchMatMul',
-  'Reshape', 'Transpose', 'BroadcastTo', 'Slice', 'Pad', 'Reverse', 'Concat', 'Gather',
-  'UnsortedSegmentSum', 'ReverseSequence',
-  'Floor', 'Ceil', 'Round', 'Sign', 'Log1p', 'ArgMax', 'ArgMin',
-  'Prod', 'Any', 'All', 'Cumsum',
+  'Neg',
+  'Abs',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Tanh',
+  'Sigmoid',
+  'Relu',
+  'LogicalNot',
+  'Cast',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Maximum',
+  'Minimum',
+  'Greater',
+  'GreaterEqual',
+  'Less',
+  'LessEqual',
+  'Equal',
+  'LogicalAnd',
+  'Where',
+  'Sum',
+  'Max',
+  'Min',
+  'BatchMatMul',
+  'Reshape',
+  'Transpose',
+  'BroadcastTo',
+  'Slice',
+  'Pad',
+  'Reverse',
+  'Concat',
+  'Gather',
+  'UnsortedSegmentSum',
+  'ReverseSequence',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sign',
+  'Log1p',
+  'ArgMax',
+  'ArgMin',
+  'Prod',
+  'Any',
+  'All',
+  'Cumsum',
 ] as const satisfies readonly KernelName[];
 type Missing = Exclude<KernelName, (typeof KERNEL_NAMES)[number]>;
 const _allListed: Missing extends never ? true : Missing = true;
@@ -140,8 +207,11 @@ export interface FusedKernelDefs {
   };
 }
 export type FusedKernelName = keyof FusedKernelDefs;
-export type FusedKernelImpl<K extends FusedKernelName> =
-  (inputs: FusedKernelDefs[K]['inputs'], attrs: FusedKernelDefs[K]['attrs'], outs: OutInfo[]) => DataId[];
+export type FusedKernelImpl<K extends FusedKernelName> = (
+  inputs: FusedKernelDefs[K]['inputs'],
+  attrs: FusedKernelDefs[K]['attrs'],
+  outs: OutInfo[],
+) => DataId[];
 export type FusedKernelTable = { [K in FusedKernelName]: FusedKernelImpl<K> };
 
 export interface BackendMemory {

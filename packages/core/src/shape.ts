@@ -14,7 +14,10 @@ export function sizeOf(shape: Shape): number {
 export function stridesOf(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
   return s;
 }
 
@@ -38,7 +41,9 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       const d = s[i];
       if (d === out[o] || d === 1) continue;
       if (out[o] !== 1) {
-        throw new ValueError(`${op}: operands could not be broadcast together with shapes ${shapes.map(fmt).join(' ')}`);
+        throw new ValueError(
+          `${op}: operands could not be broadcast together with shapes ${shapes.map(fmt).join(' ')}`,
+        );
       }
       out[o] = d;
     }
@@ -67,7 +72,12 @@ export function normalizeAxis(axis: number, rank: number, op: string, arg = 'axi
 }
 
 /** `axis` given as undefined (all axes), a number or a list; returns sorted unique axes. */
-export function normalizeAxes(axis: number | number[] | undefined | null, rank: number, op: string, shape?: Shape): number[] {
+export function normalizeAxes(
+  axis: number | number[] | undefined | null,
+  rank: number,
+  op: string,
+  shape?: Shape,
+): number[] {
   if (axis === undefined || axis === null) return [...Array(rank).keys()];
   const list = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, rank, op, 'axis', shape));
   if (new Set(list).size !== list.length) throw new ValueError(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);

@@ -11,7 +11,9 @@ export interface TensorHost {
   assign(v: Variable, value: Tensor): void;
 }
 let host: TensorHost;
-export function setTensorHost(h: TensorHost): void { host = h; }
+export function setTensorHost(h: TensorHost): void {
+  host = h;
+}
 
 let nextId = 0;
 
@@ -46,12 +48,20 @@ export class Tensor {
     this.backend = backend;
   }
 
-  get rank(): number { return this.shape.length; }
-  get isDisposed(): boolean { return this.freed || this.pendingDispose; }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get isDisposed(): boolean {
+    return this.freed || this.pendingDispose;
+  }
 
   /** A fresh row-major copy of the values. */
-  dataSync(): TypedArray { return host.readSync(this); }
-  data(): Promise<TypedArray> { return host.read(this); }
+  dataSync(): TypedArray {
+    return host.readSync(this);
+  }
+  data(): Promise<TypedArray> {
+    return host.read(this);
+  }
   arraySync(): NestedArray {
     const vals = this.dataSync();
     const at = (i: number): number | boolean => (this.dtype === 'bool' ? vals[i] !== 0 : vals[i]);
@@ -60,12 +70,18 @@ export class Tensor {
       const n = this.shape[dim];
       const stride = sizeOf(this.shape.slice(dim + 1));
       return Array.from({ length: n }, (_, i) =>
-        dim === this.rank - 1 ? at(offset + i) : build(dim + 1, offset + i * stride));
+        dim === this.rank - 1 ? at(offset + i) : build(dim + 1, offset + i * stride),
+      );
     };
     return build(0, 0);
   }
-  async array(): Promise<NestedArray> { await this.data(); return this.arraySync(); }
-  dispose(): void { host.disposeTensor(this); }
+  async array(): Promise<NestedArray> {
+    await this.data();
+    return this.arraySync();
+  }
+  dispose(): void {
+    host.disposeTensor(this);
+  }
   toString(): string {
     return `Tensor(${this.dtype} ${fmt(this.shape)}${this.isDisposed ? ', disposed' : ''})`;
   }
@@ -75,7 +91,14 @@ export class Tensor {
 export class Variable extends Tensor {
   readonly name: string;
   trainable: boolean;
-  constructor(dataId: DataId, shape: readonly number[], dtype: DType, backend: Backend, name: string, trainable: boolean) {
+  constructor(
+    dataId: DataId,
+    shape: readonly number[],
+    dtype: DType,
+    backend: Backend,
+    name: string,
+    trainable: boolean,
+  ) {
     super(dataId, shape, dtype, backend);
     this.name = name;
     this.trainable = trainable;
@@ -84,10 +107,14 @@ export class Variable extends Tensor {
   assign(value: Tensor): void {
     if (!(value instanceof Tensor)) throw new TypeError(`assign: value for variable '${this.name}' must be a Tensor`);
     if (!shapesEqual(value.shape, this.shape) || value.dtype !== this.dtype) {
-      throw new ValueError(`assign: variable '${this.name}' has ${this.dtype} ${fmt(this.shape)}, ` +
-        `value has ${value.dtype} ${fmt(value.shape)}`);
+      throw new ValueError(
+        `assign: variable '${this.name}' has ${this.dtype} ${fmt(this.shape)}, ` +
+          `value has ${value.dtype} ${fmt(value.shape)}`,
+      );
     }
     host.assign(this, value);
   }
-  override toString(): string { return `Variable('${this.name}', ${this.dtype} ${fmt(this.shape)})`; }
+  override toString(): string {
+    return `Variable('${this.name}', ${this.dtype} ${fmt(this.shape)})`;
+  }
 }

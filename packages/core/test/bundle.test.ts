@@ -5,7 +5,14 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {
-  BundleIndex, BundleReader, ValueError, readBundle, writeBundle, type BundleArray, type BundleDType, type BundleTensor,
+  BundleIndex,
+  BundleReader,
+  ValueError,
+  readBundle,
+  writeBundle,
+  type BundleArray,
+  type BundleDType,
+  type BundleTensor,
 } from '@tapeflow/core';
 import { CASES, crc32cByBits, fixture, mask } from '@tapeflow/conformance/tf1-checkpoints';
 
@@ -60,7 +67,13 @@ function outcome(index: Uint8Array, data: Uint8Array, want: Map<string, BundleTe
   if (got.size !== want.size) return 'WRONG';
   for (const [k, v] of want) {
     const g = got.get(k);
-    if (!g || g.dtype !== v.dtype || g.shape.join() !== v.shape.join() || !Buffer.from(g.values.buffer).equals(Buffer.from(v.values.buffer))) return 'WRONG';
+    if (
+      !g ||
+      g.dtype !== v.dtype ||
+      g.shape.join() !== v.shape.join() ||
+      !Buffer.from(g.values.buffer).equals(Buffer.from(v.values.buffer))
+    )
+      return 'WRONG';
   }
   return 'same';
 }
@@ -70,14 +83,23 @@ test('fuzz: every truncation and every single-bit flip of index or data is an er
   const want = readBundle({ index: f.index, data: [f.data] });
   const tally = { error: 0, same: 0, WRONG: 0 };
   const bad: string[] = [];
-  const note = (o: keyof typeof tally, what: string): void => { tally[o]++; if (o !== 'error') bad.push(what); };
+  const note = (o: keyof typeof tally, what: string): void => {
+    tally[o]++;
+    if (o !== 'error') bad.push(what);
+  };
   for (let n = 0; n < f.index.length; n++) note(outcome(f.index.slice(0, n), f.data, want), `index cut to ${n}`);
   for (let n = 0; n < f.data.length; n++) note(outcome(f.index, f.data.slice(0, n), want), `data cut to ${n}`);
-  for (const [which, bytes] of [['index', f.index], ['data', f.data]] as const) {
+  for (const [which, bytes] of [
+    ['index', f.index],
+    ['data', f.data],
+  ] as const) {
     for (let bit = 0; bit < bytes.length * 8; bit++) {
       const copy = bytes.slice();
       copy[bit >> 3] ^= 1 << (bit & 7);
-      note(which === 'index' ? outcome(copy, f.data, want) : outcome(f.index, copy, want), `${which} bit ${bit} flipped`);
+      note(
+        which === 'index' ? outcome(copy, f.data, want) : outcome(f.index, copy, want),
+        `${which} bit ${bit} flipped`,
+      );
     }
   }
   t.deepEqual(bad, []);
@@ -87,16 +109,20 @@ test('fuzz: every truncation and every single-bit flip of index or data is an er
 test('fuzz: random multi-byte corruption (fixed seed) is an error, never a wrong tensor', (t) => {
   const f = fixture('gru_lengths');
   const want = readBundle({ index: f.index, data: [f.data] });
-  fc.assert(fc.property(
-    fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }),
-    (inIndex, edits) => {
-      const copy = (inIndex ? f.index : f.data).slice();
-      for (const [at, x] of edits) copy[at % copy.length] ^= x;
-      const changed = !Buffer.from(copy).equals(Buffer.from(inIndex ? f.index : f.data));
-      const o = inIndex ? outcome(copy, f.data, want) : outcome(f.index, copy, want);
-      return changed ? o === 'error' : o === 'same';
-    },
-  ), { seed: 13, numRuns: 400 });
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }),
+      (inIndex, edits) => {
+        const copy = (inIndex ? f.index : f.data).slice();
+        for (const [at, x] of edits) copy[at % copy.length] ^= x;
+        const changed = !Buffer.from(copy).equals(Buffer.from(inIndex ? f.index : f.data));
+        const o = inIndex ? outcome(copy, f.data, want) : outcome(f.index, copy, want);
+        return changed ? o === 'error' : o === 'same';
+      },
+    ),
+    { seed: 13, numRuns: 400 },
+  );
   t.pass();
 });
 
@@ -115,46 +141,89 @@ const arb = {
 
 function values(dtype: BundleDType, n: number, seed: number): BundleArray {
   let s = seed >>> 0;
-  const next = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
+  const next = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
   switch (dtype) {
-    case 'float32': return Float32Array.from({ length: n }, () => (next() / 2 ** 32 - 0.5) * 1e3);
-    case 'float64': return Float64Array.from({ length: n }, () => (next() / 2 ** 32 - 0.5) * 1e300 + next() * 1e-10);
-    case 'int32': return Int32Array.from({ length: n }, () => next() | 0);
-    case 'int64': return BigInt64Array.from({ length: n }, () => (BigInt(next() | 0) << 32n) | BigInt(next()));
-    case 'bool': return Uint8Array.from({ length: n }, () => next() & 1);
+    case 'float32':
+      return Float32Array.from({ length: n }, () => (next() / 2 ** 32 - 0.5) * 1e3);
+    case 'float64':
+      return Float64Array.from({ length: n }, () => (next() / 2 ** 32 - 0.5) * 1e300 + next() * 1e-10);
+    case 'int32':
+      return Int32Array.from({ length: n }, () => next() | 0);
+    case 'int64':
+      return BigInt64Array.from({ length: n }, () => (BigInt(next() | 0) << 32n) | BigInt(next()));
+    case 'bool':
+      return Uint8Array.from({ length: n }, () => next() & 1);
   }
 }
 
 test('round trip: random names, shapes (scalars, empty), dtypes, shard counts and block sizes read back exactly', (t) => {
-  fc.assert(fc.property(
-    fc.uniqueArray(fc.tuple(arb.name, arb.shape, arb.dtype, fc.nat()), { minLength: 1, maxLength: 12, selector: ([n]) => n }),
-    fc.integer({ min: 1, max: 4 }), fc.constantFrom(64, 200, 1024, 256 * 1024), fc.integer({ min: 1, max: 16 }),
-    (specs, numShards, blockBytes, restartInterval) => {
-      const tensors = new Map(specs.map(([name, shape, dtype, seed]): [string, BundleTensor] =>
-        [name, { dtype, shape, values: values(dtype, shape.reduce((a, b) => a * b, 1), seed) }]));
-      const { index, data } = writeBundle(tensors, { numShards, blockBytes, restartInterval });
-      const reader = new BundleReader(BundleIndex.parse(index), data);
-      const got = reader.readAll();
-      if (reader.names.join('\0') !== [...tensors.keys()].sort(utf8Compare).join('\0')) return false;
-      for (const [k, v] of tensors) {
-        const g = got.get(k)!;
-        if (g.dtype !== v.dtype || g.shape.join() !== v.shape.join() || g.values.constructor !== v.values.constructor) return false;
-        if (!Buffer.from(g.values.buffer).equals(Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength))) return false;
-        const e = reader.entry(k)!;
-        if (e.crc32c !== mask(crc32cByBits(Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength)))) return false;
-      }
-      return data.length === numShards;
-    },
-  ), { seed: 42, numRuns: 150 });
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.tuple(arb.name, arb.shape, arb.dtype, fc.nat()), {
+        minLength: 1,
+        maxLength: 12,
+        selector: ([n]) => n,
+      }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.constantFrom(64, 200, 1024, 256 * 1024),
+      fc.integer({ min: 1, max: 16 }),
+      (specs, numShards, blockBytes, restartInterval) => {
+        const tensors = new Map(
+          specs.map(([name, shape, dtype, seed]): [string, BundleTensor] => [
+            name,
+            {
+              dtype,
+              shape,
+              values: values(
+                dtype,
+                shape.reduce((a, b) => a * b, 1),
+                seed,
+              ),
+            },
+          ]),
+        );
+        const { index, data } = writeBundle(tensors, { numShards, blockBytes, restartInterval });
+        const reader = new BundleReader(BundleIndex.parse(index), data);
+        const got = reader.readAll();
+        if (reader.names.join('\0') !== [...tensors.keys()].sort(utf8Compare).join('\0')) return false;
+        for (const [k, v] of tensors) {
+          const g = got.get(k)!;
+          if (g.dtype !== v.dtype || g.shape.join() !== v.shape.join() || g.values.constructor !== v.values.constructor)
+            return false;
+          if (
+            !Buffer.from(g.values.buffer).equals(Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength))
+          )
+            return false;
+          const e = reader.entry(k)!;
+          if (e.crc32c !== mask(crc32cByBits(Buffer.from(v.values.buffer, v.values.byteOffset, v.values.byteLength))))
+            return false;
+        }
+        return data.length === numShards;
+      },
+    ),
+    { seed: 42, numRuns: 150 },
+  );
   t.pass();
 });
 
 test('writeBundle rejects what a bundle cannot hold, naming the tensor', (t) => {
   const ok: BundleTensor = { dtype: 'float32', shape: [2], values: new Float32Array(2) };
   t.throws(() => writeBundle([['', ok]]), { instanceOf: ValueError, message: /non-empty name/ });
-  t.throws(() => writeBundle([['w', { ...ok, shape: [3] }]]), { instanceOf: ValueError, message: /'w'.*\[3\] has 3 elements, values has 2/ });
-  t.throws(() => writeBundle([['w', { ...ok, dtype: 'float64' }]]), { instanceOf: TypeError, message: /'w'.*Float64Array/ });
-  t.throws(() => writeBundle([['w', { ...ok, dtype: 'string' as BundleDType }]]), { instanceOf: ValueError, message: /'w'.*dtype/ });
+  t.throws(() => writeBundle([['w', { ...ok, shape: [3] }]]), {
+    instanceOf: ValueError,
+    message: /'w'.*\[3\] has 3 elements, values has 2/,
+  });
+  t.throws(() => writeBundle([['w', { ...ok, dtype: 'float64' }]]), {
+    instanceOf: TypeError,
+    message: /'w'.*Float64Array/,
+  });
+  t.throws(() => writeBundle([['w', { ...ok, dtype: 'string' as BundleDType }]]), {
+    instanceOf: ValueError,
+    message: /'w'.*dtype/,
+  });
   t.throws(() => writeBundle([['w', ok]], { numShards: 0 }), { instanceOf: ValueError, message: /numShards/ });
 });
 
@@ -163,11 +232,19 @@ test('read errors name the file and the entry', (t) => {
   const data = f.data.slice();
   data[400] ^= 4; // inside rnn/gru_cell/gates/kernel (offset 320, 448 bytes)
   t.throws(() => readBundle({ index: f.index, data: [data] }), {
-    instanceOf: ValueError, message: /model\.ckpt\.data-00000-of-00001: entry 'rnn\/gru_cell\/gates\/kernel' .*CRC-32C/,
+    instanceOf: ValueError,
+    message: /model\.ckpt\.data-00000-of-00001: entry 'rnn\/gru_cell\/gates\/kernel' .*CRC-32C/,
   });
   t.throws(() => readBundle({ index: f.index, data: [f.data.slice(0, 700)] }), {
-    instanceOf: ValueError, message: /data-00000-of-00001: entry 'rnn\/gru_cell\/gates\/kernel' .*truncated/,
+    instanceOf: ValueError,
+    message: /data-00000-of-00001: entry 'rnn\/gru_cell\/gates\/kernel' .*truncated/,
   });
-  t.throws(() => readBundle({ index: f.index.slice(0, 200), data: [f.data] }), { instanceOf: ValueError, message: /model\.ckpt\.index: .*magic/ });
-  t.throws(() => readBundle({ index: f.index, data: [] }), { instanceOf: ValueError, message: /names 1 data shard .*got 0/ });
+  t.throws(() => readBundle({ index: f.index.slice(0, 200), data: [f.data] }), {
+    instanceOf: ValueError,
+    message: /model\.ckpt\.index: .*magic/,
+  });
+  t.throws(() => readBundle({ index: f.index, data: [] }), {
+    instanceOf: ValueError,
+    message: /names 1 data shard .*got 0/,
+  });
 });

@@ -10,7 +10,15 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  tensor, variable, memory, decodeWeights, encodeWeights, type DType, type Variable, type Tensor, type WeightsManifestConfig,
+  tensor,
+  variable,
+  memory,
+  decodeWeights,
+  encodeWeights,
+  type DType,
+  type Variable,
+  type Tensor,
+  type WeightsManifestConfig,
 } from '@tapeflow/core';
 import { loadWeights, loadWeightsInto, saveWeights } from '@tapeflow/core/node';
 import { useStorageBackend } from './storage_backend.js';
@@ -21,7 +29,10 @@ test.before(() => useStorageBackend());
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'tapeflow-ckpt-'));
 
 /** Values of a tfjs weights group, read by hand: little-endian, row-major, back to back. */
-function readByHand(bytes: Uint8Array, entries: { name: string; shape: number[]; dtype: string }[]): Map<string, number[]> {
+function readByHand(
+  bytes: Uint8Array,
+  entries: { name: string; shape: number[]; dtype: string }[],
+): Map<string, number[]> {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Map<string, number[]>();
   let o = 0;
@@ -29,9 +40,16 @@ function readByHand(bytes: Uint8Array, entries: { name: string; shape: number[];
     const n = e.shape.reduce((a, b) => a * b, 1);
     const vals: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (e.dtype === 'float32') { vals.push(dv.getFloat32(o, true)); o += 4; }
-      else if (e.dtype === 'int32') { vals.push(dv.getInt32(o, true)); o += 4; }
-      else { vals.push(dv.getUint8(o)); o += 1; }
+      if (e.dtype === 'float32') {
+        vals.push(dv.getFloat32(o, true));
+        o += 4;
+      } else if (e.dtype === 'int32') {
+        vals.push(dv.getInt32(o, true));
+        o += 4;
+      } else {
+        vals.push(dv.getUint8(o));
+        o += 1;
+      }
     }
     out.set(e.name, vals);
   }
@@ -59,8 +77,11 @@ function makeModel(prefix = ''): { vars: Variable[]; ref: Map<string, number[]> 
     vr([], [0, 3], `${prefix}empty`),
   ];
   const ref = new Map<string, number[]>([
-    [`${prefix}rnn/lstm_cell/kernel`, f32(k)], [`${prefix}step`, [1, -2, 3, 2147483647, -2147483648]],
-    [`${prefix}mask`, [1, 0, 0, 1]], [`${prefix}scalar`, f32([0.1])], [`${prefix}empty`, []],
+    [`${prefix}rnn/lstm_cell/kernel`, f32(k)],
+    [`${prefix}step`, [1, -2, 3, 2147483647, -2147483648]],
+    [`${prefix}mask`, [1, 0, 0, 1]],
+    [`${prefix}scalar`, f32([0.1])],
+    [`${prefix}empty`, []],
   ]);
   return { vars, ref };
 }
@@ -73,16 +94,18 @@ test.serial('saveWeights writes a tfjs weights manifest and one shard laid out a
   await saveWeights(vars, dir);
   t.deepEqual((await readdir(dir)).sort(), ['group1-shard1of1.bin', 'weights.json']);
   const manifest = JSON.parse(await readFile(join(dir, 'weights.json'), 'utf8')) as WeightsManifestConfig;
-  t.deepEqual(manifest, [{
-    paths: ['group1-shard1of1.bin'],
-    weights: [
-      { name: 'rnn/lstm_cell/kernel', shape: [3, 4], dtype: 'float32' },
-      { name: 'step', shape: [5], dtype: 'int32' },
-      { name: 'mask', shape: [2, 2], dtype: 'bool' },
-      { name: 'scalar', shape: [], dtype: 'float32' },
-      { name: 'empty', shape: [0, 3], dtype: 'float32' },
-    ],
-  }]);
+  t.deepEqual(manifest, [
+    {
+      paths: ['group1-shard1of1.bin'],
+      weights: [
+        { name: 'rnn/lstm_cell/kernel', shape: [3, 4], dtype: 'float32' },
+        { name: 'step', shape: [5], dtype: 'int32' },
+        { name: 'mask', shape: [2, 2], dtype: 'bool' },
+        { name: 'scalar', shape: [], dtype: 'float32' },
+        { name: 'empty', shape: [0, 3], dtype: 'float32' },
+      ],
+    },
+  ]);
   const got = readByHand(await readFile(join(dir, 'group1-shard1of1.bin')), manifest[0].weights);
   t.deepEqual(got, ref);
   await rm(dir, { recursive: true });
@@ -95,7 +118,10 @@ test.serial('round trip through disk restores every value, also across many smal
   const manifest = await saveWeights(vars, dir, { shardBytes: 7 });
   const paths = manifest[0].paths;
   t.is(paths.length, Math.ceil((12 * 4 + 5 * 4 + 4 + 4) / 7));
-  t.deepEqual(paths, paths.map((_, i) => `group1-shard${i + 1}of${paths.length}.bin`));
+  t.deepEqual(
+    paths,
+    paths.map((_, i) => `group1-shard${i + 1}of${paths.length}.bin`),
+  );
   // The shards concatenated are the one-shard layout.
   const parts = await Promise.all(paths.map((p) => readFile(join(dir, p))));
   t.deepEqual(readByHand(Buffer.concat(parts), manifest[0].weights), ref);
@@ -145,7 +171,12 @@ test.serial('loadWeightsInto restores variables by name, in any order, and repor
   await rm(dir, { recursive: true });
 });
 
-async function expectNoChange(t: import('ava').ExecutionContext, vars: Variable[], dir: string, pattern: RegExp): Promise<void> {
+async function expectNoChange(
+  t: import('ava').ExecutionContext,
+  vars: Variable[],
+  dir: string,
+  pattern: RegExp,
+): Promise<void> {
   const snapshot = vars.map(values);
   const before = memory().numTensors;
   const err = await t.throwsAsync(() => loadWeightsInto(vars, dir), { name: 'ValueError' });
@@ -154,46 +185,70 @@ async function expectNoChange(t: import('ava').ExecutionContext, vars: Variable[
   t.is(memory().numTensors, before, 'nothing leaked');
 }
 
-test.serial('loading into a model with other shapes names the variable and both shapes, and changes nothing', async (t) => {
-  const dir = await tmp();
-  await saveWeights([variable(tensor([1, 2, 3, 4], [2, 2]), { name: 'a' }), variable(tensor([5, 6, 7], [3]), { name: 'b' })], dir);
-  // 'a' fits and comes first: it must still not be assigned when 'b' does not fit.
-  const vars = [variable(tensor([0, 0, 0, 0], [2, 2]), { name: 'a' }), variable(tensor([0, 0, 0, 0], [4]), { name: 'b' })];
-  await expectNoChange(t, vars, dir, /'b' is float32 \[4\] in the model but float32 \[3\] in the checkpoint/);
-  const wrongDType = [variable(tensor([0, 0, 0, 0], [2, 2]), { name: 'a' }), variable(tensor([0, 0, 0], [3], 'int32'), { name: 'b' })];
-  await expectNoChange(t, wrongDType, dir, /'b' is int32 \[3\] in the model but float32 \[3\]/);
-  await rm(dir, { recursive: true });
-});
+test.serial(
+  'loading into a model with other shapes names the variable and both shapes, and changes nothing',
+  async (t) => {
+    const dir = await tmp();
+    await saveWeights(
+      [variable(tensor([1, 2, 3, 4], [2, 2]), { name: 'a' }), variable(tensor([5, 6, 7], [3]), { name: 'b' })],
+      dir,
+    );
+    // 'a' fits and comes first: it must still not be assigned when 'b' does not fit.
+    const vars = [
+      variable(tensor([0, 0, 0, 0], [2, 2]), { name: 'a' }),
+      variable(tensor([0, 0, 0, 0], [4]), { name: 'b' }),
+    ];
+    await expectNoChange(t, vars, dir, /'b' is float32 \[4\] in the model but float32 \[3\] in the checkpoint/);
+    const wrongDType = [
+      variable(tensor([0, 0, 0, 0], [2, 2]), { name: 'a' }),
+      variable(tensor([0, 0, 0], [3], 'int32'), { name: 'b' }),
+    ];
+    await expectNoChange(t, wrongDType, dir, /'b' is int32 \[3\] in the model but float32 \[3\]/);
+    await rm(dir, { recursive: true });
+  },
+);
 
 test.serial('loading into a model with a name the checkpoint lacks is a clear error and changes nothing', async (t) => {
   const dir = await tmp();
   await saveWeights([variable(tensor([1, 2], [2]), { name: 'rnn/basic_lstm_cell/bias' })], dir);
-  const vars = [variable(tensor([0, 0], [2]), { name: 'rnn/basic_lstm_cell/bias' }), variable(tensor([0], [1]), { name: 'rnn/lstm_cell/bias' })];
+  const vars = [
+    variable(tensor([0, 0], [2]), { name: 'rnn/basic_lstm_cell/bias' }),
+    variable(tensor([0], [1]), { name: 'rnn/lstm_cell/bias' }),
+  ];
   await expectNoChange(t, vars, dir, /'rnn\/lstm_cell\/bias' is missing from the checkpoint/);
   await rm(dir, { recursive: true });
 });
 
-test.serial('a truncated or missing shard, a bad manifest or a missing directory is a ValueError that creates no tensor', async (t) => {
-  const dir = await tmp();
-  await saveWeights([variable(tensor([1, 2, 3], [3]), { name: 'w' })], dir);
-  const before = memory().numTensors;
-  await writeFile(join(dir, 'group1-shard1of1.bin'), new Uint8Array(8));
-  let err = await t.throwsAsync(() => loadWeights(dir), { name: 'ValueError' });
-  t.regex(err.message, /hold 8 bytes.*'w' float32 \[3\].*need 12/);
-  await rm(join(dir, 'group1-shard1of1.bin'));
-  err = await t.throwsAsync(() => loadWeights(dir), { name: 'ValueError' });
-  t.regex(err.message, /group1-shard1of1\.bin/);
-  await writeFile(join(dir, 'weights.json'), JSON.stringify([{ paths: [], weights: [{ name: 'w', shape: [3], dtype: 'complex64' }] }]));
-  err = await t.throwsAsync(() => loadWeights(dir), { name: 'ValueError' });
-  t.regex(err.message, /'w' has dtype "complex64"/);
-  await t.throwsAsync(() => loadWeights(join(dir, 'nope')), { name: 'ValueError', message: /weights\.json/ });
-  t.is(memory().numTensors, before);
-  await rm(dir, { recursive: true });
-});
+test.serial(
+  'a truncated or missing shard, a bad manifest or a missing directory is a ValueError that creates no tensor',
+  async (t) => {
+    const dir = await tmp();
+    await saveWeights([variable(tensor([1, 2, 3], [3]), { name: 'w' })], dir);
+    const before = memory().numTensors;
+    await writeFile(join(dir, 'group1-shard1of1.bin'), new Uint8Array(8));
+    let err = await t.throwsAsync(() => loadWeights(dir), { name: 'ValueError' });
+    t.regex(err.message, /hold 8 bytes.*'w' float32 \[3\].*need 12/);
+    await rm(join(dir, 'group1-shard1of1.bin'));
+    err = await t.throwsAsync(() => loadWeights(dir), { name: 'ValueError' });
+    t.regex(err.message, /group1-shard1of1\.bin/);
+    await writeFile(
+      join(dir, 'weights.json'),
+      JSON.stringify([{ paths: [], weights: [{ name: 'w', shape: [3], dtype: 'complex64' }] }]),
+    );
+    err = await t.throwsAsync(() => loadWeights(dir), { name: 'ValueError' });
+    t.regex(err.message, /'w' has dtype "complex64"/);
+    await t.throwsAsync(() => loadWeights(join(dir, 'nope')), { name: 'ValueError', message: /weights\.json/ });
+    t.is(memory().numTensors, before);
+    await rm(dir, { recursive: true });
+  },
+);
 
 test.serial('encodeWeights rejects duplicate names, float64 and non-variables', (t) => {
   const x = tensor([1, 2]);
-  t.throws(() => encodeWeights({ a: x, b: tensor([1], [1], 'float64') }), { name: 'ValueError', message: /'b' is float64 \[1\]/ });
+  t.throws(() => encodeWeights({ a: x, b: tensor([1], [1], 'float64') }), {
+    name: 'ValueError',
+    message: /'b' is float64 \[1\]/,
+  });
   const v1 = variable(x, { name: 'same' });
   const v2 = variable(x, { name: 'same' });
   t.throws(() => encodeWeights([v1, v2]), { name: 'ValueError', message: /two weights are named 'same'/ });

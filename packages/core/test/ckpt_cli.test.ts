@@ -16,7 +16,12 @@ import { FIXTURES, crc32cByBits, fixture } from '@tapeflow/conformance/tf1-check
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../src/node/ckpt_cli.ts');
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import=tsx', '--conditions=source', cli, ...args]);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      '--import=tsx',
+      '--conditions=source',
+      cli,
+      ...args,
+    ]);
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -30,8 +35,14 @@ test('ls lists name, dtype, shape, bytes and the CRC-32C of each tensor', async 
   const f = fixture('gru_lengths');
   t.regex(out, /TensorFlow V2 bundle\): 4 tensors, 768 bytes/);
   for (const v of f.expected) {
-    const crc = crc32cByBits(new Uint8Array(Float64Array.from(v.values).buffer)).toString(16).padStart(8, '0');
-    t.regex(out, new RegExp(`${v.name}\\s+float64\\s+\\[${v.shape.join(',')}\\]\\s+${v.values.length * 8}\\s+${crc}`), v.name);
+    const crc = crc32cByBits(new Uint8Array(Float64Array.from(v.values).buffer))
+      .toString(16)
+      .padStart(8, '0');
+    t.regex(
+      out,
+      new RegExp(`${v.name}\\s+float64\\s+\\[${v.shape.join(',')}\\]\\s+${v.values.length * 8}\\s+${crc}`),
+      v.name,
+    );
   }
 });
 
@@ -40,7 +51,10 @@ test('convert: bundle -> tfjs (float64 only when asked to round) -> bundle; diff
   const src = join(FIXTURES, 'gru_lengths');
   const refused = await run('convert', src, join(dir, 'tfjs'));
   t.is(refused.code, 2);
-  t.regex(refused.err, /'rnn\/gru_cell\/candidate\/bias' is float64 \[4\]; the tfjs format has no float64 \(pass --cast-float64/);
+  t.regex(
+    refused.err,
+    /'rnn\/gru_cell\/candidate\/bias' is float64 \[4\]; the tfjs format has no float64 \(pass --cast-float64/,
+  );
 
   t.is((await run('convert', src, join(dir, 'tfjs'), '--cast-float64')).code, 0);
   const manifest = JSON.parse(await readFile(join(dir, 'tfjs', 'weights.json'), 'utf8')) as WeightsManifestConfig;
@@ -61,12 +75,20 @@ test('convert: bundle -> tfjs (float64 only when asked to round) -> bundle; diff
   const data = await Promise.all([0, 1].map((i) => readFile(join(dir, 'back', `model.ckpt.data-0000${i}-of-00002`))));
   const back = new BundleReader(BundleIndex.parse(idx), data).readAll();
   // The float32 fixture holds TensorFlow's float32 weights: the rounded float64 ones, bit for bit.
-  for (const e of fixture('gru_lengths_float32').expected) t.deepEqual(Array.from(back.get(e.name)!.values as Float32Array), e.values, e.name);
+  for (const e of fixture('gru_lengths_float32').expected)
+    t.deepEqual(Array.from(back.get(e.name)!.values as Float32Array), e.values, e.name);
 
-  t.deepEqual(await run('diff', join(FIXTURES, 'gru_lengths_float32'), join(dir, 'back')), { code: 0, out: 'no differences\n', err: '' });
+  t.deepEqual(await run('diff', join(FIXTURES, 'gru_lengths_float32'), join(dir, 'back')), {
+    code: 0,
+    out: 'no differences\n',
+    err: '',
+  });
   const d = await run('diff', src, join(dir, 'back'));
   t.is(d.code, 1);
-  t.regex(d.out, /dtype: rnn\/gru_cell\/gates\/kernel float64 vs float32\nvalues: rnn\/gru_cell\/gates\/kernel 56 of 56 elements differ, max \|A - B\| = \d/);
+  t.regex(
+    d.out,
+    /dtype: rnn\/gru_cell\/gates\/kernel float64 vs float32\nvalues: rnn\/gru_cell\/gates\/kernel 56 of 56 elements differ, max \|A - B\| = \d/,
+  );
   const loose = await run('diff', src, join(dir, 'back'), '--atol', '1e-6');
   t.notRegex(loose.out, /values:/);
   const other = await run('diff', join(dir, 'tfjs'), join(FIXTURES, 'gru_lengths'));

@@ -12,7 +12,11 @@ import { withKernelListener } from '@tapeflow/autograd';
 /** A backend holding Float32Array copies, with only Add, Neg and Reshape; counts its live buffers. */
 function fakeBackend(name: string): Backend & { live: Set<object> } {
   const live = new Set<object>();
-  const store = (v: TypedArray): object => { const id = { v: v.slice() }; live.add(id); return id; };
+  const store = (v: TypedArray): object => {
+    const id = { v: v.slice() };
+    live.add(id);
+    return id;
+  };
   const get = (t: TensorInfo): TypedArray => (t.dataId as { v: TypedArray }).v;
   const kernels = {
     Add: ([a, b]: TensorInfo[]) => store(get(a).map((x, i) => x + get(b)[b.shape.length ? i : 0])),
@@ -20,13 +24,22 @@ function fakeBackend(name: string): Backend & { live: Set<object> } {
     Reshape: ([a]: TensorInfo[]) => store(get(a)),
   };
   return {
-    name, live,
-    kernels: new Proxy(kernels, { get: (k, p: string) => (k as Record<string, unknown>)[p] ?? (() => { throw new Error(`${name}: no kernel ${p}`); }) }) as unknown as Backend['kernels'],
+    name,
+    live,
+    kernels: new Proxy(kernels, {
+      get: (k, p: string) =>
+        (k as Record<string, unknown>)[p] ??
+        (() => {
+          throw new Error(`${name}: no kernel ${p}`);
+        }),
+    }) as unknown as Backend['kernels'],
     supportsDType: (d) => d !== 'float64',
     write: (values) => store(values),
     readSync: (t) => get(t).slice(),
     read: (t) => Promise.resolve(get(t).slice()),
-    disposeData: (id) => { live.delete(id); },
+    disposeData: (id) => {
+      live.delete(id);
+    },
   };
 }
 
@@ -43,7 +56,15 @@ test.serial('registerBackend: true once per name, TypeError on bad arguments', (
   t.true(tf.registerBackend('fake-a', () => a, 1));
   t.false(tf.registerBackend('fake-a', () => a, 5));
   t.true(tf.registerBackend('fake-b', () => Promise.resolve(b), 2));
-  t.true(tf.registerBackend('broken', () => { throw new Error('no GPU'); }, 3));
+  t.true(
+    tf.registerBackend(
+      'broken',
+      () => {
+        throw new Error('no GPU');
+      },
+      3,
+    ),
+  );
   t.throws(() => tf.registerBackend('', () => a), { instanceOf: TypeError });
   t.throws(() => tf.registerBackend('x', 5 as unknown as () => Backend), { instanceOf: TypeError, message: /x/ });
 });
@@ -137,24 +158,39 @@ test.serial('hold/release: a held tensor disposed meanwhile stays readable in ba
 test.serial('the recorder sees every kernel with its inputs, attrs and outputs', (t) => {
   const seen: KernelRecord[] = [];
   // autograd's listener scope is the one way to set the engine's hook.
-  withKernelListener((r) => { seen.push(r); }, () => {
-    tf.tidy(() => {
-      const x = tf.tensor([1, 2]);
-      const y = tf.add(x, x);
-      const z = tf.reshape(y, [2, 1]);
-      t.deepEqual(seen.map((r) => r.kernel), ['Add', 'Reshape']);
-      t.is(seen[0].inputs[0], x);
-      t.is(seen[0].outputs[0], y);
-      t.deepEqual(seen[1].attrs, { shape: [2, 1] });
-      t.is(seen[1].outputs[0], z);
-    });
-  });
+  withKernelListener(
+    (r) => {
+      seen.push(r);
+    },
+    () => {
+      tf.tidy(() => {
+        const x = tf.tensor([1, 2]);
+        const y = tf.add(x, x);
+        const z = tf.reshape(y, [2, 1]);
+        t.deepEqual(
+          seen.map((r) => r.kernel),
+          ['Add', 'Reshape'],
+        );
+        t.is(seen[0].inputs[0], x);
+        t.is(seen[0].outputs[0], y);
+        t.deepEqual(seen[1].attrs, { shape: [2, 1] });
+        t.is(seen[1].outputs[0], z);
+      });
+    },
+  );
   t.is(ENGINE.recorder, null);
 });
 
 test.serial('tidy refuses async functions (TypeError) and frees what they made', (t) => {
   const before = tf.memory().numTensors;
-  t.throws(() => tf.tidy((() => { tf.tensor([1]); return Promise.resolve(); }) as unknown as () => void), { instanceOf: TypeError, message: /tidy.*Promise/ });
+  t.throws(
+    () =>
+      tf.tidy((() => {
+        tf.tensor([1]);
+        return Promise.resolve();
+      }) as unknown as () => void),
+    { instanceOf: TypeError, message: /tidy.*Promise/ },
+  );
   t.is(tf.memory().numTensors, before);
 });
 

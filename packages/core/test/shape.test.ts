@@ -2,8 +2,17 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {
-  ValueError, broadcastAxes, broadcastShapes, bytesPerElement, formatShape, isFloat, normalizeAxes, normalizeAxis,
-  shapesEqual, sizeOf, stridesOf,
+  ValueError,
+  broadcastAxes,
+  broadcastShapes,
+  bytesPerElement,
+  formatShape,
+  isFloat,
+  normalizeAxes,
+  normalizeAxis,
+  shapesEqual,
+  sizeOf,
+  stridesOf,
 } from '@tapeflow/core';
 import { FC_SEED, reference } from '@tapeflow/conformance';
 const { broadcastShape } = reference;
@@ -51,15 +60,18 @@ test('broadcastShapes: incompatible shapes are a ValueError naming the op and sh
 
 test('broadcastShapes: property, agrees with the reference and is symmetric', (t) => {
   const dims = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 });
-  fc.assert(fc.property(dims, dims, (a, b) => {
-    const want = broadcastShape(a, b);
-    if (want === null) {
-      t.throws(() => broadcastShapes('op', a, b), { instanceOf: ValueError });
-      return;
-    }
-    t.deepEqual(broadcastShapes('op', a, b), want);
-    t.deepEqual(broadcastShapes('op', b, a), want);
-  }), params);
+  fc.assert(
+    fc.property(dims, dims, (a, b) => {
+      const want = broadcastShape(a, b);
+      if (want === null) {
+        t.throws(() => broadcastShapes('op', a, b), { instanceOf: ValueError });
+        return;
+      }
+      t.deepEqual(broadcastShapes('op', a, b), want);
+      t.deepEqual(broadcastShapes('op', b, a), want);
+    }),
+    params,
+  );
 });
 
 test('broadcastAxes: the output axes an input was broadcast along', (t) => {
@@ -72,14 +84,24 @@ test('broadcastAxes: the output axes an input was broadcast along', (t) => {
 });
 
 test('broadcastAxes: property, summing over them (keepDims) and dropping the lead gives the input shape', (t) => {
-  const arb = fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }).chain((out) =>
-    fc.tuple(fc.constant(out), fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length })));
-  fc.assert(fc.property(arb, ([out, drop, ones]) => {
-    const input = out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d));
-    const axes = broadcastAxes(input, out);
-    t.deepEqual(out.map((d, i) => (axes.includes(i) ? 1 : d)).slice(drop), input);
-    for (let i = 0; i < drop; i++) t.true(axes.includes(i)); // leading axes are always summed away
-  }), params);
+  const arb = fc
+    .array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 })
+    .chain((out) =>
+      fc.tuple(
+        fc.constant(out),
+        fc.integer({ min: 0, max: out.length }),
+        fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+      ),
+    );
+  fc.assert(
+    fc.property(arb, ([out, drop, ones]) => {
+      const input = out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d));
+      const axes = broadcastAxes(input, out);
+      t.deepEqual(out.map((d, i) => (axes.includes(i) ? 1 : d)).slice(drop), input);
+      for (let i = 0; i < drop; i++) t.true(axes.includes(i)); // leading axes are always summed away
+    }),
+    params,
+  );
 });
 
 test('normalizeAxis: negatives count from the end; out of range is a ValueError', (t) => {
@@ -93,7 +115,10 @@ test('normalizeAxis: negatives count from the end; out of range is a ValueError'
   t.throws(() => normalizeAxis(-4, 3, 'op'), { instanceOf: ValueError });
   t.throws(() => normalizeAxis(0, 0, 'op'), { instanceOf: ValueError });
   t.throws(() => normalizeAxis(1.5, 3, 'op'), { instanceOf: ValueError });
-  t.regex(t.throws(() => normalizeAxis(5, 2, 'reverseSequence', 'seqAxis'), { instanceOf: ValueError }).message, /seqAxis/);
+  t.regex(
+    t.throws(() => normalizeAxis(5, 2, 'reverseSequence', 'seqAxis'), { instanceOf: ValueError }).message,
+    /seqAxis/,
+  );
 });
 
 test('normalizeAxes: undefined/null mean all axes; lists are sorted; repeats are errors', (t) => {

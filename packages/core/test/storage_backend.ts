@@ -8,10 +8,16 @@ export async function useStorageBackend(name = 'io-test'): Promise<void> {
     name,
     kernels: {},
     supportsDType: () => true,
-    write: (values: TypedArray) => { const id = { id: nextId++ } as unknown as DataId; store.set(id, values.slice()); return id; },
+    write: (values: TypedArray) => {
+      const id = { id: nextId++ } as unknown as DataId;
+      store.set(id, values.slice());
+      return id;
+    },
     readSync: (info: { dataId: DataId }) => store.get(info.dataId)!.slice(),
     read: (info: { dataId: DataId }) => Promise.resolve(store.get(info.dataId)!.slice()),
-    disposeData: (id: DataId) => { store.delete(id); },
+    disposeData: (id: DataId) => {
+      store.delete(id);
+    },
   } as unknown as Backend;
   registerBackend(name, () => backend);
   await setBackend(name);

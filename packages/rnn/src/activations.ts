@@ -3,7 +3,22 @@
  * activations.get): the cell options take either a function or one of these names. The names
  * map to core's own functions, so `'tanh'` is exactly `tanh` (which the fast paths check for).
  */
-import { abs, add, clipByValue, div, elu, exp, mul, relu, sigmoid, softmax, softplus, tanh, ValueError, type Tensor } from '@tapeflow/core';
+import {
+  abs,
+  add,
+  clipByValue,
+  div,
+  elu,
+  exp,
+  mul,
+  relu,
+  sigmoid,
+  softmax,
+  softplus,
+  tanh,
+  ValueError,
+  type Tensor,
+} from '@tapeflow/core';
 import { describe } from './nest.js';
 
 export type Activation = (x: Tensor) => Tensor;
@@ -18,14 +33,25 @@ const swish: Activation = (x) => mul(x, sigmoid(x));
 /** Keras's selu: scale elu(x) with alpha and scale fixed (Klambauer et al. 2017). */
 // The published 1.67326324235437728481... and 1.05070098735548049341..., written as the float64
 // values they round to (more digits would be dropped at runtime anyway).
-const SELU_ALPHA = 1.6732632423543772, SELU_SCALE = 1.0507009873554805;
+const SELU_ALPHA = 1.6732632423543772,
+  SELU_SCALE = 1.0507009873554805;
 /** scale (alpha elu(x) + (1 - alpha) relu(x)): x above 0, alpha (e^x - 1) below, times scale. */
 const selu: Activation = (x) => mul(add(mul(elu(x), SELU_ALPHA), mul(relu(x), 1 - SELU_ALPHA)), SELU_SCALE);
 
 /** Every name a cell's `activation` option accepts. */
 export const ACTIVATIONS = {
-  tanh, sigmoid, relu, linear, softmax: (x: Tensor) => softmax(x, -1), exponential: exp,
-  hard_sigmoid: hardSigmoid, softsign, swish, elu: (x: Tensor) => elu(x), selu, softplus,
+  tanh,
+  sigmoid,
+  relu,
+  linear,
+  softmax: (x: Tensor) => softmax(x, -1),
+  exponential: exp,
+  hard_sigmoid: hardSigmoid,
+  softsign,
+  swish,
+  elu: (x: Tensor) => elu(x),
+  selu,
+  softplus,
 } as const satisfies Record<string, Activation>;
 
 export type ActivationName = keyof typeof ACTIVATIONS;
@@ -39,7 +65,9 @@ export function activationOf(op: string, a: unknown, fallback: Activation = tanh
   if (typeof a === 'function') return a as Activation;
   if (typeof a === 'string') {
     if (Object.hasOwn(ACTIVATIONS, a)) return ACTIVATIONS[a as ActivationName];
-    throw new ValueError(`${op}: unknown activation ${JSON.stringify(a)}; known names: ${Object.keys(ACTIVATIONS).join(', ')}`);
+    throw new ValueError(
+      `${op}: unknown activation ${JSON.stringify(a)}; known names: ${Object.keys(ACTIVATIONS).join(', ')}`,
+    );
   }
   throw new TypeError(`${op}: activation must be a function or an activation name, got ${describe(a)}`);
 }

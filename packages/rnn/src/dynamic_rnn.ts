@@ -40,19 +40,29 @@ export interface DynamicRnnOptions {
   checkpointEvery?: number;
 }
 
-export function dynamicRnn(cell: RNNCellLike, inputs: Nest<Tensor>, opts: DynamicRnnOptions = {}): [Nest<Tensor>, Nest<Tensor>] {
+export function dynamicRnn(
+  cell: RNNCellLike,
+  inputs: Nest<Tensor>,
+  opts: DynamicRnnOptions = {},
+): [Nest<Tensor>, Nest<Tensor>] {
   assertLikeRNNCell('cell', cell, 'dynamicRnn');
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`dynamicRnn: opts must be an object, got ${describe(opts)}`);
-  const run = (x: Nest<Tensor>, o: DynamicRnnOptions): [Nest<Tensor>, Nest<Tensor>] => dynamicRnnInScope('dynamicRnn', cell, x, o);
-  return variableScope(opts.scope ?? 'rnn', () => (opts.recompute !== undefined || opts.checkpointEvery !== undefined
-    ? recomputedRnn('dynamicRnn', cell, inputs, opts, run) : run(inputs, opts)));
+  if (opts === null || typeof opts !== 'object')
+    throw new TypeError(`dynamicRnn: opts must be an object, got ${describe(opts)}`);
+  const run = (x: Nest<Tensor>, o: DynamicRnnOptions): [Nest<Tensor>, Nest<Tensor>] =>
+    dynamicRnnInScope('dynamicRnn', cell, x, o);
+  return variableScope(opts.scope ?? 'rnn', () =>
+    opts.recompute !== undefined || opts.checkpointEvery !== undefined
+      ? recomputedRnn('dynamicRnn', cell, inputs, opts, run)
+      : run(inputs, opts),
+  );
 }
 
 export function assertLoopOptions(op: string, opts: { parallelIterations?: unknown; swapMemory?: unknown }): void {
   const p = opts.parallelIterations;
   if (p !== undefined && p !== null) {
     if (typeof p !== 'number') throw new TypeError(`${op}: parallelIterations must be a number, got ${describe(p)}`);
-    if (!Number.isInteger(p) || p < 1) throw new ValueError(`${op}: parallelIterations must be a positive integer, got ${p}`);
+    if (!Number.isInteger(p) || p < 1)
+      throw new ValueError(`${op}: parallelIterations must be a positive integer, got ${p}`);
   }
   if (opts.swapMemory !== undefined && typeof opts.swapMemory !== 'boolean') {
     throw new TypeError(`${op}: swapMemory must be a boolean, got ${describe(opts.swapMemory)}`);
@@ -64,23 +74,34 @@ export function timeAndBatch(op: string, flat: Tensor[], timeMajor: boolean, cel
   const [tAxis, bAxis] = timeMajor ? [0, 1] : [1, 0];
   const layout = timeMajor ? '[time, batch, depth...]' : '[batch, time, depth...]';
   flat.forEach((x, i) => {
-    if (x.rank < 3) throw new ValueError(`${op}: inputs must have rank at least 3 ${layout}; input ${i} is ${describe(x)}`);
+    if (x.rank < 3)
+      throw new ValueError(`${op}: inputs must have rank at least 3 ${layout}; input ${i} is ${describe(x)}`);
     assertFloatInput(op, x, cell);
   });
-  const T = flat[0].shape[tAxis], B = flat[0].shape[bAxis];
+  const T = flat[0].shape[tAxis],
+    B = flat[0].shape[bAxis];
   flat.forEach((x, i) => {
     if (x.shape[tAxis] !== T) {
-      throw new ValueError(`${op}: Time steps is not the same for all the elements in the input in a batch: input 0 ${describe(flat[0])}, input ${i} ${describe(x)}`);
+      throw new ValueError(
+        `${op}: Time steps is not the same for all the elements in the input in a batch: input 0 ${describe(flat[0])}, input ${i} ${describe(x)}`,
+      );
     }
     if (x.shape[bAxis] !== B) {
-      throw new ValueError(`${op}: Batch_size is not the same for all the elements in the input: input 0 ${describe(flat[0])}, input ${i} ${describe(x)}`);
+      throw new ValueError(
+        `${op}: Batch_size is not the same for all the elements in the input: input 0 ${describe(flat[0])}, input ${i} ${describe(x)}`,
+      );
     }
   });
   return [T, B];
 }
 
 /** dynamicRnn inside the current variable scope (bidirectionalDynamicRnn opens its own). */
-export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Tensor>, opts: DynamicRnnOptions): [Nest<Tensor>, Nest<Tensor>] {
+export function dynamicRnnInScope(
+  op: string,
+  cell: RNNCellLike,
+  inputs: Nest<Tensor>,
+  opts: DynamicRnnOptions,
+): [Nest<Tensor>, Nest<Tensor>] {
   const flat = flatInputs(op, inputs);
   assertLoopOptions(op, opts);
   const timeMajor = opts.timeMajor ?? false;
@@ -95,21 +116,39 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
     const timeSlice = (x: Tensor, t: number): Tensor => {
       const begin = x.shape.map((_, i) => (i === tAxis ? t : 0));
       const size = x.shape.map((d, i) => (i === tAxis ? 1 : d));
-      return reshape(slice(x, begin, size), x.shape.filter((_, i) => i !== tAxis));
+      return reshape(
+        slice(x, begin, size),
+        x.shape.filter((_, i) => i !== tAxis),
+      );
     };
     const path = rnnPath(cell, inputs, opts);
     const fast = path === 'steps' ? undefined : fastRun(path, cell as RNNCell, inputs as Tensor, timeMajor, timeSlice);
     if (fast?.sequence) return fast.sequence(state0, lengths);
     const r = unroll({
-      op, cell, numSteps: T, initialState: state0, lengths, swapMemory: opts.swapMemory,
-      inputAt: (t) => packSequenceAs(inputs, flat.map((x) => timeSlice(x, t))),
+      op,
+      cell,
+      numSteps: T,
+      initialState: state0,
+      lengths,
+      swapMemory: opts.swapMemory,
+      inputAt: (t) =>
+        packSequenceAs(
+          inputs,
+          flat.map((x) => timeSlice(x, t)),
+        ),
       stepAt: fast?.stepAt,
     });
     const stacked = r.outputs[0].map((_, k) => {
-      const y = stack(r.outputs.map((o) => o[k]), tAxis);
+      const y = stack(
+        r.outputs.map((o) => o[k]),
+        tAxis,
+      );
       if (r.steps === T) return y;
       // Rows were all finished: the remaining steps output zeros (TF never writes them).
-      return pad(y, y.shape.map((_, i) => (i === tAxis ? [0, T - r.steps] : [0, 0])));
+      return pad(
+        y,
+        y.shape.map((_, i) => (i === tAxis ? [0, T - r.steps] : [0, 0])),
+      );
     });
     return [packSequenceAs(r.outputStructure, stacked), r.state] as [Nest<Tensor>, Nest<Tensor>];
   });
@@ -119,14 +158,29 @@ export function dynamicRnnInScope(op: string, cell: RNNCellLike, inputs: Nest<Te
  * No time steps: the outputs are empty and the state is the initial one. The cell still runs once
  * on zeros so its weights exist (TF builds the loop body either way).
  */
-function emptyRun(cell: RNNCellLike, inputs: Nest<Tensor>, flat: Tensor[], state0: Nest<Tensor>, tAxis: number): [Nest<Tensor>, Nest<Tensor>] {
+function emptyRun(
+  cell: RNNCellLike,
+  inputs: Nest<Tensor>,
+  flat: Tensor[],
+  state0: Nest<Tensor>,
+  tAxis: number,
+): [Nest<Tensor>, Nest<Tensor>] {
   const stepShape = (x: Tensor): number[] => x.shape.filter((_, i) => i !== tAxis);
-  const [out] = cell.call(packSequenceAs(inputs, flat.map((x) => zeros(stepShape(x), x.dtype))), state0);
+  const [out] = cell.call(
+    packSequenceAs(
+      inputs,
+      flat.map((x) => zeros(stepShape(x), x.dtype)),
+    ),
+    state0,
+  );
   const empty = flatten(out).map((o) => {
     const s = [...o.shape];
     s.splice(tAxis, 0, 0);
     return zeros(s, o.dtype);
   });
-  const state = packSequenceAs(state0, flatten(state0).map((s) => reshape(s, s.shape)));
+  const state = packSequenceAs(
+    state0,
+    flatten(state0).map((s) => reshape(s, s.shape)),
+  );
   return [packSequenceAs(out, empty), state];
 }

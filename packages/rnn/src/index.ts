@@ -7,9 +7,27 @@ export * as nest from './nest.js';
 export type { Nest } from './nest.js';
 export * as initializers from './initializers.js';
 export type { Initializer } from './initializers.js';
-export { variableScope, type VariableScopeOptions, type Reuse, currentScope, globalVariables, trainableVariables, resetDefaultGraph, getVariable, type Scope } from './naming.js';
 export {
-  RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult, type Activation, type CellOptions, type FastTraits, type SplitStep, type SequenceState,
+  variableScope,
+  type VariableScopeOptions,
+  type Reuse,
+  currentScope,
+  globalVariables,
+  trainableVariables,
+  resetDefaultGraph,
+  getVariable,
+  type Scope,
+} from './naming.js';
+export {
+  RNNCell,
+  assertLikeRNNCell,
+  type RNNCellLike,
+  type StepResult,
+  type Activation,
+  type CellOptions,
+  type FastTraits,
+  type SplitStep,
+  type SequenceState,
 } from './cells/rnn_cell.js';
 export { LSTMStateTuple } from './cells/state_tuple.js';
 export { BasicRNNCell, type BasicRNNCellOptions } from './cells/basic_rnn.js';
@@ -17,9 +35,19 @@ export { BasicLSTMCell, type BasicLSTMCellOptions } from './cells/basic_lstm.js'
 export { LSTMCell, type LSTMCellOptions } from './cells/lstm.js';
 export { GRUCell, type GRUCellOptions } from './cells/gru.js';
 export { MultiRNNCell } from './cells/multi.js';
-export { DropoutWrapper, defaultDropoutStateFilter, type DropoutWrapperOptions, type DropoutStateFilter, type KeepProb } from './cells/dropout.js';
+export {
+  DropoutWrapper,
+  defaultDropoutStateFilter,
+  type DropoutWrapperOptions,
+  type DropoutStateFilter,
+  type KeepProb,
+} from './cells/dropout.js';
 export { ResidualWrapper, type ResidualFn } from './cells/residual.js';
-export { OutputProjectionWrapper, InputProjectionWrapper, type ProjectionWrapperOptions } from './cells/projection_wrappers.js';
+export {
+  OutputProjectionWrapper,
+  InputProjectionWrapper,
+  type ProjectionWrapperOptions,
+} from './cells/projection_wrappers.js';
 export { EmbeddingWrapper, type EmbeddingWrapperOptions } from './cells/embedding_wrapper.js';
 export { DeviceWrapper } from './cells/device_wrapper.js';
 export { LayerNormBasicLSTMCell, type LayerNormBasicLSTMCellOptions } from './cells/layer_norm_lstm.js';

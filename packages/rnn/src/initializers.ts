@@ -7,7 +7,8 @@ import { fill, randomUniform, ValueError, type DType, type Tensor } from '@tapef
 export type Initializer = (shape: readonly number[], dtype: DType) => Tensor;
 
 export function constant(value: number): Initializer {
-  if (typeof value !== 'number') throw new TypeError(`initializers.constant: value must be a number, got ${typeof value}`);
+  if (typeof value !== 'number')
+    throw new TypeError(`initializers.constant: value must be a number, got ${typeof value}`);
   return (shape, dtype) => fill(shape, value, dtype);
 }
 
@@ -41,7 +42,9 @@ function fans(shape: readonly number[]): [number, number] {
 
 export function assertInitializer(init: unknown, owner: string, arg: string): asserts init is Initializer | undefined {
   if (init !== undefined && typeof init !== 'function') {
-    throw new TypeError(`${owner}: ${arg} must be an initializer function (shape, dtype) => Tensor, got ${typeof init}`);
+    throw new TypeError(
+      `${owner}: ${arg} must be an initializer function (shape, dtype) => Tensor, got ${typeof init}`,
+    );
   }
 }
 

@@ -53,7 +53,9 @@ function closeSubscopes(name: string): void {
 
 function assertScopeName(name: unknown, where: string): asserts name is string {
   if (typeof name !== 'string' || name === '' || name.startsWith('/') || name.endsWith('/')) {
-    throw new ValueError(`${where}: scope name must be a non-empty string without a leading or trailing '/', got ${JSON.stringify(name)}`);
+    throw new ValueError(
+      `${where}: scope name must be a non-empty string without a leading or trailing '/', got ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -66,7 +68,9 @@ export interface VariableScopeOptions {
 
 function assertReuse(where: string, reuse: unknown): asserts reuse is Reuse {
   if (reuse !== undefined && reuse !== true && reuse !== 'auto') {
-    throw new ValueError(`${where}: reuse must be true, 'auto' or undefined (TF1's reuse=True / tf.AUTO_REUSE / None), got ${JSON.stringify(reuse)}`);
+    throw new ValueError(
+      `${where}: reuse must be true, 'auto' or undefined (TF1's reuse=True / tf.AUTO_REUSE / None), got ${JSON.stringify(reuse)}`,
+    );
   }
 }
 
@@ -80,11 +84,12 @@ function assertReuse(where: string, reuse: unknown): asserts reuse is Reuse {
 export function variableScope<T>(name: string, fn: () => T, opts: VariableScopeOptions = {}): T {
   assertScopeName(name, 'variableScope');
   if (typeof fn !== 'function') throw new TypeError('variableScope: fn must be a function');
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`variableScope: opts must be an object, got ${String(opts)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new TypeError(`variableScope: opts must be an object, got ${String(opts)}`);
   assertReuse('variableScope', opts.reuse);
   const outer = currentScope();
   // TF: reuse is inherited and stays on (True wins over AUTO_REUSE once set).
-  const reuse: Reuse = outer.reuse === true ? true : opts.reuse ?? outer.reuse;
+  const reuse: Reuse = outer.reuse === true ? true : (opts.reuse ?? outer.reuse);
   const scope: Scope = { name: join(outer.name, name), initializer: opts.initializer ?? outer.initializer, reuse };
   open(scope.name);
   graph.scopes.push(scope);
@@ -132,26 +137,39 @@ export function inScope<T>(scope: Scope, fn: () => T): T {
  * TF1's "already exists" ValueError; with reuse=true a missing one is TF1's "does not exist",
  * and a found one must have the asked shape and dtype. `created` tells the caller whether it owns it.
  */
-export function findOrCreateVariable(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer,
-  trainable = true): { variable: Variable; created: boolean } {
+export function findOrCreateVariable(
+  name: string,
+  shape: readonly number[],
+  dtype: DType,
+  initializer?: Initializer,
+  trainable = true,
+): { variable: Variable; created: boolean } {
   const scope = currentScope();
   const full = join(scope.name, name);
   const found = graph.variables.get(full);
   if (found && scope.reuse !== undefined) {
     if (found.shape.length !== shape.length || found.shape.some((d, i) => d !== shape[i])) {
-      throw new ValueError(`Trying to share variable ${full}, but specified shape [${shape}] and found shape [${found.shape}]`);
+      throw new ValueError(
+        `Trying to share variable ${full}, but specified shape [${shape}] and found shape [${found.shape}]`,
+      );
     }
     if (found.dtype !== dtype) {
-      throw new ValueError(`Trying to share variable ${full}, but specified dtype ${dtype} and found dtype ${found.dtype}`);
+      throw new ValueError(
+        `Trying to share variable ${full}, but specified dtype ${dtype} and found dtype ${found.dtype}`,
+      );
     }
     return { variable: found, created: false };
   }
   if (found) {
-    throw new ValueError(`Variable ${full} already exists, disallowed. Did you mean to set reuse (variableScope(name, fn, {reuse: true | 'auto'}))? ` +
-      `Otherwise each new cell needs its own variable scope (e.g. dynamicRnn(cell, x, {scope: 'layer2'})), or reuse the cell object that owns it, or call resetDefaultGraph()`);
+    throw new ValueError(
+      `Variable ${full} already exists, disallowed. Did you mean to set reuse (variableScope(name, fn, {reuse: true | 'auto'}))? ` +
+        `Otherwise each new cell needs its own variable scope (e.g. dynamicRnn(cell, x, {scope: 'layer2'})), or reuse the cell object that owns it, or call resetDefaultGraph()`,
+    );
   }
   if (scope.reuse === true) {
-    throw new ValueError(`Variable ${full} does not exist, or was not created with getVariable(). Did you mean to set reuse: 'auto' in variableScope?`);
+    throw new ValueError(
+      `Variable ${full} does not exist, or was not created with getVariable(). Did you mean to set reuse: 'auto' in variableScope?`,
+    );
   }
   const init = initializer ?? scope.initializer ?? glorotUniform();
   const value = initialValue(init, shape, dtype, full);
@@ -162,7 +180,13 @@ export function findOrCreateVariable(name: string, shape: readonly number[], dty
 }
 
 /** TF1's tf.get_variable: findOrCreateVariable's variable. */
-export function getVariable(name: string, shape: readonly number[], dtype: DType, initializer?: Initializer, trainable = true): Variable {
+export function getVariable(
+  name: string,
+  shape: readonly number[],
+  dtype: DType,
+  initializer?: Initializer,
+  trainable = true,
+): Variable {
   return findOrCreateVariable(name, shape, dtype, initializer, trainable).variable;
 }
 

@@ -49,17 +49,23 @@ export function flatten<T>(structure: Nest<T>): T[] {
 
 /** Rebuilds `structure`'s shape with the leaves of `flat`, in flatten order. */
 export function packSequenceAs<T>(structure: Nest<unknown>, flat: readonly T[]): Nest<T> {
-  if (!Array.isArray(flat)) throw new TypeError(`packSequenceAs: flat_sequence must be an array, got ${describe(flat)}`);
+  if (!Array.isArray(flat))
+    throw new TypeError(`packSequenceAs: flat_sequence must be an array, got ${describe(flat)}`);
   const n = flatten(structure).length;
   if (n !== flat.length) {
-    throw new ValueError(`packSequenceAs: could not pack sequence. Structure had ${n} elements, but flat_sequence had ` +
-      `${flat.length} elements. Structure: ${describe(structure)}, flat_sequence: ${describe(flat)}`);
+    throw new ValueError(
+      `packSequenceAs: could not pack sequence. Structure had ${n} elements, but flat_sequence had ` +
+        `${flat.length} elements. Structure: ${describe(structure)}, flat_sequence: ${describe(flat)}`,
+    );
   }
   let i = 0;
   const build = (x: unknown): unknown => {
     if (!isNested(x)) return flat[i++];
     if (Array.isArray(x)) return x.map(build);
-    if (x instanceof LSTMStateTuple) { const c = build(x.c); return new LSTMStateTuple(c, build(x.h)); }
+    if (x instanceof LSTMStateTuple) {
+      const c = build(x.c);
+      return new LSTMStateTuple(c, build(x.h));
+    }
     const o: Record<string, unknown> = {};
     for (const k of sortedKeys(x as object)) o[k] = build((x as Record<string, unknown>)[k]);
     return o;
@@ -74,25 +80,34 @@ export function packSequenceAs<T>(structure: Nest<unknown>, flat: readonly T[]):
  */
 export function assertSameStructure(a: Nest<unknown>, b: Nest<unknown>, checkTypes = true): void {
   const fail = (why: string): never => {
-    throw new ValueError(`The two structures don't have the same nested structure (${why}).\n\n` +
-      `First structure: ${describe(a)}\n\nSecond structure: ${describe(b)}`);
+    throw new ValueError(
+      `The two structures don't have the same nested structure (${why}).\n\n` +
+        `First structure: ${describe(a)}\n\nSecond structure: ${describe(b)}`,
+    );
   };
   const walk = (x: unknown, y: unknown, path: string): void => {
-    const nx = isNested(x), ny = isNested(y);
-    if (nx !== ny) fail(`at ${path || 'the root'}, ${nx ? 'a structure' : 'a leaf'} vs ${ny ? 'a structure' : 'a leaf'}`);
+    const nx = isNested(x),
+      ny = isNested(y);
+    if (nx !== ny)
+      fail(`at ${path || 'the root'}, ${nx ? 'a structure' : 'a leaf'} vs ${ny ? 'a structure' : 'a leaf'}`);
     if (!nx) return;
-    const kx = kindOf(x), ky = kindOf(y);
+    const kx = kindOf(x),
+      ky = kindOf(y);
     if (checkTypes && kx !== ky) {
-      throw new TypeError(`The two structures don't have the same sequence type: at ${path || 'the root'}, ` +
-        `${kx} vs ${ky}.\n\nFirst structure: ${describe(a)}\n\nSecond structure: ${describe(b)}`);
+      throw new TypeError(
+        `The two structures don't have the same sequence type: at ${path || 'the root'}, ` +
+          `${kx} vs ${ky}.\n\nFirst structure: ${describe(a)}\n\nSecond structure: ${describe(b)}`,
+      );
     }
     if (kx === 'object' && ky === 'object') {
-      const keysX = sortedKeys(x as object), keysY = sortedKeys(y as object);
+      const keysX = sortedKeys(x as object),
+        keysY = sortedKeys(y as object);
       if (keysX.join('\u0000') !== keysY.join('\u0000')) {
         fail(`at ${path || 'the root'}, the dictionaries have keys [${keysX}] vs [${keysY}]`);
       }
     }
-    const cx = children(x), cy = children(y);
+    const cx = children(x),
+      cy = children(y);
     if (cx.length !== cy.length) fail(`at ${path || 'the root'}, ${cx.length} vs ${cy.length} elements`);
     cx.forEach((c, i) => walk(c, cy[i], `${path}[${i}]`));
   };
@@ -106,7 +121,10 @@ export function mapStructure<R>(fn: (...leaves: any[]) => R, ...structures: Nest
   if (structures.length === 0) throw new ValueError('mapStructure: must provide at least one structure');
   for (const s of structures.slice(1)) assertSameStructure(structures[0], s);
   const flats = structures.map((s) => flatten(s));
-  return packSequenceAs(structures[0], flats[0].map((_, i) => fn(...flats.map((f) => f[i]))));
+  return packSequenceAs(
+    structures[0],
+    flats[0].map((_, i) => fn(...flats.map((f) => f[i]))),
+  );
 }
 
 /** A short rendering for error messages: Tensors as dtype and shape. */
@@ -114,9 +132,12 @@ export function describe(x: unknown): string {
   if (x instanceof Tensor) return `Tensor(${x.dtype} [${x.shape.join(',')}])`;
   if (x instanceof LSTMStateTuple) return `LSTMStateTuple(c=${describe(x.c)}, h=${describe(x.h)})`;
   if (Array.isArray(x)) return `[${x.map(describe).join(', ')}]`;
-  if (isPlainObject(x)) return `{${sortedKeys(x).map((k) => `${k}: ${describe(x[k])}`).join(', ')}}`;
+  if (isPlainObject(x))
+    return `{${sortedKeys(x)
+      .map((k) => `${k}: ${describe(x[k])}`)
+      .join(', ')}}`;
   if (x === null || x === undefined) return String(x);
-  if (typeof x === 'object') return (x).constructor?.name ?? 'object';
+  if (typeof x === 'object') return x.constructor?.name ?? 'object';
   if (typeof x === 'function') return 'a function';
   // Only primitives are left; JSON.stringify gives nothing for a symbol.
   return typeof x === 'symbol' ? x.toString() : JSON.stringify(x);

@@ -24,7 +24,8 @@ export interface RecomputeOptions {
 /** Segment length k asked for by the options, or 0 when recompute is off. */
 export function recomputeEvery(op: string, opts: RecomputeOptions, numSteps: number): number {
   const { recompute, checkpointEvery: every } = opts;
-  if (recompute !== undefined && typeof recompute !== 'boolean') throw new TypeError(`${op}: recompute must be a boolean, got ${describe(recompute)}`);
+  if (recompute !== undefined && typeof recompute !== 'boolean')
+    throw new TypeError(`${op}: recompute must be a boolean, got ${describe(recompute)}`);
   if (every !== undefined) {
     if (typeof every !== 'number' || !Number.isInteger(every) || every < 1) {
       throw new ValueError(`${op}: checkpointEvery must be a positive integer, got ${describe(every)}`);
@@ -42,8 +43,13 @@ type Unroller = (inputs: Nest<Tensor>, opts: RecomputeOptions) => [Nest<Tensor>,
  * called once per segment with the segment's inputs, lengths relative to its start, and the
  * previous segment's state.
  */
-export function recomputedRnn(op: string, cell: RNNCellLike, inputs: Nest<Tensor>, opts: RecomputeOptions, run: Unroller):
-  [Nest<Tensor>, Nest<Tensor>] {
+export function recomputedRnn(
+  op: string,
+  cell: RNNCellLike,
+  inputs: Nest<Tensor>,
+  opts: RecomputeOptions,
+  run: Unroller,
+): [Nest<Tensor>, Nest<Tensor>] {
   const flat = flatInputs(op, inputs);
   const tAxis = opts.timeMajor ? 0 : 1;
   const T = flat[0].shape[tAxis];
@@ -57,8 +63,15 @@ export function recomputedRnn(op: string, cell: RNNCellLike, inputs: Nest<Tensor
     let structure: Nest<Tensor> = [];
     for (let start = 0; start < T; start += k) {
       const n = Math.min(k, T - start);
-      const piece = flat.map((x) => slice(x, x.shape.map((_, i) => (i === tAxis ? start : 0)), x.shape.map((d, i) => (i === tAxis ? n : d))));
-      const stateIn = state, stateLeaves = flatten(state);
+      const piece = flat.map((x) =>
+        slice(
+          x,
+          x.shape.map((_, i) => (i === tAxis ? start : 0)),
+          x.shape.map((d, i) => (i === tAxis ? n : d)),
+        ),
+      );
+      const stateIn = state,
+        stateLeaves = flatten(state);
       // Reads only its arguments (and the cell's weights): the backward pass reruns it as is.
       const segment = checkpoint((...xs: Tensor[]): Tensor[] => {
         const [o, s] = run(packSequenceAs(inputs, xs.slice(stateLeaves.length)), {
@@ -74,7 +87,12 @@ export function recomputedRnn(op: string, cell: RNNCellLike, inputs: Nest<Tensor
       outs.push(ys.slice(0, numOut));
       state = packSequenceAs(state, ys.slice(numOut));
     }
-    const outputs = outs[0].map((_, j) => concat(outs.map((o) => o[j]), tAxis));
+    const outputs = outs[0].map((_, j) =>
+      concat(
+        outs.map((o) => o[j]),
+        tAxis,
+      ),
+    );
     return [packSequenceAs(structure, outputs), state] as [Nest<Tensor>, Nest<Tensor>];
   });
 }

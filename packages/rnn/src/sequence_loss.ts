@@ -9,7 +9,18 @@
  * Divisions by a zero total give 0 (TF's div_no_nan), with a gradient of 0 there too.
  */
 import {
-  cast, div, equal, tidy, mul, notEqual, reshape, sparseSoftmaxCrossEntropyWithLogits, sum, where, Tensor, ValueError,
+  cast,
+  div,
+  equal,
+  tidy,
+  mul,
+  notEqual,
+  reshape,
+  sparseSoftmaxCrossEntropyWithLogits,
+  sum,
+  where,
+  Tensor,
+  ValueError,
 } from '@tapeflow/core';
 import { describe } from './nest.js';
 
@@ -30,27 +41,62 @@ function divNoNan(n: Tensor, d: Tensor): Tensor {
 
 export function sequenceLoss(logits: Tensor, targets: Tensor, weights: Tensor, opts: SequenceLossOptions = {}): Tensor {
   const op = 'sequenceLoss';
-  for (const [arg, t] of [['logits', logits], ['targets', targets], ['weights', weights]] as const) {
+  for (const [arg, t] of [
+    ['logits', logits],
+    ['targets', targets],
+    ['weights', weights],
+  ] as const) {
     if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${describe(t)}`);
   }
-  if (logits.rank !== 3) throw new ValueError(`${op}: Logits must be a [batch_size x sequence_length x logits] tensor, got shape [${logits.shape}]`);
-  if (targets.rank !== 2) throw new ValueError(`${op}: Targets must be a [batch_size x sequence_length] tensor, got shape [${targets.shape}]`);
-  if (weights.rank !== 2) throw new ValueError(`${op}: Weights must be a [batch_size x sequence_length] tensor, got shape [${weights.shape}]`);
+  if (logits.rank !== 3)
+    throw new ValueError(
+      `${op}: Logits must be a [batch_size x sequence_length x logits] tensor, got shape [${logits.shape}]`,
+    );
+  if (targets.rank !== 2)
+    throw new ValueError(
+      `${op}: Targets must be a [batch_size x sequence_length] tensor, got shape [${targets.shape}]`,
+    );
+  if (weights.rank !== 2)
+    throw new ValueError(
+      `${op}: Weights must be a [batch_size x sequence_length] tensor, got shape [${weights.shape}]`,
+    );
   const [B, T] = logits.shape;
-  for (const [arg, t] of [['targets', targets], ['weights', weights]] as const) {
+  for (const [arg, t] of [
+    ['targets', targets],
+    ['weights', weights],
+  ] as const) {
     if (t.shape[0] !== B || t.shape[1] !== T) {
       throw new ValueError(`${op}: ${arg} [${t.shape}] must match the batch and time of logits [${logits.shape}]`);
     }
   }
   const {
-    averageAcrossTimesteps = true, averageAcrossBatch = true, sumOverTimesteps = false, sumOverBatch = false, softmaxLossFunction,
+    averageAcrossTimesteps = true,
+    averageAcrossBatch = true,
+    sumOverTimesteps = false,
+    sumOverBatch = false,
+    softmaxLossFunction,
   } = opts;
-  if (averageAcrossTimesteps && sumOverTimesteps) throw new ValueError(`${op}: averageAcrossTimesteps and sumOverTimesteps cannot be set to true at the same time`);
-  if (averageAcrossBatch && sumOverBatch) throw new ValueError(`${op}: averageAcrossBatch and sumOverBatch cannot be set to true at the same time`);
-  return tidy(() => reduced(logits, targets, weights, { averageAcrossTimesteps, averageAcrossBatch, sumOverTimesteps, sumOverBatch, softmaxLossFunction }));
+  if (averageAcrossTimesteps && sumOverTimesteps)
+    throw new ValueError(`${op}: averageAcrossTimesteps and sumOverTimesteps cannot be set to true at the same time`);
+  if (averageAcrossBatch && sumOverBatch)
+    throw new ValueError(`${op}: averageAcrossBatch and sumOverBatch cannot be set to true at the same time`);
+  return tidy(() =>
+    reduced(logits, targets, weights, {
+      averageAcrossTimesteps,
+      averageAcrossBatch,
+      sumOverTimesteps,
+      sumOverBatch,
+      softmaxLossFunction,
+    }),
+  );
 }
 
-function reduced(logits: Tensor, targets: Tensor, weights: Tensor, opts: Required<Omit<SequenceLossOptions, 'softmaxLossFunction'>> & Pick<SequenceLossOptions, 'softmaxLossFunction'>): Tensor {
+function reduced(
+  logits: Tensor,
+  targets: Tensor,
+  weights: Tensor,
+  opts: Required<Omit<SequenceLossOptions, 'softmaxLossFunction'>> & Pick<SequenceLossOptions, 'softmaxLossFunction'>,
+): Tensor {
   const { averageAcrossTimesteps, averageAcrossBatch, sumOverTimesteps, sumOverBatch, softmaxLossFunction } = opts;
   const [B, T, C] = logits.shape;
   const w = weights.dtype === logits.dtype ? weights : cast(weights, logits.dtype);

@@ -28,7 +28,12 @@ export interface FinishedRows {
  * TF1's masking rule: rows that finished output zeros and keep their previous state (scalar
  * leaves pass through). With done null every row runs and nothing changes.
  */
-export function maskStep(done: FinishedRows | null, outputs: Tensor[], next: Tensor[], prev: readonly Tensor[]): [Tensor[], Tensor[]] {
+export function maskStep(
+  done: FinishedRows | null,
+  outputs: Tensor[],
+  next: Tensor[],
+  prev: readonly Tensor[],
+): [Tensor[], Tensor[]] {
   if (!done) return [outputs, next];
   return [
     outputs.map((v) => (v.rank === 0 ? v : where(done.mask(v.rank), done.zero(v.dtype), v))),
@@ -36,7 +41,10 @@ export function maskStep(done: FinishedRows | null, outputs: Tensor[], next: Ten
   ];
 }
 
-const maskShape = (batch: number, rank: number): number[] => [batch, ...new Array<number>(Math.max(0, rank - 1)).fill(1)];
+const maskShape = (batch: number, rank: number): number[] => [
+  batch,
+  ...new Array<number>(Math.max(0, rank - 1)).fill(1),
+];
 
 /** The finished rows `rows` (1 = finished) of one step, masks made in the current scope (rawRnn's dynamic ones). */
 export function finishedRows(rows: ArrayLike<number>): FinishedRows {
@@ -55,7 +63,10 @@ export class SequencePlan {
   private readonly minLen: number;
   private readonly shared = new Map<string, Tensor>();
 
-  constructor(readonly T: number, readonly lengths?: Int32Array) {
+  constructor(
+    readonly T: number,
+    readonly lengths?: Int32Array,
+  ) {
     this.bound = lengths ? Math.min(T, Math.max(1, Math.max(...lengths))) : T;
     this.minLen = lengths ? Math.min(...lengths) : T;
   }
@@ -67,7 +78,14 @@ export class SequencePlan {
     let count = 0;
     for (const len of lengths) if (t >= len) count++;
     return {
-      mask: (rank) => this.reuse(`mask:${count}:${rank}`, () => tensor(Uint8Array.from(lengths, (len) => Number(t >= len)), maskShape(lengths.length, rank), 'bool')),
+      mask: (rank) =>
+        this.reuse(`mask:${count}:${rank}`, () =>
+          tensor(
+            Uint8Array.from(lengths, (len) => Number(t >= len)),
+            maskShape(lengths.length, rank),
+            'bool',
+          ),
+        ),
       zero: (dtype) => this.reuse(`zero:${dtype}`, () => scalar(0, dtype)),
     };
   }
@@ -75,7 +93,10 @@ export class SequencePlan {
   /** Every distinct mask of `rank` over the steps that run, made now (a whole-sequence node saves them). */
   masks(rank: number): Tensor[] {
     const all = new Set<Tensor>();
-    for (let t = 0; t < this.bound; t++) { const m = this.finished(t)?.mask(rank); if (m) all.add(m); }
+    for (let t = 0; t < this.bound; t++) {
+      const m = this.finished(t)?.mask(rank);
+      if (m) all.add(m);
+    }
     return [...all];
   }
 
@@ -131,17 +152,19 @@ export function unroll(a: UnrollArgs): UnrollResult {
   try {
     for (let t = 0; t < plan.bound; t++) {
       const prev = flatten(state);
-      const run = (): [Nest<Tensor>, Nest<Tensor>] => tidy(() => {
-        const [out, next] = a.stepAt ? a.stepAt(t, state) : cell.call(inputAt(t), state);
-        checkNewState(op, state, next);
-        const raw = flatten(out);
-        raw.forEach((v, i) => assertTensor(op, `output ${i} of the cell`, v));
-        const [of, sf] = maskStep(plan.finished(t), raw, flatten(next), prev);
-        // Only the (masked) leaves leave the step: the cell's raw results are freed here.
-        return [packSequenceAs(out, of), packSequenceAs(next, sf)];
-      });
+      const run = (): [Nest<Tensor>, Nest<Tensor>] =>
+        tidy(() => {
+          const [out, next] = a.stepAt ? a.stepAt(t, state) : cell.call(inputAt(t), state);
+          checkNewState(op, state, next);
+          const raw = flatten(out);
+          raw.forEach((v, i) => assertTensor(op, `output ${i} of the cell`, v));
+          const [of, sf] = maskStep(plan.finished(t), raw, flatten(next), prev);
+          // Only the (masked) leaves leave the step: the cell's raw results are freed here.
+          return [packSequenceAs(out, of), packSequenceAs(next, sf)];
+        });
       const [out, next] = a.swapMemory ? withSwap(run) : run();
-      const of = flatten(out), sf = flatten(next);
+      const of = flatten(out),
+        sf = flatten(next);
       if (t === 0) outputStructure = out;
       outputs.push(of);
       for (const o of of) collected.add(o);
@@ -161,9 +184,12 @@ function checkNewState(op: string, state: Nest<Tensor>, next: Nest<Tensor>): voi
   try {
     assertSameStructure(state, next);
   } catch (e) {
-    throw new ValueError(`${op}: the cell's new state ${describe(next)} does not have the structure of its state ${describe(state)}: ${(e as Error).message}`);
+    throw new ValueError(
+      `${op}: the cell's new state ${describe(next)} does not have the structure of its state ${describe(state)}: ${(e as Error).message}`,
+    );
   }
-  const s = flatten(state), n = flatten(next);
+  const s = flatten(state),
+    n = flatten(next);
   n.forEach((v, i) => {
     assertTensor(op, `state ${i} returned by the cell`, v);
     const p = s[i];
@@ -186,7 +212,9 @@ export function assertTensor(op: string, what: string, v: unknown): asserts v is
 function withSwap<T>(fn: () => T): T {
   if (!isRecording() || !ENGINE.canOffload()) return fn();
   const produced: Tensor[] = [];
-  const result = withKernelListener((r) => { produced.push(...r.outputs); }, fn);
+  const result = withKernelListener((r) => {
+    produced.push(...r.outputs);
+  }, fn);
   const results = new Set(flatten(result as Nest<Tensor>).filter((x) => x instanceof Tensor));
   for (const t of produced) if (!results.has(t)) ENGINE.offloadHeld(t);
   return result;
@@ -200,7 +228,8 @@ export function hostSequenceLengths(op: string, seq: unknown, batch: number): In
   let shape: number[];
   let values: ArrayLike<number>;
   if (seq instanceof Tensor) {
-    if (seq.dtype === 'bool') throw new TypeError(`${op}: sequence_length must be integer (or float), got bool [${seq.shape}]`);
+    if (seq.dtype === 'bool')
+      throw new TypeError(`${op}: sequence_length must be integer (or float), got bool [${seq.shape}]`);
     shape = seq.shape;
     values = seq.dataSync();
   } else if (Array.isArray(seq) || ArrayBuffer.isView(seq)) {
@@ -214,10 +243,14 @@ export function hostSequenceLengths(op: string, seq: unknown, batch: number): In
     throw new TypeError(`${op}: sequence_length must be a Tensor or an array of numbers, got ${describe(seq)}`);
   }
   if (shape.length !== 1) {
-    throw new ValueError(`${op}: sequence_length must be a vector of length batch_size, but saw shape: [${shape.map((d) => (d < 0 ? '?' : d))}]`);
+    throw new ValueError(
+      `${op}: sequence_length must be a vector of length batch_size, but saw shape: [${shape.map((d) => (d < 0 ? '?' : d))}]`,
+    );
   }
   if (shape[0] !== batch) {
-    throw new ValueError(`${op}: expected shape for sequence_length is [batch_size] = [${batch}], but saw shape: [${shape}]`);
+    throw new ValueError(
+      `${op}: expected shape for sequence_length is [batch_size] = [${batch}], but saw shape: [${shape}]`,
+    );
   }
   const out = new Int32Array(batch);
   for (let i = 0; i < batch; i++) {
@@ -229,12 +262,20 @@ export function hostSequenceLengths(op: string, seq: unknown, batch: number): In
 }
 
 /** The initial state given (checked), or the cell's zero state of `dtype`. */
-export function resolveInitialState(op: string, cell: RNNCellLike, initialState: unknown, dtype: unknown, batch: number, inputDType: DType): Nest<Tensor> {
+export function resolveInitialState(
+  op: string,
+  cell: RNNCellLike,
+  initialState: unknown,
+  dtype: unknown,
+  batch: number,
+  inputDType: DType,
+): Nest<Tensor> {
   let state: Nest<Tensor>;
   if (initialState !== undefined && initialState !== null) {
     state = initialState as Nest<Tensor>;
   } else {
-    if (dtype === undefined || dtype === null) throw new ValueError(`${op}: If there is no initial_state, you must give a dtype.`);
+    if (dtype === undefined || dtype === null)
+      throw new ValueError(`${op}: If there is no initial_state, you must give a dtype.`);
     if (typeof dtype !== 'string' || !isFloat(dtype as DType)) {
       throw new ValueError(`${op}: dtype must be float32 or float64, got ${describe(dtype)}`);
     }
@@ -245,11 +286,14 @@ export function resolveInitialState(op: string, cell: RNNCellLike, initialState:
   leaves.forEach((s, i) => {
     assertTensor(op, `initial state ${i}`, s);
     if (s.rank < 1 || s.shape[0] !== batch) {
-      throw new ValueError(`${op}: initial state ${i} ${describe(s)} must have the batch size ${batch} of the inputs as its first dim`);
+      throw new ValueError(
+        `${op}: initial state ${i} ${describe(s)} must have the batch size ${batch} of the inputs as its first dim`,
+      );
     }
   });
   const dtypes = new Set(leaves.map((s) => s.dtype));
-  if (dtypes.size > 1) throw new ValueError(`${op}: State has tensors of different inferred_dtypes: ${[...dtypes].join(', ')}`);
+  if (dtypes.size > 1)
+    throw new ValueError(`${op}: State has tensors of different inferred_dtypes: ${[...dtypes].join(', ')}`);
   if (leaves[0].dtype !== inputDType && isFloat(inputDType)) {
     throw new ValueError(`${op}: the inputs are ${inputDType} but the state is ${leaves[0].dtype}`);
   }
@@ -262,8 +306,10 @@ export function flatInputs(op: string, inputs: unknown): Tensor[] {
   const flat = flatten(inputs as Nest<unknown>);
   if (flat.length === 0) throw new ValueError(`${op}: inputs must not be empty, got ${describe(inputs)}`);
   if (Array.isArray(inputs) && flat.every((x) => typeof x === 'number')) {
-    throw new TypeError(`${op}: inputs must be a Tensor (or a nest of Tensors), got a nested JS array of numbers; ` +
-      `wrap it: tensor(inputs) [batch, time, depth]`);
+    throw new TypeError(
+      `${op}: inputs must be a Tensor (or a nest of Tensors), got a nested JS array of numbers; ` +
+        `wrap it: tensor(inputs) [batch, time, depth]`,
+    );
   }
   flat.forEach((x, i) => ENGINE.assertUsable(x, op, flat.length === 1 ? 'inputs' : `inputs (leaf ${i})`));
   return flat as Tensor[];
@@ -271,5 +317,6 @@ export function flatInputs(op: string, inputs: unknown): Tensor[] {
 
 export function assertFloatInput(op: string, x: Tensor, cell?: RNNCellLike): void {
   // TF checks in the cells; cells reading symbol ids (EmbeddingWrapper) say so.
-  if (!isFloat(x.dtype) && !(cell as { readsSymbolIds?: boolean } | undefined)?.readsSymbolIds) throw new ValueError(`${op}: RNN cell only supports floating point inputs, but saw dtype: ${x.dtype}`);
+  if (!isFloat(x.dtype) && !(cell as { readsSymbolIds?: boolean } | undefined)?.readsSymbolIds)
+    throw new ValueError(`${op}: RNN cell only supports floating point inputs, but saw dtype: ${x.dtype}`);
 }

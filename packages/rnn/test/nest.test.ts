@@ -78,21 +78,30 @@ const { tree } = fc.letrec((tie) => ({
 
 // An independent flatten: walk the structure and emit leaves, sorting keys with the default sort.
 function refFlatten(x: unknown, out: unknown[] = []): unknown[] {
-  if (x instanceof LSTMStateTuple) { refFlatten(x.c, out); refFlatten(x.h, out); }
-  else if (Array.isArray(x)) for (const v of x) refFlatten(v, out);
-  else if (x !== null && typeof x === 'object') for (const k of Object.keys(x).sort()) refFlatten((x as Record<string, unknown>)[k], out);
+  if (x instanceof LSTMStateTuple) {
+    refFlatten(x.c, out);
+    refFlatten(x.h, out);
+  } else if (Array.isArray(x)) for (const v of x) refFlatten(v, out);
+  else if (x !== null && typeof x === 'object')
+    for (const k of Object.keys(x).sort()) refFlatten((x as Record<string, unknown>)[k], out);
   else out.push(x);
   return out;
 }
 
 test('property: flatten matches an independent walk, and pack(flatten(s)) round-trips', (t) => {
-  fc.assert(fc.property(tree, (s) => {
-    const flat = nest.flatten(s as nest.Nest<number>);
-    t.deepEqual(flat, refFlatten(s));
-    const again = nest.packSequenceAs(s, flat);
-    nest.assertSameStructure(s, again);
-    t.deepEqual(nest.flatten(again), flat);
-    const doubled = nest.mapStructure((v: number) => 2 * v, s);
-    t.deepEqual(nest.flatten(doubled), flat.map((v) => 2 * v));
-  }), FC);
+  fc.assert(
+    fc.property(tree, (s) => {
+      const flat = nest.flatten(s as nest.Nest<number>);
+      t.deepEqual(flat, refFlatten(s));
+      const again = nest.packSequenceAs(s, flat);
+      nest.assertSameStructure(s, again);
+      t.deepEqual(nest.flatten(again), flat);
+      const doubled = nest.mapStructure((v: number) => 2 * v, s);
+      t.deepEqual(
+        nest.flatten(doubled),
+        flat.map((v) => 2 * v),
+      );
+    }),
+    FC,
+  );
 });

@@ -8,7 +8,12 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 const SERIES = ['batch loss', 'mean of last 20', 'unigram baseline'];
 
 function spec(width: number): TopLevelSpec {
-  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: SERIES, range: ['#9ecae9', '#1f77b4', '#888888'] } } as const;
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: SERIES, range: ['#9ecae9', '#1f77b4', '#888888'] },
+  } as const;
   const y = { field: 'loss', type: 'quantitative', title: 'nats per character', scale: { zero: false } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -38,7 +43,9 @@ export class LossChart {
 
   constructor(container: HTMLElement) {
     this.view = new View(parse(compile(spec(Math.max(320, container.clientWidth - 120))).spec), {
-      renderer: 'svg', container, hover: true,
+      renderer: 'svg',
+      container,
+      hover: true,
     });
     void this.view.runAsync();
   }
@@ -46,8 +53,16 @@ export class LossChart {
   /** Clears the curve and draws the unigram model's loss as the line to beat. */
   reset(unigram: number): void {
     this.recent.length = 0;
-    this.view.change('loss', changeset().remove(() => true));
-    this.view.change('baseline', changeset().remove(() => true).insert([{ loss: unigram, series: SERIES[2] }]));
+    this.view.change(
+      'loss',
+      changeset().remove(() => true),
+    );
+    this.view.change(
+      'baseline',
+      changeset()
+        .remove(() => true)
+        .insert([{ loss: unigram, series: SERIES[2] }]),
+    );
     void this.view.runAsync();
   }
 
@@ -55,10 +70,13 @@ export class LossChart {
     this.recent.push(loss);
     if (this.recent.length > 20) this.recent.shift();
     const mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
-    this.view.change('loss', changeset().insert([
-      { step, loss, series: SERIES[0] },
-      { step, loss: mean, series: SERIES[1] },
-    ]));
+    this.view.change(
+      'loss',
+      changeset().insert([
+        { step, loss, series: SERIES[0] },
+        { step, loss: mean, series: SERIES[1] },
+      ]),
+    );
     void this.view.runAsync();
   }
 }

@@ -19,13 +19,18 @@ export function readConfig(form: HTMLFormElement): SessionConfig {
   const int = (name: (typeof FIELDS)[number]): number => {
     const el = field(name);
     const v = Number(el.value);
-    if (!Number.isInteger(v) || !el.checkValidity()) throw new Error(`${name} must be an integer in ${el.min}..${el.max || '∞'}, got '${el.value}'`);
+    if (!Number.isInteger(v) || !el.checkValidity())
+      throw new Error(`${name} must be an integer in ${el.min}..${el.max || '∞'}, got '${el.value}'`);
     return v;
   };
   const lr = Number(field('lr').value);
   if (!(lr > 0 && lr <= 1)) throw new Error(`learning rate must be in (0, 1], got '${field('lr').value}'`);
   return {
     backend: field('backend').value as BackendName,
-    layers: int('layers'), units: int('units'), batchSize: int('batch'), learningRate: lr, seed: int('seed'),
+    layers: int('layers'),
+    units: int('units'),
+    batchSize: int('batch'),
+    learningRate: lr,
+    seed: int('seed'),
   };
 }

@@ -4,7 +4,11 @@
  */
 import type { Session } from './session.js';
 
-export interface StepReport { step: number; loss: number; stepsPerSecond: number }
+export interface StepReport {
+  step: number;
+  loss: number;
+  stepsPerSecond: number;
+}
 
 /** A macrotask boundary: lets the browser handle input and paint before the next step. */
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -24,9 +28,13 @@ export class TrainingLoop {
     private readonly onError: (e: unknown) => void,
   ) {}
 
-  get isRunning(): boolean { return this.running; }
+  get isRunning(): boolean {
+    return this.running;
+  }
   /** True while the loop is still inside a step, also after pause() until that step ends. */
-  get isBusy(): boolean { return this.busy; }
+  get isBusy(): boolean {
+    return this.busy;
+  }
 
   start(): void {
     if (this.running) return;

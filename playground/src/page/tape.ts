@@ -17,10 +17,15 @@ export function traceLstmStep(model: CharModel): Trace {
   const c = zeros([1, units]);
   const h = zeros([1, units]);
   try {
-    return trace((x, c, h) => {
-      const [out, state] = cell.call(x, new LSTMStateTuple(c, h));
-      return [out as Tensor, (state as LSTMStateTuple).c];
-    }, x, c, h);
+    return trace(
+      (x, c, h) => {
+        const [out, state] = cell.call(x, new LSTMStateTuple(c, h));
+        return [out as Tensor, (state as LSTMStateTuple).c];
+      },
+      x,
+      c,
+      h,
+    );
   } finally {
     dispose([x, c, h]);
   }

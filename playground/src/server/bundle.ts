@@ -16,7 +16,10 @@ const namesPlugin: Plugin = {
   name: 'tapeflow-names',
   setup(b) {
     b.onResolve({ filter: /^tapeflow:names$/ }, (args) => ({ path: args.path, namespace: 'tapeflow-names' }));
-    b.onLoad({ filter: /.*/, namespace: 'tapeflow-names' }, () => ({ contents: JSON.stringify(readNames()), loader: 'json' }));
+    b.onLoad({ filter: /.*/, namespace: 'tapeflow-names' }, () => ({
+      contents: JSON.stringify(readNames()),
+      loader: 'json',
+    }));
   },
 };
 

@@ -8,7 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { bundlePage, pageDir } from './bundle.js';
 
-export interface Playground { url: string; close(): Promise<void> }
+export interface Playground {
+  url: string;
+  close(): Promise<void>;
+}
 
 /** Starts the server on `port` (0: any free port) and resolves once it listens. */
 export async function startPlayground(port = 0): Promise<Playground> {
@@ -28,9 +31,10 @@ export async function startPlayground(port = 0): Promise<Playground> {
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -8,7 +8,10 @@ import * as tf from '@tapeflow/core';
 import { LSTMCell, dynamicRnn } from '@tapeflow/rnn';
 
 declare global {
-  interface Window { consumer: Promise<unknown>; wasmModules: number }
+  interface Window {
+    consumer: Promise<unknown>;
+    wasmModules: number;
+  }
 }
 
 function gradient(): number[] {
@@ -55,7 +58,13 @@ async function main(): Promise<unknown> {
   await tf.setBackend('cpu');
   const before = window.wasmModules;
   const error = matmulError(96);
-  return { webgl, ...onWebgl, cpuGradient: gradient(), matmulError: error, wasmModulesCompiled: window.wasmModules - before };
+  return {
+    webgl,
+    ...onWebgl,
+    cpuGradient: gradient(),
+    matmulError: error,
+    wasmModulesCompiled: window.wasmModules - before,
+  };
 }
 
 window.consumer = main();

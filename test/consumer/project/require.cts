@@ -10,11 +10,13 @@ async function main(): Promise<void> {
   const dx = autograd.grad((x: core.Tensor) => core.sum(core.square(x)))(core.tensor([1, -2, 3]));
   const cell = new rnn.GRUCell(4);
   const [outputs] = rnn.dynamicRnn(cell, core.randomNormal([2, 3, 5], { seed: 1 }), { dtype: 'float32' });
-  console.log(JSON.stringify({
-    sameInstance: viaImport.ENGINE === core.ENGINE,
-    backend: core.getBackend(),
-    dx: Array.from(dx.dataSync()),
-    outputShape: (outputs as core.Tensor).shape,
-  }));
+  console.log(
+    JSON.stringify({
+      sameInstance: viaImport.ENGINE === core.ENGINE,
+      backend: core.getBackend(),
+      dx: Array.from(dx.dataSync()),
+      outputShape: (outputs as core.Tensor).shape,
+    }),
+  );
 }
 void main();

@@ -2,7 +2,19 @@
 // Compiled by tsc (NodeNext) and run by Node, against the packed tarballs only.
 import '@tapeflow/backend-cpu';
 import { adam, grad } from '@tapeflow/autograd';
-import { getBackend, matmul, mean, memory, randomNormal, reshape, square, sub, tensor, variable, type Tensor } from '@tapeflow/core';
+import {
+  getBackend,
+  matmul,
+  mean,
+  memory,
+  randomNormal,
+  reshape,
+  square,
+  sub,
+  tensor,
+  variable,
+  type Tensor,
+} from '@tapeflow/core';
 import { LSTMCell, dynamicRnn } from '@tapeflow/rnn';
 
 // First gradient: d/dx mean(x^2) = x / 2 for four elements.
@@ -35,12 +47,14 @@ for (let step = 0; step < 60; step++) {
   tensorsAfterStep.push(memory().numTensors);
 }
 
-console.log(JSON.stringify({
-  backend: getBackend(),
-  dx: Array.from(dx.dataSync()),
-  first: losses[0],
-  last: losses[losses.length - 1],
-  // Adam's slots are made in the first step; after it, a step must leave no tensor behind.
-  leaked: tensorsAfterStep[tensorsAfterStep.length - 1] - tensorsAfterStep[0],
-  weights: cell.weights.map((v) => v.name),
-}));
+console.log(
+  JSON.stringify({
+    backend: getBackend(),
+    dx: Array.from(dx.dataSync()),
+    first: losses[0],
+    last: losses[losses.length - 1],
+    // Adam's slots are made in the first step; after it, a step must leave no tensor behind.
+    leaked: tensorsAfterStep[tensorsAfterStep.length - 1] - tensorsAfterStep[0],
+    weights: cell.weights.map((v) => v.name),
+  }),
+);

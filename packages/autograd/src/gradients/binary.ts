@@ -3,8 +3,21 @@ import { cast, div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, 
 import type { GradTable } from './types.js';
 import { unbroadcast } from './util.js';
 
-type Binary = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Maximum' | 'Minimum'
-  | 'Greater' | 'GreaterEqual' | 'Less' | 'LessEqual' | 'Equal' | 'LogicalAnd' | 'Where';
+type Binary =
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Pow'
+  | 'Maximum'
+  | 'Minimum'
+  | 'Greater'
+  | 'GreaterEqual'
+  | 'Less'
+  | 'LessEqual'
+  | 'Equal'
+  | 'LogicalAnd'
+  | 'Where';
 
 const none = { grad: () => [null, null] as [null, null] };
 
@@ -54,7 +67,12 @@ export const binaryGrads: Pick<GradTable, Binary> = {
     ],
   },
   // Comparisons and logic are piecewise constant: no gradient.
-  Greater: none, GreaterEqual: none, Less: none, LessEqual: none, Equal: none, LogicalAnd: none,
+  Greater: none,
+  GreaterEqual: none,
+  Less: none,
+  LessEqual: none,
+  Equal: none,
+  LogicalAnd: none,
   Where: {
     saveInputs: true,
     grad: (dy, { inputs: [cond, a, b] }) => [

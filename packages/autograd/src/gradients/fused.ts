@@ -12,7 +12,12 @@ import { isRecording } from '../recording.js';
 import type { FusedGradTable, Vjp } from './types.js';
 
 /** Every input's gradient from one vjp of the composed backward g, computed on first use. */
-function vjpThunks(vjp: Vjp, g: (...xs: Tensor[]) => Tensor[], inputs: readonly Tensor[], dys: readonly Tensor[]): (() => Tensor)[] {
+function vjpThunks(
+  vjp: Vjp,
+  g: (...xs: Tensor[]) => Tensor[],
+  inputs: readonly Tensor[],
+  dys: readonly Tensor[],
+): (() => Tensor)[] {
   let all: Tensor[] | undefined;
   const get = (): Tensor[] => (all ??= vjp(g, inputs, dys));
   return inputs.map((_, k) => () => get()[k]);
@@ -36,7 +41,12 @@ export const fusedGrads: FusedGradTable = {
   LSTMBlockGrad: {
     saveInputs: true,
     grad: (dys, { inputs, attrs: { forgetBias }, vjp }) => {
-      const [a, b, c, d, e] = vjpThunks(vjp, (g, cc, cn, dc, dh) => lstmBlockGrad(g, cc, cn, dc, dh, forgetBias, false), inputs, dys);
+      const [a, b, c, d, e] = vjpThunks(
+        vjp,
+        (g, cc, cn, dc, dh) => lstmBlockGrad(g, cc, cn, dc, dh, forgetBias, false),
+        inputs,
+        dys,
+      );
       return [a, b, c, d, e];
     },
   },

@@ -39,20 +39,48 @@ export const FUSED_GRADIENTS: FusedGradTable = fusedGrads;
  */
 type Thunks = readonly ((() => Tensor) | null)[];
 type Attrs = Readonly<Record<string, unknown>>;
-type PlainCtx = { readonly inputs: readonly Tensor[]; readonly output: Tensor; readonly attrs: Attrs; readonly outputs?: readonly Tensor[]; readonly vjp?: Vjp };
-type FusedCtx = { readonly inputs: readonly Tensor[]; readonly outputs: readonly Tensor[]; readonly attrs: Attrs; readonly vjp: Vjp };
-interface Loose<D, C> extends Omit<WalkRule, 'grad'> { grad(dy: D, ctx: C): Thunks }
+type PlainCtx = {
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly attrs: Attrs;
+  readonly outputs?: readonly Tensor[];
+  readonly vjp?: Vjp;
+};
+type FusedCtx = {
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly attrs: Attrs;
+  readonly vjp: Vjp;
+};
+interface Loose<D, C> extends Omit<WalkRule, 'grad'> {
+  grad(dy: D, ctx: C): Thunks;
+}
 
 const plain: [string, Loose<Tensor, PlainCtx>][] = Object.entries(GRADIENTS);
 const fused: [string, Loose<Tensor[], FusedCtx>][] = Object.entries(FUSED_GRADIENTS);
 const RULES = new Map<string, WalkRule>([
-  ...plain.map(([k, r]): [string, WalkRule] => [k, {
-    saveInputs: r.saveInputs, saveOutputs: r.saveOutputs, window: r.window?.bind(r), grad: (dys, ctx) => r.grad(dys[0], ctx),
-  }]),
+  ...plain.map(([k, r]): [string, WalkRule] => [
+    k,
+    {
+      saveInputs: r.saveInputs,
+      saveOutputs: r.saveOutputs,
+      window: r.window?.bind(r),
+      grad: (dys, ctx) => r.grad(dys[0], ctx),
+    },
+  ]),
   ...fused,
 ]);
 
 /** The rule of a kernel, by name; undefined for a name no table has. */
 export const ruleFor = (kernel: string): WalkRule | undefined => RULES.get(kernel);
 
-export type { GradRule, GradTable, GradContext, FusedGradRule, FusedGradTable, FusedGradContext, Vjp, WalkRule } from './types.js';
+export type {
+  GradRule,
+  GradTable,
+  GradContext,
+  FusedGradRule,
+  FusedGradTable,
+  FusedGradContext,
+  Vjp,
+  WalkRule,
+} from './types.js';

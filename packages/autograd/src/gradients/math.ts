@@ -6,6 +6,9 @@ import type { GradTable } from './types.js';
 const none = { grad: () => [null] as [null] };
 
 export const mathGrads: Pick<GradTable, 'Floor' | 'Ceil' | 'Round' | 'Sign' | 'Log1p'> = {
-  Floor: none, Ceil: none, Round: none, Sign: none,
+  Floor: none,
+  Ceil: none,
+  Round: none,
+  Sign: none,
   Log1p: { saveInputs: true, grad: (dy, { inputs: [x] }) => [() => div(dy, add(x, 1))] },
 };

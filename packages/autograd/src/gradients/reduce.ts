@@ -1,6 +1,20 @@
 /** Reductions: the gradient spreads dy back over the reduced axes. */
 import {
-  broadcastTo, cast, div, equal, expandDims, logicalAnd, mul, prod, range, reshape, sum, transpose, where, zeros, type Tensor,
+  broadcastTo,
+  cast,
+  div,
+  equal,
+  expandDims,
+  logicalAnd,
+  mul,
+  prod,
+  range,
+  reshape,
+  sum,
+  transpose,
+  where,
+  zeros,
+  type Tensor,
 } from '@tapeflow/core';
 import type { GradTable, GradRule } from './types.js';
 import { keepDimsShape } from './util.js';
@@ -12,11 +26,13 @@ import { keepDimsShape } from './util.js';
 const extremum: GradRule<'Max' | 'Min'> = {
   saveInputs: true,
   saveOutputs: true,
-  grad: (dy, { inputs: [x], output: y, attrs: { axes } }) => [() => {
-    const kept = keepDimsShape(x.shape, axes);
-    const hit = cast(equal(x, reshape(y, kept)), dy.dtype);
-    return mul(div(hit, sum(hit, axes, true)), reshape(dy, kept));
-  }],
+  grad: (dy, { inputs: [x], output: y, attrs: { axes } }) => [
+    () => {
+      const kept = keepDimsShape(x.shape, axes);
+      const hit = cast(equal(x, reshape(y, kept)), dy.dtype);
+      return mul(div(hit, sum(hit, axes, true)), reshape(dy, kept));
+    },
+  ],
 };
 
 /**
@@ -25,17 +41,25 @@ const extremum: GradRule<'Max' | 'Min'> = {
  */
 const prodGrad: GradRule<'Prod'> = {
   saveInputs: true,
-  grad: (dy, { inputs: [x], attrs: { axes } }) => [() => {
-    const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-    const perm = [...kept, ...axes];
-    const n = axes.reduce((p, a) => p * x.shape[a], 1);
-    if (n === 0) return zeros(x.shape, x.dtype);
-    const rows = x.size / n;
-    const flat = reshape(transpose(x, perm), [rows, n]);
-    const others = rows * n * n <= PROD_GRAD_SQUARE_LIMIT ? othersBySquare(flat, n) : othersByZeroCount(flat);
-    const g = mul(others, reshape(dy, [rows, 1]));
-    return transpose(reshape(g, perm.map((p) => x.shape[p])), perm.map((_, i) => perm.indexOf(i)));
-  }],
+  grad: (dy, { inputs: [x], attrs: { axes } }) => [
+    () => {
+      const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const perm = [...kept, ...axes];
+      const n = axes.reduce((p, a) => p * x.shape[a], 1);
+      if (n === 0) return zeros(x.shape, x.dtype);
+      const rows = x.size / n;
+      const flat = reshape(transpose(x, perm), [rows, n]);
+      const others = rows * n * n <= PROD_GRAD_SQUARE_LIMIT ? othersBySquare(flat, n) : othersByZeroCount(flat);
+      const g = mul(others, reshape(dy, [rows, 1]));
+      return transpose(
+        reshape(
+          g,
+          perm.map((p) => x.shape[p]),
+        ),
+        perm.map((_, i) => perm.indexOf(i)),
+      );
+    },
+  ],
 };
 
 /** Up to this many elements (16 MB of float32) the exact n x n form is used. */
@@ -67,7 +91,11 @@ function othersByZeroCount(flat: Tensor): Tensor {
 const none = { grad: () => [null] as [null] };
 
 export const reduceGrads: Pick<GradTable, 'Sum' | 'Max' | 'Min' | 'Prod' | 'Any' | 'All'> = {
-  Sum: { grad: (dy, { inputs: [x], attrs: { axes } }) => [() => broadcastTo(reshape(dy, keepDimsShape(x.shape, axes)), x.shape)] },
+  Sum: {
+    grad: (dy, { inputs: [x], attrs: { axes } }) => [
+      () => broadcastTo(reshape(dy, keepDimsShape(x.shape, axes)), x.shape),
+    ],
+  },
   Max: extremum,
   Min: extremum,
   Prod: prodGrad,

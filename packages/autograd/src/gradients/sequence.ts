@@ -5,7 +5,9 @@ import type { GradTable } from './types.js';
 export const sequenceGrads: Pick<GradTable, 'ReverseSequence'> = {
   ReverseSequence: {
     saveInputs: true,
-    grad: (dy, { inputs: [, seqLengths], attrs: { seqAxis, batchAxis } }) =>
-      [() => reverseSequence(dy, seqLengths, seqAxis, batchAxis), null],
+    grad: (dy, { inputs: [, seqLengths], attrs: { seqAxis, batchAxis } }) => [
+      () => reverseSequence(dy, seqLengths, seqAxis, batchAxis),
+      null,
+    ],
   },
 };

@@ -19,7 +19,11 @@ export type InputGrads<I> = { [P in keyof I]: (() => Tensor) | null };
  * The vector-Jacobian product: the gradients, with respect to each of xs, of
  * sum_k <f(xs)_k, dys_k>, computed under a tape of its own (so it is differentiable again).
  */
-export type Vjp = (f: (...xs: Tensor[]) => Tensor | Tensor[], xs: readonly Tensor[], dys: Tensor | readonly Tensor[]) => Tensor[];
+export type Vjp = (
+  f: (...xs: Tensor[]) => Tensor | Tensor[],
+  xs: readonly Tensor[],
+  dys: Tensor | readonly Tensor[],
+) => Tensor[];
 
 export interface GradContext<K extends KernelName> {
   /** All inputs; only read the storage of those the rule saves (shapes and dtypes are always fine). */
@@ -64,7 +68,10 @@ export type GradTable = { [K in KernelName]: GradRule<K> };
 export interface FusedGradRule<K extends FusedKernelName> {
   readonly saveInputs?: boolean;
   readonly saveOutputs?: boolean;
-  grad(dys: Tensor[], ctx: FusedGradContext<FusedKernelDefs[K]['inputs'], FusedKernelDefs[K]['attrs']>): InputGrads<FusedKernelDefs[K]['inputs']>;
+  grad(
+    dys: Tensor[],
+    ctx: FusedGradContext<FusedKernelDefs[K]['inputs'], FusedKernelDefs[K]['attrs']>,
+  ): InputGrads<FusedKernelDefs[K]['inputs']>;
 }
 
 export type FusedGradTable = { [K in FusedKernelName]: FusedGradRule<K> };

@@ -12,7 +12,12 @@ export class AdamOptimizer extends Optimizer {
   protected readonly slotNames = ['Adam', 'Adam_1'];
   private step = 0;
   private lrT = 0;
-  constructor(readonly learningRate: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {
+  constructor(
+    readonly learningRate: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-8,
+  ) {
     super();
     assertRate('adam', 'learningRate', learningRate, 0);
     assertRate('adam', 'beta1', beta1, 0, 1);
@@ -20,10 +25,12 @@ export class AdamOptimizer extends Optimizer {
     assertRate('adam', 'epsilon', epsilon, 0);
   }
   /** Updates applied so far (TF1 keeps it as beta1_power = beta1^(iterations + 1)). */
-  get iterations(): number { return this.step; }
+  get iterations(): number {
+    return this.step;
+  }
   protected override beforeStep(): void {
     this.step++;
-    this.lrT = this.learningRate * Math.sqrt(1 - this.beta2 ** this.step) / (1 - this.beta1 ** this.step);
+    this.lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** this.step)) / (1 - this.beta1 ** this.step);
   }
   protected update(v: Variable, g: Tensor): void {
     const m = this.slot(v, 'Adam');
@@ -38,7 +45,9 @@ export class AdamOptimizer extends Optimizer {
   protected override restoreNonSlotState(values: Record<string, number>): () => void {
     const step = stepFromPowers(values.beta1_power, values.beta2_power, this.beta1, this.beta2);
     if (typeof step === 'string') throw new ValueError(`setSlots: ${step} (nothing was changed)`);
-    return () => { this.step = step; };
+    return () => {
+      this.step = step;
+    };
   }
 }
 

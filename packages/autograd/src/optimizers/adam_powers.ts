@@ -23,7 +23,9 @@ export function stepFromPowers(p1: number, p2: number, beta1: number, beta2: num
   const t = Math.round(from);
   const what = `beta1_power ${p1} and beta2_power ${p2} are not beta1^(t+1), beta2^(t+1) of one step t for beta1 = ${beta1}, beta2 = ${beta2}`;
   // float32 storage and TF's float32 products leave t within ~1e-6 t (beta1) or ~1e-5 t (beta2) of an integer.
-  if (t < 0 || (e1 !== undefined && Math.abs(e1 - t) > 0.05 + 1e-5 * t)) return `${what} (was the checkpoint written with other Adam hyperparameters?)`;
-  if (e1 !== undefined && e2 !== undefined && Math.abs(e2 - t) > 0.5 + 5e-5 * t) return `${what} (was the checkpoint written with other Adam hyperparameters?)`;
+  if (t < 0 || (e1 !== undefined && Math.abs(e1 - t) > 0.05 + 1e-5 * t))
+    return `${what} (was the checkpoint written with other Adam hyperparameters?)`;
+  if (e1 !== undefined && e2 !== undefined && Math.abs(e2 - t) > 0.5 + 5e-5 * t)
+    return `${what} (was the checkpoint written with other Adam hyperparameters?)`;
   return t;
 }

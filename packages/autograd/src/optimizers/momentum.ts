@@ -4,7 +4,10 @@ import { Optimizer, assertRate } from './optimizer.js';
 /** TF1's MomentumOptimizer: accum = m * accum + g; v -= lr * accum. */
 export class MomentumOptimizer extends Optimizer {
   protected readonly slotNames = ['Momentum'];
-  constructor(readonly learningRate: number, readonly momentum: number) {
+  constructor(
+    readonly learningRate: number,
+    readonly momentum: number,
+  ) {
     super();
     assertRate('momentum', 'learningRate', learningRate, 0);
     assertRate('momentum', 'momentum', momentum, 0);

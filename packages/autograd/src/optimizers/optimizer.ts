@@ -7,7 +7,18 @@
  * The state (slots and step) is readable and restorable under TF1's checkpoint names.
  */
 import {
-  ENGINE, Tensor, ValueError, Variable, dispose, formatShape, identity, scalar, shapesEqual, tidy, variable, zeros,
+  ENGINE,
+  Tensor,
+  ValueError,
+  Variable,
+  dispose,
+  formatShape,
+  identity,
+  scalar,
+  shapesEqual,
+  tidy,
+  variable,
+  zeros,
 } from '@tapeflow/core';
 import { noGrad, variableGradsList } from '../api.js';
 import { slotRecord } from './slots.js';
@@ -65,14 +76,22 @@ export abstract class Optimizer {
   applyGradients(gradsAndVars: GradsAndVars): void;
   applyGradients(grads: NamedGradients, varList?: readonly Variable[]): void;
   applyGradients(vars: readonly Variable[], grads: readonly Tensor[]): void;
-  applyGradients(a: GradsAndVars | NamedGradients | readonly Variable[], b?: readonly Variable[] | readonly Tensor[]): void {
+  applyGradients(
+    a: GradsAndVars | NamedGradients | readonly Variable[],
+    b?: readonly Variable[] | readonly Tensor[],
+  ): void {
     const [vars, grads] = this.pairsOf(a, b);
     this.apply('applyGradients', vars, grads);
   }
 
   private pairsOf(a: unknown, b: unknown): [Variable[], Tensor[]] {
     const op = 'applyGradients';
-    if (Array.isArray(a) && Array.isArray(b) && a.every((v) => v instanceof Variable) && b.every((g) => g instanceof Tensor)) {
+    if (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.every((v) => v instanceof Variable) &&
+      b.every((g) => g instanceof Tensor)
+    ) {
       if (a.length !== b.length) throw new ValueError(`${op}: got ${a.length} variables and ${b.length} gradients`);
       return [a, b];
     }
@@ -80,36 +99,48 @@ export abstract class Optimizer {
       const vars: Variable[] = [];
       const grads: Tensor[] = [];
       a.forEach((p, i) => {
-        if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`${op}: element ${i} must be a [gradient, variable] pair`);
+        if (!Array.isArray(p) || p.length !== 2)
+          throw new TypeError(`${op}: element ${i} must be a [gradient, variable] pair`);
         const [g, v] = p as [unknown, unknown];
-        if (!(v instanceof Variable)) throw new TypeError(`${op}: element ${i}'s second item must be a Variable, got ${describe(v)}`);
+        if (!(v instanceof Variable))
+          throw new TypeError(`${op}: element ${i}'s second item must be a Variable, got ${describe(v)}`);
         if (g === null || g === undefined) return; // TF1: a None gradient is skipped
-        if (!(g instanceof Tensor)) throw new TypeError(`${op}: the gradient of '${v.name}' must be a Tensor, got ${describe(g)}`);
+        if (!(g instanceof Tensor))
+          throw new TypeError(`${op}: the gradient of '${v.name}' must be a Tensor, got ${describe(g)}`);
         vars.push(v);
         grads.push(g);
       });
-      if (a.length > 0 && vars.length === 0) throw new ValueError(`${op}: no gradients provided for any variable (every gradient is null)`);
+      if (a.length > 0 && vars.length === 0)
+        throw new ValueError(`${op}: no gradients provided for any variable (every gradient is null)`);
       return [vars, grads];
     }
     if (a !== null && typeof a === 'object' && !(a instanceof Tensor)) {
       const byName = new Map<string, Variable>(this.known);
       if (b !== undefined) {
-        if (!Array.isArray(b) || !b.every((v) => v instanceof Variable)) throw new TypeError(`${op}: varList must be an array of Variables`);
+        if (!Array.isArray(b) || !b.every((v) => v instanceof Variable))
+          throw new TypeError(`${op}: varList must be an array of Variables`);
         for (const v of b) byName.set(v.name, v);
       }
-      const entries = a instanceof Map ? [...(a as Map<string, unknown>).entries()] : Object.entries(a as Record<string, unknown>);
+      const entries =
+        a instanceof Map ? [...(a as Map<string, unknown>).entries()] : Object.entries(a as Record<string, unknown>);
       const vars: Variable[] = [];
       const grads: Tensor[] = [];
       for (const [name, g] of entries) {
         const v = byName.get(name);
-        if (!v) throw new ValueError(`${op}: no variable named '${name}' (pass varList, or get the gradients from computeGradients or minimize first)`);
-        if (!(g instanceof Tensor)) throw new TypeError(`${op}: the gradient of '${name}' must be a Tensor, got ${describe(g)}`);
+        if (!v)
+          throw new ValueError(
+            `${op}: no variable named '${name}' (pass varList, or get the gradients from computeGradients or minimize first)`,
+          );
+        if (!(g instanceof Tensor))
+          throw new TypeError(`${op}: the gradient of '${name}' must be a Tensor, got ${describe(g)}`);
         vars.push(v);
         grads.push(g);
       }
       return [vars, grads];
     }
-    throw new TypeError(`${op}: expected [gradient, variable] pairs or gradients keyed by variable name, got ${describe(a)}`);
+    throw new TypeError(
+      `${op}: expected [gradient, variable] pairs or gradients keyed by variable name, got ${describe(a)}`,
+    );
   }
 
   private apply(op: string, vars: readonly Variable[], grads: readonly Tensor[]): void {
@@ -120,18 +151,24 @@ export abstract class Optimizer {
       if (seen.has(v)) throw new ValueError(`${op}: variable '${v.name}' has two gradients`);
       seen.add(v);
       if (!shapesEqual(grads[i].shape, v.shape) || grads[i].dtype !== v.dtype) {
-        throw new ValueError(`${op}: the gradient of '${v.name}' is ${grads[i].dtype} ${formatShape(grads[i].shape)}, ` +
-          `the variable is ${v.dtype} ${formatShape(v.shape)}`);
+        throw new ValueError(
+          `${op}: the gradient of '${v.name}' is ${grads[i].dtype} ${formatShape(grads[i].shape)}, ` +
+            `the variable is ${v.dtype} ${formatShape(v.shape)}`,
+        );
       }
     });
     for (const v of vars) this.known.set(v.name, v);
-    noGrad(() => tidy(() => {
-      this.beforeStep();
-      vars.forEach((v, i) => this.update(v, grads[i]));
-    }));
+    noGrad(() =>
+      tidy(() => {
+        this.beforeStep();
+        vars.forEach((v, i) => this.update(v, grads[i]));
+      }),
+    );
   }
 
-  protected beforeStep(): void { /* Adam counts steps */ }
+  protected beforeStep(): void {
+    /* Adam counts steps */
+  }
   protected abstract update(v: Variable, g: Tensor): void;
 
   /** A zero-initialized state variable of v's shape, one per (v, name), named like TF1's slot '<var>/<name>'. */
@@ -149,9 +186,13 @@ export abstract class Optimizer {
   }
 
   /** State that is not per variable, as TF1 names it in checkpoints (Adam: beta1_power, beta2_power). */
-  protected nonSlotState(): Record<string, number> { return {}; }
+  protected nonSlotState(): Record<string, number> {
+    return {};
+  }
   /** Checks restored non-slot state and returns how to apply it (so nothing changes if any check fails). */
-  protected restoreNonSlotState(_values: Record<string, number>): () => void { return () => {}; }
+  protected restoreNonSlotState(_values: Record<string, number>): () => void {
+    return () => {};
+  }
 
   /**
    * A snapshot of the optimizer's state keyed by TF1's checkpoint names: '<var>/<slot>' for each
@@ -198,12 +239,20 @@ export abstract class Optimizer {
 function describe(x: unknown): string {
   if (x === null) return 'null';
   switch (typeof x) {
-    case 'string': return `'${x}' (a string)`;
-    case 'object': return Array.isArray(x) ? 'an array' : (x.constructor?.name ?? 'an object');
-    case 'number': case 'boolean': case 'bigint': return `${x} (a ${typeof x})`;
-    case 'symbol': return `${x.toString()} (a symbol)`;
-    case 'undefined': return 'undefined (a undefined)';
-    default: return `${(x as () => unknown).toString()} (a function)`; // typeof gave 'function'
+    case 'string':
+      return `'${x}' (a string)`;
+    case 'object':
+      return Array.isArray(x) ? 'an array' : (x.constructor?.name ?? 'an object');
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `${x} (a ${typeof x})`;
+    case 'symbol':
+      return `${x.toString()} (a symbol)`;
+    case 'undefined':
+      return 'undefined (a undefined)';
+    default:
+      return `${(x as () => unknown).toString()} (a function)`; // typeof gave 'function'
   }
 }
 

@@ -14,11 +14,15 @@ function argReduce(better: (v: number, best: number) => boolean) {
     for (let a = 0; a < outer; a++) {
       for (let c = 0; c < inner; c++) {
         const base = offset + a * dim * inner + c;
-        let best = data[base], at = 0;
+        let best = data[base],
+          at = 0;
         // A NaN is the answer wherever it is first met (v !== v only for NaN).
         for (let i = 1; i < dim && best === best; i++) {
           const v = data[base + i * inner];
-          if (v !== v || better(v, best)) { best = v; at = i; }
+          if (v !== v || better(v, best)) {
+            best = v;
+            at = i;
+          }
         }
         y[a * inner + c] = at;
       }

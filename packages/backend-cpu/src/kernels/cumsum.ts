@@ -14,7 +14,13 @@ const cumsum: KernelImpl<'Cumsum'> = ([x], { axis, exclusive, reverse }, out) =>
       let i = a * dim * inner + c + (reverse ? (dim - 1) * inner : 0);
       let s = 0;
       for (let k = 0; k < dim; k++, i += step) {
-        if (exclusive) { y[i] = s; s += data[offset + i]; } else { s += data[offset + i]; y[i] = s; }
+        if (exclusive) {
+          y[i] = s;
+          s += data[offset + i];
+        } else {
+          s += data[offset + i];
+          y[i] = s;
+        }
       }
     }
   }

@@ -31,9 +31,14 @@ function copyOut(mem: Float32Array, at: number, n: number): Float32Array {
 function memory(floats: number): Float32Array | null {
   const rt = matmulRuntime();
   if (rt === null) return null;
-  const need = Math.ceil((floats * 4) / PAGE_BYTES), have = rt.memory.buffer.byteLength / PAGE_BYTES;
+  const need = Math.ceil((floats * 4) / PAGE_BYTES),
+    have = rt.memory.buffer.byteLength / PAGE_BYTES;
   if (need > have) {
-    try { rt.memory.grow(need - have); } catch { return null; } // past the maximum: the TS loop runs
+    try {
+      rt.memory.grow(need - have);
+    } catch {
+      return null;
+    } // past the maximum: the TS loop runs
   }
   return new Float32Array(rt.memory.buffer);
 }
@@ -46,7 +51,9 @@ export type UnaryWasmOp = 'exp' | 'sigmoid' | 'tanh';
 /** y = op(x[offset .. offset + n)) as a new Float32Array, or null where the wasm kernel does not apply. */
 export function unaryWasm(op: UnaryWasmOp, x: TypedArray, offset: number, n: number): Float32Array | null {
   if (!usable(x, n)) return null;
-  const fns = elementwiseRuntime(), p = padded(n), mem = memory(2 * p);
+  const fns = elementwiseRuntime(),
+    p = padded(n),
+    mem = memory(2 * p);
   if (fns === null || mem === null) return null;
   mem.set(x.subarray(offset, offset + n), 0);
   fns[op](0, p * 4, p);
@@ -61,9 +68,20 @@ export type BinaryWasmOp = 'add' | 'mul';
  * `cols` elements repeated over a's n / cols rows; a new Float32Array, or null where the wasm kernel
  * does not apply (rows whose length is not a multiple of 4 take the TypeScript loop).
  */
-export function binaryWasm(op: BinaryWasmOp, a: TypedArray, aOff: number, b: TypedArray, bOff: number, n: number, cols = 0): Float32Array | null {
+export function binaryWasm(
+  op: BinaryWasmOp,
+  a: TypedArray,
+  aOff: number,
+  b: TypedArray,
+  bOff: number,
+  n: number,
+  cols = 0,
+): Float32Array | null {
   if (!usable(a, n) || !(b instanceof Float32Array) || cols % 4 !== 0) return null;
-  const fns = elementwiseRuntime(), p = padded(n), q = cols === 0 ? p : cols, mem = memory(2 * p + q);
+  const fns = elementwiseRuntime(),
+    p = padded(n),
+    q = cols === 0 ? p : cols,
+    mem = memory(2 * p + q);
   if (fns === null || mem === null) return null;
   mem.set(a.subarray(aOff, aOff + n), 0);
   mem.set(b.subarray(bOff, bOff + (cols === 0 ? n : cols)), p);

@@ -17,7 +17,7 @@ const N = 32;
 const INV_LN2_N = N / Math.LN2;
 // ln2/32 in two parts (Cody-Waite; fdlibm's split of ln2): HI has its 32 low bits zero, so k HI
 // is exact for every |k| < 2^20, and x - k HI - k LO keeps r's absolute error ~1e-17.
-const LN2_N_HI = 6.93147180369123816490e-1 / N;
+const LN2_N_HI = 6.9314718036912381649e-1 / N;
 const LN2_N_LO = 1.90821492927058770002e-10 / N;
 // Adding 1.5 * 2^52 rounds a double of magnitude < 2^51 to an integer (ties to even): cheaper
 // than Math.round and exact for any k, which only has to be near x 32/ln2.
@@ -96,7 +96,15 @@ const tanhF64 = (x: number): number => 1 - 2 / (Math.exp(2 * x) + 1);
 // (measured: LSTMBlock ~2x slower). A loop with one call site inlines it.
 
 /** out[o + t] = sigmoid(x[i + t] + bias) for t < n: the float32 helper if `f32`, else Math.exp. */
-export function sigmoidRow(out: Float64Array, o: number, x: TypedArray, i: number, n: number, bias: number, f32: boolean): void {
+export function sigmoidRow(
+  out: Float64Array,
+  o: number,
+  x: TypedArray,
+  i: number,
+  n: number,
+  bias: number,
+  f32: boolean,
+): void {
   if (f32) for (let t = 0; t < n; t++) out[o + t] = sigmoidF32(x[i + t] + bias);
   else for (let t = 0; t < n; t++) out[o + t] = sigmoidF64(x[i + t] + bias);
 }

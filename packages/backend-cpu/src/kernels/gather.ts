@@ -14,7 +14,9 @@ const gather: KernelImpl<'Gather'> = ([x, indices], { axis }, out) => {
   for (let t = 0; t < count; t++) {
     const i = idx[io + t];
     if (i < 0 || i >= dim) {
-      throw new ValueError(`Gather: indices[${t}] = ${i} is out of range [0, ${dim}) for axis ${axis} of x [${x.shape.join(',')}]`);
+      throw new ValueError(
+        `Gather: indices[${t}] = ${i} is out of range [0, ${dim}) for axis ${axis} of x [${x.shape.join(',')}]`,
+      );
     }
   }
   const outer = sizeOf(x.shape.slice(0, axis));

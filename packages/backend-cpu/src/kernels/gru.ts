@@ -15,7 +15,8 @@ const gruBlock: FusedKernelTable['GRUBlock'] = ([gates, h, cPre], _attrs, outs) 
   // float32 outputs take fast_math's activations (within 1 float32 ulp), float64 Math.exp.
   const f32 = outs[0].dtype === 'float32';
   const hNew = makeArray(outs[0].dtype, batch * units);
-  const us = new Float64Array(units), cs = new Float64Array(units);
+  const us = new Float64Array(units),
+    cs = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
     const k0 = b * units;
     sigmoidRow(us, 0, g, go + b * 2 * units + units, units, 0, f32);
@@ -39,7 +40,8 @@ const gruBlockGrad: FusedKernelTable['GRUBlockGrad'] = ([gates, h, cPre, dhNext]
   const dGates = makeArray(outs[0].dtype, batch * 2 * units);
   const dh = makeArray(outs[1].dtype, batch * units);
   const dcPre = makeArray(outs[2].dtype, batch * units);
-  const us = new Float64Array(units), cs = new Float64Array(units);
+  const us = new Float64Array(units),
+    cs = new Float64Array(units);
   for (let b = 0; b < batch; b++) {
     const uRow = b * 2 * units + units;
     const k0 = b * units;
@@ -47,7 +49,8 @@ const gruBlockGrad: FusedKernelTable['GRUBlockGrad'] = ([gates, h, cPre, dhNext]
     tanhRow(cs, 0, cp, cpo + k0, units, f32);
     for (let j = 0; j < units; j++) {
       const k = k0 + j;
-      const u = us[j], c = cs[j];
+      const u = us[j],
+        c = cs[j];
       const d = dn[dno + k];
       dGates[uRow + j] = d * (hs[ho + k] - c) * u * (1 - u);
       dh[k] = d * u;
@@ -55,7 +58,9 @@ const gruBlockGrad: FusedKernelTable['GRUBlockGrad'] = ([gates, h, cPre, dhNext]
     }
   }
   return [
-    store(dGates, outs[0].shape, outs[0].dtype), store(dh, outs[1].shape, outs[1].dtype), store(dcPre, outs[2].shape, outs[2].dtype),
+    store(dGates, outs[0].shape, outs[0].dtype),
+    store(dh, outs[1].shape, outs[1].dtype),
+    store(dcPre, outs[2].shape, outs[2].dtype),
   ];
 };
 

@@ -8,7 +8,14 @@ import { contiguousOf, makeArray, store } from '../storage.js';
 import { sigmoidRow, tanhRow } from './fast_math.js';
 
 /** act[0..4u) = sigmoid(i), tanh(j), sigmoid(f + forgetBias), sigmoid(o) of one gates row at g[row..). */
-function gateActivations(act: Float64Array, g: TypedArray, row: number, units: number, forgetBias: number, f32: boolean): void {
+function gateActivations(
+  act: Float64Array,
+  g: TypedArray,
+  row: number,
+  units: number,
+  forgetBias: number,
+  f32: boolean,
+): void {
   sigmoidRow(act, 0, g, row, units, 0, f32);
   tanhRow(act, units, g, row + units, units, f32);
   sigmoidRow(act, 2 * units, g, row + 2 * units, units, forgetBias, f32);
@@ -59,7 +66,10 @@ const lstmBlockGrad: FusedKernelTable['LSTMBlockGrad'] = ([gates, c, cNext, dcNe
     gateActivations(act, g, go + row, units, forgetBias, f32);
     tanhRow(tcs, 0, cn, cno + b * units, units, f32);
     for (let u = 0; u < units; u++) {
-      const si = act[u], tj = act[units + u], sf = act[2 * units + u], so = act[3 * units + u];
+      const si = act[u],
+        tj = act[units + u],
+        sf = act[2 * units + u],
+        so = act[3 * units + u];
       const k = b * units + u;
       const tc = tcs[u];
       const dhk = dhs[dho + k];

@@ -39,7 +39,12 @@ export const WASM_MIN_MACS = 4096;
 export const matmulPaths = { forceTs: false, wasmCalls: 0 };
 
 /** One operand of a GEMM: element (r, c) is data[offset + r * rs + c * cs]. */
-export interface Mat { data: TypedArray; offset: number; rs: number; cs: number }
+export interface Mat {
+  data: TypedArray;
+  offset: number;
+  rs: number;
+  cs: number;
+}
 
 // Packing buffers are reused across calls (kernels run synchronously, one at a time).
 const packA = new Float64Array(MC * KC);
@@ -51,7 +56,10 @@ function packAPanel(a: Mat, i0: number, mc: number, p0: number, kc: number): voi
     const panel = ir * kc;
     for (let q = 0; q < MR; q++) {
       let o = panel + q;
-      if (ir + q >= mc) { for (let p = 0; p < kc; p++, o += MR) packA[o] = 0; continue; }
+      if (ir + q >= mc) {
+        for (let p = 0; p < kc; p++, o += MR) packA[o] = 0;
+        continue;
+      }
       let src = a.offset + (i0 + ir + q) * a.rs + p0 * a.cs;
       for (let p = 0; p < kc; p++, o += MR, src += a.cs) packA[o] = a.data[src];
     }
@@ -64,7 +72,10 @@ function packBPanel(b: Mat, p0: number, kc: number, j0: number, nc: number): voi
     const panel = jr * kc;
     for (let q = 0; q < NR; q++) {
       let o = panel + q;
-      if (jr + q >= nc) { for (let p = 0; p < kc; p++, o += NR) packB[o] = 0; continue; }
+      if (jr + q >= nc) {
+        for (let p = 0; p < kc; p++, o += NR) packB[o] = 0;
+        continue;
+      }
       let src = b.offset + p0 * b.rs + (j0 + jr + q) * b.cs;
       for (let p = 0; p < kc; p++, o += NR, src += b.rs) packB[o] = b.data[src];
     }
@@ -73,21 +84,69 @@ function packBPanel(b: Mat, p0: number, kc: number, j0: number, nc: number): voi
 
 /** c[co + r*ldc + s] += sum over p < kc of A-panel(r, p) * B-panel(p, s), for the 4x4 tile. */
 function micro4x4(ao: number, bo: number, kc: number, c: Float64Array, co: number, ldc: number): void {
-  const ap = packA, bp = packB;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  const ap = packA,
+    bp = packB;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0,
+    c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0,
+    c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let p = 0; p < kc; p++, ao += MR, bo += NR) {
-    const a0 = ap[ao], a1 = ap[ao + 1], a2 = ap[ao + 2], a3 = ap[ao + 3];
-    const b0 = bp[bo], b1 = bp[bo + 1], b2 = bp[bo + 2], b3 = bp[bo + 3];
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = ap[ao],
+      a1 = ap[ao + 1],
+      a2 = ap[ao + 2],
+      a3 = ap[ao + 3];
+    const b0 = bp[bo],
+      b1 = bp[bo + 1],
+      b2 = bp[bo + 2],
+      b3 = bp[bo + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
-  c[co] += c00; c[co + 1] += c01; c[co + 2] += c02; c[co + 3] += c03; co += ldc;
-  c[co] += c10; c[co + 1] += c11; c[co + 2] += c12; c[co + 3] += c13; co += ldc;
-  c[co] += c20; c[co + 1] += c21; c[co + 2] += c22; c[co + 3] += c23; co += ldc;
-  c[co] += c30; c[co + 1] += c31; c[co + 2] += c32; c[co + 3] += c33;
+  c[co] += c00;
+  c[co + 1] += c01;
+  c[co + 2] += c02;
+  c[co + 3] += c03;
+  co += ldc;
+  c[co] += c10;
+  c[co + 1] += c11;
+  c[co + 2] += c12;
+  c[co + 3] += c13;
+  co += ldc;
+  c[co] += c20;
+  c[co + 1] += c21;
+  c[co + 2] += c22;
+  c[co + 3] += c23;
+  co += ldc;
+  c[co] += c30;
+  c[co + 1] += c31;
+  c[co + 2] += c32;
+  c[co + 3] += c33;
 }
 
 /** y[yo + i*n + j] = (A B)(i, j) for an m x k A and a k x n B, blocked and packed. */
@@ -111,7 +170,8 @@ function gemmBlocked(a: Mat, b: Mat, y: TypedArray, yo: number, m: number, n: nu
     }
     // Copy out the valid part; a Float32Array output rounds here, once.
     for (let i = 0; i < m; i++) {
-      let o = yo + i * n + j0, s = i * ldc;
+      let o = yo + i * n + j0,
+        s = i * ldc;
       for (const e = o + nc; o < e; o++, s++) y[o] = c[s];
     }
   }
@@ -137,20 +197,33 @@ function gemm(a: Mat, b: Mat, y: TypedArray, yo: number, m: number, n: number, k
 }
 
 const batchMatMul: KernelImpl<'BatchMatMul'> = ([a, b], { transposeA, transposeB }, out) => {
-  const va = viewOf(a), vb = viewOf(b);
+  const va = viewOf(a),
+    vb = viewOf(b);
   const [nb, m, n] = out.shape;
   const k = transposeA ? a.shape[1] : a.shape[2];
   const y = makeArray(out.dtype, nb * m * n);
   // Element (i, p) of A is at rs*i + cs*p whatever the layout: transposing swaps the strides.
-  const am: Mat = { data: va.data, offset: va.offset, rs: va.stride[transposeA ? 2 : 1], cs: va.stride[transposeA ? 1 : 2] };
-  const bm: Mat = { data: vb.data, offset: vb.offset, rs: vb.stride[transposeB ? 2 : 1], cs: vb.stride[transposeB ? 1 : 2] };
+  const am: Mat = {
+    data: va.data,
+    offset: va.offset,
+    rs: va.stride[transposeA ? 2 : 1],
+    cs: va.stride[transposeA ? 1 : 2],
+  };
+  const bm: Mat = {
+    data: vb.data,
+    offset: vb.offset,
+    rs: vb.stride[transposeB ? 2 : 1],
+    cs: vb.stride[transposeB ? 1 : 2],
+  };
   const aBatch = a.shape[0] === 1 ? 0 : va.stride[0];
   const bBatch = b.shape[0] === 1 ? 0 : vb.stride[0];
   if (nb === 0 || m === 0 || n === 0 || k === 0) return store(y, out.shape, out.dtype);
   // A shared B with A's batches stacked row after row (x[batch, t, d] @ w[d, u]) is one big GEMM.
   const stacked = nb > 1 && bBatch === 0 && aBatch === m * am.rs;
   if (y instanceof Float32Array && m * n * k >= WASM_MIN_MACS && !matmulPaths.forceTs) {
-    const done = stacked ? batchGemmWasm(am, bm, 0, 0, 1, y, nb * m, n, k) : batchGemmWasm(am, bm, aBatch, bBatch, nb, y, m, n, k);
+    const done = stacked
+      ? batchGemmWasm(am, bm, 0, 0, 1, y, nb * m, n, k)
+      : batchGemmWasm(am, bm, aBatch, bBatch, nb, y, m, n, k);
     if (done) {
       matmulPaths.wasmCalls++;
       return store(y, out.shape, out.dtype);

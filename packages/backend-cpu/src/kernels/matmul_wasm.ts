@@ -22,7 +22,9 @@ const NR = 8; // columns of a tile (and of a B panel), fixed by matmul.wat
  * time on the 2-core AMD EPYC of the bench: 512/16/64 beat 128/32/128, 256/32/128, 384/16/64;
  * 256/16/64, 512/32/128 and 1024/16/64 were within noise of it (~31-32 GFLOP/s, kernel alone).
  */
-const KC = 512, MC_PANELS = 16, NC_PANELS = 64;
+const KC = 512,
+  MC_PANELS = 16,
+  NC_PANELS = 64;
 /** Int32 arguments of one task: the arguments of matmul.wat's gemm. */
 export const TASK_INTS = 12;
 
@@ -41,8 +43,20 @@ const inline: GemmExecutor = {
     const gemm = gemmFlavour.plainSimd ? rt.gemmPlain : rt.gemm;
     for (let t = 0; t < count; t++) {
       const o = t * TASK_INTS;
-      gemm(tasks[o], tasks[o + 1], tasks[o + 2], tasks[o + 3], tasks[o + 4], tasks[o + 5],
-        tasks[o + 6], tasks[o + 7], tasks[o + 8], tasks[o + 9], tasks[o + 10], tasks[o + 11]);
+      gemm(
+        tasks[o],
+        tasks[o + 1],
+        tasks[o + 2],
+        tasks[o + 3],
+        tasks[o + 4],
+        tasks[o + 5],
+        tasks[o + 6],
+        tasks[o + 7],
+        tasks[o + 8],
+        tasks[o + 9],
+        tasks[o + 10],
+        tasks[o + 11],
+      );
     }
   },
 };
@@ -62,13 +76,26 @@ export function gemmThreads(): number {
  * x.offset + (l0 + q) * ls + p * ds; zero past the last line. A packs its rows (w = 4), B its
  * columns (w = 8). Used where an operand cannot be bulk-copied into the module's memory.
  */
-function packHere(f: Float32Array, dst: number, x: Mat, ls: number, ds: number, lines: number, depth: number, w: number): void {
+function packHere(
+  f: Float32Array,
+  dst: number,
+  x: Mat,
+  ls: number,
+  ds: number,
+  lines: number,
+  depth: number,
+  w: number,
+): void {
   const { data, offset } = x;
   for (let l0 = 0; l0 < lines; l0 += w) {
-    const base = dst + l0 * depth, n = Math.min(w, lines - l0);
+    const base = dst + l0 * depth,
+      n = Math.min(w, lines - l0);
     for (let q = 0; q < w; q++) {
       let o = base + q;
-      if (q >= n) { for (let p = 0; p < depth; p++, o += w) f[o] = 0; continue; }
+      if (q >= n) {
+        for (let p = 0; p < depth; p++, o += w) f[o] = 0;
+        continue;
+      }
       for (let p = 0, s = offset + (l0 + q) * ls; p < depth; p++, o += w, s += ds) f[o] = data[s];
     }
   }
@@ -86,7 +113,14 @@ function spanOf(x: Mat, ls: number, ds: number, lines: number, depth: number): {
  * the view's size) and float32. Those are copied in bulk (a memcpy) to the staging area and
  * packed by the module (~5x faster than element by element in JS); others are packed here.
  */
-interface Operand { x: Mat; ls: number; ds: number; lines: number; w: number; stage: number }
+interface Operand {
+  x: Mat;
+  ls: number;
+  ds: number;
+  lines: number;
+  w: number;
+  stage: number;
+}
 
 function operand(x: Mat, ls: number, ds: number, lines: number, depth: number, w: number): Operand {
   const { len } = spanOf(x, ls, ds, lines, depth);
@@ -94,7 +128,15 @@ function operand(x: Mat, ls: number, ds: number, lines: number, depth: number, w
   return { x, ls, ds, lines, w, stage: dense ? len : 0 };
 }
 
-function pack(rt: MatmulRuntime, f: Float32Array, op: Operand, offset: number, depth: number, dst: number, stageAt: number): void {
+function pack(
+  rt: MatmulRuntime,
+  f: Float32Array,
+  op: Operand,
+  offset: number,
+  depth: number,
+  dst: number,
+  stageAt: number,
+): void {
   const x = { ...op.x, offset };
   if (op.stage === 0) return packHere(f, dst, x, op.ls, op.ds, op.lines, depth, op.w);
   const { lo, len } = spanOf(x, op.ls, op.ds, op.lines, depth);
@@ -119,14 +161,32 @@ function chunksFor(flops: number, panels: number, products: number, threads: num
  * into the float32 `y`. Returns false (having done nothing) where the wasm kernel is unavailable
  * or the product does not fit its memory; the caller then runs the TypeScript kernel.
  */
-export function batchGemmWasm(a: Mat, b: Mat, aBatch: number, bBatch: number, nb: number, y: Float32Array, m: number, n: number, k: number): boolean {
+export function batchGemmWasm(
+  a: Mat,
+  b: Mat,
+  aBatch: number,
+  bBatch: number,
+  nb: number,
+  y: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+): boolean {
   const rt = matmulRuntime();
   if (rt === null) return false;
   if (nb === 0 || m === 0 || n === 0) return true;
-  if (k === 0) { y.fill(0, 0, nb * m * n); return true; } // the kernel's loop over k runs at least once
-  const mp = Math.ceil(m / MR), np = Math.ceil(n / NR);
-  const aSize = mp * MR * k, bSize = np * NR * k, ldc = np * NR, cSize = mp * MR * ldc;
-  const opA = operand(a, a.rs, a.cs, m, k, MR), opB = operand(b, b.cs, b.rs, n, k, NR);
+  if (k === 0) {
+    y.fill(0, 0, nb * m * n);
+    return true;
+  } // the kernel's loop over k runs at least once
+  const mp = Math.ceil(m / MR),
+    np = Math.ceil(n / NR);
+  const aSize = mp * MR * k,
+    bSize = np * NR * k,
+    ldc = np * NR,
+    cSize = mp * MR * ldc;
+  const opA = operand(a, a.rs, a.cs, m, k, MR),
+    opB = operand(b, b.cs, b.rs, n, k, NR);
   const stage = Math.max(opA.stage, opB.stage);
   const bShared = bBatch === 0;
   const perProduct = aSize + (bShared ? 0 : bSize) + cSize;
@@ -149,23 +209,48 @@ export function batchGemmWasm(a: Mat, b: Mat, aBatch: number, bBatch: number, nb
   if (bShared) pack(rt, f, opB, b.offset, k, 0, stageAt);
   for (let t0 = 0; t0 < nb; t0 += group) {
     const g = Math.min(group, nb - t0);
-    let at = bShared ? bSize : 0, count = 0;
+    let at = bShared ? bSize : 0,
+      count = 0;
     for (let t = 0; t < g; t++) {
-      const aAt = at; at += aSize;
+      const aAt = at;
+      at += aSize;
       pack(rt, f, opA, a.offset + (t0 + t) * aBatch, k, aAt, stageAt);
-      if (!bShared) { bAt = at; at += bSize; pack(rt, f, opB, b.offset + (t0 + t) * bBatch, k, bAt, stageAt); }
-      const cAt = at; at += cSize;
+      if (!bShared) {
+        bAt = at;
+        at += bSize;
+        pack(rt, f, opB, b.offset + (t0 + t) * bBatch, k, bAt, stageAt);
+      }
+      const cAt = at;
+      at += cSize;
       for (let c = 0; c < chunks; c++) {
         const total = byRows ? mp : np;
-        const lo = Math.floor((c * total) / chunks), hi = Math.floor(((c + 1) * total) / chunks);
-        taskBuf.set([aAt * 4, bAt * 4, cAt * 4, k, ldc, byRows ? lo : 0, byRows ? hi : mp, byRows ? 0 : lo, byRows ? np : hi, KC, MC_PANELS, NC_PANELS], count++ * TASK_INTS);
+        const lo = Math.floor((c * total) / chunks),
+          hi = Math.floor(((c + 1) * total) / chunks);
+        taskBuf.set(
+          [
+            aAt * 4,
+            bAt * 4,
+            cAt * 4,
+            k,
+            ldc,
+            byRows ? lo : 0,
+            byRows ? hi : mp,
+            byRows ? 0 : lo,
+            byRows ? np : hi,
+            KC,
+            MC_PANELS,
+            NC_PANELS,
+          ],
+          count++ * TASK_INTS,
+        );
       }
     }
     (gemmFlavour.plainSimd ? inline : executor).run(rt, taskBuf, count); // the pool runs the module it was given
     // Copy the valid m x n corner of each padded C out (the memory may have grown: view it anew).
     const mem = new Float32Array(rt.memory.buffer);
     for (let t = 0; t < g; t++) {
-      const cAt = taskBuf[(t * chunks) * TASK_INTS + 2] / 4, yo = (t0 + t) * m * n;
+      const cAt = taskBuf[t * chunks * TASK_INTS + 2] / 4,
+        yo = (t0 + t) * m * n;
       if (ldc === n) y.set(mem.subarray(cAt, cAt + m * n), yo);
       else for (let i = 0; i < m; i++) y.set(mem.subarray(cAt + i * ldc, cAt + i * ldc + n), yo + i * n);
     }

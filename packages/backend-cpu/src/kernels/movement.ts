@@ -67,6 +67,11 @@ const concat: KernelImpl<'Concat'> = (xs, { axis }, out) => {
 };
 
 export const movementKernels = {
-  Reshape: reshape, Transpose: transpose, BroadcastTo: broadcastTo, Slice: slice, Reverse: reverse,
-  Pad: pad, Concat: concat,
+  Reshape: reshape,
+  Transpose: transpose,
+  BroadcastTo: broadcastTo,
+  Slice: slice,
+  Reverse: reverse,
+  Pad: pad,
+  Concat: concat,
 } satisfies Partial<KernelTable>;

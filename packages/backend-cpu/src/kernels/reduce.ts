@@ -4,7 +4,15 @@
  * (softmax) and leading axes (bias gradients) both stream through memory once.
  * Accumulators are float64: float32 sums of many terms then round once, at the end.
  */
-import { sizeOf, stridesOf, type DataId, type KernelTable, type OutInfo, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import {
+  sizeOf,
+  stridesOf,
+  type DataId,
+  type KernelTable,
+  type OutInfo,
+  type TensorInfo,
+  type TypedArray,
+} from '@tapeflow/core';
 import { forEachRow, type Operand } from '../strided.js';
 import { makeArray, store, viewOf } from '../storage.js';
 

@@ -60,7 +60,8 @@ async function apply(): Promise<void> {
   const { n, taskTimeoutMs } = wanted;
   if (n === 1) return setGemmExecutor(null);
   const rt = matmulRuntime();
-  if (rt === null || !rt.shared) throw new Error('useThreads: needs WebAssembly SIMD with shared memory (SharedArrayBuffer)');
+  if (rt === null || !rt.shared)
+    throw new Error('useThreads: needs WebAssembly SIMD with shared memory (SharedArrayBuffer)');
   if (pool !== null && pool.threads !== n) await stopPool();
   if (pool === null) {
     const p = new GemmPool(rt, n - 1, { taskTimeoutMs, onBroken });

@@ -13,8 +13,22 @@ import { Worker } from 'node:worker_threads';
 import { TASK_INTS, type GemmExecutor } from '../kernels/matmul_wasm.js';
 import type { MatmulRuntime } from '../wasm/runtime.js';
 import {
-  BY_WORKERS, CLAIM, CONTROL_INTS, COUNT, DONE, FAILED, FAULT, Fault, INDEX_BITS, MAX_TASKS, MESSAGE_BYTES, ROUND,
-  ROUND_MASK, STOP, claim, type FaultKind,
+  BY_WORKERS,
+  CLAIM,
+  CONTROL_INTS,
+  COUNT,
+  DONE,
+  FAILED,
+  FAULT,
+  Fault,
+  INDEX_BITS,
+  MAX_TASKS,
+  MESSAGE_BYTES,
+  ROUND,
+  ROUND_MASK,
+  STOP,
+  claim,
+  type FaultKind,
 } from './protocol.js';
 
 /**
@@ -102,15 +116,40 @@ export class GemmPool implements GemmExecutor {
   readonly ready: Promise<void>;
 
   /** `workers` helpers besides the calling thread, over `rt`'s shared memory. */
-  constructor(rt: MatmulRuntime, workers: number, private readonly opts: PoolOptions) {
+  constructor(
+    rt: MatmulRuntime,
+    workers: number,
+    private readonly opts: PoolOptions,
+  ) {
     this.threads = workers + 1;
-    const shared = { module: rt.module, memory: rt.memory, control: this.ctrl.buffer, tasks: this.tasks.buffer, message: this.message.buffer };
-    this.workers = Array.from({ length: workers }, (_, index) => new Worker(WORKER_SOURCE, { eval: true, workerData: { ...shared, index } }));
-    this.ready = Promise.all(this.workers.map((w, i) => new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.on('error', (e) => { reject(e); this.break(new WorkerFailure(`matmul thread pool: worker ${i + 1} failed: ${e.message}`)); });
-      w.on('exit', (code) => { reject(new Error(`worker exited with code ${code}`)); if (!this.stopping) this.break(new WorkerFailure(`matmul thread pool: worker ${i + 1} exited with code ${code}`)); });
-    }))).then(() => {
+    const shared = {
+      module: rt.module,
+      memory: rt.memory,
+      control: this.ctrl.buffer,
+      tasks: this.tasks.buffer,
+      message: this.message.buffer,
+    };
+    this.workers = Array.from(
+      { length: workers },
+      (_, index) => new Worker(WORKER_SOURCE, { eval: true, workerData: { ...shared, index } }),
+    );
+    this.ready = Promise.all(
+      this.workers.map(
+        (w, i) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.on('error', (e) => {
+              reject(e);
+              this.break(new WorkerFailure(`matmul thread pool: worker ${i + 1} failed: ${e.message}`));
+            });
+            w.on('exit', (code) => {
+              reject(new Error(`worker exited with code ${code}`));
+              if (!this.stopping)
+                this.break(new WorkerFailure(`matmul thread pool: worker ${i + 1} exited with code ${code}`));
+            });
+          }),
+      ),
+    ).then(() => {
       // Parked workers must not keep the process alive.
       for (const w of this.workers) w.unref();
     });
@@ -152,19 +191,33 @@ export class GemmPool implements GemmExecutor {
   /** Blocks until the round's n tasks are done; throws (breaking the pool) if a worker failed or hung. */
   private waitForRound(n: number): void {
     const { ctrl } = this;
-    let done = Atomics.load(ctrl, DONE), since = performance.now();
+    let done = Atomics.load(ctrl, DONE),
+      since = performance.now();
     while (done < n) {
       const failed = Atomics.load(ctrl, FAILED);
       if (failed !== 0) {
         const why = String.fromCharCode(...this.message).replace(/\0+$/, '');
-        throw this.break(new WorkerFailure(`matmul thread pool: worker ${failed} failed during a matmul (${why}); the pool is restarted`));
+        throw this.break(
+          new WorkerFailure(
+            `matmul thread pool: worker ${failed} failed during a matmul (${why}); the pool is restarted`,
+          ),
+        );
       }
       Atomics.wait(ctrl, DONE, done, WAIT_SLICE_MS);
-      const now = performance.now(), d = Atomics.load(ctrl, DONE);
-      if (d !== done) { done = d; since = now; continue; }
+      const now = performance.now(),
+        d = Atomics.load(ctrl, DONE);
+      if (d !== done) {
+        done = d;
+        since = now;
+        continue;
+      }
       if (now - since > this.opts.taskTimeoutMs) {
-        throw this.break(new WorkerFailure(`matmul thread pool: no task finished in ${this.opts.taskTimeoutMs} ms ` +
-          `(${n - done} of ${n} still running on workers that hang); the pool is restarted`));
+        throw this.break(
+          new WorkerFailure(
+            `matmul thread pool: no task finished in ${this.opts.taskTimeoutMs} ms ` +
+              `(${n - done} of ${n} still running on workers that hang); the pool is restarted`,
+          ),
+        );
       }
     }
   }
@@ -191,5 +244,18 @@ export class GemmPool implements GemmExecutor {
 
 function runTask(rt: MatmulRuntime, t: Int32Array, i: number): void {
   const o = i * TASK_INTS;
-  rt.gemm(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5], t[o + 6], t[o + 7], t[o + 8], t[o + 9], t[o + 10], t[o + 11]);
+  rt.gemm(
+    t[o],
+    t[o + 1],
+    t[o + 2],
+    t[o + 3],
+    t[o + 4],
+    t[o + 5],
+    t[o + 6],
+    t[o + 7],
+    t[o + 8],
+    t[o + 9],
+    t[o + 10],
+    t[o + 11],
+  );
 }

@@ -5,13 +5,27 @@
  * workers can instantiate the same module over the same memory; otherwise it is a plain memory
  * and the kernel runs on the calling thread only.
  */
-import { MATMUL_FMA_WASM_SHARED, MATMUL_FMA_WASM_UNSHARED, MATMUL_WASM_SHARED, MATMUL_WASM_UNSHARED } from './matmul_wasm.js';
+import {
+  MATMUL_FMA_WASM_SHARED,
+  MATMUL_FMA_WASM_UNSHARED,
+  MATMUL_WASM_SHARED,
+  MATMUL_WASM_UNSHARED,
+} from './matmul_wasm.js';
 import { ELEMENTWISE_WASM_SHARED, ELEMENTWISE_WASM_UNSHARED } from './elementwise_wasm.js';
 
 /** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
 export type GemmFn = (...args: number[]) => void;
 /** pack(src, ls, ds, lines, depth, w, dst, byLine): see matmul.wat. */
-export type PackFn = (src: number, ls: number, ds: number, lines: number, depth: number, w: number, dst: number, byLine: number) => void;
+export type PackFn = (
+  src: number,
+  ls: number,
+  ds: number,
+  lines: number,
+  depth: number,
+  w: number,
+  dst: number,
+  byLine: number,
+) => void;
 
 export interface MatmulRuntime {
   /** The module the thread pool's workers instantiate too (the FMA flavour where it validates). */
@@ -93,9 +107,13 @@ let elementwise: ElementwiseFns | null | undefined;
 export function elementwiseRuntime(): ElementwiseFns | null {
   if (elementwise === undefined) {
     const rt = matmulRuntime();
-    elementwise = rt === null ? null : new WebAssembly.Instance(
-      new WebAssembly.Module(decode(rt.shared ? ELEMENTWISE_WASM_SHARED : ELEMENTWISE_WASM_UNSHARED)),
-      { env: { memory: rt.memory } }).exports as unknown as ElementwiseFns;
+    elementwise =
+      rt === null
+        ? null
+        : (new WebAssembly.Instance(
+            new WebAssembly.Module(decode(rt.shared ? ELEMENTWISE_WASM_SHARED : ELEMENTWISE_WASM_UNSHARED)),
+            { env: { memory: rt.memory } },
+          ).exports as unknown as ElementwiseFns);
   }
   return elementwise;
 }

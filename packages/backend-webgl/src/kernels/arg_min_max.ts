@@ -12,7 +12,8 @@ function argReduce(b: WebGLBackend, cmp: '>' | '<') {
       ? `if (isnan_(v)) { at = i; break; }\n    if (fkey(v) ${cmp} fkey(best)) { best = v; at = i; }`
       : `if (v ${cmp} best) { best = v; at = i; }`;
     return b.run({
-      inputs: [x], out,
+      inputs: [x],
+      out,
       decls: 'uniform int dim;\nuniform int inner;\n',
       body: `int o = idx / inner;
   int base = o * dim * inner + (idx - o * inner);

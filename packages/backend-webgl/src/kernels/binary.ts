@@ -7,8 +7,20 @@ import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
 import { operands } from './operand.js';
 
-type BinaryName = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Maximum' | 'Minimum'
-  | 'Greater' | 'GreaterEqual' | 'Less' | 'LessEqual' | 'Equal' | 'LogicalAnd';
+type BinaryName =
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Pow'
+  | 'Maximum'
+  | 'Minimum'
+  | 'Greater'
+  | 'GreaterEqual'
+  | 'Less'
+  | 'LessEqual'
+  | 'Equal'
+  | 'LogicalAnd';
 
 const FLOAT_FUNCS = `
 // JS Math.pow. Small integer exponents multiply (exact to an ulp or two, unlike exp2(b*log2(a))).
@@ -63,7 +75,11 @@ int powi(int a, int b) {
 
 // Comparisons, max and min go through fkey so subnormals compare exactly; NaN compares false.
 const FLOAT: Record<BinaryName, string> = {
-  Add: 'a + b', Sub: 'a - b', Mul: 'a * b', Div: 'a / b', Pow: 'powf(a, b)',
+  Add: 'a + b',
+  Sub: 'a - b',
+  Mul: 'a * b',
+  Div: 'a / b',
+  Pow: 'powf(a, b)',
   Maximum: 'isnan_(a) || isnan_(b) ? nan_() : fkey(a) > fkey(b) ? a : b',
   Minimum: 'isnan_(a) || isnan_(b) ? nan_() : fkey(a) < fkey(b) ? a : b',
   Greater: 'int(!isnan_(a) && !isnan_(b) && fkey(a) > fkey(b))',
@@ -75,10 +91,19 @@ const FLOAT: Record<BinaryName, string> = {
 };
 
 const INT: Record<BinaryName, string> = {
-  Add: 'a + b', Sub: 'a - b', Mul: 'a * b', Div: 'floordiv(a, b)', Pow: 'powi(a, b)',
-  Maximum: 'max(a, b)', Minimum: 'min(a, b)',
-  Greater: 'int(a > b)', GreaterEqual: 'int(a >= b)', Less: 'int(a < b)', LessEqual: 'int(a <= b)',
-  Equal: 'int(a == b)', LogicalAnd: 'int(a != 0 && b != 0)',
+  Add: 'a + b',
+  Sub: 'a - b',
+  Mul: 'a * b',
+  Div: 'floordiv(a, b)',
+  Pow: 'powi(a, b)',
+  Maximum: 'max(a, b)',
+  Minimum: 'min(a, b)',
+  Greater: 'int(a > b)',
+  GreaterEqual: 'int(a >= b)',
+  Less: 'int(a < b)',
+  LessEqual: 'int(a <= b)',
+  Equal: 'int(a == b)',
+  LogicalAnd: 'int(a != 0 && b != 0)',
 };
 
 function binary(b: WebGLBackend, name: BinaryName) {
@@ -94,10 +119,19 @@ function binary(b: WebGLBackend, name: BinaryName) {
 
 export function binaryKernels(b: WebGLBackend): Pick<KernelTable, BinaryName | 'Where'> {
   return {
-    Add: binary(b, 'Add'), Sub: binary(b, 'Sub'), Mul: binary(b, 'Mul'), Div: binary(b, 'Div'),
-    Pow: binary(b, 'Pow'), Maximum: binary(b, 'Maximum'), Minimum: binary(b, 'Minimum'),
-    Greater: binary(b, 'Greater'), GreaterEqual: binary(b, 'GreaterEqual'), Less: binary(b, 'Less'),
-    LessEqual: binary(b, 'LessEqual'), Equal: binary(b, 'Equal'), LogicalAnd: binary(b, 'LogicalAnd'),
+    Add: binary(b, 'Add'),
+    Sub: binary(b, 'Sub'),
+    Mul: binary(b, 'Mul'),
+    Div: binary(b, 'Div'),
+    Pow: binary(b, 'Pow'),
+    Maximum: binary(b, 'Maximum'),
+    Minimum: binary(b, 'Minimum'),
+    Greater: binary(b, 'Greater'),
+    GreaterEqual: binary(b, 'GreaterEqual'),
+    Less: binary(b, 'Less'),
+    LessEqual: binary(b, 'LessEqual'),
+    Equal: binary(b, 'Equal'),
+    LogicalAnd: binary(b, 'LogicalAnd'),
     Where: (inputs, _attrs, out) => {
       const ops = operands(inputs, out.shape);
       const T = out.dtype === 'float32' ? 'float' : 'int';

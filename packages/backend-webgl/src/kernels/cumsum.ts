@@ -9,9 +9,12 @@ export function cumsumKernels(b: WebGLBackend): Pick<KernelTable, 'Cumsum'> {
       const dim = x.shape[axis];
       const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
       const T = x.dtype === 'float32' ? 'float' : 'int';
-      const range = reverse ? `int lo = t + ${exclusive ? 1 : 0};\n  int hi = dim;` : `int lo = 0;\n  int hi = t + ${exclusive ? 0 : 1};`;
+      const range = reverse
+        ? `int lo = t + ${exclusive ? 1 : 0};\n  int hi = dim;`
+        : `int lo = 0;\n  int hi = t + ${exclusive ? 0 : 1};`;
       return b.run({
-        inputs: [x], out,
+        inputs: [x],
+        out,
         decls: 'uniform int dim;\nuniform int inner;\n',
         body: `int o = idx / (dim * inner);
   int r = idx - o * dim * inner;

@@ -13,7 +13,8 @@ export function gatherKernels(b: WebGLBackend): Pick<KernelTable, 'Gather' | 'Un
       const inner = x.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
       const T = out.dtype === 'float32' ? 'float' : 'int';
       return b.run({
-        inputs: [x, indices], out,
+        inputs: [x, indices],
+        out,
         decls: 'uniform int n;\nuniform int dim;\nuniform int inner;\n',
         body: `int o = idx / (n * inner);
   int r = idx - o * (n * inner);
@@ -29,7 +30,8 @@ export function gatherKernels(b: WebGLBackend): Pick<KernelTable, 'Gather' | 'Un
       const inner = x.shape.slice(1).reduce((p, d) => p * d, 1);
       const T = out.dtype === 'float32' ? 'float' : 'int';
       return b.run({
-        inputs: [x, ids], out,
+        inputs: [x, ids],
+        out,
         decls: 'uniform int numIds;\nuniform int inner;\n',
         body: `int s = idx / inner;
   int r = idx - s * inner;

@@ -18,15 +18,26 @@ export function gruKernels(b: WebGLBackend): Pick<FusedKernelTable, 'GRUBlock' |
   return {
     GRUBlock: ([gates, h, cPre], _attrs, outs) => {
       const units = h.shape[h.shape.length - 1];
-      return [b.run({ inputs: [gates, h, cPre], out: outs[0], decls: DECLS, uniforms: { units },
-        body: `int e = idx;\n  ${UC}\n  res = u * get1(e) + (1.0 - u) * c;` })];
+      return [
+        b.run({
+          inputs: [gates, h, cPre],
+          out: outs[0],
+          decls: DECLS,
+          uniforms: { units },
+          body: `int e = idx;\n  ${UC}\n  res = u * get1(e) + (1.0 - u) * c;`,
+        }),
+      ];
     },
     // Inputs [gates, h, cPre, dh']; outputs [dGates, dh, dcPre].
     GRUBlockGrad: ([gates, h, cPre, dhNext], _attrs, outs) => {
       const units = h.shape[h.shape.length - 1];
       const inputs = [gates, h, cPre, dhNext];
       const uniforms = { units };
-      const dGates = b.run({ inputs, out: outs[0], decls: DECLS, uniforms,
+      const dGates = b.run({
+        inputs,
+        out: outs[0],
+        decls: DECLS,
+        uniforms,
         body: `int row = idx / (2 * units);
   int col = idx - row * 2 * units;
   if (col < units) {
@@ -35,10 +46,22 @@ export function gruKernels(b: WebGLBackend): Pick<FusedKernelTable, 'GRUBlock' |
     int e = row * units + col - units;
     ${UC}
     res = get3(e) * (get1(e) - c) * u * (1.0 - u);
-  }` });
-      const dH = b.run({ inputs, out: outs[1], decls: DECLS, uniforms, body: `int e = idx;\n  ${UC}\n  res = get3(e) * u;` });
-      const dCPre = b.run({ inputs, out: outs[2], decls: DECLS, uniforms,
-        body: `int e = idx;\n  ${UC}\n  res = get3(e) * (1.0 - u) * (1.0 - c * c);` });
+  }`,
+      });
+      const dH = b.run({
+        inputs,
+        out: outs[1],
+        decls: DECLS,
+        uniforms,
+        body: `int e = idx;\n  ${UC}\n  res = get3(e) * u;`,
+      });
+      const dCPre = b.run({
+        inputs,
+        out: outs[2],
+        decls: DECLS,
+        uniforms,
+        body: `int e = idx;\n  ${UC}\n  res = get3(e) * (1.0 - u) * (1.0 - c * c);`,
+      });
       return [dGates, dH, dCPre];
     },
   };

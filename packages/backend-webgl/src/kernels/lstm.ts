@@ -29,7 +29,13 @@ export function lstmKernels(b: WebGLBackend): Pick<FusedKernelTable, 'LSTMBlock'
       const cell = `int e = idx;\n  ${GATES}\n  float cNew = get1(e) * sf + si * tj;`;
       const uniforms = { units, forgetBias: { f: forgetBias } };
       const cOut = b.run({ inputs: [gates, c], out: outs[0], decls: DECLS, body: `${cell}\n  res = cNew;`, uniforms });
-      const hOut = b.run({ inputs: [gates, c], out: outs[1], decls: DECLS, body: `${cell}\n  res = tanh_(cNew) * so;`, uniforms });
+      const hOut = b.run({
+        inputs: [gates, c],
+        out: outs[1],
+        decls: DECLS,
+        body: `${cell}\n  res = tanh_(cNew) * so;`,
+        uniforms,
+      });
       return [cOut, hOut];
     },
     // Inputs [gates, c, c', dc', dh]; outputs [dGates, dc]. dh reaches c' through h' = tanh(c') so:
@@ -43,7 +49,11 @@ export function lstmKernels(b: WebGLBackend): Pick<FusedKernelTable, 'LSTMBlock'
   float dc = get3(e) + dhe * so * (1.0 - tc * tc);`;
       const inputs = [gates, c, cNext, dcNext, dh];
       // dGates [batch, 4u]: texel idx is gate k of element e.
-      const dGates = b.run({ inputs, out: outs[0], decls: DECLS, uniforms,
+      const dGates = b.run({
+        inputs,
+        out: outs[0],
+        decls: DECLS,
+        uniforms,
         body: `int row = idx / (4 * units);
   int col = idx - row * 4 * units;
   int k = col / units;
@@ -54,8 +64,15 @@ export function lstmKernels(b: WebGLBackend): Pick<FusedKernelTable, 'LSTMBlock'
     : k == 1 ? dc * si * (1.0 - tj * tj)
     : k == 2 ? dc * get1(e) * sf * (1.0 - sf)
     : dhe * tc * so * (1.0 - so);
-  }` });
-      const dC = b.run({ inputs, out: outs[1], decls: DECLS, uniforms, body: `int e = idx;\n  ${total}\n  res = dc * sf;` });
+  }`,
+      });
+      const dC = b.run({
+        inputs,
+        out: outs[1],
+        decls: DECLS,
+        uniforms,
+        body: `int e = idx;\n  ${total}\n  res = dc * sf;`,
+      });
       return [dGates, dC];
     },
   };

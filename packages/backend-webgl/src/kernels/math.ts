@@ -7,7 +7,8 @@ import type { KernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
 import { elementwise } from './unary.js';
 
-const SUBNORMAL = 'bool subnormal_(float x) { uint u = floatBitsToUint(x) & 0x7fffffffu; return u != 0u && u < 0x00800000u; }\n';
+const SUBNORMAL =
+  'bool subnormal_(float x) { uint u = floatBitsToUint(x) & 0x7fffffffu; return u != 0u && u < 0x00800000u; }\n';
 
 // log(1 + x) loses the low bits of x when 1 + x rounds, and GLSL's log is only good to ~2^-21
 // absolutely near 1: below |x| = 0.1 an 8-term series (error < x^9/9, under 1e-9 relative) instead.
@@ -29,7 +30,12 @@ export function mathKernels(b: WebGLBackend): Pick<KernelTable, 'Floor' | 'Ceil'
     Ceil: elementwise(b, 'Ceil', 'subnormal_(x) && floatBitsToInt(x) > 0 ? 1.0 : ceil(x)', undefined, SUBNORMAL),
     Round: elementwise(b, 'Round', 'roundEven(x)'),
     // ±0 return themselves; otherwise the sign bit decides (subnormals included).
-    Sign: elementwise(b, 'Sign', '(floatBitsToUint(x) & 0x7fffffffu) == 0u ? x : floatBitsToInt(x) < 0 ? -1.0 : 1.0', 'sign(x)'),
+    Sign: elementwise(
+      b,
+      'Sign',
+      '(floatBitsToUint(x) & 0x7fffffffu) == 0u ? x : floatBitsToInt(x) < 0 ? -1.0 : 1.0',
+      'sign(x)',
+    ),
     Log1p: elementwise(b, 'Log1p', 'log1p_(x)', undefined, LOG1P),
   };
 }

@@ -20,21 +20,42 @@ import { PRELUDE } from '../shader.js';
 const PACK_MIN_K = 8;
 
 /** Where A element (n, i, l) and B element (n, l, j) sit in their flat storage. */
-interface Layout { aBatch: number; aRow: number; aCol: number; bBatch: number; bRow: number; bCol: number }
+interface Layout {
+  aBatch: number;
+  aRow: number;
+  aCol: number;
+  bBatch: number;
+  bRow: number;
+  bCol: number;
+}
 
-function layout(x: TensorInfo, y: TensorInfo, transposeA: boolean, transposeB: boolean, m: number, n: number, k: number): Layout {
+function layout(
+  x: TensorInfo,
+  y: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  m: number,
+  n: number,
+  k: number,
+): Layout {
   return {
     // A element (i, l) sits at i*aRow + l*aCol; B element (l, j) at l*bRow + j*bCol.
-    aBatch: x.shape[0] === 1 ? 0 : m * k, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
-    bBatch: y.shape[0] === 1 ? 0 : k * n, bRow: transposeB ? 1 : n, bCol: transposeB ? k : 1,
+    aBatch: x.shape[0] === 1 ? 0 : m * k,
+    aRow: transposeA ? 1 : k,
+    aCol: transposeA ? m : 1,
+    bBatch: y.shape[0] === 1 ? 0 : k * n,
+    bRow: transposeB ? 1 : n,
+    bCol: transposeB ? k : 1,
   };
 }
 
 function plain(b: WebGLBackend, x: TensorInfo, y: TensorInfo, out: OutInfo, k: number, s: Layout): TexData {
   const T = out.dtype === 'float32' ? 'float' : 'int';
   return b.run({
-    inputs: [x, y], out,
-    decls: 'uniform int K;\nuniform int aBatch;\nuniform int aRow;\nuniform int aCol;\n' +
+    inputs: [x, y],
+    out,
+    decls:
+      'uniform int K;\nuniform int aBatch;\nuniform int aRow;\nuniform int aCol;\n' +
       'uniform int bBatch;\nuniform int bRow;\nuniform int bCol;\n',
     body: `int ia = oc[0] * aBatch + oc[1] * aRow;
   int ib = oc[0] * bBatch + oc[2] * bCol;
@@ -130,7 +151,8 @@ void main() {
 
 function packed(b: WebGLBackend, x: TensorInfo, y: TensorInfo, out: OutInfo, k: number, s: Layout): TexData {
   const [batch, m, n] = out.shape;
-  const k4 = Math.ceil(k / 4), m4 = Math.ceil(m / 4);
+  const k4 = Math.ceil(k / 4),
+    m4 = Math.ceil(m / 4);
   const scratch: Texture[] = [];
   // Packed copies depend only on the storage and the layout, so one used again is kept (see
   // WebGLBackend.derived): an RNN's recurrent weights are packed once per unroll, not per step.
@@ -141,18 +163,58 @@ function packed(b: WebGLBackend, x: TensorInfo, y: TensorInfo, out: OutInfo, k: 
   };
   try {
     // A's rows i as texture rows of k4 texels; B's columns j as texture columns of k4 texels.
-    const pa = pack(x, { inputs: [x], format: 'vec4', width: k4, height: x.shape[0] * m, source: PACK_A,
-      uniforms: { rows: m, K: k, K4: k4, batchStr: s.aBatch, rowStr: s.aRow, kStr: s.aCol } }, `A ${x.shape[0]}`);
-    const pb = pack(y, { inputs: [y], format: 'vec4', width: n, height: y.shape[0] * k4, source: PACK_B,
-      uniforms: { rows: n, K: k, K4: k4, batchStr: s.bBatch, rowStr: s.bCol, kStr: s.bRow } }, `B ${y.shape[0]}`);
-    const blocks = b.runScratch({ inputs: [], format: 'vec4', width: n, height: batch * m4, source: BLOCK_SOURCE,
-      scratch: [['pa', pa], ['pb', pb]],
-      uniforms: { K4: k4, m, m4, aRows: x.shape[0] === 1 ? 0 : m, bK4: y.shape[0] === 1 ? 0 : k4,
-        paW: { f: 1 / pa.width }, paH: { f: 1 / pa.height }, pbW: { f: 1 / pb.width }, pbH: { f: 1 / pb.height } } });
+    const pa = pack(
+      x,
+      {
+        inputs: [x],
+        format: 'vec4',
+        width: k4,
+        height: x.shape[0] * m,
+        source: PACK_A,
+        uniforms: { rows: m, K: k, K4: k4, batchStr: s.aBatch, rowStr: s.aRow, kStr: s.aCol },
+      },
+      `A ${x.shape[0]}`,
+    );
+    const pb = pack(
+      y,
+      {
+        inputs: [y],
+        format: 'vec4',
+        width: n,
+        height: y.shape[0] * k4,
+        source: PACK_B,
+        uniforms: { rows: n, K: k, K4: k4, batchStr: s.bBatch, rowStr: s.bCol, kStr: s.bRow },
+      },
+      `B ${y.shape[0]}`,
+    );
+    const blocks = b.runScratch({
+      inputs: [],
+      format: 'vec4',
+      width: n,
+      height: batch * m4,
+      source: BLOCK_SOURCE,
+      scratch: [
+        ['pa', pa],
+        ['pb', pb],
+      ],
+      uniforms: {
+        K4: k4,
+        m,
+        m4,
+        aRows: x.shape[0] === 1 ? 0 : m,
+        bK4: y.shape[0] === 1 ? 0 : k4,
+        paW: { f: 1 / pa.width },
+        paH: { f: 1 / pa.height },
+        pbW: { f: 1 / pb.width },
+        pbH: { f: 1 / pb.height },
+      },
+    });
     scratch.push(blocks);
     // out[q, i, j] is component i % 4 of texel (j, q * m4 + i / 4).
     return b.run({
-      inputs: [], out, scratch: [['blocks', blocks]],
+      inputs: [],
+      out,
+      scratch: [['blocks', blocks]],
       decls: 'uniform highp sampler2D blocks;\nuniform int m4;\n',
       body: 'res = texelFetch(blocks, ivec2(oc[2], oc[0] * m4 + oc[1] / 4), 0)[oc[1] & 3];',
       uniforms: { m4 },
@@ -169,10 +231,16 @@ export function matmulKernels(b: WebGLBackend): Pick<KernelTable, 'BatchMatMul'>
       const k = transposeA ? x.shape[1] : x.shape[2];
       const s = layout(x, y, transposeA, transposeB, m, n, k);
       const max = b.gpgpu.maxTextureSize;
-      const fits = Math.ceil(k / 4) <= max && x.shape[0] * m <= max && n <= max && y.shape[0] * Math.ceil(k / 4) <= max &&
+      const fits =
+        Math.ceil(k / 4) <= max &&
+        x.shape[0] * m <= max &&
+        n <= max &&
+        y.shape[0] * Math.ceil(k / 4) <= max &&
         out.shape[0] * Math.ceil(m / 4) <= max;
       const size = out.shape.reduce((p, d) => p * d, 1);
-      return out.dtype === 'float32' && k >= PACK_MIN_K && fits && size > 0 ? packed(b, x, y, out, k, s) : plain(b, x, y, out, k, s);
+      return out.dtype === 'float32' && k >= PACK_MIN_K && fits && size > 0
+        ? packed(b, x, y, out, k, s)
+        : plain(b, x, y, out, k, s);
     },
   };
 }

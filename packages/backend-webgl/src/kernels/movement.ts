@@ -15,7 +15,10 @@ import { stridedIndex, strides } from '../shader.js';
 export function affineGather(b: WebGLBackend, x: TensorInfo, out: OutInfo, offset: number, str: number[]): TexData {
   const R = rankOf(out.shape);
   return b.run({
-    inputs: [x], out, decls: stridedIndex(0, R), body: 'res = get0(bidx0(oc));',
+    inputs: [x],
+    out,
+    decls: stridedIndex(0, R),
+    body: 'res = get0(bidx0(oc));',
     uniforms: { x0Str: str.length ? str : [0], x0Off: offset },
   });
 }
@@ -23,7 +26,13 @@ export function affineGather(b: WebGLBackend, x: TensorInfo, out: OutInfo, offse
 /** x transposed by `perm`, as backend storage (used by reductions too). */
 export function transposeData(b: WebGLBackend, x: TensorInfo, perm: readonly number[]): TexData {
   const s = strides(x.shape);
-  return affineGather(b, x, { shape: perm.map((p) => x.shape[p]), dtype: x.dtype }, 0, perm.map((p) => s[p]));
+  return affineGather(
+    b,
+    x,
+    { shape: perm.map((p) => x.shape[p]), dtype: x.dtype },
+    0,
+    perm.map((p) => s[p]),
+  );
 }
 
 function pad(b: WebGLBackend, x: TensorInfo, paddings: [number, number][], value: number, out: OutInfo): TexData {
@@ -31,8 +40,10 @@ function pad(b: WebGLBackend, x: TensorInfo, paddings: [number, number][], value
   const isFloat = x.dtype === 'float32';
   const one = (a: number[]): number[] => (a.length ? a : [0]);
   return b.run({
-    inputs: [x], out,
-    decls: `uniform int before[${R}];\nuniform int inShape[${R}];\nuniform int inStr[${R}];\n` +
+    inputs: [x],
+    out,
+    decls:
+      `uniform int before[${R}];\nuniform int inShape[${R}];\nuniform int inStr[${R}];\n` +
       `uniform ${isFloat ? 'float' : 'int'} padValue;\n`,
     body: `bool inside = true;
   int j = 0;
@@ -58,14 +69,22 @@ function concatFew(b: WebGLBackend, xs: readonly TensorInfo[], axis: number, out
   const width = out.shape[axis] * inner;
   const starts: number[] = [];
   let col = 0;
-  for (const x of xs) { starts.push(col); col += x.shape[axis] * inner; }
+  for (const x of xs) {
+    starts.push(col);
+    col += x.shape[axis] * inner;
+  }
   const widths = xs.map((x) => x.shape[axis] * inner);
   const T = out.dtype === 'float32' ? 'float' : 'int';
   // Branch per input: samplers cannot be indexed by a non-constant expression.
-  const branches = xs.map((_, k) =>
-    `${k ? 'else ' : ''}if (col < starts[${k}] + widths[${k}]) res = ${T}(get${k}(row * widths[${k}] + col - starts[${k}]));`).join('\n  ');
+  const branches = xs
+    .map(
+      (_, k) =>
+        `${k ? 'else ' : ''}if (col < starts[${k}] + widths[${k}]) res = ${T}(get${k}(row * widths[${k}] + col - starts[${k}]));`,
+    )
+    .join('\n  ');
   return b.run({
-    inputs: xs, out,
+    inputs: xs,
+    out,
     decls: `uniform int width;\nuniform int starts[${xs.length}];\nuniform int widths[${xs.length}];\n`,
     body: `int row = idx / width;\n  int col = idx - row * width;\n  ${branches}\n  else res = ${T}(0);`,
     uniforms: { width, starts, widths },
@@ -90,22 +109,42 @@ function concat(b: WebGLBackend, inputs: readonly TensorInfo[], axis: number, ou
   }
 }
 
-export function movementKernels(b: WebGLBackend): Pick<KernelTable, 'Reshape' | 'Transpose' | 'BroadcastTo' | 'Slice' | 'Reverse' | 'Pad' | 'Concat'> {
+export function movementKernels(
+  b: WebGLBackend,
+): Pick<KernelTable, 'Reshape' | 'Transpose' | 'BroadcastTo' | 'Slice' | 'Reverse' | 'Pad' | 'Concat'> {
   return {
     Reshape: ([x]) => x.dataId,
     Transpose: ([x], { perm }) => transposeData(b, x, perm),
     BroadcastTo: ([x], _attrs, out) => {
       const s = strides(x.shape);
-      return affineGather(b, x, out, 0, x.shape.map((d, i) => (d === 1 ? 0 : s[i])));
+      return affineGather(
+        b,
+        x,
+        out,
+        0,
+        x.shape.map((d, i) => (d === 1 ? 0 : s[i])),
+      );
     },
     Slice: ([x], { begin }, out) => {
       const s = strides(x.shape);
-      return affineGather(b, x, out, begin.reduce((o, v, i) => o + v * s[i], 0), s);
+      return affineGather(
+        b,
+        x,
+        out,
+        begin.reduce((o, v, i) => o + v * s[i], 0),
+        s,
+      );
     },
     Reverse: ([x], { axes }, out) => {
       const s = strides(x.shape);
       const offset = axes.reduce((o, d) => o + (x.shape[d] - 1) * s[d], 0);
-      return affineGather(b, x, out, offset, s.map((v, d) => (axes.includes(d) ? -v : v)));
+      return affineGather(
+        b,
+        x,
+        out,
+        offset,
+        s.map((v, d) => (axes.includes(d) ? -v : v)),
+      );
     },
     Pad: ([x], { paddings, value }, out) => pad(b, x, paddings, value, out),
     Concat: (inputs, { axis }, out) => concat(b, inputs, axis, out),

@@ -15,12 +15,30 @@ function reduceBody(name: ReduceName, dtype: DType): { decls: string; body: stri
   const f = dtype === 'float32';
   const T = f ? 'float' : 'int';
   // Any and All read bools as ints 0/1: their max and min. int32 Prod wraps (GLSL keeps the low 32 bits).
-  const init = name === 'Sum' || name === 'Any' ? `${T}(0)` : name === 'Prod' || name === 'All' ? `${T}(1)`
-    : f ? (name === 'Max' ? '-inf_()' : 'inf_()') : (name === 'Max' ? '(-2147483647 - 1)' : '0x7fffffff');
-  const step = name === 'Sum' ? 'acc += v;' : name === 'Prod' ? 'acc *= v;'
-    : name === 'Any' ? 'acc = max(acc, v);' : name === 'All' ? 'acc = min(acc, v);'
-    : f ? `if (isnan_(v)) { acc = v; break; } if (fkey(v) ${name === 'Max' ? '>' : '<'} fkey(acc)) acc = v;`
-    : `acc = ${name === 'Max' ? 'max' : 'min'}(acc, v);`;
+  const init =
+    name === 'Sum' || name === 'Any'
+      ? `${T}(0)`
+      : name === 'Prod' || name === 'All'
+        ? `${T}(1)`
+        : f
+          ? name === 'Max'
+            ? '-inf_()'
+            : 'inf_()'
+          : name === 'Max'
+            ? '(-2147483647 - 1)'
+            : '0x7fffffff';
+  const step =
+    name === 'Sum'
+      ? 'acc += v;'
+      : name === 'Prod'
+        ? 'acc *= v;'
+        : name === 'Any'
+          ? 'acc = max(acc, v);'
+          : name === 'All'
+            ? 'acc = min(acc, v);'
+            : f
+              ? `if (isnan_(v)) { acc = v; break; } if (fkey(v) ${name === 'Max' ? '>' : '<'} fkey(acc)) acc = v;`
+              : `acc = ${name === 'Max' ? 'max' : 'min'}(acc, v);`;
   return {
     decls: 'uniform int runLen;\nuniform int chunk;\n',
     // Output texel idx = (row, c): reduces elements [c*chunk, min((c+1)*chunk, runLen)) of `row`.
@@ -39,14 +57,26 @@ function reduceBody(name: ReduceName, dtype: DType): { decls: string; body: stri
 }
 
 /** Reduces each contiguous run of `runLen` elements of `x` (shape [rows * runLen]) to one value. */
-function reduceRuns(b: WebGLBackend, name: ReduceName, x: TensorInfo, rows: number, runLen: number, out: OutInfo): TexData {
+function reduceRuns(
+  b: WebGLBackend,
+  name: ReduceName,
+  x: TensorInfo,
+  rows: number,
+  runLen: number,
+  out: OutInfo,
+): TexData {
   const { decls, body } = reduceBody(name, x.dtype);
   if (runLen <= CHUNK) {
     return b.run({ inputs: [x], out, decls, body, uniforms: { runLen, chunk: Math.max(runLen, 1) } });
   }
   const numChunks = Math.ceil(runLen / CHUNK);
-  const partial = b.run({ inputs: [x], out: { shape: [rows, numChunks], dtype: x.dtype }, decls, body,
-    uniforms: { runLen, chunk: CHUNK } });
+  const partial = b.run({
+    inputs: [x],
+    out: { shape: [rows, numChunks], dtype: x.dtype },
+    decls,
+    body,
+    uniforms: { runLen, chunk: CHUNK },
+  });
   try {
     return reduceRuns(b, name, { dataId: partial, shape: [rows, numChunks], dtype: x.dtype }, rows, numChunks, out);
   } finally {
@@ -65,7 +95,14 @@ function reduce(b: WebGLBackend, name: ReduceName) {
     const perm = [...kept, ...axes];
     const moved = transposeData(b, x, perm);
     try {
-      return reduceRuns(b, name, { dataId: moved, shape: perm.map((d) => x.shape[d]), dtype: x.dtype }, rows, runLen, out);
+      return reduceRuns(
+        b,
+        name,
+        { dataId: moved, shape: perm.map((d) => x.shape[d]), dtype: x.dtype },
+        rows,
+        runLen,
+        out,
+      );
     } finally {
       b.disposeData(moved);
     }
@@ -74,7 +111,11 @@ function reduce(b: WebGLBackend, name: ReduceName) {
 
 export function reduceKernels(b: WebGLBackend): Pick<KernelTable, ReduceName> {
   return {
-    Sum: reduce(b, 'Sum'), Max: reduce(b, 'Max'), Min: reduce(b, 'Min'),
-    Prod: reduce(b, 'Prod'), Any: reduce(b, 'Any'), All: reduce(b, 'All'),
+    Sum: reduce(b, 'Sum'),
+    Max: reduce(b, 'Max'),
+    Min: reduce(b, 'Min'),
+    Prod: reduce(b, 'Prod'),
+    Any: reduce(b, 'Any'),
+    All: reduce(b, 'All'),
   };
 }

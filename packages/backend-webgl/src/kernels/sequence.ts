@@ -9,7 +9,8 @@ export function sequenceKernels(b: WebGLBackend): Pick<KernelTable, 'ReverseSequ
     ReverseSequence: ([x, lens], { seqAxis, batchAxis }, out) => {
       const R = rankOf(out.shape);
       return b.run({
-        inputs: [x, lens], out,
+        inputs: [x, lens],
+        out,
         decls: `uniform int seqAxis;\nuniform int batchAxis;\nuniform int xStr[${R}];\n`,
         body: `int len = clamp(get1(oc[batchAxis]), 0, outShape[seqAxis]);
   int t = oc[seqAxis];

@@ -37,7 +37,9 @@ export function elementwise(b: WebGLBackend, name: string, floatExpr: string, in
     const expr = isFloat ? floatExpr : intExpr;
     if (!expr) throw new TypeError(`webgl: ${name} has no ${x.dtype} kernel`);
     // NaN in, NaN out: checked first because comparisons and max() are unreliable on NaN.
-    const body = isFloat ? `float x = get0(idx);\n  res = isnan_(x) ? x : (${expr});` : `int x = get0(idx);\n  res = ${expr};`;
+    const body = isFloat
+      ? `float x = get0(idx);\n  res = isnan_(x) ? x : (${expr});`
+      : `int x = get0(idx);\n  res = ${expr};`;
     return b.run({ inputs: [x], out, body, decls });
   };
 }
@@ -55,9 +57,11 @@ const FLOAT_TO_INT = `float x = get0(idx);
   }`;
 
 function castBody(from: DType, to: DType): string {
-  const f = from === 'float32', t = to === 'float32';
+  const f = from === 'float32',
+    t = to === 'float32';
   // Bits, not `!= 0.0`: a subnormal is nonzero although the GPU compares it equal to 0.
-  if (to === 'bool') return f ? 'res = int((floatBitsToUint(get0(idx)) & 0x7fffffffu) != 0u);' : 'res = int(get0(idx) != 0);';
+  if (to === 'bool')
+    return f ? 'res = int((floatBitsToUint(get0(idx)) & 0x7fffffffu) != 0u);' : 'res = int(get0(idx) != 0);';
   if (f && t) return 'res = get0(idx);';
   if (f) return FLOAT_TO_INT;
   if (t) return 'res = float(get0(idx));';
@@ -66,8 +70,14 @@ function castBody(from: DType, to: DType): string {
 
 export function unaryKernels(b: WebGLBackend): Pick<KernelTable, UnaryName | 'Cast'> {
   return {
-    Neg: unary(b, 'Neg'), Abs: unary(b, 'Abs'), Exp: unary(b, 'Exp'), Log: unary(b, 'Log'),
-    Sqrt: unary(b, 'Sqrt'), Tanh: unary(b, 'Tanh'), Sigmoid: unary(b, 'Sigmoid'), Relu: unary(b, 'Relu'),
+    Neg: unary(b, 'Neg'),
+    Abs: unary(b, 'Abs'),
+    Exp: unary(b, 'Exp'),
+    Log: unary(b, 'Log'),
+    Sqrt: unary(b, 'Sqrt'),
+    Tanh: unary(b, 'Tanh'),
+    Sigmoid: unary(b, 'Sigmoid'),
+    Relu: unary(b, 'Relu'),
     LogicalNot: unary(b, 'LogicalNot'),
     Cast: ([x], { dtype }, out) => b.run({ inputs: [x], out, body: castBody(x.dtype, dtype) }),
   };

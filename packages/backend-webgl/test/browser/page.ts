@@ -7,7 +7,12 @@ import { ENGINE, setBackend } from '@tapeflow/core';
 import { WebGLBackend } from '../../src/index.js';
 import { collect, type SuiteDef, type TestEnv } from '@tapeflow/conformance';
 
-export interface CaseResult { ok: boolean; ms: number; error?: string; numDraws: number }
+export interface CaseResult {
+  ok: boolean;
+  ms: number;
+  error?: string;
+  numDraws: number;
+}
 
 export interface PageApi {
   /** Activates 'webgl'; returns a description of the GL renderer, or throws. */
@@ -16,7 +21,11 @@ export interface PageApi {
   run(name: string, runsScale: number): Promise<CaseResult>;
 }
 
-declare global { interface Window { tapeflowTests: PageApi } }
+declare global {
+  interface Window {
+    tapeflowTests: PageApi;
+  }
+}
 
 export function start(suites: Record<string, SuiteDef>): void {
   const cases = collect(suites);
@@ -31,8 +40,13 @@ export function start(suites: Record<string, SuiteDef>): void {
       if (!(await setBackend('webgl'))) throw new Error('the webgl backend failed to initialize in this browser');
       // The page must not be able to fall back to another backend.
       let others = true;
-      try { await setBackend('cpu'); } catch { others = false; }
-      if (others) throw new Error("a 'cpu' backend is registered in the test page; webgl tests must not fall back to it");
+      try {
+        await setBackend('cpu');
+      } catch {
+        others = false;
+      }
+      if (others)
+        throw new Error("a 'cpu' backend is registered in the test page; webgl tests must not fall back to it");
       const gl = backend().gpgpu.gl;
       const dbg = gl.getExtension('WEBGL_debug_renderer_info');
       return String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
@@ -51,7 +65,12 @@ export function start(suites: Record<string, SuiteDef>): void {
       } catch (e) {
         const err = e as Error;
         const msg = err?.stack ?? String(e);
-        return { ok: false, ms: performance.now() - t0, error: `${err?.name ?? 'Error'}: ${msg}`, numDraws: b.numDraws - draws };
+        return {
+          ok: false,
+          ms: performance.now() - t0,
+          error: `${err?.name ?? 'Error'}: ${msg}`,
+          numDraws: b.numDraws - draws,
+        };
       }
     },
   };

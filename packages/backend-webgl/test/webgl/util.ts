@@ -11,6 +11,12 @@ export function webgl(): WebGLBackend {
 /** In-use textures and bytes as reported through tf.memory(). */
 export function gpu(): { textures: number; bytes: number; allocated: number; host: number } {
   const m = memory();
-  if (m.numTextures === undefined || m.numBytesInGPU === undefined) throw new Error('memory() does not report GPU usage');
-  return { textures: m.numTextures, bytes: m.numBytesInGPU, allocated: m.numBytesInGPUAllocated ?? NaN, host: m.numBytesOnHost ?? NaN };
+  if (m.numTextures === undefined || m.numBytesInGPU === undefined)
+    throw new Error('memory() does not report GPU usage');
+  return {
+    textures: m.numTextures,
+    bytes: m.numBytesInGPU,
+    allocated: m.numBytesInGPUAllocated ?? NaN,
+    host: m.numBytesOnHost ?? NaN,
+  };
 }

@@ -19,17 +19,26 @@ function run(dtype: tf.DType, opt: Optimizer, steps: number): { v: number[]; los
     l.dispose();
   }
   const out = Array.from(v.dataSync());
-  v.dispose(); t.dispose(); opt.dispose();
+  v.dispose();
+  t.dispose();
+  opt.dispose();
   return { v: out, loss };
 }
 
 /** The same problem in plain JS with the gradient 2(v - target); returns v and the last loss (before its update). */
-function reference(update: (v: number[], g: number[], step: number) => void, steps: number): { v: number[]; loss: number } {
+function reference(
+  update: (v: number[], g: number[], step: number) => void,
+  steps: number,
+): { v: number[]; loss: number } {
   const v = [...start];
   let loss = NaN;
   for (let k = 1; k <= steps; k++) {
     loss = v.reduce((s, x, i) => s + (x - target[i]) ** 2, 0);
-    update(v, v.map((x, i) => 2 * (x - target[i])), k);
+    update(
+      v,
+      v.map((x, i) => 2 * (x - target[i])),
+      k,
+    );
   }
   return { v, loss };
 }
@@ -39,7 +48,13 @@ export function optimizerSuite(r: Registry): void {
 
   r.test('sgd follows v -= lr·g', (env) => {
     const got = run(gradTolerance(env).dtype, sgd(0.1), 15);
-    const want = reference((v, g) => g.forEach((gi, i) => { v[i] -= 0.1 * gi; }), 15);
+    const want = reference(
+      (v, g) =>
+        g.forEach((gi, i) => {
+          v[i] -= 0.1 * gi;
+        }),
+      15,
+    );
     expectClose(got.v, want.v, tol(env));
     expectClose(got.loss, want.loss, tol(env));
   });
@@ -47,20 +62,28 @@ export function optimizerSuite(r: Registry): void {
   r.test("momentum follows TF1's accum = m·accum + g; v -= lr·accum", (env) => {
     const got = run(gradTolerance(env).dtype, momentum(0.05, 0.9), 15);
     const acc = [0, 0, 0];
-    const want = reference((v, g) => g.forEach((gi, i) => { acc[i] = 0.9 * acc[i] + gi; v[i] -= 0.05 * acc[i]; }), 15);
+    const want = reference(
+      (v, g) =>
+        g.forEach((gi, i) => {
+          acc[i] = 0.9 * acc[i] + gi;
+          v[i] -= 0.05 * acc[i];
+        }),
+      15,
+    );
     expectClose(got.v, want.v, tol(env));
   });
 
   r.test("adam follows TF1's AdamOptimizer (bias correction folded into the step size)", (env) => {
     const [lr, b1, b2, eps] = [0.1, 0.8, 0.99, 1e-6];
     const got = run(gradTolerance(env).dtype, adam(lr, b1, b2, eps), 15);
-    const m = [0, 0, 0], s = [0, 0, 0];
+    const m = [0, 0, 0],
+      s = [0, 0, 0];
     const want = reference((v, g, t) => {
-      const lrT = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+      const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
       g.forEach((gi, i) => {
         m[i] = b1 * m[i] + (1 - b1) * gi;
         s[i] = b2 * s[i] + (1 - b2) * gi * gi;
-        v[i] -= lrT * m[i] / (Math.sqrt(s[i]) + eps);
+        v[i] -= (lrT * m[i]) / (Math.sqrt(s[i]) + eps);
       });
     }, 15);
     expectClose(got.v, want.v, env.float64 ? { rtol: 1e-9, atol: 1e-11 } : { rtol: 1e-3, atol: 1e-4 });
@@ -74,9 +97,18 @@ export function optimizerSuite(r: Registry): void {
       const x = tf.randomNormal([5, 3], { seed: 8, dtype });
       const y = tf.randomNormal([5, 4], { seed: 9, dtype });
       // A tidy inside the loss, as an RNN would have, exercises pending disposal too.
-      const loss = (): Tensor => tf.mean(tf.square(tf.sub(tf.tidy(() => tf.tanh(tf.add(tf.matmul(x, w), b))), y)));
+      const loss = (): Tensor =>
+        tf.mean(
+          tf.square(
+            tf.sub(
+              tf.tidy(() => tf.tanh(tf.add(tf.matmul(x, w), b))),
+              y,
+            ),
+          ),
+        );
       const counts: number[] = [];
-      let first = NaN, last = NaN;
+      let first = NaN,
+        last = NaN;
       for (let k = 0; k < 1000; k++) {
         const l = opt.minimize(loss);
         if (k === 0) first = l.dataSync()[0];
@@ -84,7 +116,10 @@ export function optimizerSuite(r: Registry): void {
         l.dispose();
         if (k === 0 || k === 999) counts.push(tf.memory().numTensors);
       }
-      assert(counts[0] === counts[1], `${opt.constructor.name}: numTensors grew from ${counts[0]} after 1 step to ${counts[1]} after 1000`);
+      assert(
+        counts[0] === counts[1],
+        `${opt.constructor.name}: numTensors grew from ${counts[0]} after 1 step to ${counts[1]} after 1000`,
+      );
       assert(last < first, `${opt.constructor.name} did not reduce the loss (${first} -> ${last})`);
       for (const t of [w, b, x, y]) t.dispose();
       opt.dispose();

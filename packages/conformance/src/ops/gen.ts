@@ -33,12 +33,17 @@ export const anyArr = (value: fc.Arbitrary<number> = float, minRank = 0, maxRank
 
 /** A shape that broadcasts to `out`: some leading dims dropped, some dims set to 1. */
 export const broadcastableTo = (out: readonly number[]): fc.Arbitrary<number[]> =>
-  fc.tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: out.length }),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+    )
     .map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
 
 /** Two arrays whose shapes broadcast together (NumPy rules), and the broadcast shape. */
 export const broadcastPair = (value: fc.Arbitrary<number> = float, valueB = value): fc.Arbitrary<[Arr, Arr]> =>
-  shape(0, 4).chain((out) => fc.tuple(broadcastableTo(out), broadcastableTo(out)))
+  shape(0, 4)
+    .chain((out) => fc.tuple(broadcastableTo(out), broadcastableTo(out)))
     .chain(([sa, sb]) => fc.tuple(arrOf(sa, value), arrOf(sb, valueB)));
 
 /** An axis of a rank-r tensor, written negative half the time. */
@@ -51,15 +56,20 @@ export const axesOf = (rank: number): fc.Arbitrary<number | number[] | undefined
   return fc.oneof(
     fc.constant(undefined),
     axisOf(rank),
-    fc.uniqueArray(fc.integer({ min: 0, max: rank - 1 }), { maxLength: rank })
-      .chain((axes) => fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length })
-        .map((neg) => axes.map((a, i) => (neg[i] ? a - rank : a)))),
+    fc
+      .uniqueArray(fc.integer({ min: 0, max: rank - 1 }), { maxLength: rank })
+      .chain((axes) =>
+        fc
+          .array(fc.boolean(), { minLength: axes.length, maxLength: axes.length })
+          .map((neg) => axes.map((a, i) => (neg[i] ? a - rank : a))),
+      ),
   );
 };
 
 /** Resolves what axesOf produced into sorted non-negative axes. */
 export const resolveAxes = (axis: number | number[] | undefined, rank: number): number[] =>
-  axis === undefined ? [...Array(rank).keys()]
+  axis === undefined
+    ? [...Array(rank).keys()]
     : (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((x, y) => x - y);
 
 export const permutationOf = (rank: number): fc.Arbitrary<number[]> =>

@@ -5,15 +5,24 @@
  * rounding of its own; the suites compare backends to it with float32-sized tolerances.
  */
 
-export interface Arr { shape: number[]; data: number[] }
+export interface Arr {
+  shape: number[];
+  data: number[];
+}
 
-export const arr = (shape: readonly number[], data: ArrayLike<number>): Arr => ({ shape: [...shape], data: Array.from(data) });
+export const arr = (shape: readonly number[], data: ArrayLike<number>): Arr => ({
+  shape: [...shape],
+  data: Array.from(data),
+});
 export const size = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
 /** The multi-index of flat position `i` in `shape` (row-major). */
 export function unravel(i: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) { idx[d] = i % shape[d]; i = Math.floor(i / shape[d]); }
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
   return idx;
 }
 
@@ -49,7 +58,10 @@ export function broadcastShape(...shapes: (readonly number[])[]): number[] | nul
 /** Element of `a` seen from output index `idx` of a broadcast (right-aligned, size-1 dims repeat). */
 function bcastAt(a: Arr, idx: readonly number[]): number {
   const lead = idx.length - a.shape.length;
-  return at(a, a.shape.map((d, k) => (d === 1 ? 0 : idx[lead + k])));
+  return at(
+    a,
+    a.shape.map((d, k) => (d === 1 ? 0 : idx[lead + k])),
+  );
 }
 
 export function map(a: Arr, f: (v: number) => number): Arr {
@@ -69,7 +81,13 @@ export function where(c: Arr, a: Arr, b: Arr): Arr {
 }
 
 /** Reduces over `axes` (non-negative) by folding `f` from `init`. */
-export function reduce(a: Arr, axes: readonly number[], keepDims: boolean, init: number, f: (acc: number, v: number) => number): Arr {
+export function reduce(
+  a: Arr,
+  axes: readonly number[],
+  keepDims: boolean,
+  init: number,
+  f: (acc: number, v: number) => number,
+): Arr {
   const outShape = a.shape.map((d, k) => (axes.includes(k) ? 1 : d));
   const acc = build(outShape, () => init);
   for (let i = 0; i < a.data.length; i++) {
@@ -80,9 +98,12 @@ export function reduce(a: Arr, axes: readonly number[], keepDims: boolean, init:
   return keepDims ? acc : { shape: a.shape.filter((_, k) => !axes.includes(k)), data: acc.data };
 }
 
-export const sum = (a: Arr, axes: readonly number[], keepDims = false): Arr => reduce(a, axes, keepDims, 0, (s, v) => s + v);
-export const max = (a: Arr, axes: readonly number[], keepDims = false): Arr => reduce(a, axes, keepDims, -Infinity, Math.max);
-export const min = (a: Arr, axes: readonly number[], keepDims = false): Arr => reduce(a, axes, keepDims, Infinity, Math.min);
+export const sum = (a: Arr, axes: readonly number[], keepDims = false): Arr =>
+  reduce(a, axes, keepDims, 0, (s, v) => s + v);
+export const max = (a: Arr, axes: readonly number[], keepDims = false): Arr =>
+  reduce(a, axes, keepDims, -Infinity, Math.max);
+export const min = (a: Arr, axes: readonly number[], keepDims = false): Arr =>
+  reduce(a, axes, keepDims, Infinity, Math.min);
 export function mean(a: Arr, axes: readonly number[], keepDims = false): Arr {
   const count = axes.reduce((n, k) => n * a.shape[k], 1);
   return map(sum(a, axes, keepDims), (s) => s / count);
@@ -108,30 +129,41 @@ export function matmul(a: Arr, b: Arr, transposeA = false, transposeB = false): 
   const batch = broadcastShape(x.shape.slice(0, -2), y.shape.slice(0, -2));
   if (!batch || y.shape[y.shape.length - 2] !== k) throw new Error('reference: matmul shapes disagree');
   const shape = [...batch, m, n];
-  const dot = (abs: boolean) => build(shape, (idx) => {
-    const bi = idx.slice(0, -2);
-    const [i, j] = idx.slice(-2);
-    let s = 0;
-    for (let p = 0; p < k; p++) {
-      const u = bcastAt(x, [...bi, i, p]);
-      const v = bcastAt(y, [...bi, p, j]);
-      s += abs ? Math.abs(u * v) : u * v;
-    }
-    return s;
-  });
+  const dot = (abs: boolean) =>
+    build(shape, (idx) => {
+      const bi = idx.slice(0, -2);
+      const [i, j] = idx.slice(-2);
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const u = bcastAt(x, [...bi, i, p]);
+        const v = bcastAt(y, [...bi, p, j]);
+        s += abs ? Math.abs(u * v) : u * v;
+      }
+      return s;
+    });
   return { value: dot(false), absDot: dot(true) };
 }
 
 export function transpose(a: Arr, perm: readonly number[]): Arr {
-  return build(perm.map((p) => a.shape[p]), (idx) => {
-    const src = new Array<number>(perm.length);
-    perm.forEach((p, k) => { src[p] = idx[k]; });
-    return at(a, src);
-  });
+  return build(
+    perm.map((p) => a.shape[p]),
+    (idx) => {
+      const src = new Array<number>(perm.length);
+      perm.forEach((p, k) => {
+        src[p] = idx[k];
+      });
+      return at(a, src);
+    },
+  );
 }
 
 export function slice(a: Arr, begin: readonly number[], sz: readonly number[]): Arr {
-  return build(sz, (idx) => at(a, idx.map((v, k) => v + begin[k])));
+  return build(sz, (idx) =>
+    at(
+      a,
+      idx.map((v, k) => v + begin[k]),
+    ),
+  );
 }
 
 export function concat(as: readonly Arr[], axis: number): Arr {
@@ -140,7 +172,11 @@ export function concat(as: readonly Arr[], axis: number): Arr {
   return build(shape, (idx) => {
     let pos = idx[axis];
     for (const a of as) {
-      if (pos < a.shape[axis]) return at(a, idx.map((v, k) => (k === axis ? pos : v)));
+      if (pos < a.shape[axis])
+        return at(
+          a,
+          idx.map((v, k) => (k === axis ? pos : v)),
+        );
       pos -= a.shape[axis];
     }
     throw new Error('unreachable');
@@ -156,7 +192,12 @@ export function pad(a: Arr, paddings: readonly (readonly [number, number])[], va
 }
 
 export function reverse(a: Arr, axes: readonly number[]): Arr {
-  return build(a.shape, (idx) => at(a, idx.map((v, k) => (axes.includes(k) ? a.shape[k] - 1 - v : v))));
+  return build(a.shape, (idx) =>
+    at(
+      a,
+      idx.map((v, k) => (axes.includes(k) ? a.shape[k] - 1 - v : v)),
+    ),
+  );
 }
 
 /** `indices` holds int values of any shape; it replaces dim `axis` of `a`. */
@@ -170,14 +211,24 @@ export function gather(a: Arr, indices: Arr, axis: number): Arr {
 }
 
 export function tile(a: Arr, reps: readonly number[]): Arr {
-  return build(a.shape.map((d, k) => d * reps[k]), (idx) => at(a, idx.map((v, k) => v % a.shape[k])));
+  return build(
+    a.shape.map((d, k) => d * reps[k]),
+    (idx) =>
+      at(
+        a,
+        idx.map((v, k) => v % a.shape[k]),
+      ),
+  );
 }
 
 export function reverseSequence(a: Arr, lens: readonly number[], seqAxis: number, batchAxis: number): Arr {
   return build(a.shape, (idx) => {
     const len = lens[idx[batchAxis]];
     const t = idx[seqAxis];
-    return at(a, idx.map((v, k) => (k === seqAxis && t < len ? len - 1 - t : v)));
+    return at(
+      a,
+      idx.map((v, k) => (k === seqAxis && t < len ? len - 1 - t : v)),
+    );
   });
 }
 
@@ -189,7 +240,15 @@ export function softmax(a: Arr, axis: number): Arr {
 
 export function logSoftmax(a: Arr, axis: number): Arr {
   const m = max(a, [axis], true);
-  const lse = zip(m, sum(zip(a, m, (v, mx) => Math.exp(v - mx)), [axis], true), (mx, s) => mx + Math.log(s));
+  const lse = zip(
+    m,
+    sum(
+      zip(a, m, (v, mx) => Math.exp(v - mx)),
+      [axis],
+      true,
+    ),
+    (mx, s) => mx + Math.log(s),
+  );
   return zip(a, lse, (v, l) => v - l);
 }
 
@@ -207,7 +266,11 @@ export function split(a: Arr, sizes: readonly number[], axis: number): Arr[] {
   return sizes.map((s) => {
     const begin = a.shape.map((_, k) => (k === axis ? start : 0));
     start += s;
-    return slice(a, begin, a.shape.map((d, k) => (k === axis ? s : d)));
+    return slice(
+      a,
+      begin,
+      a.shape.map((d, k) => (k === axis ? s : d)),
+    );
   });
 }
 
@@ -216,7 +279,9 @@ export function toNested(a: Arr): unknown {
   if (a.shape.length === 0) return a.data[0];
   const rec = (d: number, off: number): unknown[] => {
     const stride = size(a.shape.slice(d + 1));
-    return Array.from({ length: a.shape[d] }, (_, i) => (d === a.shape.length - 1 ? a.data[off + i] : rec(d + 1, off + i * stride)));
+    return Array.from({ length: a.shape[d] }, (_, i) =>
+      d === a.shape.length - 1 ? a.data[off + i] : rec(d + 1, off + i * stride),
+    );
   };
   return rec(0, 0);
 }

@@ -43,12 +43,21 @@ export function expectArrWithin(t: Tensor, ref: Arr, tol: number[] | number, msg
 
 /** Runs fn in a tidy and asserts it leaves no tensor behind. */
 export function check(fn: () => void, msg = ''): void {
-  expectNoLeak(() => { tidy(() => { fn(); }); }, msg);
+  expectNoLeak(() => {
+    tidy(() => {
+      fn();
+    });
+  }, msg);
 }
 
 /** fast-check property with the fixed seed; every run is tidied and leak-checked. */
 export function property<T>(env: TestEnv, runs: number, arb: fc.Arbitrary<T>, pred: (v: T) => void): void {
-  fc.assert(fc.property(arb, (v) => { check(() => pred(v)); }), { ...fcParams(env, runs), includeErrorInReport: true });
+  fc.assert(
+    fc.property(arb, (v) => {
+      check(() => pred(v));
+    }),
+    { ...fcParams(env, runs), includeErrorInReport: true },
+  );
 }
 
 /** Float32-exact copies of JS numbers (what a float32 tensor of them holds). */

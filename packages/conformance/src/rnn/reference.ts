@@ -24,27 +24,44 @@ export function basicRnn(x: Mat, h: Mat, K: Mat, b: Vec): Mat {
 }
 
 export interface LstmWeights {
-  K: Mat; b: Vec;
+  K: Mat;
+  b: Vec;
   peep?: { f: Vec; i: Vec; o: Vec };
   P?: Mat;
 }
-export interface LstmOpts { forgetBias?: number; cellClip?: number; projClip?: number }
+export interface LstmOpts {
+  forgetBias?: number;
+  cellClip?: number;
+  projClip?: number;
+}
 
 /** LSTMCell (BasicLSTMCell is the case without peepholes, clip or projection): returns [c', m]. */
 export function lstm(x: Mat, c: Mat, h: Mat, w: LstmWeights, o: LstmOpts = {}): [Mat, Mat] {
   const n = c[0]?.length ?? w.b.length / 4;
   const z = affine(x, h, w.K, w.b);
   const fb = o.forgetBias ?? 1;
-  const newC = z.map((zr, r) => zr.slice(0, n).map((_, k) => {
-    const [i, j, f] = [zr[k], zr[n + k], zr[2 * n + k]];
-    const cp = c[r][k];
-    const pf = w.peep ? w.peep.f[k] * cp : 0, pi = w.peep ? w.peep.i[k] * cp : 0;
-    return clip(sig(f + fb + pf) * cp + sig(i + pi) * Math.tanh(j), o.cellClip);
-  }));
-  let m = z.map((zr, r) => newC[r].map((cv, k) => sig(zr[3 * n + k] + (w.peep ? w.peep.o[k] * cv : 0)) * Math.tanh(cv)));
+  const newC = z.map((zr, r) =>
+    zr.slice(0, n).map((_, k) => {
+      const [i, j, f] = [zr[k], zr[n + k], zr[2 * n + k]];
+      const cp = c[r][k];
+      const pf = w.peep ? w.peep.f[k] * cp : 0,
+        pi = w.peep ? w.peep.i[k] * cp : 0;
+      return clip(sig(f + fb + pf) * cp + sig(i + pi) * Math.tanh(j), o.cellClip);
+    }),
+  );
+  let m = z.map((zr, r) =>
+    newC[r].map((cv, k) => sig(zr[3 * n + k] + (w.peep ? w.peep.o[k] * cv : 0)) * Math.tanh(cv)),
+  );
   if (w.P) {
     const P = w.P;
-    m = m.map((mr) => P[0].map((_, j) => clip(mr.reduce((s, v, k) => s + v * P[k][j], 0), o.projClip)));
+    m = m.map((mr) =>
+      P[0].map((_, j) =>
+        clip(
+          mr.reduce((s, v, k) => s + v * P[k][j], 0),
+          o.projClip,
+        ),
+      ),
+    );
   }
   return [newC, m];
 }
@@ -52,7 +69,8 @@ export function lstm(x: Mat, c: Mat, h: Mat, w: LstmWeights, o: LstmOpts = {}): 
 export function gru(x: Mat, h: Mat, Kg: Mat, bg: Vec, Kc: Mat, bc: Vec): Mat {
   const n = h[0].length;
   const g = affine(x, h, Kg, bg).map((r) => r.map(sig));
-  const r = cols(g, 0, n), u = cols(g, n, n);
+  const r = cols(g, 0, n),
+    u = cols(g, n, n);
   const rh = h.map((row, i) => row.map((v, k) => r[i][k] * v));
   const cand = affine(x, rh, Kc, bc).map((row) => row.map(Math.tanh));
   return h.map((row, i) => row.map((v, k) => u[i][k] * v + (1 - u[i][k]) * cand[i][k]));

@@ -17,9 +17,7 @@ import { loadFromSource, type LoadCheckpointOptions, type LoadReport, type SlotS
 
 /** A checkpoint held in memory: its index and shards, or files by name ('model.ckpt.index', ..., optionally 'checkpoint'). */
 export type CheckpointFiles =
-  | { index: Bytes; data: readonly Bytes[] }
-  | Readonly<Record<string, Bytes>>
-  | ReadonlyMap<string, Bytes>;
+  { index: Bytes; data: readonly Bytes[] } | Readonly<Record<string, Bytes>> | ReadonlyMap<string, Bytes>;
 
 /** Named tensors to save: Variables (by their TF names), or name -> Tensor. */
 export type SaveTensors = readonly Variable[] | Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
@@ -38,14 +36,18 @@ const baseOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 const isAbsolute = (p: string): boolean => p.startsWith('/') || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p);
 
 /** Where a `checkpoint` file's path points: absolute as written, relative to the file's directory otherwise. */
-export const resolveCheckpointPath = (stateFileDir: string, path: string): string => (isAbsolute(path) ? path : stateFileDir + path);
+export const resolveCheckpointPath = (stateFileDir: string, path: string): string =>
+  isAbsolute(path) ? path : stateFileDir + path;
 
 function bundleFromFiles(files: CheckpointFiles): BundleReader {
   if (files && typeof files === 'object' && 'index' in files && 'data' in files && Array.isArray(files.data)) {
     const f = files as { index: Bytes; data: readonly Bytes[] };
     return new BundleReader(BundleIndex.parse(f.index), f.data);
   }
-  const map = files instanceof Map ? files as ReadonlyMap<string, Bytes> : new Map(Object.entries(files as Record<string, Bytes>));
+  const map =
+    files instanceof Map
+      ? (files as ReadonlyMap<string, Bytes>)
+      : new Map(Object.entries(files as Record<string, Bytes>));
   const state = [...map.keys()].filter((k) => baseOf(k) === CHECKPOINT_STATE_FILE);
   const indexes = [...map.keys()].filter((k) => k.endsWith('.index'));
   let prefix: string;
@@ -53,7 +55,10 @@ function bundleFromFiles(files: CheckpointFiles): BundleReader {
     const st = parseCheckpointState(new TextDecoder().decode(asBytes(map.get(state[0])!)), state[0]);
     prefix = resolveCheckpointPath(dirOf(state[0]), st.modelCheckpointPath);
   } else if (indexes.length === 1) prefix = indexes[0].slice(0, -'.index'.length);
-  else throw new ValueError(`loadCheckpoint: cannot tell which checkpoint the files hold (${indexes.length} .index files, no single 'checkpoint' file): ${[...map.keys()].join(', ')}`);
+  else
+    throw new ValueError(
+      `loadCheckpoint: cannot tell which checkpoint the files hold (${indexes.length} .index files, no single 'checkpoint' file): ${[...map.keys()].join(', ')}`,
+    );
   const get = (name: string): Bytes => {
     const b = map.get(name);
     if (!b) throw new ValueError(`loadCheckpoint: the files have no ${name} (got ${[...map.keys()].join(', ')})`);
@@ -96,33 +101,47 @@ export async function openCheckpoint(prefixOrFiles: string | CheckpointFiles): P
  * names, shapes, dtypes and checksums first: on an error nothing has changed. Returns what was
  * loaded, missing, unexpected, mismatched, and the training state it left alone.
  */
-export async function loadCheckpoint(prefixOrFiles: string | CheckpointFiles, opts: LoadCheckpointOptions): Promise<LoadReport> {
+export async function loadCheckpoint(
+  prefixOrFiles: string | CheckpointFiles,
+  opts: LoadCheckpointOptions,
+): Promise<LoadReport> {
   return loadFromSource(await openCheckpoint(prefixOrFiles), opts);
 }
 
 function namedTensors(tensors: SaveTensors): [string, Tensor][] {
   const list: [string, Tensor][] = Array.isArray(tensors)
     ? tensors.map((v, i) => {
-      if (!(v instanceof Variable)) throw new TypeError(`saveCheckpoint: element ${i} of the variable list must be a Variable`);
-      return [v.name, v];
-    })
-    : tensors instanceof Map ? [...(tensors as ReadonlyMap<string, Tensor>).entries()]
-      : tensors !== null && typeof tensors === 'object' ? Object.entries(tensors as Record<string, Tensor>)
-        : (() => { throw new TypeError('saveCheckpoint: expected a Variable[], a Record<name, Tensor> or a Map<name, Tensor>'); })();
+        if (!(v instanceof Variable))
+          throw new TypeError(`saveCheckpoint: element ${i} of the variable list must be a Variable`);
+        return [v.name, v];
+      })
+    : tensors instanceof Map
+      ? [...(tensors as ReadonlyMap<string, Tensor>).entries()]
+      : tensors !== null && typeof tensors === 'object'
+        ? Object.entries(tensors as Record<string, Tensor>)
+        : (() => {
+            throw new TypeError('saveCheckpoint: expected a Variable[], a Record<name, Tensor> or a Map<name, Tensor>');
+          })();
   for (const [name, t] of list) ENGINE.assertUsable(t, 'saveCheckpoint', `'${name}'`);
   return list;
 }
 
 /** The bundle tensors a save writes: the tensors, the optimizer's slots and global_step. */
-export async function checkpointTensors(tensors: SaveTensors, opts: SaveCheckpointOptions = {}): Promise<Map<string, BundleTensor>> {
+export async function checkpointTensors(
+  tensors: SaveTensors,
+  opts: SaveCheckpointOptions = {},
+): Promise<Map<string, BundleTensor>> {
   const list = namedTensors(tensors);
   const out = new Map<string, BundleTensor>();
   const add = (name: string, t: BundleTensor): void => {
     if (out.has(name)) throw new ValueError(`saveCheckpoint: two tensors are named '${name}'`);
     out.set(name, t);
   };
-  const read = async (t: Tensor): Promise<BundleTensor> =>
-    ({ dtype: t.dtype, shape: [...t.shape], values: (await t.data()).slice() });
+  const read = async (t: Tensor): Promise<BundleTensor> => ({
+    dtype: t.dtype,
+    shape: [...t.shape],
+    values: (await t.data()).slice(),
+  });
   for (const [name, t] of list) add(name, await read(t));
   if (opts.optimizer) {
     const vars = list.map(([, t]) => t).filter((t): t is Variable => t instanceof Variable);
@@ -134,7 +153,8 @@ export async function checkpointTensors(tensors: SaveTensors, opts: SaveCheckpoi
     }
   }
   if (opts.globalStep !== undefined) {
-    if (!Number.isSafeInteger(opts.globalStep)) throw new ValueError(`saveCheckpoint: globalStep must be an integer, got ${opts.globalStep}`);
+    if (!Number.isSafeInteger(opts.globalStep))
+      throw new ValueError(`saveCheckpoint: globalStep must be an integer, got ${opts.globalStep}`);
     add('global_step', { dtype: 'int64', shape: [], values: BigInt64Array.of(BigInt(opts.globalStep)) });
   }
   return out;
@@ -144,15 +164,27 @@ export async function checkpointTensors(tensors: SaveTensors, opts: SaveCheckpoi
  * Encodes a checkpoint in memory: returns its files by name (`${prefix}.index`, the shards and the
  * `checkpoint` file beside them, whose path is relative), ready to download or upload.
  */
-export async function saveCheckpoint(prefix: string, tensors: SaveTensors, opts: SaveCheckpointOptions = {}): Promise<Record<string, Uint8Array>> {
-  if (typeof prefix !== 'string' || !baseOf(prefix)) throw new ValueError(`saveCheckpoint: prefix must name a file prefix like 'model.ckpt', got ${JSON.stringify(prefix)}`);
+export async function saveCheckpoint(
+  prefix: string,
+  tensors: SaveTensors,
+  opts: SaveCheckpointOptions = {},
+): Promise<Record<string, Uint8Array>> {
+  if (typeof prefix !== 'string' || !baseOf(prefix))
+    throw new ValueError(
+      `saveCheckpoint: prefix must name a file prefix like 'model.ckpt', got ${JSON.stringify(prefix)}`,
+    );
   const { index, data } = writeBundle(await checkpointTensors(tensors, opts), { numShards: opts.numShards });
   const n = data.length;
   const names = data.map((_, i) => shardFileName(prefix, i, n));
   const files: Record<string, Uint8Array> = { [`${prefix}.index`]: index };
-  names.forEach((n, i) => { files[n] = data[i]; });
-  files[dirOf(prefix) + CHECKPOINT_STATE_FILE] = new TextEncoder().encode(formatCheckpointState({
-    modelCheckpointPath: baseOf(prefix), allModelCheckpointPaths: [baseOf(prefix)],
-  }));
+  names.forEach((n, i) => {
+    files[n] = data[i];
+  });
+  files[dirOf(prefix) + CHECKPOINT_STATE_FILE] = new TextEncoder().encode(
+    formatCheckpointState({
+      modelCheckpointPath: baseOf(prefix),
+      allModelCheckpointPaths: [baseOf(prefix)],
+    }),
+  );
   return files;
 }

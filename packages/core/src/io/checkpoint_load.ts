@@ -53,7 +53,12 @@ export interface LoadCheckpointOptions {
   optimizer?: SlotState;
 }
 
-export interface Mismatch { variable: string; checkpointName: string; model: string; checkpoint: string }
+export interface Mismatch {
+  variable: string;
+  checkpointName: string;
+  model: string;
+  checkpoint: string;
+}
 
 export interface LoadReport {
   /** Variables that were assigned. */
@@ -70,7 +75,8 @@ export interface LoadReport {
 }
 
 /** TF1's optimizer slot and non-slot names (slots suffixed to the variable, a second optimizer adds `_1`). */
-const TRAINING_STATE = /(^|\/)(Adam|Adam_1|Momentum|RMSProp|RMSProp_1|Adagrad|AdagradDA|Adadelta|Adadelta_1|Ftrl|Ftrl_1|ExponentialMovingAverage)(_\d+)?$|^(beta1_power|beta2_power)(_\d+)?$|^global_step$/;
+const TRAINING_STATE =
+  /(^|\/)(Adam|Adam_1|Momentum|RMSProp|RMSProp_1|Adagrad|AdagradDA|Adadelta|Adadelta_1|Ftrl|Ftrl_1|ExponentialMovingAverage)(_\d+)?$|^(beta1_power|beta2_power)(_\d+)?$|^global_step$/;
 export const isTrainingState = (name: string): boolean => TRAINING_STATE.test(name);
 
 export function mapName(map: NameMap | undefined, name: string): string | undefined {
@@ -78,7 +84,9 @@ export function mapName(map: NameMap | undefined, name: string): string | undefi
   if (typeof map === 'function') return map(name);
   if (Object.hasOwn(map, name)) return map[name];
   // The longest matching scope wins, as in TF1's init_from_checkpoint assignment maps.
-  const scope = Object.keys(map).filter((k) => k.endsWith('/') && name.startsWith(k)).sort((a, b) => b.length - a.length)[0];
+  const scope = Object.keys(map)
+    .filter((k) => k.endsWith('/') && name.startsWith(k))
+    .sort((a, b) => b.length - a.length)[0];
   return scope === undefined ? name : map[scope] + name.slice(scope.length);
 }
 
@@ -91,7 +99,9 @@ export function toTensorOf(t: BundleTensor, dtype: DType, name: string): Tensor 
     const out = new Int32Array(v.length);
     for (let i = 0; i < v.length; i++) {
       if (v[i] > 2147483647n || v[i] < -2147483648n) {
-        throw new ValueError(`loadCheckpoint: int64 tensor '${name}' holds ${v[i]}, which does not fit the int32 variable`);
+        throw new ValueError(
+          `loadCheckpoint: int64 tensor '${name}' holds ${v[i]}, which does not fit the int32 variable`,
+        );
       }
       out[i] = Number(v[i]);
     }
@@ -102,12 +112,19 @@ export function toTensorOf(t: BundleTensor, dtype: DType, name: string): Tensor 
 
 const fits = (ckpt: string, model: DType): boolean => ckpt === model || (ckpt === 'int64' && model === 'int32');
 
-interface Wanted { name: string; checkpointName: string; shape: readonly number[]; dtype: DType }
+interface Wanted {
+  name: string;
+  checkpointName: string;
+  shape: readonly number[];
+  dtype: DType;
+}
 
 /** Restores `opts.variables` (and the optimizer's state) from an opened checkpoint. */
 export function loadFromSource(reader: CheckpointSource, opts: LoadCheckpointOptions): LoadReport {
   if (!opts || !isList(opts.variables)) {
-    throw new TypeError('loadCheckpoint: opts.variables must be the Variables to restore (cell.weights, globalVariables(), ...)');
+    throw new TypeError(
+      'loadCheckpoint: opts.variables must be the Variables to restore (cell.weights, globalVariables(), ...)',
+    );
   }
   opts.variables.forEach((v, i) => {
     if (!(v instanceof Variable)) throw new TypeError(`loadCheckpoint: variables[${i}] must be a Variable`);
@@ -116,13 +133,15 @@ export function loadFromSource(reader: CheckpointSource, opts: LoadCheckpointOpt
   const strict = opts.strict ?? true;
   const wanted: Wanted[] = opts.variables.map((v) => {
     const to = mapName(opts.map, v.name);
-    if (typeof to !== 'string' || !to) throw new ValueError(`loadCheckpoint: map gave ${JSON.stringify(to)} for variable '${v.name}'`);
+    if (typeof to !== 'string' || !to)
+      throw new ValueError(`loadCheckpoint: map gave ${JSON.stringify(to)} for variable '${v.name}'`);
     return { name: v.name, checkpointName: to, shape: v.shape, dtype: v.dtype };
   });
   const slotWanted: Wanted[] = [];
   if (opts.optimizer) {
     const slots = opts.optimizer.getSlots(opts.variables);
-    for (const [name, t] of Object.entries(slots)) slotWanted.push({ name, checkpointName: name, shape: t.shape, dtype: t.dtype });
+    for (const [name, t] of Object.entries(slots))
+      slotWanted.push({ name, checkpointName: name, shape: t.shape, dtype: t.dtype });
     for (const t of Object.values(slots)) t.dispose();
   }
   const report: LoadReport = { loaded: [], missing: [], unexpected: [], trainingState: [], mismatched: [] };
@@ -130,13 +149,19 @@ export function loadFromSource(reader: CheckpointSource, opts: LoadCheckpointOpt
   const ok: Wanted[] = [];
   for (const w of [...wanted, ...slotWanted]) {
     const other = seen.get(w.checkpointName);
-    if (other !== undefined) throw new ValueError(`loadCheckpoint: variables '${other}' and '${w.name}' both load '${w.checkpointName}'`);
+    if (other !== undefined)
+      throw new ValueError(`loadCheckpoint: variables '${other}' and '${w.name}' both load '${w.checkpointName}'`);
     seen.set(w.checkpointName, w.name);
     const e = reader.entry(w.checkpointName);
     const label = w.name === w.checkpointName ? `'${w.name}'` : `'${w.name}' (as '${w.checkpointName}')`;
     if (!e) report.missing.push(label);
     else if (!fits(e.dtype, w.dtype) || !shapesEqual(e.shape, w.shape)) {
-      report.mismatched.push({ variable: w.name, checkpointName: w.checkpointName, model: describe(w.dtype, w.shape), checkpoint: describe(e.dtype, e.shape) });
+      report.mismatched.push({
+        variable: w.name,
+        checkpointName: w.checkpointName,
+        model: describe(w.dtype, w.shape),
+        checkpoint: describe(e.dtype, e.shape),
+      });
     } else ok.push(w);
   }
   for (const name of reader.names) {
@@ -145,18 +170,27 @@ export function loadFromSource(reader: CheckpointSource, opts: LoadCheckpointOpt
   }
   const problems = [
     ...report.missing.map((m) => `${m} is missing from the checkpoint`),
-    ...report.mismatched.map((m) => `'${m.variable}' is ${m.model} in the model but ` +
-      (m.checkpointName === m.variable ? `${m.checkpoint} in the checkpoint` : `its checkpoint entry '${m.checkpointName}' is ${m.checkpoint}`)),
+    ...report.mismatched.map(
+      (m) =>
+        `'${m.variable}' is ${m.model} in the model but ` +
+        (m.checkpointName === m.variable
+          ? `${m.checkpoint} in the checkpoint`
+          : `its checkpoint entry '${m.checkpointName}' is ${m.checkpoint}`),
+    ),
     ...report.unexpected.map((u) => `'${u}' in the checkpoint matches no variable`),
   ];
   if (strict && problems.length) {
-    throw new ValueError(`loadCheckpoint: the checkpoint does not fit the model (nothing was changed; pass strict: false to load what fits): ${problems.join('; ')}`);
+    throw new ValueError(
+      `loadCheckpoint: the checkpoint does not fit the model (nothing was changed; pass strict: false to load what fits): ${problems.join('; ')}`,
+    );
   }
   const badSlots = slotWanted.filter((w) => !ok.includes(w)).map((w) => w.name);
   if (badSlots.length) {
     // Half an optimizer state is no state: restoring it is all or nothing even when not strict.
-    throw new ValueError(`loadCheckpoint: the checkpoint lacks or mismatches optimizer state ${badSlots.map((n) => `'${n}'`).join(', ')} ` +
-      '(nothing was changed; leave out opts.optimizer to load the weights only)');
+    throw new ValueError(
+      `loadCheckpoint: the checkpoint lacks or mismatches optimizer state ${badSlots.map((n) => `'${n}'`).join(', ')} ` +
+        '(nothing was changed; leave out opts.optimizer to load the weights only)',
+    );
   }
   // Read (and checksum) every value before assigning any.
   const values = new Map(ok.map((w) => [w, reader.read(w.checkpointName)]));
@@ -175,7 +209,10 @@ export function loadFromSource(reader: CheckpointSource, opts: LoadCheckpointOpt
     const byName = new Map(opts.variables.map((v) => [v.name, v]));
     for (const w of wanted) {
       const t = tensors.get(w);
-      if (t) { byName.get(w.name)!.assign(t); report.loaded.push(w.name); }
+      if (t) {
+        byName.get(w.name)!.assign(t);
+        report.loaded.push(w.name);
+      }
     }
   } finally {
     // An assigned variable shares its value's storage, so the temporaries can go.

@@ -18,8 +18,15 @@ import { Tensor, Variable } from '../tensor.js';
 /** The dtypes a tfjs weights manifest can name (tfjs has no float64). */
 export type ManifestDType = 'float32' | 'int32' | 'bool';
 
-export interface WeightsManifestEntry { name: string; shape: number[]; dtype: ManifestDType }
-export interface WeightsManifestGroupConfig { paths: string[]; weights: WeightsManifestEntry[] }
+export interface WeightsManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: ManifestDType;
+}
+export interface WeightsManifestGroupConfig {
+  paths: string[];
+  weights: WeightsManifestEntry[];
+}
 export type WeightsManifestConfig = WeightsManifestGroupConfig[];
 
 /** Named tensors: Variables (keyed by their TF names), or explicit name -> tensor pairs. */
@@ -55,20 +62,30 @@ function entries(tensors: NamedTensors, op: string): [string, Tensor][] {
     seen.add(name);
     ENGINE.assertUsable(t, op, name);
     if (!(t.dtype in ctors)) {
-      throw new ValueError(`${op}: weight '${name}' is ${t.dtype} ${fmt(t.shape)}; the tfjs weights format ` +
-        'holds float32, int32 and bool only (cast it first)');
+      throw new ValueError(
+        `${op}: weight '${name}' is ${t.dtype} ${fmt(t.shape)}; the tfjs weights format ` +
+          'holds float32, int32 and bool only (cast it first)',
+      );
     }
   }
   return list;
 }
 
 /** One weight's values, for encoding and decoding without tensors (the tapeflow-ckpt command has no backend). */
-export interface WeightArray { name: string; shape: number[]; dtype: ManifestDType; values: TypedArray }
+export interface WeightArray {
+  name: string;
+  shape: number[];
+  dtype: ManifestDType;
+  values: TypedArray;
+}
 
 /** Encodes named tensors into a tfjs weights manifest (one group) and its binary data. */
 export function encodeWeights(tensors: NamedTensors, opts: { shardBytes?: number } = {}): EncodedWeights {
   const list = entries(tensors, 'encodeWeights');
-  return encodeWeightArrays(list.map(([name, t]) => ({ name, shape: [...t.shape], dtype: t.dtype as ManifestDType, values: t.dataSync() })), opts);
+  return encodeWeightArrays(
+    list.map(([name, t]) => ({ name, shape: [...t.shape], dtype: t.dtype as ManifestDType, values: t.dataSync() })),
+    opts,
+  );
 }
 
 /** encodeWeights over plain arrays (names, dtypes and sizes are the caller's to check). */
@@ -99,17 +116,22 @@ export function manifestPaths(manifest: WeightsManifestConfig): string[] {
 }
 
 function checkManifest(manifest: unknown): asserts manifest is WeightsManifestConfig {
-  const bad = (why: string): never => { throw new ValueError(`decodeWeights: malformed weights manifest: ${why}`); };
+  const bad = (why: string): never => {
+    throw new ValueError(`decodeWeights: malformed weights manifest: ${why}`);
+  };
   if (!Array.isArray(manifest)) bad('expected an array of groups');
   (manifest as unknown[]).forEach((g, gi) => {
     const group = g as Partial<WeightsManifestGroupConfig> | null;
-    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) bad(`group ${gi} needs 'paths' and 'weights' arrays`);
+    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+      bad(`group ${gi} needs 'paths' and 'weights' arrays`);
     if (!group!.paths!.every((p) => typeof p === 'string')) bad(`group ${gi} has a non-string path`);
     group!.weights!.forEach((w, wi) => {
       if (!w || typeof w.name !== 'string') bad(`group ${gi} weight ${wi} has no name`);
-      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) bad(`weight '${w.name}' has shape ${JSON.stringify(w.shape)}`);
+      if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0))
+        bad(`weight '${w.name}' has shape ${JSON.stringify(w.shape)}`);
       if ('quantization' in w) bad(`weight '${w.name}' is quantized; tapeflow reads unquantized weights only`);
-      if (!(w.dtype in ctors)) bad(`weight '${w.name}' has dtype ${JSON.stringify(w.dtype)}; supported: float32, int32, bool`);
+      if (!(w.dtype in ctors))
+        bad(`weight '${w.name}' has dtype ${JSON.stringify(w.dtype)}; supported: float32, int32, bool`);
     });
   });
 }
@@ -124,7 +146,10 @@ export function decodeWeights(manifest: WeightsManifestConfig, buffers: readonly
 }
 
 /** decodeWeights into plain arrays, checked the same way. */
-export function decodeWeightArrays(manifest: WeightsManifestConfig, buffers: readonly ArrayBuffer[]): Map<string, WeightArray> {
+export function decodeWeightArrays(
+  manifest: WeightsManifestConfig,
+  buffers: readonly ArrayBuffer[],
+): Map<string, WeightArray> {
   checkManifest(manifest);
   const numPaths = manifest.reduce((n, g) => n + g.paths.length, 0);
   if (buffers.length !== numPaths) {
@@ -138,19 +163,25 @@ export function decodeWeightArrays(manifest: WeightsManifestConfig, buffers: rea
     const have = parts.reduce((n, b) => n + b.byteLength, 0);
     const need = g.weights.reduce((n, w) => n + sizeOf(w.shape) * ctors[w.dtype].BYTES_PER_ELEMENT, 0);
     if (have !== need) {
-      throw new ValueError(`decodeWeights: shards ${g.paths.join(', ')} hold ${have} bytes; ` +
-        `the manifest's weights (${g.weights.map((w) => `'${w.name}' ${w.dtype} ${fmt(w.shape)}`).join(', ')}) need ${need}`);
+      throw new ValueError(
+        `decodeWeights: shards ${g.paths.join(', ')} hold ${have} bytes; ` +
+          `the manifest's weights (${g.weights.map((w) => `'${w.name}' ${w.dtype} ${fmt(w.shape)}`).join(', ')}) need ${need}`,
+      );
     }
     const bytes = new Uint8Array(have);
     let o = 0;
-    for (const p of parts) { bytes.set(new Uint8Array(p), o); o += p.byteLength; }
+    for (const p of parts) {
+      bytes.set(new Uint8Array(p), o);
+      o += p.byteLength;
+    }
     return { weights: g.weights, bytes };
   });
   const names = new Set<string>();
-  for (const g of groups) for (const w of g.weights) {
-    if (names.has(w.name)) throw new ValueError(`decodeWeights: two weights are named '${w.name}'`);
-    names.add(w.name);
-  }
+  for (const g of groups)
+    for (const w of g.weights) {
+      if (names.has(w.name)) throw new ValueError(`decodeWeights: two weights are named '${w.name}'`);
+      names.add(w.name);
+    }
   const out = new Map<string, WeightArray>();
   for (const { weights, bytes } of groups) {
     let offset = 0;
@@ -171,18 +202,25 @@ export function decodeWeightArrays(manifest: WeightsManifestConfig, buffers: rea
  * anything is assigned, so on a ValueError no variable has changed. Returns the names of
  * weights that no variable asked for.
  */
-export function assignWeights(variables: readonly Variable[], weights: ReadonlyMap<string, Tensor>): { unused: string[] } {
+export function assignWeights(
+  variables: readonly Variable[],
+  weights: ReadonlyMap<string, Tensor>,
+): { unused: string[] } {
   const problems: string[] = [];
   for (const v of variables) {
     if (!(v instanceof Variable)) throw new TypeError('assignWeights: variables must be Variables');
     const w = weights.get(v.name);
     if (!w) problems.push(`'${v.name}' is missing from the checkpoint`);
     else if (!shapesEqual(w.shape, v.shape) || w.dtype !== v.dtype) {
-      problems.push(`'${v.name}' is ${v.dtype} ${fmt(v.shape)} in the model but ${w.dtype} ${fmt(w.shape)} in the checkpoint`);
+      problems.push(
+        `'${v.name}' is ${v.dtype} ${fmt(v.shape)} in the model but ${w.dtype} ${fmt(w.shape)} in the checkpoint`,
+      );
     }
   }
   if (problems.length) {
-    throw new ValueError(`assignWeights: checkpoint does not fit the model (nothing was changed): ${problems.join('; ')}`);
+    throw new ValueError(
+      `assignWeights: checkpoint does not fit the model (nothing was changed): ${problems.join('; ')}`,
+    );
   }
   for (const v of variables) v.assign(weights.get(v.name)!);
   const asked = new Set(variables.map((v) => v.name));

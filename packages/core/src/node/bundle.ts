@@ -7,7 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ValueError } from '../errors.js';
-import { CHECKPOINT_STATE_FILE, formatCheckpointState, parseCheckpointState, type CheckpointState } from '../io/bundle/checkpoint_state.js';
+import {
+  CHECKPOINT_STATE_FILE,
+  formatCheckpointState,
+  parseCheckpointState,
+  type CheckpointState,
+} from '../io/bundle/checkpoint_state.js';
 import { BundleIndex, BundleReader, shardFileName } from '../io/bundle/read.js';
 import { writeBundle, type BundleBytes } from '../io/bundle/write.js';
 import { checkpointTensors, type SaveCheckpointOptions, type SaveTensors } from '../io/checkpoint.js';
@@ -24,8 +29,16 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+const isDir = (p: string): Promise<boolean> =>
+  stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+const exists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** The `checkpoint` file of `dir`, or null if there is none. */
 export async function readCheckpointState(dir: string): Promise<CheckpointState | null> {
@@ -46,7 +59,10 @@ export async function resolvePrefix(path: string): Promise<string> {
   if (typeof path !== 'string' || !path) throw new TypeError('loadCheckpoint: path must be a non-empty string');
   if (await isDir(path)) {
     const latest = await latestCheckpoint(path);
-    if (!latest) throw new ValueError(`loadCheckpoint: directory ${path} has no '${CHECKPOINT_STATE_FILE}' file naming a checkpoint`);
+    if (!latest)
+      throw new ValueError(
+        `loadCheckpoint: directory ${path} has no '${CHECKPOINT_STATE_FILE}' file naming a checkpoint`,
+      );
     return latest;
   }
   if (path.endsWith('.index') && !(await exists(`${path}.index`))) return path.slice(0, -'.index'.length);
@@ -92,9 +108,15 @@ async function writeAtomically(path: string, bytes: Uint8Array | string): Promis
  * without its data), then points the `checkpoint` file of the prefix's directory at it (by a
  * relative path, kept in all_model_checkpoint_paths with the earlier ones). Returns the files written.
  */
-export async function saveCheckpoint(prefix: string, tensors: SaveTensors, opts: SaveCheckpointOptions = {}): Promise<string[]> {
+export async function saveCheckpoint(
+  prefix: string,
+  tensors: SaveTensors,
+  opts: SaveCheckpointOptions = {},
+): Promise<string[]> {
   if (typeof prefix !== 'string' || !basename(prefix) || prefix.endsWith('/')) {
-    throw new ValueError(`saveCheckpoint: prefix must name a file prefix like 'ckpt/model.ckpt', got ${JSON.stringify(prefix)}`);
+    throw new ValueError(
+      `saveCheckpoint: prefix must name a file prefix like 'ckpt/model.ckpt', got ${JSON.stringify(prefix)}`,
+    );
   }
   return writeBundleFiles(prefix, writeBundle(await checkpointTensors(tensors, opts), { numShards: opts.numShards }));
 }
@@ -108,9 +130,13 @@ export async function writeBundleFiles(prefix: string, { index, data }: BundleBy
   await writeAtomically(`${prefix}.index`, index);
   const previous = await readCheckpointState(dir).catch(() => null);
   const rel = basename(prefix);
-  const kept = (previous?.allModelCheckpointPaths ?? [])
-    .filter((p) => p !== rel && resolve(dir, p) !== resolve(prefix));
+  const kept = (previous?.allModelCheckpointPaths ?? []).filter(
+    (p) => p !== rel && resolve(dir, p) !== resolve(prefix),
+  );
   const stateFile = join(dir, CHECKPOINT_STATE_FILE);
-  await writeAtomically(stateFile, formatCheckpointState({ modelCheckpointPath: rel, allModelCheckpointPaths: [...kept, rel] }));
+  await writeAtomically(
+    stateFile,
+    formatCheckpointState({ modelCheckpointPath: rel, allModelCheckpointPaths: [...kept, rel] }),
+  );
   return [...names, `${prefix}.index`, stateFile];
 }

@@ -8,19 +8,31 @@ import { join } from 'node:path';
 import { ValueError } from '../errors.js';
 import type { Tensor, Variable } from '../tensor.js';
 import {
-  assignWeights, decodeWeights, encodeWeights, manifestPaths,
-  type EncodedWeights, type NamedTensors, type WeightsManifestConfig,
+  assignWeights,
+  decodeWeights,
+  encodeWeights,
+  manifestPaths,
+  type EncodedWeights,
+  type NamedTensors,
+  type WeightsManifestConfig,
 } from '../io/weights.js';
 
 export const MANIFEST_FILE = 'weights.json';
 
 /** Writes the weights to `dir` (created if needed). The manifest is written last, atomically. */
-export async function saveWeights(tensors: NamedTensors, dir: string, opts: { shardBytes?: number } = {}): Promise<WeightsManifestConfig> {
+export async function saveWeights(
+  tensors: NamedTensors,
+  dir: string,
+  opts: { shardBytes?: number } = {},
+): Promise<WeightsManifestConfig> {
   return writeManifestDir(encodeWeights(tensors, opts), dir);
 }
 
 /** Writes encoded weights to `dir`: the shards, then the manifest, atomically. */
-export async function writeManifestDir({ manifest, shards }: Pick<EncodedWeights, 'manifest' | 'shards'>, dir: string): Promise<WeightsManifestConfig> {
+export async function writeManifestDir(
+  { manifest, shards }: Pick<EncodedWeights, 'manifest' | 'shards'>,
+  dir: string,
+): Promise<WeightsManifestConfig> {
   await mkdir(dir, { recursive: true });
   const paths = manifest[0].paths;
   await Promise.all(shards.map((s, i) => writeFile(join(dir, paths[i]), new Uint8Array(s))));
@@ -37,7 +49,9 @@ export async function loadWeights(dir: string): Promise<Map<string, Tensor>> {
 }
 
 /** The manifest of a checkpoint directory and its shards' bytes, in manifestPaths order. */
-export async function readManifestDir(dir: string): Promise<{ manifest: WeightsManifestConfig; buffers: ArrayBuffer[] }> {
+export async function readManifestDir(
+  dir: string,
+): Promise<{ manifest: WeightsManifestConfig; buffers: ArrayBuffer[] }> {
   let text: string;
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
@@ -50,12 +64,14 @@ export async function readManifestDir(dir: string): Promise<{ manifest: WeightsM
   } catch (e) {
     throw new ValueError(`loadWeights: ${join(dir, MANIFEST_FILE)} is not JSON: ${(e as Error).message}`);
   }
-  const buffers = await Promise.all(manifestPaths(manifest).map(async (p) => {
-    const b = await readFile(join(dir, p)).catch((e: Error) => {
-      throw new ValueError(`loadWeights: shard ${p} listed in ${MANIFEST_FILE} cannot be read: ${e.message}`);
-    });
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-  }));
+  const buffers = await Promise.all(
+    manifestPaths(manifest).map(async (p) => {
+      const b = await readFile(join(dir, p)).catch((e: Error) => {
+        throw new ValueError(`loadWeights: shard ${p} listed in ${MANIFEST_FILE} cannot be read: ${e.message}`);
+      });
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    }),
+  );
   return { manifest, buffers };
 }
 

@@ -16,15 +16,28 @@ directory whose 'checkpoint' file names one) or a tfjs weights-manifest director
 convert writes the other format unless --to says; to tf, <dst> is a prefix (or a directory: <dst>/model.ckpt).`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values: o, positionals: [cmd, ...args] } = parseArgs({
-    args: argv, allowPositionals: true,
+  const {
+    values: o,
+    positionals: [cmd, ...args],
+  } = parseArgs({
+    args: argv,
+    allowPositionals: true,
     options: {
-      atol: { type: 'string' }, rtol: { type: 'string' }, to: { type: 'string' },
-      'cast-float64': { type: 'boolean' }, shards: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      atol: { type: 'string' },
+      rtol: { type: 'string' },
+      to: { type: 'string' },
+      'cast-float64': { type: 'boolean' },
+      shards: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
-  const want = (n: number): void => { if (args.length !== n) throw new UsageError(`${cmd} takes ${n} path${n > 1 ? 's' : ''}`); };
-  if (o.help || !cmd) { console.log(USAGE); return o.help ? 0 : 2; }
+  const want = (n: number): void => {
+    if (args.length !== n) throw new UsageError(`${cmd} takes ${n} path${n > 1 ? 's' : ''}`);
+  };
+  if (o.help || !cmd) {
+    console.log(USAGE);
+    return o.help ? 0 : 2;
+  }
   if (cmd === 'ls') {
     want(1);
     console.log(formatListing(await readContents(args[0])));
@@ -39,8 +52,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'convert') {
     want(2);
-    if (o.to !== undefined && o.to !== 'tf' && o.to !== 'tfjs') throw new UsageError(`--to must be tf or tfjs, got ${o.to}`);
-    console.log(await convert(args[0], args[1], { to: o.to, castFloat64: o['cast-float64'], numShards: number(o.shards, '--shards') }));
+    if (o.to !== undefined && o.to !== 'tf' && o.to !== 'tfjs')
+      throw new UsageError(`--to must be tf or tfjs, got ${o.to}`);
+    console.log(
+      await convert(args[0], args[1], {
+        to: o.to,
+        castFloat64: o['cast-float64'],
+        numShards: number(o.shards, '--shards'),
+      }),
+    );
     return 0;
   }
   throw new UsageError(`unknown command ${cmd}`);
@@ -55,7 +75,12 @@ function number(s: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
-  console.error(e instanceof UsageError ? `tapeflow-ckpt: ${e.message}\n\n${USAGE}` : `tapeflow-ckpt: ${e.message}`);
-  process.exitCode = 2;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    console.error(e instanceof UsageError ? `tapeflow-ckpt: ${e.message}\n\n${USAGE}` : `tapeflow-ckpt: ${e.message}`);
+    process.exitCode = 2;
+  },
+);

@@ -28,9 +28,17 @@ export interface Listed {
   values?: BundleArray;
 }
 
-export interface Contents { format: Format; source: string; tensors: Listed[] }
+export interface Contents {
+  format: Format;
+  source: string;
+  tensors: Listed[];
+}
 
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 export async function formatOf(path: string): Promise<Format> {
   return (await exists(join(path, MANIFEST_FILE))) ? 'tfjs' : 'tf';
@@ -62,14 +70,23 @@ const hex = (n: number): string => n.toString(16).padStart(8, '0');
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatListing(c: Contents): string {
   const total = c.tensors.reduce((n, t) => n + t.bytes, 0);
   const head = `${c.source} (${c.format === 'tf' ? 'TensorFlow V2 bundle' : 'tfjs weights manifest'}): ${c.tensors.length} tensors, ${total} bytes`;
-  const rows = [['name', 'dtype', 'shape', 'bytes', 'crc32c'],
-    ...c.tensors.map((t) => [t.name, t.dtype, shapeText(t.shape), String(t.bytes), hex(t.crc32c)])];
+  const rows = [
+    ['name', 'dtype', 'shape', 'bytes', 'crc32c'],
+    ...c.tensors.map((t) => [t.name, t.dtype, shapeText(t.shape), String(t.bytes), hex(t.crc32c)]),
+  ];
   return `${head}\n${table(rows)}`;
 }
 
@@ -83,34 +100,54 @@ export function diffContents(a: Contents, b: Contents, tol: { atol?: number; rto
   for (const t of a.tensors) {
     const u = byName.get(t.name);
     byName.delete(t.name);
-    if (!u) { out.push(`only in A: ${t.name} ${t.dtype} ${shapeText(t.shape)}`); continue; }
-    if (shapeText(t.shape) !== shapeText(u.shape)) { out.push(`shape: ${t.name} ${shapeText(t.shape)} vs ${shapeText(u.shape)}`); continue; }
+    if (!u) {
+      out.push(`only in A: ${t.name} ${t.dtype} ${shapeText(t.shape)}`);
+      continue;
+    }
+    if (shapeText(t.shape) !== shapeText(u.shape)) {
+      out.push(`shape: ${t.name} ${shapeText(t.shape)} vs ${shapeText(u.shape)}`);
+      continue;
+    }
     if (t.dtype !== u.dtype) out.push(`dtype: ${t.name} ${t.dtype} vs ${u.dtype}`);
     if (!t.values || !u.values) {
       if (t.crc32c !== u.crc32c) out.push(`values: ${t.name} differ (crc32c ${hex(t.crc32c)} vs ${hex(u.crc32c)})`);
       continue;
     }
-    let differing = 0, worst = 0;
+    let differing = 0,
+      worst = 0;
     for (let i = 0; i < t.values.length; i++) {
-      const x = num(t.values[i]), y = num(u.values[i]);
+      const x = num(t.values[i]),
+        y = num(u.values[i]);
       if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue;
       const d = Math.abs(x - y);
-      if (d > atol + rtol * Math.abs(y) || Number.isNaN(d)) { differing++; worst = Math.max(worst, d); }
+      if (d > atol + rtol * Math.abs(y) || Number.isNaN(d)) {
+        differing++;
+        worst = Math.max(worst, d);
+      }
     }
-    if (differing) out.push(`values: ${t.name} ${differing} of ${t.values.length} elements differ, max |A - B| = ${worst}`);
+    if (differing)
+      out.push(`values: ${t.name} ${differing} of ${t.values.length} elements differ, max |A - B| = ${worst}`);
   }
   for (const u of byName.values()) out.push(`only in B: ${u.name} ${u.dtype} ${shapeText(u.shape)}`);
   return out;
 }
 
-export interface ConvertOptions { to?: Format; castFloat64?: boolean; numShards?: number }
+export interface ConvertOptions {
+  to?: Format;
+  castFloat64?: boolean;
+  numShards?: number;
+}
 
 /** tfjs manifests hold float32, int32 and bool: float64 needs castFloat64, int64 must fit int32. */
 function toManifest(t: Listed, castFloat64: boolean): WeightArray {
-  const fail = (why: string): never => { throw new ValueError(`convert: '${t.name}' is ${t.dtype} ${shapeText(t.shape)}; ${why}`); };
+  const fail = (why: string): never => {
+    throw new ValueError(`convert: '${t.name}' is ${t.dtype} ${shapeText(t.shape)}; ${why}`);
+  };
   if (!t.values) return fail('tapeflow cannot decode that dtype');
   switch (t.dtype) {
-    case 'float32': case 'int32': case 'bool':
+    case 'float32':
+    case 'int32':
+    case 'bool':
       return { name: t.name, shape: t.shape, dtype: t.dtype, values: t.values as WeightArray['values'] };
     case 'float64':
       if (!castFloat64) return fail('the tfjs format has no float64 (pass --cast-float64 to round to float32)');
@@ -121,7 +158,8 @@ function toManifest(t: Listed, castFloat64: boolean): WeightArray {
       if (bad !== undefined) fail(`${bad} does not fit the int32 the tfjs format holds`);
       return { name: t.name, shape: t.shape, dtype: 'int32', values: Int32Array.from(v, Number) };
     }
-    default: return fail('the tfjs format cannot hold it');
+    default:
+      return fail('the tfjs format cannot hold it');
   }
 }
 
@@ -134,9 +172,17 @@ export async function convert(src: string, dst: string, opts: ConvertOptions = {
     await writeManifestDir(encodeWeightArrays(arrays), dst);
     return `wrote ${c.tensors.length} tensors to ${join(dst, MANIFEST_FILE)} (tfjs weights manifest)`;
   }
-  const prefix = dst.endsWith('/') || (await stat(dst).then((s) => s.isDirectory(), () => false)) ? join(dst, 'model.ckpt') : dst;
+  const prefix =
+    dst.endsWith('/') ||
+    (await stat(dst).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+      ? join(dst, 'model.ckpt')
+      : dst;
   const tensors = c.tensors.map((t): [string, BundleTensor] => {
-    if (!t.values || !isBundleDType(t.dtype)) throw new ValueError(`convert: '${t.name}' is ${t.dtype}; tapeflow cannot decode that dtype`);
+    if (!t.values || !isBundleDType(t.dtype))
+      throw new ValueError(`convert: '${t.name}' is ${t.dtype}; tapeflow cannot decode that dtype`);
     return [t.name, { dtype: t.dtype, shape: t.shape, values: t.values }];
   });
   const files = await writeBundleFiles(prefix, writeBundle(tensors, { numShards: opts.numShards }));

@@ -29,6 +29,7 @@ export const elu = op('elu', (x: TensorLike): Tensor => {
 export const leakyRelu = op('leakyRelu', (x: TensorLike, alpha: number = 0.2): Tensor => {
   const t = toTensor(x, 'leakyRelu', 'x');
   assertFloat(t, 'leakyRelu');
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha))
+    throw new TypeError(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
   return where(greater(t, 0), t, mul(t, alpha));
 });

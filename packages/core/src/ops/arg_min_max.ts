@@ -12,7 +12,8 @@ function argReduce(name: string, kernel: 'ArgMax' | 'ArgMin') {
     const t = toTensor(x, name, 'x');
     assertNumeric(t, name);
     const a = normalizeAxis(axis, t.rank, name, 'axis', t.shape);
-    if (t.shape[a] === 0) throw new ValueError(`${name}: axis ${a} of x ${fmt(t.shape)} is empty; there is no index to return`);
+    if (t.shape[a] === 0)
+      throw new ValueError(`${name}: axis ${a} of x ${fmt(t.shape)} is empty; there is no index to return`);
     return ENGINE.runKernel(kernel, [t], { axis: a }, { shape: t.shape.filter((_, i) => i !== a), dtype: 'int32' });
   });
 }

@@ -22,7 +22,9 @@ export const addN = op('addN', (ts: readonly TensorLike[]): Tensor => {
     assertNumeric(x, 'addN', `ts[${i}]`);
     if (x.dtype !== xs[0].dtype) throw new TypeError(`addN: ts[0] is ${xs[0].dtype} but ts[${i}] is ${x.dtype}`);
     if (!shapesEqual(x.shape, xs[0].shape)) {
-      throw new ValueError(`addN: all tensors must have the same shape; ts[0] is ${fmt(xs[0].shape)}, ts[${i}] is ${fmt(x.shape)}`);
+      throw new ValueError(
+        `addN: all tensors must have the same shape; ts[0] is ${fmt(xs[0].shape)}, ts[${i}] is ${fmt(x.shape)}`,
+      );
     }
   });
   return xs.length === 1 ? identity(xs[0]) : xs.slice(1).reduce((s, x) => add(s, x), xs[0]);

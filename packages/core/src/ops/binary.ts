@@ -4,8 +4,20 @@ import { broadcastShapes, fmt } from '../shape.js';
 import { assertNumeric, toTensor, type TensorLike } from './creation.js';
 import { op } from './op.js';
 
-type BinaryKernel = 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Maximum' | 'Minimum'
-  | 'Greater' | 'GreaterEqual' | 'Less' | 'LessEqual' | 'Equal' | 'LogicalAnd';
+type BinaryKernel =
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Pow'
+  | 'Maximum'
+  | 'Minimum'
+  | 'Greater'
+  | 'GreaterEqual'
+  | 'Less'
+  | 'LessEqual'
+  | 'Equal'
+  | 'LogicalAnd';
 
 /** Converts both operands; a JS value takes the dtype of the Tensor beside it. Dtypes must agree. */
 export function binaryOperands(a: TensorLike, b: TensorLike, name: string): [Tensor, Tensor] {
@@ -13,7 +25,9 @@ export function binaryOperands(a: TensorLike, b: TensorLike, name: string): [Ten
   const x = toTensor(a, name, 'a', hint);
   const y = toTensor(b, name, 'b', x.dtype);
   if (x.dtype !== y.dtype) {
-    throw new TypeError(`${name}: operands must have the same dtype, got a ${x.dtype} ${fmt(x.shape)} and b ${y.dtype} ${fmt(y.shape)}`);
+    throw new TypeError(
+      `${name}: operands must have the same dtype, got a ${x.dtype} ${fmt(x.shape)} and b ${y.dtype} ${fmt(y.shape)}`,
+    );
   }
   return [x, y];
 }
@@ -21,7 +35,10 @@ export function binaryOperands(a: TensorLike, b: TensorLike, name: string): [Ten
 function binary(name: string, kernel: BinaryKernel, kind: 'arith' | 'compare' | 'logical') {
   return op(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [x, y] = binaryOperands(a, b, name);
-    if (kind === 'arith') { assertNumeric(x, name, 'a'); assertNumeric(y, name, 'b'); }
+    if (kind === 'arith') {
+      assertNumeric(x, name, 'a');
+      assertNumeric(y, name, 'b');
+    }
     if (kind === 'logical' && x.dtype !== 'bool') throw new TypeError(`${name}: operands must be bool, got ${x.dtype}`);
     const shape = broadcastShapes(name, x.shape, y.shape);
     return ENGINE.runKernel(kernel, [x, y], {}, { shape, dtype: kind === 'arith' ? x.dtype : 'bool' });

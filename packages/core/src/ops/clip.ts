@@ -12,7 +12,8 @@ import { op } from './op.js';
 
 /** clipNorm as a scalar tensor of `dtype`; a number must be positive (TF: "a 0-D Tensor > 0"). */
 function clipNormOf(name: string, clipNorm: TensorLike, dtype: Tensor['dtype']): Tensor {
-  if (typeof clipNorm === 'number' && !(clipNorm > 0)) throw new ValueError(`${name}: clipNorm must be > 0, got ${clipNorm}`);
+  if (typeof clipNorm === 'number' && !(clipNorm > 0))
+    throw new ValueError(`${name}: clipNorm must be > 0, got ${clipNorm}`);
   const c = toTensor(clipNorm, name, 'clipNorm', dtype);
   if (c.rank !== 0) throw new ValueError(`${name}: clipNorm must be a scalar, got ${c.dtype} ${fmt(c.shape)}`);
   return c.dtype === dtype ? c : cast(c, dtype);
@@ -35,14 +36,18 @@ export const clipByNorm = op('clipByNorm', (x: TensorLike, clipNorm: TensorLike,
 
 /** The tensors of a list, skipping nulls (TF ignores None entries); all of one float dtype. */
 function floatList(name: string, ts: readonly (TensorLike | null)[]): (Tensor | null)[] {
-  if (!isList(ts)) throw new TypeError(`${name}: ts must be an array of tensors, got ${ts === null ? 'null' : typeof ts}`);
+  if (!isList(ts))
+    throw new TypeError(`${name}: ts must be an array of tensors, got ${ts === null ? 'null' : typeof ts}`);
   const xs = ts.map((t, i) => (t === null || t === undefined ? null : toTensor(t, name, `ts[${i}]`)));
   const present = xs.filter((t): t is Tensor => t !== null);
   if (present.length === 0) throw new ValueError(`${name}: ts has no tensors`);
   xs.forEach((t, i) => {
     if (t === null) return;
     assertFloat(t, name, `ts[${i}]`);
-    if (t.dtype !== present[0].dtype) throw new TypeError(`${name}: ts[${i}] is ${t.dtype} ${fmt(t.shape)} but the first tensor is ${present[0].dtype}`);
+    if (t.dtype !== present[0].dtype)
+      throw new TypeError(
+        `${name}: ts[${i}] is ${t.dtype} ${fmt(t.shape)} but the first tensor is ${present[0].dtype}`,
+      );
   });
   return xs;
 }
@@ -58,18 +63,23 @@ export const globalNorm = op('globalNorm', (ts: readonly (TensorLike | null)[]):
  * (TF's clip_by_global_norm; nulls stay null). useNorm replaces the computed norm. An infinite or
  * NaN norm makes every clipped value NaN, as in TF, instead of silently zeroing them.
  */
-export const clipByGlobalNorm = op('clipByGlobalNorm', (ts: readonly (TensorLike | null)[], clipNorm: TensorLike, useNorm?: TensorLike):
-  [(Tensor | null)[], Tensor] => {
-  const xs = floatList('clipByGlobalNorm', ts);
-  const dtype = xs.find((t) => t !== null)!.dtype;
-  const c = clipNormOf('clipByGlobalNorm', clipNorm, dtype);
-  let norm: Tensor;
-  if (useNorm === undefined) norm = globalNorm(xs);
-  else {
-    norm = toTensor(useNorm, 'clipByGlobalNorm', 'useNorm', dtype);
-    if (norm.rank !== 0 || norm.dtype !== dtype) throw new ValueError(`clipByGlobalNorm: useNorm must be a ${dtype} scalar, got ${norm.dtype} ${fmt(norm.shape)}`);
-  }
-  // norm - norm is 0, or NaN when the norm is not finite.
-  const scale = add(mul(c, minimum(div(1, norm), div(1, c))), sub(norm, norm));
-  return [xs.map((t) => (t === null ? null : mul(t, scale))), norm];
-});
+export const clipByGlobalNorm = op(
+  'clipByGlobalNorm',
+  (ts: readonly (TensorLike | null)[], clipNorm: TensorLike, useNorm?: TensorLike): [(Tensor | null)[], Tensor] => {
+    const xs = floatList('clipByGlobalNorm', ts);
+    const dtype = xs.find((t) => t !== null)!.dtype;
+    const c = clipNormOf('clipByGlobalNorm', clipNorm, dtype);
+    let norm: Tensor;
+    if (useNorm === undefined) norm = globalNorm(xs);
+    else {
+      norm = toTensor(useNorm, 'clipByGlobalNorm', 'useNorm', dtype);
+      if (norm.rank !== 0 || norm.dtype !== dtype)
+        throw new ValueError(
+          `clipByGlobalNorm: useNorm must be a ${dtype} scalar, got ${norm.dtype} ${fmt(norm.shape)}`,
+        );
+    }
+    // norm - norm is 0, or NaN when the norm is not finite.
+    const scale = add(mul(c, minimum(div(1, norm), div(1, c))), sub(norm, norm));
+    return [xs.map((t) => (t === null ? null : mul(t, scale))), norm];
+  },
+);

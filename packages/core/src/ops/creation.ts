@@ -7,7 +7,8 @@ import { Tensor, type NestedArray } from '../tensor.js';
 export type TensorLike = Tensor | number | NestedArray | TypedArray;
 
 function checkDType(dtype: unknown, op: string): asserts dtype is DType {
-  if (!isDType(dtype)) throw new TypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, bool or float64`);
+  if (!isDType(dtype))
+    throw new TypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, bool or float64`);
 }
 
 /** Shape of a nested JS array; ValueError when it is ragged. */
@@ -34,8 +35,10 @@ function inferShape(values: unknown, op: string): number[] {
 
 function flatten(values: unknown, out: (number | boolean)[]): void {
   if (Array.isArray(values)) for (const v of values) flatten(v, out);
-  else if (ArrayBuffer.isView(values)) { const a = values as unknown as ArrayLike<number>; for (let i = 0; i < a.length; i++) out.push(a[i]); }
-  else out.push(values as number | boolean);
+  else if (ArrayBuffer.isView(values)) {
+    const a = values as unknown as ArrayLike<number>;
+    for (let i = 0; i < a.length; i++) out.push(a[i]);
+  } else out.push(values as number | boolean);
 }
 
 function firstLeaf(values: unknown): unknown {
@@ -51,7 +54,11 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
   const dt = dtype ?? (ArrayBuffer.isView(values) ? inferDType(values) : inferDType(firstLeaf(values)));
   let flat: ArrayLike<number | boolean>;
   if (ArrayBuffer.isView(values)) flat = values;
-  else { const acc: (number | boolean)[] = []; flatten(values, acc); flat = acc; }
+  else {
+    const acc: (number | boolean)[] = [];
+    flatten(values, acc);
+    flat = acc;
+  }
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
     if (typeof v !== 'number' && typeof v !== 'boolean') {
@@ -72,7 +79,8 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
 }
 
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`scalar: value must be a number or boolean, got ${typeof value}`);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new TypeError(`scalar: value must be a number or boolean, got ${typeof value}`);
   return tensor(value, [], dtype);
 }
 
@@ -87,17 +95,31 @@ export function fill(shape: readonly number[], value: number | boolean, dtype?: 
 
 export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype);
 export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype);
-export function zerosLike(x: Tensor): Tensor { ENGINE.assertUsable(x, 'zerosLike', 'x'); return zeros(x.shape, x.dtype); }
-export function onesLike(x: Tensor): Tensor { ENGINE.assertUsable(x, 'onesLike', 'x'); return ones(x.shape, x.dtype); }
+export function zerosLike(x: Tensor): Tensor {
+  ENGINE.assertUsable(x, 'zerosLike', 'x');
+  return zeros(x.shape, x.dtype);
+}
+export function onesLike(x: Tensor): Tensor {
+  ENGINE.assertUsable(x, 'onesLike', 'x');
+  return ones(x.shape, x.dtype);
+}
 
 /**
  * [start, start+step, ...) below stop, like NumPy's arange and TF's range(start, limit, delta):
  * int32 when every argument is an integer (tf.range(5) is int32), float32 otherwise.
  */
 export function range(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
-  if (stop === undefined) { stop = start; start = 0; }
-  for (const [arg, v] of [['start', start], ['limit', stop], ['delta', step]] as const) {
-    if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`range: ${arg} must be a number, got ${String(v)}`);
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  for (const [arg, v] of [
+    ['start', start],
+    ['limit', stop],
+    ['delta', step],
+  ] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v))
+      throw new TypeError(`range: ${arg} must be a number, got ${String(v)}`);
   }
   if (step === 0) throw new ValueError('range: step (delta) must not be 0');
   if (dtype === undefined) dtype = [start, stop, step].every(Number.isInteger) ? 'int32' : 'float32';
@@ -113,16 +135,27 @@ export function range(start: number, stop?: number, step = 1, dtype?: DType): Te
  * become tensors of `dtypeHint` (the other operand's dtype), so `mul(x, 2)` just works.
  */
 export function toTensor(x: TensorLike, op: string, arg: string, dtypeHint?: DType): Tensor {
-  if (x instanceof Tensor) { ENGINE.assertUsable(x, op, arg); return x; }
+  if (x instanceof Tensor) {
+    ENGINE.assertUsable(x, op, arg);
+    return x;
+  }
   if (typeof x === 'number' || typeof x === 'boolean' || Array.isArray(x) || ArrayBuffer.isView(x)) {
-    const dt = typeof x === 'boolean' ? 'bool' : dtypeHint && !(dtypeHint === 'bool' && typeof x === 'number') ? dtypeHint : undefined;
+    const dt =
+      typeof x === 'boolean'
+        ? 'bool'
+        : dtypeHint && !(dtypeHint === 'bool' && typeof x === 'number')
+          ? dtypeHint
+          : undefined;
     return tensor(x, undefined, dt);
   }
-  throw new TypeError(`${op}: argument '${arg}' must be a Tensor, number or array, got ${x === null ? 'null' : typeof x}`);
+  throw new TypeError(
+    `${op}: argument '${arg}' must be a Tensor, number or array, got ${x === null ? 'null' : typeof x}`,
+  );
 }
 
 export function assertFloat(x: Tensor, op: string, arg = 'x'): void {
-  if (!isFloat(x.dtype)) throw new TypeError(`${op}: argument '${arg}' must be float32 or float64, got ${x.dtype} ${fmt(x.shape)}`);
+  if (!isFloat(x.dtype))
+    throw new TypeError(`${op}: argument '${arg}' must be float32 or float64, got ${x.dtype} ${fmt(x.shape)}`);
 }
 
 export function assertNumeric(x: Tensor, op: string, arg = 'x'): void {

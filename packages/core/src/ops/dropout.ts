@@ -31,19 +31,30 @@ export const dropout = op('dropout', (x: TensorLike, opts: DropoutOptions): Tens
   if (opts === null || typeof opts !== 'object') throw new TypeError('dropout: expected options {rate} or {keepProb}');
   const { rate, keepProb, noiseShape = t.shape, seed } = opts;
   if ((rate === undefined) === (keepProb === undefined)) {
-    throw new ValueError(`dropout: give exactly one of rate (TF2) and keepProb (TF1), got ${rate === undefined ? 'neither' : 'both'}`);
+    throw new ValueError(
+      `dropout: give exactly one of rate (TF2) and keepProb (TF1), got ${rate === undefined ? 'neither' : 'both'}`,
+    );
   }
-  if (typeof rate === 'number' && !(rate >= 0 && rate < 1)) throw new ValueError(`dropout: rate must be in [0, 1), got ${rate}`);
-  if (typeof keepProb === 'number' && !(keepProb > 0 && keepProb <= 1)) throw new ValueError(`dropout: keepProb must be in (0, 1], got ${keepProb}`);
+  if (typeof rate === 'number' && !(rate >= 0 && rate < 1))
+    throw new ValueError(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (typeof keepProb === 'number' && !(keepProb > 0 && keepProb <= 1))
+    throw new ValueError(`dropout: keepProb must be in (0, 1], got ${keepProb}`);
   if (rate === 0 || keepProb === 1) return identity(t);
   let mask: readonly number[];
-  try { mask = broadcastShapes('dropout', noiseShape, t.shape); } catch { mask = []; }
+  try {
+    mask = broadcastShapes('dropout', noiseShape, t.shape);
+  } catch {
+    mask = [];
+  }
   if (!Array.isArray(noiseShape) || !shapesEqual(mask, t.shape)) {
-    throw new ValueError(`dropout: noiseShape ${JSON.stringify(noiseShape)} must broadcast to the shape of x ${fmt(t.shape)}`);
+    throw new ValueError(
+      `dropout: noiseShape ${JSON.stringify(noiseShape)} must broadcast to the shape of x ${fmt(t.shape)}`,
+    );
   }
   const scalarOf = (v: number | Tensor, arg: string): Tensor => {
     const s = toTensor(v, 'dropout', arg, t.dtype);
-    if (s.rank !== 0 || s.dtype !== t.dtype) throw new ValueError(`dropout: ${arg} must be a ${t.dtype} scalar, got ${s.dtype} ${fmt(s.shape)}`);
+    if (s.rank !== 0 || s.dtype !== t.dtype)
+      throw new ValueError(`dropout: ${arg} must be a ${t.dtype} scalar, got ${s.dtype} ${fmt(s.shape)}`);
     return s;
   };
   const keep = keepProb !== undefined ? scalarOf(keepProb, 'keepProb') : sub(1, scalarOf(rate!, 'rate'));

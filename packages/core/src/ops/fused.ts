@@ -26,11 +26,15 @@ function check(op: string, gates: Tensor, cols: number, states: Record<string, T
   const [name0, s0] = Object.entries(states)[0];
   const [b, u] = s0.shape;
   if (gates.rank !== 2 || s0.rank !== 2 || !shapesEqual(gates.shape, [b, cols * u])) {
-    throw new ValueError(`${op}: gates must be [batch, ${cols} * units] for ${name0} [batch, units], got gates ${fmt(gates.shape)} and ${name0} ${fmt(s0.shape)}`);
+    throw new ValueError(
+      `${op}: gates must be [batch, ${cols} * units] for ${name0} [batch, units], got gates ${fmt(gates.shape)} and ${name0} ${fmt(s0.shape)}`,
+    );
   }
   for (const [name, t] of Object.entries(states)) {
     if (!shapesEqual(t.shape, s0.shape) || t.dtype !== gates.dtype) {
-      throw new ValueError(`${op}: ${name} must be ${gates.dtype} ${fmt(s0.shape)} like ${name0}, got ${t.dtype} ${fmt(t.shape)}`);
+      throw new ValueError(
+        `${op}: ${name} must be ${gates.dtype} ${fmt(s0.shape)} like ${name0}, got ${t.dtype} ${fmt(t.shape)}`,
+      );
     }
   }
 }
@@ -57,25 +61,41 @@ export function lstmBlock(gates: Tensor, c: Tensor, forgetBias: number, useKerne
  * lstmBlock's backward pass: from its inputs, its output c' and the gradients dc' and dh' of its
  * two outputs, [dGates, dc] (the chain rule through the equations above).
  */
-export function lstmBlockGrad(gates: Tensor, c: Tensor, cNext: Tensor, dcNext: Tensor, dh: Tensor, forgetBias: number,
-  useKernel = true): [Tensor, Tensor] {
+export function lstmBlockGrad(
+  gates: Tensor,
+  c: Tensor,
+  cNext: Tensor,
+  dcNext: Tensor,
+  dh: Tensor,
+  forgetBias: number,
+  useKernel = true,
+): [Tensor, Tensor] {
   check('lstmBlockGrad', gates, 4, { c, cNext, dcNext, dh });
   if (runs('LSTMBlockGrad', useKernel)) {
-    const [dG, dc] = ENGINE.runFused('LSTMBlockGrad', [gates, c, cNext, dcNext, dh], { forgetBias }, [like(gates), like(c)]);
+    const [dG, dc] = ENGINE.runFused('LSTMBlockGrad', [gates, c, cNext, dcNext, dh], { forgetBias }, [
+      like(gates),
+      like(c),
+    ]);
     return [dG, dc];
   }
   return ENGINE.tidy(() => {
     const [i, j, f, o] = split(gates, 4, 1);
-    const si = sigmoid(i), tj = tanh(j), sf = sigmoid(add(f, forgetBias)), so = sigmoid(o);
+    const si = sigmoid(i),
+      tj = tanh(j),
+      sf = sigmoid(add(f, forgetBias)),
+      so = sigmoid(o);
     const tc = tanh(cNext);
     // h' = tanh(c') sig(o): dh reaches c' through tanh, joining the c' gradient from the next step.
     const dc = add(dcNext, mul(mul(dh, so), sub(1, square(tc))));
-    const dGates = concat([
-      mul(mul(dc, tj), sigmoidGrad(si)),
-      mul(mul(dc, si), sub(1, square(tj))),
-      mul(mul(dc, c), sigmoidGrad(sf)),
-      mul(mul(dh, tc), sigmoidGrad(so)),
-    ], 1);
+    const dGates = concat(
+      [
+        mul(mul(dc, tj), sigmoidGrad(si)),
+        mul(mul(dc, si), sub(1, square(tj))),
+        mul(mul(dc, c), sigmoidGrad(sf)),
+        mul(mul(dh, tc), sigmoidGrad(so)),
+      ],
+      1,
+    );
     return [dGates, mul(dc, sf)];
   });
 }
@@ -96,15 +116,26 @@ export function gruBlock(gates: Tensor, h: Tensor, cPre: Tensor, useKernel = tru
 }
 
 /** gruBlock's backward pass: [dGates (zero in the r columns), dh, dcPre] from its inputs and dh'. */
-export function gruBlockGrad(gates: Tensor, h: Tensor, cPre: Tensor, dhNext: Tensor, useKernel = true): [Tensor, Tensor, Tensor] {
+export function gruBlockGrad(
+  gates: Tensor,
+  h: Tensor,
+  cPre: Tensor,
+  dhNext: Tensor,
+  useKernel = true,
+): [Tensor, Tensor, Tensor] {
   check('gruBlockGrad', gates, 2, { h, cPre, dhNext });
   if (runs('GRUBlockGrad', useKernel)) {
-    const [dG, dh, dcPre] = ENGINE.runFused('GRUBlockGrad', [gates, h, cPre, dhNext], {}, [like(gates), like(h), like(cPre)]);
+    const [dG, dh, dcPre] = ENGINE.runFused('GRUBlockGrad', [gates, h, cPre, dhNext], {}, [
+      like(gates),
+      like(h),
+      like(cPre),
+    ]);
     return [dG, dh, dcPre];
   }
   return ENGINE.tidy(() => {
     const [r, uPre] = split(gates, 2, 1);
-    const u = sigmoid(uPre), c = tanh(cPre);
+    const u = sigmoid(uPre),
+      c = tanh(cPre);
     const du = mul(dhNext, sub(h, c));
     return [
       concat([zerosLike(r), mul(du, sigmoidGrad(u))], 1),

@@ -25,14 +25,25 @@ export const gather = op('gather', (x: TensorLike, indices: TensorLike, axis: nu
  * segmentIds has the shape of x's first k dims (TF's unsorted_segment_sum); out is
  * [numSegments, ...x.shape[k:]]. Ids outside [0, numSegments) are dropped.
  */
-export const unsortedSegmentSum = op('unsortedSegmentSum', (x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor => {
-  const t = toTensor(x, 'unsortedSegmentSum', 'x');
-  const ids = toTensor(segmentIds, 'unsortedSegmentSum', 'segmentIds', 'int32');
-  if (ids.dtype !== 'int32' || ids.rank < 1 || !shapesEqual(ids.shape, t.shape.slice(0, ids.rank))) {
-    throw new ValueError(`unsortedSegmentSum: segmentIds must be int32 with the shape of the first dims of x; x ${fmt(t.shape)}, segmentIds ${ids.dtype} ${fmt(ids.shape)}`);
-  }
-  if (!Number.isInteger(numSegments) || numSegments < 0) throw new ValueError(`unsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
-  const rest = t.shape.slice(ids.rank);
-  const [rows, flatIds] = ids.rank === 1 ? [t, ids] : [reshape(t, [ids.size, ...rest]), reshape(ids, [ids.size])];
-  return ENGINE.runKernel('UnsortedSegmentSum', [rows, flatIds], { numSegments }, { shape: [numSegments, ...rest], dtype: t.dtype });
-});
+export const unsortedSegmentSum = op(
+  'unsortedSegmentSum',
+  (x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor => {
+    const t = toTensor(x, 'unsortedSegmentSum', 'x');
+    const ids = toTensor(segmentIds, 'unsortedSegmentSum', 'segmentIds', 'int32');
+    if (ids.dtype !== 'int32' || ids.rank < 1 || !shapesEqual(ids.shape, t.shape.slice(0, ids.rank))) {
+      throw new ValueError(
+        `unsortedSegmentSum: segmentIds must be int32 with the shape of the first dims of x; x ${fmt(t.shape)}, segmentIds ${ids.dtype} ${fmt(ids.shape)}`,
+      );
+    }
+    if (!Number.isInteger(numSegments) || numSegments < 0)
+      throw new ValueError(`unsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
+    const rest = t.shape.slice(ids.rank);
+    const [rows, flatIds] = ids.rank === 1 ? [t, ids] : [reshape(t, [ids.size, ...rest]), reshape(ids, [ids.size])];
+    return ENGINE.runKernel(
+      'UnsortedSegmentSum',
+      [rows, flatIds],
+      { numSegments },
+      { shape: [numSegments, ...rest], dtype: t.dtype },
+    );
+  },
+);

@@ -21,7 +21,9 @@ export const gatherNd = op('gatherNd', (params: TensorLike, indices: TensorLike)
   if (idx.dtype !== 'int32') throw new TypeError(`gatherNd: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);
   const k = idx.shape[idx.rank - 1];
   if (idx.rank < 1 || k > p.rank) {
-    throw new ValueError(`gatherNd: indices ${fmt(idx.shape)} must have rank >= 1 and a last dim <= rank of params ${fmt(p.shape)}`);
+    throw new ValueError(
+      `gatherNd: indices ${fmt(idx.shape)} must have rank >= 1 and a last dim <= rank of params ${fmt(p.shape)}`,
+    );
   }
   const lead = p.shape.slice(0, k);
   const rest = p.shape.slice(k);
@@ -43,29 +45,44 @@ export interface EmbeddingLookupOptions {
  * Rows of params at ids (any shape), TF1's embedding_lookup: out is ids.shape + params.shape[1:].
  * params may be a list of shards with the same trailing dims, partitioned as TF partitions them.
  */
-export const embeddingLookup = op('embeddingLookup', (params: TensorLike | readonly TensorLike[], ids: TensorLike, opts: EmbeddingLookupOptions = {}): Tensor => {
-  // A list holding Tensors is a list of shards; any other array is the values of one table.
-  const list = Array.isArray(params) && params.some((t) => t instanceof Tensor);
-  const shards = (list ? params as readonly TensorLike[] : [params as TensorLike]).map((t, i) => toTensor(t, 'embeddingLookup', list ? `params[${i}]` : 'params'));
-  if (shards.length === 0) throw new ValueError('embeddingLookup: params must be a tensor or a non-empty list of shards');
-  const id = toTensor(ids, 'embeddingLookup', 'ids', 'int32');
-  if (id.dtype !== 'int32') throw new TypeError(`embeddingLookup: ids must be int32, got ${id.dtype} ${fmt(id.shape)}`);
-  const { partitionStrategy = 'mod' } = opts;
-  if (partitionStrategy !== 'mod' && partitionStrategy !== 'div') {
-    throw new ValueError(`embeddingLookup: partitionStrategy must be 'mod' or 'div', got ${JSON.stringify(partitionStrategy)}`);
-  }
-  shards.forEach((s, i) => {
-    if (s.rank < 1 || !shapesEqual(s.shape.slice(1), shards[0].shape.slice(1)) || s.dtype !== shards[0].dtype) {
-      throw new ValueError(`embeddingLookup: every shard must be ${shards[0].dtype} [rows, ${shards[0].shape.slice(1).join(',')}]; params[${i}] is ${s.dtype} ${fmt(s.shape)}`);
+export const embeddingLookup = op(
+  'embeddingLookup',
+  (params: TensorLike | readonly TensorLike[], ids: TensorLike, opts: EmbeddingLookupOptions = {}): Tensor => {
+    // A list holding Tensors is a list of shards; any other array is the values of one table.
+    const list = Array.isArray(params) && params.some((t) => t instanceof Tensor);
+    const shards = (list ? (params as readonly TensorLike[]) : [params as TensorLike]).map((t, i) =>
+      toTensor(t, 'embeddingLookup', list ? `params[${i}]` : 'params'),
+    );
+    if (shards.length === 0)
+      throw new ValueError('embeddingLookup: params must be a tensor or a non-empty list of shards');
+    const id = toTensor(ids, 'embeddingLookup', 'ids', 'int32');
+    if (id.dtype !== 'int32')
+      throw new TypeError(`embeddingLookup: ids must be int32, got ${id.dtype} ${fmt(id.shape)}`);
+    const { partitionStrategy = 'mod' } = opts;
+    if (partitionStrategy !== 'mod' && partitionStrategy !== 'div') {
+      throw new ValueError(
+        `embeddingLookup: partitionStrategy must be 'mod' or 'div', got ${JSON.stringify(partitionStrategy)}`,
+      );
     }
-  });
-  if (shards.length === 1) return gather(shards[0], id, 0);
-  const table = concat(shards, 0);
-  // 'div' keeps ids contiguous, so the concatenated shards are in id order already.
-  if (partitionStrategy === 'div') return gather(table, id, 0);
-  const n = shards.length;
-  const local = div(id, n); // floor division: the row inside the shard
-  const shard = sub(id, mul(local, n));
-  const starts = tensor(shards.map((_, i) => shards.slice(0, i).reduce((s, t) => s + t.shape[0], 0)), [n], 'int32');
-  return gather(table, add(gather(starts, shard), local), 0);
-});
+    shards.forEach((s, i) => {
+      if (s.rank < 1 || !shapesEqual(s.shape.slice(1), shards[0].shape.slice(1)) || s.dtype !== shards[0].dtype) {
+        throw new ValueError(
+          `embeddingLookup: every shard must be ${shards[0].dtype} [rows, ${shards[0].shape.slice(1).join(',')}]; params[${i}] is ${s.dtype} ${fmt(s.shape)}`,
+        );
+      }
+    });
+    if (shards.length === 1) return gather(shards[0], id, 0);
+    const table = concat(shards, 0);
+    // 'div' keeps ids contiguous, so the concatenated shards are in id order already.
+    if (partitionStrategy === 'div') return gather(table, id, 0);
+    const n = shards.length;
+    const local = div(id, n); // floor division: the row inside the shard
+    const shard = sub(id, mul(local, n));
+    const starts = tensor(
+      shards.map((_, i) => shards.slice(0, i).reduce((s, t) => s + t.shape[0], 0)),
+      [n],
+      'int32',
+    );
+    return gather(table, add(gather(starts, shard), local), 0);
+  },
+);

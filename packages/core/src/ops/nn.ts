@@ -34,10 +34,14 @@ export const clipByValue = op('clipByValue', (x: TensorLike, clipMin: number, cl
 });
 
 /** indices (int32) -> one-hot vectors of `depth` along a new last axis. */
-export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue: number = 1, offValue: number = 0, dtype: DType = 'float32'): Tensor => {
-  const idx = toTensor(indices, 'oneHot', 'indices', 'int32');
-  if (idx.dtype !== 'int32') throw new TypeError(`oneHot: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);
-  if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
-  const hit = equal(expandDims(idx, -1), range(0, depth, 1, 'int32'));
-  return where(hit, toTensor(onValue, 'oneHot', 'onValue', dtype), toTensor(offValue, 'oneHot', 'offValue', dtype));
-});
+export const oneHot = op(
+  'oneHot',
+  (indices: TensorLike, depth: number, onValue: number = 1, offValue: number = 0, dtype: DType = 'float32'): Tensor => {
+    const idx = toTensor(indices, 'oneHot', 'indices', 'int32');
+    if (idx.dtype !== 'int32') throw new TypeError(`oneHot: indices must be int32, got ${idx.dtype} ${fmt(idx.shape)}`);
+    if (!Number.isInteger(depth) || depth < 1)
+      throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+    const hit = equal(expandDims(idx, -1), range(0, depth, 1, 'int32'));
+    return where(hit, toTensor(onValue, 'oneHot', 'onValue', dtype), toTensor(offValue, 'oneHot', 'offValue', dtype));
+  },
+);

@@ -19,7 +19,12 @@ function reduce(name: string, kernel: 'Sum' | 'Max' | 'Min' | 'Prod') {
     if (axes.length === 0) return identity(t);
     const shape = t.shape.filter((_, i) => !axes.includes(i));
     const y = ENGINE.runKernel(kernel, [t], { axes }, { shape, dtype: t.dtype });
-    return keepDims ? reshape(y, t.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : y;
+    return keepDims
+      ? reshape(
+          y,
+          t.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+        )
+      : y;
   });
 }
 
@@ -47,8 +52,18 @@ function logicalReduce(name: string, kernel: 'Any' | 'All') {
     if (t.dtype !== 'bool') throw new TypeError(`${name}: argument 'x' must be bool, got ${t.dtype} ${fmt(t.shape)}`);
     const axes = normalizeAxes(axis, t.rank, name, t.shape);
     if (axes.length === 0) return identity(t);
-    const y = ENGINE.runKernel(kernel, [t], { axes }, { shape: t.shape.filter((_, i) => !axes.includes(i)), dtype: 'bool' });
-    return keepDims ? reshape(y, t.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : y;
+    const y = ENGINE.runKernel(
+      kernel,
+      [t],
+      { axes },
+      { shape: t.shape.filter((_, i) => !axes.includes(i)), dtype: 'bool' },
+    );
+    return keepDims
+      ? reshape(
+          y,
+          t.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+        )
+      : y;
   });
 }
 
@@ -70,5 +85,10 @@ export const logSumExp = op('logSumExp', (x: TensorLike, axis?: Axis, keepDims: 
   const m = max(t, axes, true);
   const shift = where(less(abs(m), Infinity), m, 0);
   const y = add(log(sum(exp(sub(t, shift)), axes, true)), shift);
-  return keepDims ? y : reshape(y, t.shape.filter((_, i) => !axes.includes(i)));
+  return keepDims
+    ? y
+    : reshape(
+        y,
+        t.shape.filter((_, i) => !axes.includes(i)),
+      );
 });

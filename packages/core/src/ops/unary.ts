@@ -18,6 +18,7 @@ export const logicalNot = unary('logicalNot', 'LogicalNot', 'bool');
 export const cast = op('cast', (x: TensorLike, dtype: DType): Tensor => {
   const t = toTensor(x, 'cast', 'x');
   if (!isDType(dtype)) throw new TypeError(`cast: unknown dtype ${JSON.stringify(dtype)}`);
-  if (!ENGINE.backend.supportsDType(dtype)) throw new TypeError(`cast: backend '${ENGINE.backend.name}' does not support ${dtype}`);
+  if (!ENGINE.backend.supportsDType(dtype))
+    throw new TypeError(`cast: backend '${ENGINE.backend.name}' does not support ${dtype}`);
   return ENGINE.runKernel('Cast', [t], { dtype }, { shape: t.shape, dtype });
 });

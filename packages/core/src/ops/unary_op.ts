@@ -5,7 +5,9 @@ import { assertFloat, assertNumeric, toTensor, type TensorLike } from './creatio
 import { op } from './op.js';
 
 /** Every kernel with one input and no attributes. */
-type UnaryKernel = { [K in KernelName]: KernelDefs[K] extends { inputs: [TensorInfo]; attrs: Record<string, never> } ? K : never }[KernelName];
+type UnaryKernel = {
+  [K in KernelName]: KernelDefs[K] extends { inputs: [TensorInfo]; attrs: Record<string, never> } ? K : never;
+}[KernelName];
 
 /** An elementwise op over one kernel: converts x, checks its dtype domain, keeps its shape and dtype. */
 export function unary(name: string, kernel: UnaryKernel, domain: 'float' | 'numeric' | 'bool') {

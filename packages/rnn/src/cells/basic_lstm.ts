@@ -7,8 +7,16 @@ import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import { activationOf, type ActivationLike } from '../activations.js';
 import {
-  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit,
-  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
+  RNNCell,
+  assertPositiveInt,
+  cellInput,
+  checkDepth,
+  kernelInit,
+  type Activation,
+  type CellOptions,
+  type FastTraits,
+  type SplitStep,
+  type StepResult,
 } from './rnn_cell.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, lstmTail, packLSTMState, unpackLSTMState } from './lstm_state.js';
@@ -30,7 +38,10 @@ export class BasicLSTMCell extends RNNCell {
   private kernel!: Variable;
   private bias!: Variable;
 
-  constructor(readonly numUnits: number, opts: BasicLSTMCellOptions = {}) {
+  constructor(
+    readonly numUnits: number,
+    opts: BasicLSTMCellOptions = {},
+  ) {
     super('basic_lstm_cell', opts.name);
     assertPositiveInt('BasicLSTMCell', 'numUnits', numUnits);
     this.forgetBias = assertForgetBias('BasicLSTMCell', opts.forgetBias);
@@ -42,7 +53,9 @@ export class BasicLSTMCell extends RNNCell {
   get stateSize(): LSTMStateTuple<number> | number {
     return this.stateIsTuple ? new LSTMStateTuple(this.numUnits, this.numUnits) : 2 * this.numUnits;
   }
-  get outputSize(): number { return this.numUnits; }
+  get outputSize(): number {
+    return this.numUnits;
+  }
 
   protected override build(inputs: Nest<Tensor>): void {
     const x = cellInput('BasicLSTMCell', inputs);
@@ -60,20 +73,28 @@ export class BasicLSTMCell extends RNNCell {
   }
 
   /** Fast paths: the input projection may be hoisted; with tanh, the whole-sequence LSTM node applies. */
-  override get fastTraits(): FastTraits { return { splits: true, sequence: this.activation === tanh ? 'lstm' : null }; }
+  override get fastTraits(): FastTraits {
+    return { splits: true, sequence: this.activation === tanh ? 'lstm' : null };
+  }
 
   /** x K[:depth] + b for all steps at once; per step only h K[depth:]. */
   protected override stepSplit(rows: Tensor): SplitStep {
     const n = this.numUnits;
     checkDepth('BasicLSTMCell', this.kernel, cellInput('BasicLSTMCell', rows), n);
-    const read = (state: Nest<Tensor>, like: Tensor): [Tensor, Tensor] => unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, like, n, n);
+    const read = (state: Nest<Tensor>, like: Tensor): [Tensor, Tensor] =>
+      unpackLSTMState('BasicLSTMCell', state, this.stateIsTuple, like, n, n);
     return {
       kernels: [[this.kernel, this.bias]],
       rest: ([p], state, [wh]) => {
         const [c, h] = read(state, p);
         return this.fromGates(add(p, matmul(h, wh)), c);
       },
-      sequence: { kind: 'lstm', forgetBias: this.forgetBias, read, make: (c, h) => packLSTMState(c, h, this.stateIsTuple) },
+      sequence: {
+        kind: 'lstm',
+        forgetBias: this.forgetBias,
+        read,
+        make: (c, h) => packLSTMState(c, h, this.stateIsTuple),
+      },
     };
   }
 

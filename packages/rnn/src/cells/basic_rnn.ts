@@ -4,8 +4,17 @@ import { zeros as zerosInit, assertInitializer, type Initializer } from '../init
 import type { Nest } from '../nest.js';
 import { activationOf, type ActivationLike } from '../activations.js';
 import {
-  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
-  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
+  RNNCell,
+  assertPositiveInt,
+  cellInput,
+  checkDepth,
+  kernelInit,
+  stateTensor,
+  type Activation,
+  type CellOptions,
+  type FastTraits,
+  type SplitStep,
+  type StepResult,
 } from './rnn_cell.js';
 
 export interface BasicRNNCellOptions extends CellOptions {
@@ -21,7 +30,10 @@ export class BasicRNNCell extends RNNCell {
   private kernel!: Variable;
   private bias!: Variable;
 
-  constructor(readonly numUnits: number, opts: BasicRNNCellOptions = {}) {
+  constructor(
+    readonly numUnits: number,
+    opts: BasicRNNCellOptions = {},
+  ) {
     super('basic_rnn_cell', opts.name);
     assertPositiveInt('BasicRNNCell', 'numUnits', numUnits);
     assertInitializer(opts.biasInitializer, 'BasicRNNCell', 'biasInitializer');
@@ -30,8 +42,12 @@ export class BasicRNNCell extends RNNCell {
     this.biasInitializer = opts.biasInitializer;
   }
 
-  get stateSize(): number { return this.numUnits; }
-  get outputSize(): number { return this.numUnits; }
+  get stateSize(): number {
+    return this.numUnits;
+  }
+  get outputSize(): number {
+    return this.numUnits;
+  }
 
   protected override build(inputs: Nest<Tensor>): void {
     const x = cellInput('BasicRNNCell', inputs);
@@ -49,7 +65,9 @@ export class BasicRNNCell extends RNNCell {
   }
 
   /** Fast paths: the input projection may be hoisted. */
-  override get fastTraits(): FastTraits { return { splits: true, sequence: null }; }
+  override get fastTraits(): FastTraits {
+    return { splits: true, sequence: null };
+  }
 
   /** x K[:depth] + b for all steps at once; per step only h K[depth:]. */
   protected override stepSplit(rows: Tensor): SplitStep {

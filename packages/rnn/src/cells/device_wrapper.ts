@@ -10,13 +10,19 @@ import { type RNNCellLike, type StepResult } from './rnn_cell.js';
 import { CellAround } from './projection_wrappers.js';
 
 export class DeviceWrapper extends CellAround {
-  constructor(cell: RNNCellLike, readonly device: string) {
+  constructor(
+    cell: RNNCellLike,
+    readonly device: string,
+  ) {
     super(cell, 'DeviceWrapper', 'device_wrapper');
-    if (typeof device !== 'string') throw new TypeError(`DeviceWrapper: device must be a string such as '/gpu:0', got ${typeof device}`);
+    if (typeof device !== 'string')
+      throw new TypeError(`DeviceWrapper: device must be a string such as '/gpu:0', got ${typeof device}`);
     this.ownsScope = false;
   }
 
-  override get weights(): Variable[] { return this.innerWeights; }
+  override get weights(): Variable[] {
+    return this.innerWeights;
+  }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
     return this.cell.call(inputs, state);

@@ -15,7 +15,19 @@
  * parts of the state are dropped is decided by `dropoutStateFilterVisitor`, called on the state
  * and, where it answers true, on each part in turn (TF's get_traverse_shallow_structure).
  */
-import { cast, greaterEqual, isFloat, keep, mul, randomUniform, tidy, Tensor, ValueError, type DType, type Variable } from '@tapeflow/core';
+import {
+  cast,
+  greaterEqual,
+  isFloat,
+  keep,
+  mul,
+  randomUniform,
+  tidy,
+  Tensor,
+  ValueError,
+  type DType,
+  type Variable,
+} from '@tapeflow/core';
 import { children, describe, flatten, isNested, packSequenceAs, type Nest } from '../nest.js';
 import { RNNCell, assertLikeRNNCell, type RNNCellLike, type StepResult } from './rnn_cell.js';
 import { LSTMStateTuple } from './state_tuple.js';
@@ -44,10 +56,14 @@ type Stream = 'input' | 'state' | 'output';
 function keepProb(name: string, v: unknown): KeepProb {
   if (v === undefined) return 1;
   if (v instanceof Tensor) {
-    if (v.size !== 1 || !isFloat(v.dtype)) throw new ValueError(`DropoutWrapper: parameter ${name} must be a scalar float Tensor or a number, got ${describe(v)}`);
+    if (v.size !== 1 || !isFloat(v.dtype))
+      throw new ValueError(
+        `DropoutWrapper: parameter ${name} must be a scalar float Tensor or a number, got ${describe(v)}`,
+      );
     return v;
   }
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ValueError(`DropoutWrapper: parameter ${name} must be between 0 and 1: ${describe(v)}`);
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw new ValueError(`DropoutWrapper: parameter ${name} must be between 0 and 1: ${describe(v)}`);
   return v;
 }
 
@@ -55,25 +71,32 @@ function keepProb(name: string, v: unknown): KeepProb {
 function keepValue(name: string, p: KeepProb): number {
   if (typeof p === 'number') return p;
   const v = p.dataSync()[0];
-  if (!(v >= 0 && v <= 1)) throw new ValueError(`DropoutWrapper: parameter ${name} must be between 0 and 1, the tensor holds ${v}`);
+  if (!(v >= 0 && v <= 1))
+    throw new ValueError(`DropoutWrapper: parameter ${name} must be between 0 and 1, the tensor holds ${v}`);
   return v;
 }
 
 /** FNV-1a of a string: a 31-bit seed per (wrapper seed, stream, index, draw). */
 function hashSeed(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
   return (h >>> 0) & 0x7fffffff;
 }
 
 /** TF's default filter: never the memory c of an LSTMStateTuple, everything else. */
-export const defaultDropoutStateFilter: DropoutStateFilter = (s) => (s instanceof LSTMStateTuple ? new LSTMStateTuple(false, true) : true);
+export const defaultDropoutStateFilter: DropoutStateFilter = (s) =>
+  s instanceof LSTMStateTuple ? new LSTMStateTuple(false, true) : true;
 
 /** Which leaves of a state (in flatten order) the filter lets dropout touch. */
 function droppableLeaves(state: Nest<Tensor>, filter: DropoutStateFilter): boolean[] {
   const none = (x: Nest<Tensor>): boolean[] => flatten(x).map(() => false);
   const bad = (what: unknown): never => {
-    throw new TypeError(`DropoutWrapper: dropoutStateFilterVisitor must return a boolean or a structure of booleans for each part, got ${describe(what)}`);
+    throw new TypeError(
+      `DropoutWrapper: dropoutStateFilterVisitor must return a boolean or a structure of booleans for each part, got ${describe(what)}`,
+    );
   };
   const walk = (x: Nest<Tensor>): boolean[] => {
     const answer = filter(x);
@@ -99,7 +122,10 @@ export class DropoutWrapper extends RNNCell {
   /** Variational masks of the current sequence, by `${stream}_${index}`. */
   private readonly masks = new Map<string, Tensor>();
 
-  constructor(readonly cell: RNNCellLike, opts: DropoutWrapperOptions = {}) {
+  constructor(
+    readonly cell: RNNCellLike,
+    opts: DropoutWrapperOptions = {},
+  ) {
     super('dropout_wrapper');
     assertLikeRNNCell('cell', cell, 'DropoutWrapper');
     this.ownsScope = false;
@@ -107,38 +133,60 @@ export class DropoutWrapper extends RNNCell {
     this.outputKeepProb = keepProb('outputKeepProb', opts.outputKeepProb);
     this.stateKeepProb = keepProb('stateKeepProb', opts.stateKeepProb);
     if (opts.dropoutStateFilterVisitor !== undefined && typeof opts.dropoutStateFilterVisitor !== 'function') {
-      throw new TypeError(`DropoutWrapper: dropoutStateFilterVisitor must be a function, got ${describe(opts.dropoutStateFilterVisitor)}`);
+      throw new TypeError(
+        `DropoutWrapper: dropoutStateFilterVisitor must be a function, got ${describe(opts.dropoutStateFilterVisitor)}`,
+      );
     }
     this.dropoutStateFilterVisitor = opts.dropoutStateFilterVisitor ?? defaultDropoutStateFilter;
     this.variationalRecurrent = opts.variationalRecurrent ?? false;
-    if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw new ValueError(`DropoutWrapper: seed must be a finite number, got ${opts.seed}`);
+    if (opts.seed !== undefined && !Number.isFinite(opts.seed))
+      throw new ValueError(`DropoutWrapper: seed must be a finite number, got ${opts.seed}`);
     this.seed = opts.seed;
   }
 
-  get stateSize(): Nest<number> { return this.cell.stateSize; }
-  get outputSize(): Nest<number> { return this.cell.outputSize; }
-  override zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> { return this.cell.zeroState(batchSize, dtype); }
-  override get weights(): Variable[] { return this.cell instanceof RNNCell ? this.cell.weights : []; }
+  get stateSize(): Nest<number> {
+    return this.cell.stateSize;
+  }
+  get outputSize(): Nest<number> {
+    return this.cell.outputSize;
+  }
+  override zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> {
+    return this.cell.zeroState(batchSize, dtype);
+  }
+  override get weights(): Variable[] {
+    return this.cell instanceof RNNCell ? this.cell.weights : [];
+  }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
-    const [inK, stK, outK] = [keepValue('inputKeepProb', this.inputKeepProb), keepValue('stateKeepProb', this.stateKeepProb),
-      keepValue('outputKeepProb', this.outputKeepProb)];
+    const [inK, stK, outK] = [
+      keepValue('inputKeepProb', this.inputKeepProb),
+      keepValue('stateKeepProb', this.stateKeepProb),
+      keepValue('outputKeepProb', this.outputKeepProb),
+    ];
     if (inK < 1) inputs = this.dropout(inputs, 'input', inK);
     const [output, newState] = this.cell.call(inputs, state);
-    const s = stK < 1 ? this.dropout(newState, 'state', stK, droppableLeaves(newState, this.dropoutStateFilterVisitor)) : newState;
+    const s =
+      stK < 1
+        ? this.dropout(newState, 'state', stK, droppableLeaves(newState, this.dropoutStateFilterVisitor))
+        : newState;
     const o = outK < 1 ? this.dropout(output, 'output', outK) : output;
     return [o, s];
   }
 
   private dropout(values: Nest<Tensor>, stream: Stream, keepP: number, droppable?: boolean[]): Nest<Tensor> {
     // TF1's dropout rejects keep_prob 0 when the graph is built, i.e. when the cell is called.
-    if (keepP === 0) throw new ValueError(`DropoutWrapper: ${stream}KeepProb is 0; dropout needs a keep probability in (0, 1]`);
+    if (keepP === 0)
+      throw new ValueError(`DropoutWrapper: ${stream}KeepProb is 0; dropout needs a keep probability in (0, 1]`);
     const flat = flatten(values);
-    return packSequenceAs(values, flat.map((v, i) => {
-      if (droppable && !droppable[i]) return v;
-      if (!(v instanceof Tensor)) throw new TypeError(`DropoutWrapper: ${stream} ${i} must be a Tensor, got ${describe(v)}`);
-      return mul(v, this.scaledMask(stream, i, v, keepP));
-    }));
+    return packSequenceAs(
+      values,
+      flat.map((v, i) => {
+        if (droppable && !droppable[i]) return v;
+        if (!(v instanceof Tensor))
+          throw new TypeError(`DropoutWrapper: ${stream} ${i} must be a Tensor, got ${describe(v)}`);
+        return mul(v, this.scaledMask(stream, i, v, keepP));
+      }),
+    );
   }
 
   /** mask / keep, with mask = floor(keep + U[0,1)) = (U >= 1 - keep), as TF's dropout draws it. */

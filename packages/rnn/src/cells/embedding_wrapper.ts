@@ -23,10 +23,17 @@ export class EmbeddingWrapper extends CellAround {
   /** The unrollers let its int32 inputs through (TF checks input dtypes in the cells). */
   readonly readsSymbolIds = true;
 
-  constructor(cell: RNNCellLike, readonly embeddingClasses: number, readonly embeddingSize: number, opts: EmbeddingWrapperOptions = {}) {
+  constructor(
+    cell: RNNCellLike,
+    readonly embeddingClasses: number,
+    readonly embeddingSize: number,
+    opts: EmbeddingWrapperOptions = {},
+  ) {
     super(cell, 'EmbeddingWrapper', 'embedding_wrapper', opts.name);
     if (!(embeddingClasses > 0) || !(embeddingSize > 0)) {
-      throw new ValueError(`EmbeddingWrapper: Both embeddingClasses and embeddingSize must be > 0: ${embeddingClasses}, ${embeddingSize}`);
+      throw new ValueError(
+        `EmbeddingWrapper: Both embeddingClasses and embeddingSize must be > 0: ${embeddingClasses}, ${embeddingSize}`,
+      );
     }
     assertPositiveInt('EmbeddingWrapper', 'embeddingClasses', embeddingClasses);
     assertPositiveInt('EmbeddingWrapper', 'embeddingSize', embeddingSize);
@@ -34,12 +41,21 @@ export class EmbeddingWrapper extends CellAround {
     this.initializer = opts.initializer;
   }
 
-  override get weights(): Variable[] { return [...(this.embedding ? [this.embedding] : []), ...this.innerWeights]; }
+  override get weights(): Variable[] {
+    return [...(this.embedding ? [this.embedding] : []), ...this.innerWeights];
+  }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
     const op = 'EmbeddingWrapper';
-    if (!(inputs instanceof Tensor) || inputs.dtype !== 'int32' || inputs.rank > 2 || (inputs.rank === 2 && inputs.shape[1] !== 1)) {
-      throw new ValueError(`${op}: inputs must be int32 symbol ids of shape [batch] or [batch, 1], got ${describe(inputs)}`);
+    if (
+      !(inputs instanceof Tensor) ||
+      inputs.dtype !== 'int32' ||
+      inputs.rank > 2 ||
+      (inputs.rank === 2 && inputs.shape[1] !== 1)
+    ) {
+      throw new ValueError(
+        `${op}: inputs must be int32 symbol ids of shape [batch] or [batch, 1], got ${describe(inputs)}`,
+      );
     }
     const dtype = (flatten(state)[0] as Tensor | undefined)?.dtype ?? 'float32';
     if (!this.embedding) {
@@ -50,5 +66,8 @@ export class EmbeddingWrapper extends CellAround {
     return this.cell.call(gather(this.embedding, reshape(inputs, [-1])), state);
   }
 
-  override dispose(): void { super.dispose(); this.embedding = undefined; }
+  override dispose(): void {
+    super.dispose();
+    this.embedding = undefined;
+  }
 }

@@ -2,14 +2,36 @@
  * TF1's GRUCell: r, u = split(sig([x, h] Wg + bg), 2); c = act([x, r h] Wc + bc);
  * h' = u h + (1 - u) c. The gates' bias starts at 1 (so the cell starts by keeping its state).
  */
-import { add, concat, gruBlock, matmul, mul, sigmoid, slice, split, sub, tanh, type Tensor, type Variable } from '@tapeflow/core';
+import {
+  add,
+  concat,
+  gruBlock,
+  matmul,
+  mul,
+  sigmoid,
+  slice,
+  split,
+  sub,
+  tanh,
+  type Tensor,
+  type Variable,
+} from '@tapeflow/core';
 import { fastPaths } from '../fast/switches.js';
 import { assertInitializer, constant, zeros as zerosInit, type Initializer } from '../initializers.js';
 import type { Nest } from '../nest.js';
 import { activationOf, type ActivationLike } from '../activations.js';
 import {
-  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, stateTensor,
-  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
+  RNNCell,
+  assertPositiveInt,
+  cellInput,
+  checkDepth,
+  kernelInit,
+  stateTensor,
+  type Activation,
+  type CellOptions,
+  type FastTraits,
+  type SplitStep,
+  type StepResult,
 } from './rnn_cell.js';
 
 export interface GRUCellOptions extends CellOptions {
@@ -28,7 +50,10 @@ export class GRUCell extends RNNCell {
   private candidateKernel!: Variable;
   private candidateBias!: Variable;
 
-  constructor(readonly numUnits: number, opts: GRUCellOptions = {}) {
+  constructor(
+    readonly numUnits: number,
+    opts: GRUCellOptions = {},
+  ) {
     super('gru_cell', opts.name);
     assertPositiveInt('GRUCell', 'numUnits', numUnits);
     assertInitializer(opts.biasInitializer, 'GRUCell', 'biasInitializer');
@@ -37,12 +62,18 @@ export class GRUCell extends RNNCell {
     this.biasInitializer = opts.biasInitializer;
   }
 
-  get stateSize(): number { return this.numUnits; }
-  get outputSize(): number { return this.numUnits; }
+  get stateSize(): number {
+    return this.numUnits;
+  }
+  get outputSize(): number {
+    return this.numUnits;
+  }
 
   protected override build(inputs: Nest<Tensor>): void {
     const x = cellInput('GRUCell', inputs);
-    const n = this.numUnits, rows = x.shape[1] + n, dt = x.dtype;
+    const n = this.numUnits,
+      rows = x.shape[1] + n,
+      dt = x.dtype;
     this.gateKernel = this.addWeight('gates/kernel', [rows, 2 * n], dt, this.kernelInitializer);
     this.gateBias = this.addWeight('gates/bias', [2 * n], dt, this.biasInitializer ?? constant(1));
     this.candidateKernel = this.addWeight('candidate/kernel', [rows, n], dt, this.kernelInitializer);
@@ -53,13 +84,16 @@ export class GRUCell extends RNNCell {
     const x = cellInput('GRUCell', inputs);
     checkDepth('GRUCell', this.gateKernel, x, this.numUnits);
     const h = stateTensor('GRUCell', 'state', state, x, this.numUnits);
-    const newH = this.fromGates(add(matmul(concat([x, h], 1), this.gateKernel), this.gateBias), h,
-      (rh) => add(matmul(concat([x, rh], 1), this.candidateKernel), this.candidateBias));
+    const newH = this.fromGates(add(matmul(concat([x, h], 1), this.gateKernel), this.gateBias), h, (rh) =>
+      add(matmul(concat([x, rh], 1), this.candidateKernel), this.candidateBias),
+    );
     return [newH, newH];
   }
 
   /** Fast paths: the input projection may be hoisted; with tanh, the whole-sequence GRU node applies. */
-  override get fastTraits(): FastTraits { return { splits: true, sequence: this.activation === tanh ? 'gru' : null }; }
+  override get fastTraits(): FastTraits {
+    return { splits: true, sequence: this.activation === tanh ? 'gru' : null };
+  }
 
   /**
    * Both kernels' input rows project at once (x Wg + bg, 2n columns, and x Wc + bc, n columns);
@@ -70,7 +104,10 @@ export class GRUCell extends RNNCell {
     checkDepth('GRUCell', this.gateKernel, cellInput('GRUCell', rows), n);
     const read = (state: Nest<Tensor>, like: Tensor): Tensor => stateTensor('GRUCell', 'state', state, like, n);
     return {
-      kernels: [[this.gateKernel, this.gateBias], [this.candidateKernel, this.candidateBias]],
+      kernels: [
+        [this.gateKernel, this.gateBias],
+        [this.candidateKernel, this.candidateBias],
+      ],
       rest: ([pg, pc], state, [gh, ch]) => {
         const h = read(state, pg);
         const newH = this.fromGates(add(pg, matmul(h, gh)), h, (rh) => add(pc, matmul(rh, ch)));

@@ -12,11 +12,37 @@
  * layers.layer_norm makes them. Without layerNorm the kernel gets a 'bias' which, like TF's
  * get_variable without an initializer, starts glorot-uniform.
  */
-import { add, cast, concat, div, less, randomUniform, matmul, mean, mul, sigmoid, split, sqrt, square, sub, ValueError, type Tensor, type Variable } from '@tapeflow/core';
+import {
+  add,
+  cast,
+  concat,
+  div,
+  less,
+  randomUniform,
+  matmul,
+  mean,
+  mul,
+  sigmoid,
+  split,
+  sqrt,
+  square,
+  sub,
+  ValueError,
+  type Tensor,
+  type Variable,
+} from '@tapeflow/core';
 import { constant, type Initializer } from '../initializers.js';
 import { activationOf, type Activation, type ActivationLike } from '../activations.js';
 import { describe, type Nest } from '../nest.js';
-import { RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit, type CellOptions, type StepResult } from './rnn_cell.js';
+import {
+  RNNCell,
+  assertPositiveInt,
+  cellInput,
+  checkDepth,
+  kernelInit,
+  type CellOptions,
+  type StepResult,
+} from './rnn_cell.js';
 import { LSTMStateTuple } from './state_tuple.js';
 import { assertForgetBias, unpackLSTMState } from './lstm_state.js';
 
@@ -52,7 +78,10 @@ export class LayerNormBasicLSTMCell extends RNNCell {
   private draws = 0;
   private norms = new Map<NormName, [gamma: Variable, beta: Variable]>();
 
-  constructor(readonly numUnits: number, opts: LayerNormBasicLSTMCellOptions = {}) {
+  constructor(
+    readonly numUnits: number,
+    opts: LayerNormBasicLSTMCellOptions = {},
+  ) {
     super('layer_norm_basic_lstm_cell', opts.name);
     const op = 'LayerNormBasicLSTMCell';
     assertPositiveInt(op, 'numUnits', numUnits);
@@ -69,8 +98,12 @@ export class LayerNormBasicLSTMCell extends RNNCell {
     this.kernelInitializer = kernelInit(op, opts);
   }
 
-  get stateSize(): LSTMStateTuple<number> { return new LSTMStateTuple(this.numUnits, this.numUnits); }
-  get outputSize(): number { return this.numUnits; }
+  get stateSize(): LSTMStateTuple<number> {
+    return new LSTMStateTuple(this.numUnits, this.numUnits);
+  }
+  get outputSize(): number {
+    return this.numUnits;
+  }
 
   protected override build(inputs: Nest<Tensor>): void {
     const x = cellInput('LayerNormBasicLSTMCell', inputs);
@@ -120,7 +153,8 @@ export class LayerNormBasicLSTMCell extends RNNCell {
   private dropout(g: Tensor): Tensor {
     const keepP = this.dropoutKeepProb;
     if (keepP >= 1) return g;
-    const seed = this.dropoutProbSeed === undefined ? undefined : (this.dropoutProbSeed * 1000003 + this.draws++) % 2147483647;
+    const seed =
+      this.dropoutProbSeed === undefined ? undefined : (this.dropoutProbSeed * 1000003 + this.draws++) % 2147483647;
     const kept = cast(less(randomUniform(g.shape, { seed, dtype: g.dtype }), keepP), g.dtype);
     return mul(div(g, keepP), kept);
   }
@@ -134,6 +168,7 @@ export class LayerNormBasicLSTMCell extends RNNCell {
 
 function finite(op: string, arg: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${arg} must be a finite number, got ${typeof v === 'number' ? v : describe(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ValueError(`${op}: ${arg} must be a finite number, got ${typeof v === 'number' ? v : describe(v)}`);
   return v;
 }

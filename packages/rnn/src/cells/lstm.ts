@@ -9,8 +9,16 @@ import { add, clipByValue, concat, matmul, tanh, ValueError, type Tensor, type V
 import { zeros as zerosInit, type Initializer } from '../initializers.js';
 import { describe, type Nest } from '../nest.js';
 import {
-  RNNCell, assertPositiveInt, cellInput, checkDepth, kernelInit,
-  type Activation, type CellOptions, type FastTraits, type SplitStep, type StepResult,
+  RNNCell,
+  assertPositiveInt,
+  cellInput,
+  checkDepth,
+  kernelInit,
+  type Activation,
+  type CellOptions,
+  type FastTraits,
+  type SplitStep,
+  type StepResult,
 } from './rnn_cell.js';
 import { activationOf, type ActivationLike } from '../activations.js';
 import { LSTMStateTuple } from './state_tuple.js';
@@ -32,7 +40,8 @@ export interface LSTMCellOptions extends CellOptions {
 
 function optionalClip(name: string, v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !(v >= 0)) throw new ValueError(`LSTMCell: ${name} must be a number >= 0, got ${describe(v)}`);
+  if (typeof v !== 'number' || !(v >= 0))
+    throw new ValueError(`LSTMCell: ${name} must be a number >= 0, got ${describe(v)}`);
   return v;
 }
 
@@ -50,7 +59,10 @@ export class LSTMCell extends RNNCell {
   private peep?: { f: Variable; i: Variable; o: Variable };
   private projection?: Variable;
 
-  constructor(readonly numUnits: number, opts: LSTMCellOptions = {}) {
+  constructor(
+    readonly numUnits: number,
+    opts: LSTMCellOptions = {},
+  ) {
     super('lstm_cell', opts.name);
     assertPositiveInt('LSTMCell', 'numUnits', numUnits);
     if (opts.numProj !== undefined && opts.numProj !== null) assertPositiveInt('LSTMCell', 'numProj', opts.numProj);
@@ -64,16 +76,21 @@ export class LSTMCell extends RNNCell {
     this.initializer = kernelInit('LSTMCell', opts);
   }
 
-  private get hSize(): number { return this.numProj ?? this.numUnits; }
+  private get hSize(): number {
+    return this.numProj ?? this.numUnits;
+  }
 
   get stateSize(): LSTMStateTuple<number> | number {
     return this.stateIsTuple ? new LSTMStateTuple(this.numUnits, this.hSize) : this.numUnits + this.hSize;
   }
-  get outputSize(): number { return this.hSize; }
+  get outputSize(): number {
+    return this.hSize;
+  }
 
   protected override build(inputs: Nest<Tensor>): void {
     const x = cellInput('LSTMCell', inputs);
-    const n = this.numUnits, dt = x.dtype;
+    const n = this.numUnits,
+      dt = x.dtype;
     this.kernel = this.addWeight('kernel', [x.shape[1] + this.hSize, 4 * n], dt, this.initializer);
     this.bias = this.addWeight('bias', [4 * n], dt, zerosInit());
     if (this.usePeepholes) {
@@ -82,7 +99,8 @@ export class LSTMCell extends RNNCell {
       const o = this.addWeight('w_o_diag', [n], dt, this.initializer);
       this.peep = { f, i, o };
     }
-    if (this.numProj !== undefined) this.projection = this.addWeight('projection/kernel', [n, this.numProj], dt, this.initializer);
+    if (this.numProj !== undefined)
+      this.projection = this.addWeight('projection/kernel', [n, this.numProj], dt, this.initializer);
   }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
@@ -97,7 +115,8 @@ export class LSTMCell extends RNNCell {
    * to BasicLSTMCell's equations (tanh, no peepholes, clipping or projection).
    */
   override get fastTraits(): FastTraits {
-    const basic = !this.usePeepholes && this.cellClip === undefined && this.numProj === undefined && this.activation === tanh;
+    const basic =
+      !this.usePeepholes && this.cellClip === undefined && this.numProj === undefined && this.activation === tanh;
     return { splits: true, sequence: basic ? 'lstm' : null };
   }
 
@@ -112,12 +131,21 @@ export class LSTMCell extends RNNCell {
         const [cPrev, mPrev] = read(state, p);
         return this.fromGates(add(p, matmul(mPrev, wh)), cPrev);
       },
-      sequence: { kind: 'lstm', forgetBias: this.forgetBias, read, make: (c, h) => packLSTMState(c, h, this.stateIsTuple) },
+      sequence: {
+        kind: 'lstm',
+        forgetBias: this.forgetBias,
+        read,
+        make: (c, h) => packLSTMState(c, h, this.stateIsTuple),
+      },
     };
   }
 
   private fromGates(lstmMatrix: Tensor, cPrev: Tensor): StepResult {
-    const [c, m0] = lstmTail(lstmMatrix, cPrev, this.forgetBias, { activation: this.activation, peep: this.peep, cellClip: this.cellClip });
+    const [c, m0] = lstmTail(lstmMatrix, cPrev, this.forgetBias, {
+      activation: this.activation,
+      peep: this.peep,
+      cellClip: this.cellClip,
+    });
     let m = m0;
     if (this.projection) {
       m = matmul(m, this.projection);

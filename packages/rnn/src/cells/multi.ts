@@ -7,7 +7,13 @@ import { concat, slice, Tensor, ValueError, type DType, type Variable } from '@t
 import { describe, flatten, isNested, type Nest } from '../nest.js';
 import { variableScope } from '../naming.js';
 import {
-  RNNCell, assertBatchAndDType, assertLikeRNNCell, type FastTraits, type RNNCellLike, type SplitStep, type StepResult,
+  RNNCell,
+  assertBatchAndDType,
+  assertLikeRNNCell,
+  type FastTraits,
+  type RNNCellLike,
+  type SplitStep,
+  type StepResult,
 } from './rnn_cell.js';
 
 export class MultiRNNCell extends RNNCell {
@@ -24,8 +30,10 @@ export class MultiRNNCell extends RNNCell {
     this.cells = [...cells];
     this.stateIsTuple = opts.stateIsTuple ?? true;
     if (!this.stateIsTuple && this.cells.some((c) => isNested(c.stateSize))) {
-      throw new ValueError('MultiRNNCell: some cells return tuples of states, but the flag stateIsTuple is not set. ' +
-        `State sizes are: ${describe(this.cells.map((c) => c.stateSize))}`);
+      throw new ValueError(
+        'MultiRNNCell: some cells return tuples of states, but the flag stateIsTuple is not set. ' +
+          `State sizes are: ${describe(this.cells.map((c) => c.stateSize))}`,
+      );
     }
   }
 
@@ -33,7 +41,9 @@ export class MultiRNNCell extends RNNCell {
     const sizes = this.cells.map((c) => c.stateSize);
     return this.stateIsTuple ? sizes : flatten<number>(sizes).reduce((a, b) => a + b, 0);
   }
-  get outputSize(): Nest<number> { return this.cells[this.cells.length - 1].outputSize; }
+  get outputSize(): Nest<number> {
+    return this.cells[this.cells.length - 1].outputSize;
+  }
 
   override zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> {
     assertBatchAndDType('MultiRNNCell', batchSize, dtype);
@@ -58,7 +68,11 @@ export class MultiRNNCell extends RNNCell {
    */
   override get fastTraits(): FastTraits {
     const first = this.cells[0];
-    return { splits: first instanceof RNNCell && first.fastTraits.splits, sequence: null, ...(this.stateIsTuple && { layers: this.cells }) };
+    return {
+      splits: first instanceof RNNCell && first.fastTraits.splits,
+      sequence: null,
+      ...(this.stateIsTuple && { layers: this.cells }),
+    };
   }
 
   /**
@@ -67,14 +81,20 @@ export class MultiRNNCell extends RNNCell {
    */
   protected override stepSplit(rows: Tensor): SplitStep {
     const first = variableScope('cell_0', () => (this.cells[0] as RNNCell).splitStep(rows));
-    return { kernels: first.kernels, rest: (p, state, r) => this.layers(state, (_, s) => first.rest(p, s, r)), sequence: first.sequence };
+    return {
+      kernels: first.kernels,
+      rest: (p, state, r) => this.layers(state, (_, s) => first.rest(p, s, r)),
+      sequence: first.sequence,
+    };
   }
 
   /** Checks a tuple state against the cells (the layer-by-layer path reads it too). */
   assertStateTuple(state: Nest<Tensor>): asserts state is Nest<Tensor>[] {
     const n = this.cells.length;
     if (!Array.isArray(state) || state.length !== n) {
-      throw new ValueError(`MultiRNNCell: expected state to be a tuple of length ${n}, but received: ${describe(state)}`);
+      throw new ValueError(
+        `MultiRNNCell: expected state to be a tuple of length ${n}, but received: ${describe(state)}`,
+      );
     }
   }
 
@@ -82,7 +102,9 @@ export class MultiRNNCell extends RNNCell {
   private layers(state: Nest<Tensor>, first: (cell: RNNCellLike, s: Nest<Tensor>) => StepResult): StepResult {
     if (this.stateIsTuple) this.assertStateTuple(state);
     if (!this.stateIsTuple && !(state instanceof Tensor && state.rank === 2 && state.shape[1] === this.stateSize)) {
-      throw new ValueError(`MultiRNNCell: expected state to be one [batch, ${describe(this.stateSize)}] Tensor, but received: ${describe(state)}`);
+      throw new ValueError(
+        `MultiRNNCell: expected state to be one [batch, ${describe(this.stateSize)}] Tensor, but received: ${describe(state)}`,
+      );
     }
     let cur: Nest<Tensor> = [];
     let pos = 0;

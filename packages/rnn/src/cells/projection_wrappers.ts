@@ -16,16 +16,31 @@ import { RNNCell, assertLikeRNNCell, assertPositiveInt, type RNNCellLike, type S
 
 /** A cell around another cell: state, zero state, resets and disposal are the wrapped cell's. */
 export abstract class CellAround extends RNNCell {
-  constructor(readonly cell: RNNCellLike, op: string, defaultName: string, name?: string) {
+  constructor(
+    readonly cell: RNNCellLike,
+    op: string,
+    defaultName: string,
+    name?: string,
+  ) {
     super(defaultName, name);
     assertLikeRNNCell('cell', cell, op);
   }
 
-  get stateSize(): Nest<number> { return this.cell.stateSize; }
-  get outputSize(): Nest<number> { return this.cell.outputSize; }
-  override zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> { return this.cell.zeroState(batchSize, dtype); }
-  protected get innerWeights(): Variable[] { return this.cell instanceof RNNCell ? this.cell.weights : []; }
-  override resetSequenceState(): void { this.cell.resetSequenceState?.(); }
+  get stateSize(): Nest<number> {
+    return this.cell.stateSize;
+  }
+  get outputSize(): Nest<number> {
+    return this.cell.outputSize;
+  }
+  override zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> {
+    return this.cell.zeroState(batchSize, dtype);
+  }
+  protected get innerWeights(): Variable[] {
+    return this.cell instanceof RNNCell ? this.cell.weights : [];
+  }
+  override resetSequenceState(): void {
+    this.cell.resetSequenceState?.();
+  }
   override dispose(): void {
     super.dispose();
     if (this.cell instanceof RNNCell) this.cell.dispose();
@@ -38,22 +53,32 @@ type MakeWeight = (name: string, shape: readonly number[], dtype: DType, initial
 class Dense {
   private kernel?: Variable;
   private bias?: Variable;
-  constructor(private readonly units: number, private readonly make: MakeWeight) {}
+  constructor(
+    private readonly units: number,
+    private readonly make: MakeWeight,
+  ) {}
 
   apply(op: string, x: Nest<Tensor>): Tensor {
-    if (!(x instanceof Tensor) || x.rank !== 2) throw new ValueError(`${op}: the projected tensor must be a single [batch, depth] Tensor, got ${describe(x)}`);
+    if (!(x instanceof Tensor) || x.rank !== 2)
+      throw new ValueError(`${op}: the projected tensor must be a single [batch, depth] Tensor, got ${describe(x)}`);
     if (!this.kernel) {
       this.kernel = this.make('kernel', [x.shape[1], this.units], x.dtype);
       this.bias = this.make('bias', [this.units], x.dtype, zerosInit());
     }
     if (x.shape[1] !== this.kernel.shape[0]) {
-      throw new ValueError(`${op}: depth ${x.shape[1]} differs from the ${this.kernel.shape[0]} the projection ${this.kernel.name} [${this.kernel.shape}] was built for`);
+      throw new ValueError(
+        `${op}: depth ${x.shape[1]} differs from the ${this.kernel.shape[0]} the projection ${this.kernel.name} [${this.kernel.shape}] was built for`,
+      );
     }
     return add(matmul(x, this.kernel), this.bias!);
   }
 
-  forget(): void { this.kernel = this.bias = undefined; }
-  get variables(): Variable[] { return this.kernel ? [this.kernel, this.bias!] : []; }
+  forget(): void {
+    this.kernel = this.bias = undefined;
+  }
+  get variables(): Variable[] {
+    return this.kernel ? [this.kernel, this.bias!] : [];
+  }
 }
 
 export interface ProjectionWrapperOptions {
@@ -67,15 +92,24 @@ export class OutputProjectionWrapper extends CellAround {
   private readonly dense: Dense;
   private readonly activation?: Activation;
 
-  constructor(cell: RNNCellLike, readonly projectedSize: number, opts: ProjectionWrapperOptions = {}) {
+  constructor(
+    cell: RNNCellLike,
+    readonly projectedSize: number,
+    opts: ProjectionWrapperOptions = {},
+  ) {
     super(cell, 'OutputProjectionWrapper', 'output_projection_wrapper', opts.name);
     assertPositiveInt('OutputProjectionWrapper', 'outputSize', projectedSize);
-    this.activation = opts.activation === undefined ? undefined : activationOf('OutputProjectionWrapper', opts.activation);
+    this.activation =
+      opts.activation === undefined ? undefined : activationOf('OutputProjectionWrapper', opts.activation);
     this.dense = new Dense(projectedSize, (n, s, d, i) => this.addWeight(n, s, d, i));
   }
 
-  override get outputSize(): number { return this.projectedSize; }
-  override get weights(): Variable[] { return [...this.innerWeights, ...this.dense.variables]; }
+  override get outputSize(): number {
+    return this.projectedSize;
+  }
+  override get weights(): Variable[] {
+    return [...this.innerWeights, ...this.dense.variables];
+  }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
     const [out, next] = this.cell.call(inputs, state);
@@ -83,7 +117,10 @@ export class OutputProjectionWrapper extends CellAround {
     return [this.activation ? this.activation(y) : y, next];
   }
 
-  override dispose(): void { super.dispose(); this.dense.forget(); }
+  override dispose(): void {
+    super.dispose();
+    this.dense.forget();
+  }
 }
 
 /** Projects the inputs to `numProj` units before the wrapped cell: cell(act(x W + b), state). */
@@ -91,19 +128,29 @@ export class InputProjectionWrapper extends CellAround {
   private readonly dense: Dense;
   private readonly activation?: Activation;
 
-  constructor(cell: RNNCellLike, readonly numProj: number, opts: ProjectionWrapperOptions = {}) {
+  constructor(
+    cell: RNNCellLike,
+    readonly numProj: number,
+    opts: ProjectionWrapperOptions = {},
+  ) {
     super(cell, 'InputProjectionWrapper', 'input_projection_wrapper', opts.name);
     assertPositiveInt('InputProjectionWrapper', 'numProj', numProj);
-    this.activation = opts.activation === undefined ? undefined : activationOf('InputProjectionWrapper', opts.activation);
+    this.activation =
+      opts.activation === undefined ? undefined : activationOf('InputProjectionWrapper', opts.activation);
     this.dense = new Dense(numProj, (n, s, d, i) => this.addWeight(n, s, d, i));
   }
 
-  override get weights(): Variable[] { return [...this.dense.variables, ...this.innerWeights]; }
+  override get weights(): Variable[] {
+    return [...this.dense.variables, ...this.innerWeights];
+  }
 
   protected step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
     const p = this.dense.apply('InputProjectionWrapper', inputs);
     return this.cell.call(this.activation ? this.activation(p) : p, state);
   }
 
-  override dispose(): void { super.dispose(); this.dense.forget(); }
+  override dispose(): void {
+    super.dispose();
+    this.dense.forget();
+  }
 }

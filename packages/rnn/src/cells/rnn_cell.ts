@@ -52,7 +52,12 @@ export interface SplitStep {
 }
 
 export type SequenceState =
-  | { readonly kind: 'lstm'; readonly forgetBias: number; read(state: Nest<Tensor>, like: Tensor): [c: Tensor, h: Tensor]; make(c: Tensor, h: Tensor): Nest<Tensor> }
+  | {
+      readonly kind: 'lstm';
+      readonly forgetBias: number;
+      read(state: Nest<Tensor>, like: Tensor): [c: Tensor, h: Tensor];
+      make(c: Tensor, h: Tensor): Nest<Tensor>;
+    }
   | { readonly kind: 'gru'; read(state: Nest<Tensor>, like: Tensor): Tensor };
 
 const PLAIN: FastTraits = { splits: false, sequence: null };
@@ -73,17 +78,25 @@ export abstract class RNNCell implements RNNCellLike {
 
   constructor(defaultName: string, name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name === '' || name.includes('/'))) {
-      throw new ValueError(`${this.constructor.name}: name must be a non-empty string without '/', got ${JSON.stringify(name)}`);
+      throw new ValueError(
+        `${this.constructor.name}: name must be a non-empty string without '/', got ${JSON.stringify(name)}`,
+      );
     }
     this.baseName = name ?? defaultName;
   }
 
   /** The full scope path of the cell's weights once it has been called ('rnn/lstm_cell'), else its base name. */
-  get name(): string { return this.scope?.name ?? this.baseName; }
-  get built(): boolean { return this.isBuilt; }
+  get name(): string {
+    return this.scope?.name ?? this.baseName;
+  }
+  get built(): boolean {
+    return this.isBuilt;
+  }
 
   /** The cell's Variables (TF-named), in creation order; empty until the first call. */
-  get weights(): Variable[] { return [...this.created]; }
+  get weights(): Variable[] {
+    return [...this.created];
+  }
 
   /** Zeros of shape [batchSize, n] for every n in stateSize, in stateSize's structure. */
   zeroState(batchSize: number, dtype: DType = 'float32'): Nest<Tensor> {
@@ -97,23 +110,30 @@ export abstract class RNNCell implements RNNCellLike {
    */
   getInitialState(opts: { inputs?: Tensor; batchSize?: number; dtype?: DType } = {}): Nest<Tensor> {
     const op = `${this.constructor.name}.getInitialState`;
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: opts must be an object {inputs?, batchSize?, dtype?}, got ${describe(opts)}`);
+    if (opts === null || typeof opts !== 'object')
+      throw new TypeError(`${op}: opts must be an object {inputs?, batchSize?, dtype?}, got ${describe(opts)}`);
     let { batchSize, dtype } = opts;
     if (opts.inputs !== undefined) {
       const x = opts.inputs;
       if (!(x instanceof Tensor)) throw new TypeError(`${op}: inputs must be a Tensor, got ${describe(x)}`);
       if (x.rank < 1) throw new ValueError(`${op}: inputs must have a batch axis, got ${describe(x)}`);
       if (batchSize !== undefined && batchSize !== x.shape[0]) {
-        throw new ValueError(`${op}: batch size from input tensor is different from the input param. Input tensor batch: ${x.shape[0]}, batchSize: ${batchSize}`);
+        throw new ValueError(
+          `${op}: batch size from input tensor is different from the input param. Input tensor batch: ${x.shape[0]}, batchSize: ${batchSize}`,
+        );
       }
       if (dtype !== undefined && dtype !== x.dtype) {
-        throw new ValueError(`${op}: dtype from input tensor is different from the input param. Input tensor dtype: ${x.dtype}, dtype: ${dtype}`);
+        throw new ValueError(
+          `${op}: dtype from input tensor is different from the input param. Input tensor dtype: ${x.dtype}, dtype: ${dtype}`,
+        );
       }
       batchSize = x.shape[0];
       dtype = x.dtype;
     }
     if (batchSize === undefined || dtype === undefined) {
-      throw new ValueError(`${op}: batchSize and dtype cannot be undefined while constructing the initial state: give inputs, or both`);
+      throw new ValueError(
+        `${op}: batchSize and dtype cannot be undefined while constructing the initial state: give inputs, or both`,
+      );
     }
     return this.zeroState(batchSize, dtype);
   }
@@ -124,10 +144,12 @@ export abstract class RNNCell implements RNNCellLike {
    */
   call(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult {
     this.assertWeightsLive();
-    return this.withinScope(() => tidy(() => {
-      if (!this.isBuilt) this.buildOnce(inputs);
-      return this.step(inputs, state);
-    }));
+    return this.withinScope(() =>
+      tidy(() => {
+        if (!this.isBuilt) this.buildOnce(inputs);
+        return this.step(inputs, state);
+      }),
+    );
   }
 
   /** Runs fn in the cell's variable scope (made on first use), as call() does; wrappers have none. */
@@ -138,7 +160,9 @@ export abstract class RNNCell implements RNNCellLike {
   }
 
   /** What a fast path may do with this cell (default: nothing, plain calls). */
-  get fastTraits(): FastTraits { return PLAIN; }
+  get fastTraits(): FastTraits {
+    return PLAIN;
+  }
 
   /**
    * The split step for inputs like `rows` [rows, depth] (only when fastTraits.splits), the
@@ -163,8 +187,10 @@ export abstract class RNNCell implements RNNCellLike {
   private assertWeightsLive(): void {
     const gone = this.created.filter((v) => v.isDisposed);
     if (gone.length === 0) return;
-    throw new ValueError(`${this.constructor.name}: the cell's variables (${gone.map((v) => v.name).join(', ')}) were released ` +
-      `by resetDefaultGraph() or dispose(); create a new cell`);
+    throw new ValueError(
+      `${this.constructor.name}: the cell's variables (${gone.map((v) => v.name).join(', ')}) were released ` +
+        `by resetDefaultGraph() or dispose(); create a new cell`,
+    );
   }
 
   private buildOnce(inputs: Nest<Tensor>): void {
@@ -179,7 +205,9 @@ export abstract class RNNCell implements RNNCellLike {
   }
 
   /** Creates the weights (with addWeight) for inputs like these. Default: none. */
-  protected build(_inputs: Nest<Tensor>): void { /* no weights */ }
+  protected build(_inputs: Nest<Tensor>): void {
+    /* no weights */
+  }
 
   /** The step itself, run inside the cell's scope after build. */
   protected abstract step(inputs: Nest<Tensor>, state: Nest<Tensor>): StepResult;
@@ -196,7 +224,9 @@ export abstract class RNNCell implements RNNCellLike {
    * Called by the unrollers before and after every unroll. Cells holding per-sequence state
    * (DropoutWrapper's variational masks) drop it here; containers forward the call.
    */
-  resetSequenceState(): void { /* stateless */ }
+  resetSequenceState(): void {
+    /* stateless */
+  }
 
   /** Disposes the cell's weights and frees their names; the cell rebuilds on its next call. */
   dispose(): void {
@@ -223,7 +253,9 @@ export function assertLikeRNNCell(argName: string, cell: unknown, op: string): a
     if (typeof c.call !== 'function') problems.push("'call' method is required (is not callable)");
   }
   if (problems.length) {
-    throw new TypeError(`${op}: the argument '${argName}' (${describe(cell)}) is not an RNNCell: ${problems.join(', ')}`);
+    throw new TypeError(
+      `${op}: the argument '${argName}' (${describe(cell)}) is not an RNNCell: ${problems.join(', ')}`,
+    );
   }
 }
 
@@ -232,7 +264,9 @@ export function assertBatchAndDType(op: string, batchSize: number, dtype: DType)
     throw new ValueError(`${op}.zeroState: batchSize must be a non-negative integer, got ${batchSize}`);
   }
   if (typeof dtype !== 'string' || !isFloat(dtype)) {
-    throw new ValueError(`${op}.zeroState: dtype must be a floating point dtype (float32 or float64), got ${String(dtype)}`);
+    throw new ValueError(
+      `${op}.zeroState: dtype must be a floating point dtype (float32 or float64), got ${String(dtype)}`,
+    );
   }
 }
 
@@ -243,7 +277,8 @@ export function assertPositiveInt(op: string, arg: string, v: unknown): asserts 
 }
 
 export function assertActivation(op: string, f: unknown): asserts f is Activation | undefined {
-  if (f !== undefined && typeof f !== 'function') throw new TypeError(`${op}: activation must be a function, got ${describe(f)}`);
+  if (f !== undefined && typeof f !== 'function')
+    throw new TypeError(`${op}: activation must be a function, got ${describe(f)}`);
 }
 
 /** Options every built-in cell accepts. */
@@ -266,7 +301,8 @@ export function cellInput(op: string, inputs: Nest<Tensor>): Tensor {
   if (!(inputs instanceof Tensor)) {
     throw new TypeError(`${op}: inputs must be a single Tensor [batch, depth], got ${describe(inputs)}`);
   }
-  if (inputs.rank !== 2) throw new ValueError(`${op}: inputs must have rank 2 [batch, depth], got shape [${inputs.shape}]`);
+  if (inputs.rank !== 2)
+    throw new ValueError(`${op}: inputs must have rank 2 [batch, depth], got shape [${inputs.shape}]`);
   if (!isFloat(inputs.dtype)) throw new ValueError(`${op}: inputs must be float32 or float64, got ${inputs.dtype}`);
   return inputs;
 }
@@ -278,8 +314,10 @@ export function cellInput(op: string, inputs: Nest<Tensor>): Tensor {
 export function stateTensor(op: string, what: string, s: unknown, x: Tensor, n: number): Tensor {
   if (!(s instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${describe(s)}`);
   if (s.rank !== 2 || s.shape[0] !== x.shape[0] || s.shape[1] !== n) {
-    throw new ValueError(`${op}: ${what} must have shape [${x.shape[0]},${n}] ` +
-      `(the inputs' batch size ${x.shape[0]}; ${n} columns, as the cell's stateSize says), got [${s.shape}]`);
+    throw new ValueError(
+      `${op}: ${what} must have shape [${x.shape[0]},${n}] ` +
+        `(the inputs' batch size ${x.shape[0]}; ${n} columns, as the cell's stateSize says), got [${s.shape}]`,
+    );
   }
   if (s.dtype !== x.dtype) throw new ValueError(`${op}: ${what} is ${s.dtype} but the inputs are ${x.dtype}`);
   return s;
@@ -289,8 +327,11 @@ export function stateTensor(op: string, what: string, s: unknown, x: Tensor, n: 
 export function checkDepth(op: string, kernel: Variable, x: Tensor, hiddenRows: number): void {
   const want = kernel.shape[0] - hiddenRows;
   if (x.shape[1] !== want) {
-    throw new ValueError(`${op}: inputs have depth ${x.shape[1]} but the cell's kernel ${kernel.name} [${kernel.shape}] ` +
-      `was built for depth ${want} (a cell object reused on inputs of another depth)`);
+    throw new ValueError(
+      `${op}: inputs have depth ${x.shape[1]} but the cell's kernel ${kernel.name} [${kernel.shape}] ` +
+        `was built for depth ${want} (a cell object reused on inputs of another depth)`,
+    );
   }
-  if (x.dtype !== kernel.dtype) throw new ValueError(`${op}: inputs are ${x.dtype} but ${kernel.name} is ${kernel.dtype}`);
+  if (x.dtype !== kernel.dtype)
+    throw new ValueError(`${op}: inputs are ${x.dtype} but ${kernel.name} is ${kernel.dtype}`);
 }

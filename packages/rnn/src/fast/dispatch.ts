@@ -24,7 +24,10 @@ import { fastPaths } from './switches.js';
  */
 export type RnnPath = 'steps' | 'hoisted' | 'sequence' | 'layers';
 
-const KERNELS: Record<'lstm' | 'gru', FusedKernelName[]> = { lstm: ['LSTMBlock', 'LSTMBlockGrad'], gru: ['GRUBlock', 'GRUBlockGrad'] };
+const KERNELS: Record<'lstm' | 'gru', FusedKernelName[]> = {
+  lstm: ['LSTMBlock', 'LSTMBlockGrad'],
+  gru: ['GRUBlock', 'GRUBlockGrad'],
+};
 
 /** The cell's whole-sequence node can run now (switches, kernels; not whether a tape records). */
 function sequenceNodeRuns(cell: RNNCellLike): boolean {

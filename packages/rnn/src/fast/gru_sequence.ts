@@ -9,11 +9,37 @@
  * projects them itself, chunk by chunk, and never keeps the projection) and the outputs
  * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
  */
-import { add, concat, gruBlock, gruBlockGrad, matmul, mul, reshape, scalar, sigmoid, slice, stack, sub, tidy, where, zeros, type Tensor } from '@tapeflow/core';
+import {
+  add,
+  concat,
+  gruBlock,
+  gruBlockGrad,
+  matmul,
+  mul,
+  reshape,
+  scalar,
+  sigmoid,
+  slice,
+  stack,
+  sub,
+  tidy,
+  where,
+  zeros,
+  type Tensor,
+} from '@tapeflow/core';
 import { SequencePlan, maskStep } from '../unroll.js';
 import {
-  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, runNode, sourceGrads, sourceTensors,
-  type NodePlan, type SequenceInputs,
+  chunkSourceGrads,
+  finishedAt,
+  hReadOfChunk,
+  nodePlan,
+  projectedSteps,
+  rowsAt,
+  runNode,
+  sourceGrads,
+  sourceTensors,
+  type NodePlan,
+  type SequenceInputs,
 } from './sequence_node.js';
 
 type Plan = NodePlan;
@@ -23,14 +49,25 @@ type Plan = NodePlan;
  * the recurrent rows of the gate and candidate kernels; h0 the state. Returns the outputs
  * [T, B, n] (zeros past each row's length) and the final h, as the step loop gives them.
  */
-export function gruSequence(source: Tensor | SequenceInputs, gh: Tensor, ch: Tensor, h0: Tensor, lengths?: Int32Array): [outputs: Tensor, h: Tensor] {
+export function gruSequence(
+  source: Tensor | SequenceInputs,
+  gh: Tensor,
+  ch: Tensor,
+  h0: Tensor,
+  lengths?: Int32Array,
+): [outputs: Tensor, h: Tensor] {
   const src = sourceTensors(source);
   const [T, B] = src[0].shape;
   const seq = new SequencePlan(T, lengths);
   try {
     const plan = nodePlan(seq, B, src.length);
-    const [outputs, h] = runNode(plan, [...src, gh, ch, h0], (ins) => ({ outputs: recurrence(plan, ins), kept: [] }),
-      (ins) => recurrence(plan, ins), (dys, ins, outs) => backpropThroughTime(plan, dys, ins, outs));
+    const [outputs, h] = runNode(
+      plan,
+      [...src, gh, ch, h0],
+      (ins) => ({ outputs: recurrence(plan, ins), kept: [] }),
+      (ins) => recurrence(plan, ins),
+      (dys, ins, outs) => backpropThroughTime(plan, dys, ins, outs),
+    );
     return [outputs, h];
   } finally {
     seq.dispose(); // the masks the node saved stay until its tape lets go
@@ -87,22 +124,34 @@ function backpropThroughTime(plan: Plan, [dy, dhLast]: Tensor[], ins: Tensor[], 
   const zero = scalar(0, dy.dtype);
   let dh = dhLast;
   // The recurrent weights' gradients and the source's (W_x's, b's) so far; per chunk, a piece of the first source input's.
-  let dGh: Tensor | null = null, dCh: Tensor | null = null, sums: Tensor[] = [];
+  let dGh: Tensor | null = null,
+    dCh: Tensor | null = null,
+    sums: Tensor[] = [];
   const pieces: Tensor[] = [];
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
-    const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
+    const t1 = Math.min(bound, t0 + chunk),
+      k = t1 - t0;
     const kept = tidy(() => {
-      const hRead = hReadOfChunk(h0, outputs, t0, k), before = reshape(hRead, [k, B, n]);
+      const hRead = hReadOfChunk(h0, outputs, t0, k),
+        before = reshape(hRead, [k, B, n]);
       // The chunk's gates, r and cPre at once (rows of all its steps), in a scope of their own.
       const parts = tidy(() => {
-        const { gates, r, cPre } = stepParts(reshape(projectedSteps(ins, numSource, t0, t1), [k * B, 3 * n]), hRead, gh, ch);
+        const { gates, r, cPre } = stepParts(
+          reshape(projectedSteps(ins, numSource, t0, t1), [k * B, 3 * n]),
+          hRead,
+          gh,
+          ch,
+        );
         return [gates, r, cPre, mul(r, hRead)];
       });
       const [gatesC, rC, cPreC] = parts.map((q) => reshape(q, [k, B, q.shape[1]]));
       const dps = new Array<Tensor>(k);
       for (let t = t1 - 1; t >= t0; t--) {
         const next = tidy(() => {
-          const hPrev = rowsAt(before, t - t0), gates = rowsAt(gatesC, t - t0), r = rowsAt(rC, t - t0), cPre = rowsAt(cPreC, t - t0);
+          const hPrev = rowsAt(before, t - t0),
+            gates = rowsAt(gatesC, t - t0),
+            r = rowsAt(rC, t - t0),
+            cPre = rowsAt(cPreC, t - t0);
           const done = finished[t];
           let dhBlock = add(rowsAt(dy, t), dh);
           if (done) dhBlock = where(done, zero, dhBlock);

@@ -18,11 +18,32 @@
  * vector-Jacobian product of the same recurrence written with differentiable ops (`recurrence`),
  * so gradients of gradients stay exact.
  */
-import { add, lstmBlock, lstmBlockGrad, matmul, reshape, scalar, stack, tidy, where, zeros, type Tensor } from '@tapeflow/core';
+import {
+  add,
+  lstmBlock,
+  lstmBlockGrad,
+  matmul,
+  reshape,
+  scalar,
+  stack,
+  tidy,
+  where,
+  zeros,
+  type Tensor,
+} from '@tapeflow/core';
 import { SequencePlan, maskStep } from '../unroll.js';
 import {
-  chunkSourceGrads, finishedAt, hReadOfChunk, nodePlan, projectedSteps, rowsAt, runNode, sourceGrads, sourceTensors,
-  type NodePlan, type SequenceInputs,
+  chunkSourceGrads,
+  finishedAt,
+  hReadOfChunk,
+  nodePlan,
+  projectedSteps,
+  rowsAt,
+  runNode,
+  sourceGrads,
+  sourceTensors,
+  type NodePlan,
+  type SequenceInputs,
 } from './sequence_node.js';
 
 interface Plan extends NodePlan {
@@ -34,8 +55,14 @@ interface Plan extends NodePlan {
  * recurrent rows W_h [u, 4u]; (c0, h0) the state; lengths as dynamicRnn read them. Returns the
  * outputs [T, B, u] (zeros past each row's length) and the final (c, h), as the step loop gives them.
  */
-export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Tensor, h0: Tensor, forgetBias: number,
-  lengths?: Int32Array): [outputs: Tensor, c: Tensor, h: Tensor] {
+export function lstmSequence(
+  source: Tensor | SequenceInputs,
+  wh: Tensor,
+  c0: Tensor,
+  h0: Tensor,
+  forgetBias: number,
+  lengths?: Int32Array,
+): [outputs: Tensor, c: Tensor, h: Tensor] {
   const src = sourceTensors(source);
   const [T, B] = src[0].shape;
   const seq = new SequencePlan(T, lengths);
@@ -47,8 +74,13 @@ export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Te
       const kept: Tensor[] = [];
       return { outputs: recurrence(plan, ins, (cn) => kept.push(cn)), kept };
     };
-    const [outputs, c, h] = runNode(plan, [...src, wh, c0, h0], forward, (ins) => recurrence(plan, ins),
-      (dys, ins, outs, cBlocks) => backpropThroughTime(plan, dys, ins, outs, cBlocks));
+    const [outputs, c, h] = runNode(
+      plan,
+      [...src, wh, c0, h0],
+      forward,
+      (ins) => recurrence(plan, ins),
+      (dys, ins, outs, cBlocks) => backpropThroughTime(plan, dys, ins, outs, cBlocks),
+    );
     return [outputs, c, h];
   } finally {
     seq.dispose(); // the masks the node saved stay until its tape lets go
@@ -63,7 +95,8 @@ export function lstmSequence(source: Tensor | SequenceInputs, wh: Tensor, c0: Te
 function recurrence(plan: Plan, ins: Tensor[], keepStep?: (cBlock: Tensor) => void): Tensor[] {
   const { T, bound, forgetBias, chunk } = plan;
   const [wh, c0, h0] = ins.slice(plan.numSource);
-  let c = c0, h = h0;
+  let c = c0,
+    h = h0;
   const outs: Tensor[] = [];
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
@@ -105,17 +138,26 @@ const disposeReplaced = (old: (Tensor | null)[], kept: Tensor[]): void => {
  * a finished row the state is something else, but its gradients are all zero there, so what it
  * is multiplied with does not matter.
  */
-function backpropThroughTime(plan: Plan, [dy, dcLast, dhLast]: Tensor[], ins: Tensor[], outputs: Tensor, cBlocks: Tensor[]): Tensor[] {
+function backpropThroughTime(
+  plan: Plan,
+  [dy, dcLast, dhLast]: Tensor[],
+  ins: Tensor[],
+  outputs: Tensor,
+  cBlocks: Tensor[],
+): Tensor[] {
   const { T, bound, finished, forgetBias, chunk, numSource } = plan;
   const [wh, c0, h0] = ins.slice(numSource);
   const [, B, u] = outputs.shape;
   const zero = scalar(0, dy.dtype);
-  let dc = dcLast, dh = dhLast;
+  let dc = dcLast,
+    dh = dhLast;
   // W_h's gradient and the source's (W_x's, b's) so far; per chunk, a piece of the first source input's.
-  let dWh: Tensor | null = null, sums: Tensor[] = [];
+  let dWh: Tensor | null = null,
+    sums: Tensor[] = [];
   const pieces: Tensor[] = [];
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
-    const t1 = Math.min(bound, t0 + chunk), k = t1 - t0;
+    const t1 = Math.min(bound, t0 + chunk),
+      k = t1 - t0;
     const kept = tidy(() => {
       const hRead = hReadOfChunk(h0, outputs, t0, k);
       // In a scope of its own: only the gates outlive their temporaries.
@@ -126,7 +168,8 @@ function backpropThroughTime(plan: Plan, [dy, dcLast, dhLast]: Tensor[], ins: Te
         const next = tidy(() => {
           const g = rowsAt(gates, t - t0);
           const done = finished[t];
-          let dhBlock = add(rowsAt(dy, t), dh), dcBlock = dc;
+          let dhBlock = add(rowsAt(dy, t), dh),
+            dcBlock = dc;
           if (done) {
             dhBlock = where(done, zero, dhBlock);
             dcBlock = where(done, zero, dc);

@@ -7,7 +7,18 @@
  * The sequence nodes work time-major, so each step's rows are contiguous: they get the inputs
  * (or projections) transposed, and their outputs come back as a transposed view.
  */
-import { add, concat, matmul, reshape, slice, split, tidy, transpose, type Tensor, type Variable } from '@tapeflow/core';
+import {
+  add,
+  concat,
+  matmul,
+  reshape,
+  slice,
+  split,
+  tidy,
+  transpose,
+  type Tensor,
+  type Variable,
+} from '@tapeflow/core';
 import { variableScope } from '../naming.js';
 import type { Nest } from '../nest.js';
 import type { MultiRNNCell } from '../cells/multi.js';
@@ -43,12 +54,24 @@ export interface Projection {
 export function projection(s: SplitStep, depth: number): Projection {
   const cut = s.kernels.map(([kernel]) => splitKernelRows(kernel, depth));
   const one = s.kernels.length === 1;
-  const wx = one ? cut[0][0] : concat(cut.map(([x]) => x), 1);
-  const b = one ? s.kernels[0][1] : concat(s.kernels.map(([, bias]) => bias), 0);
+  const wx = one
+    ? cut[0][0]
+    : concat(
+        cut.map(([x]) => x),
+        1,
+      );
+  const b = one
+    ? s.kernels[0][1]
+    : concat(
+        s.kernels.map(([, bias]) => bias),
+        0,
+      );
   const widths = s.kernels.map(([kernel]) => kernel.shape[1]);
   const wh = cut.map(([, h]) => h);
   return {
-    wx, b, wh,
+    wx,
+    b,
+    wh,
     project: (rows) => add(matmul(rows, wx), b),
     step: (p, state) => s.rest(one ? [p] : split(p, widths, 1), state, wh),
   };
@@ -61,8 +84,13 @@ export interface FastRun {
 }
 
 /** The fast path `path` for one [.., .., depth] input (time axis 0 when timeMajor). */
-export function fastRun(path: Exclude<RnnPath, 'steps'>, cell: RNNCell, inputs: Tensor, timeMajor: boolean,
-  timeSlice: (x: Tensor, t: number) => Tensor): FastRun {
+export function fastRun(
+  path: Exclude<RnnPath, 'steps'>,
+  cell: RNNCell,
+  inputs: Tensor,
+  timeMajor: boolean,
+  timeSlice: (x: Tensor, t: number) => Tensor,
+): FastRun {
   const [d0, d1, depth] = inputs.shape;
   const s = cell.splitStep(reshape(inputs, [d0 * d1, depth]));
   const proj = projection(s, depth);
@@ -70,15 +98,22 @@ export function fastRun(path: Exclude<RnnPath, 'steps'>, cell: RNNCell, inputs: 
   const [T, B] = timeMajor ? [d0, d1] : [d1, d0];
   // Each projection in its own scope: its temporaries (x W before + b, a compacted copy of x) go
   // at once instead of living as long as the whole unroll.
-  const projectAll = (x: Tensor, rows: number, cols: number): Tensor => tidy(() => {
-    const p = proj.project(reshape(x, [rows * cols, depth]));
-    return reshape(p, [rows, cols, p.shape[1]]);
-  });
+  const projectAll = (x: Tensor, rows: number, cols: number): Tensor =>
+    tidy(() => {
+      const p = proj.project(reshape(x, [rows * cols, depth]));
+      return reshape(p, [rows, cols, p.shape[1]]);
+    });
   if (path === 'sequence') {
     // From the inputs: the node projects them a chunk of steps at a time and never holds them all.
     return {
       sequence: (state, lengths) => {
-        const [out, last] = runSequence(s.sequence!, proj, { x: timeMajorOf(inputs), wx: proj.wx, b: proj.b }, state, lengths);
+        const [out, last] = runSequence(
+          s.sequence!,
+          proj,
+          { x: timeMajorOf(inputs), wx: proj.wx, b: proj.b },
+          state,
+          lengths,
+        );
         return [timeMajorOf(out), last];
       },
     };
@@ -97,8 +132,13 @@ export function fastRun(path: Exclude<RnnPath, 'steps'>, cell: RNNCell, inputs: 
 }
 
 /** A whole-sequence node for one cell, from its projections [T, B, k] or its inputs. */
-function runSequence(how: SequenceState, proj: Projection, source: Tensor | SequenceInputs, state: Nest<Tensor>,
-  lengths?: Int32Array): [Tensor, Nest<Tensor>] {
+function runSequence(
+  how: SequenceState,
+  proj: Projection,
+  source: Tensor | SequenceInputs,
+  state: Nest<Tensor>,
+  lengths?: Int32Array,
+): [Tensor, Nest<Tensor>] {
   const like = rowsOf('x' in source ? source.x : source);
   if (how.kind === 'gru') return gruSequence(source, proj.wh[0], proj.wh[1], how.read(state, like), lengths);
   const [c0, h0] = how.read(state, like);
@@ -107,8 +147,14 @@ function runSequence(how: SequenceState, proj: Projection, source: Tensor | Sequ
 }
 
 /** The 'layers' path: p0 is cell 0's time-major projection; cell i's outputs are cell i+1's inputs. */
-function layerByLayer(multi: MultiRNNCell, first: SplitStep, firstProj: Projection, p0: Tensor, state: Nest<Tensor>,
-  lengths?: Int32Array): [Tensor, Nest<Tensor>] {
+function layerByLayer(
+  multi: MultiRNNCell,
+  first: SplitStep,
+  firstProj: Projection,
+  p0: Tensor,
+  state: Nest<Tensor>,
+  lengths?: Int32Array,
+): [Tensor, Nest<Tensor>] {
   return multi.withinScope(() => {
     multi.assertStateTuple(state);
     let [out, s] = variableScope('cell_0', () => runSequence(first.sequence!, firstProj, p0, state[0], lengths));

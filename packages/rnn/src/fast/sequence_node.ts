@@ -25,7 +25,14 @@ export interface NodePlan {
 
 export function nodePlan(seq: SequencePlan, B: number, numSource: number): NodePlan {
   const finished = Array.from({ length: seq.bound }, (_, t) => seq.finished(t)?.mask(2) ?? null);
-  return { T: seq.T, bound: seq.bound, finished, masks: seq.masks(2), chunk: Math.max(1, Math.ceil(fastPaths.sequenceChunkRows / B)), numSource };
+  return {
+    T: seq.T,
+    bound: seq.bound,
+    finished,
+    masks: seq.masks(2),
+    chunk: Math.max(1, Math.ceil(fastPaths.sequenceChunkRows / B)),
+    numSource,
+  };
 }
 
 /**
@@ -35,8 +42,13 @@ export function nodePlan(seq: SequencePlan, B: number, numSource: number): NodeP
  * the vjp of `recurrence` (the same computation with differentiable ops), so gradients of
  * gradients stay exact.
  */
-export function runNode(plan: NodePlan, ins: Tensor[], forward: (ins: Tensor[]) => { outputs: Tensor[]; kept: Tensor[] },
-  recurrence: (ins: Tensor[]) => Tensor[], bptt: (dys: Tensor[], ins: Tensor[], outputs: Tensor, kept: Tensor[]) => Tensor[]): Tensor[] {
+export function runNode(
+  plan: NodePlan,
+  ins: Tensor[],
+  forward: (ins: Tensor[]) => { outputs: Tensor[]; kept: Tensor[] },
+  recurrence: (ins: Tensor[]) => Tensor[],
+  bptt: (dys: Tensor[], ins: Tensor[], outputs: Tensor, kept: Tensor[]) => Tensor[],
+): Tensor[] {
   const n = ins.length;
   const node = customGrad<Tensor[]>((...args: (Tensor | SaveFn)[]) => {
     const xs = args.slice(0, n) as Tensor[];
@@ -61,16 +73,22 @@ export function finishedAt(plan: NodePlan, t: number): FinishedRows | null {
 }
 
 /** Step t's rows [B, k] of a time-major [T, B, k] tensor (a view: no copy). */
-export const rowsAt = (x: Tensor, t: number): Tensor => reshape(slice(x, [t, 0, 0], [1, x.shape[1], x.shape[2]]), x.shape.slice(1));
+export const rowsAt = (x: Tensor, t: number): Tensor =>
+  reshape(slice(x, [t, 0, 0], [1, x.shape[1], x.shape[2]]), x.shape.slice(1));
 
 /** Step 0's rows [B, k] (what a cell checks the state against). */
 export const rowsOf = (x: Tensor): Tensor => rowsAt(x, 0);
 
 /** The projections time-major [T, B, k], or the inputs time-major [T, B, depth] with the input rows of the kernel [depth, k] and the bias [k]. */
-export interface SequenceInputs { x: Tensor; wx: Tensor; b: Tensor }
+export interface SequenceInputs {
+  x: Tensor;
+  wx: Tensor;
+  b: Tensor;
+}
 
 /** A node's leading inputs for its source: [p] or [x, wx, b]. */
-export const sourceTensors = (source: Tensor | SequenceInputs): Tensor[] => ('x' in source ? [source.x, source.wx, source.b] : [source]);
+export const sourceTensors = (source: Tensor | SequenceInputs): Tensor[] =>
+  'x' in source ? [source.x, source.wx, source.b] : [source];
 
 /**
  * Steps [t0, t1) of x W_x + b, [t1 - t0, B, k], from the node's inputs `ins` whose first
@@ -91,8 +109,12 @@ export function projectedSteps(ins: Tensor[], numSource: number, t0: number, t1:
 export function hReadOfChunk(h0: Tensor, outputs: Tensor, t0: number, k: number): Tensor {
   const [, B, n] = outputs.shape;
   const h0Row = reshape(h0, [1, B, n]);
-  const before = t0 === 0 ? (k === 1 ? h0Row : concat([h0Row, slice(outputs, [0, 0, 0], [k - 1, B, n])], 0))
-    : slice(outputs, [t0 - 1, 0, 0], [k, B, n]);
+  const before =
+    t0 === 0
+      ? k === 1
+        ? h0Row
+        : concat([h0Row, slice(outputs, [0, 0, 0], [k - 1, B, n])], 0)
+      : slice(outputs, [t0 - 1, 0, 0], [k, B, n]);
   return reshape(before, [k * B, n]);
 }
 
@@ -102,13 +124,25 @@ export function hReadOfChunk(h0: Tensor, outputs: Tensor, t0: number, k: number)
  * piece of the source's first gradient (dp itself, or x's), ...the running sums for W_x and b
  * (none for given projections)], `sums` being the previous chunk's.
  */
-export function chunkSourceGrads(ins: Tensor[], numSource: number, t0: number, k: number, dp: Tensor, sums: Tensor[]): Tensor[] {
+export function chunkSourceGrads(
+  ins: Tensor[],
+  numSource: number,
+  t0: number,
+  k: number,
+  dp: Tensor,
+  sums: Tensor[],
+): Tensor[] {
   const [x, wx] = ins;
   const [B, d] = [x.shape[1], x.shape[2]];
   if (numSource === 1) return [reshape(dp, [k, B, d])];
   const xRows = reshape(slice(x, [t0, 0, 0], [k, B, d]), [k * B, d]);
-  const dWx = matmul(xRows, dp, true, false), db = sum(dp, 0);
-  return [reshape(matmul(dp, wx, false, true), [k, B, d]), sums.length ? add(sums[0], dWx) : dWx, sums.length ? add(sums[1], db) : db];
+  const dWx = matmul(xRows, dp, true, false),
+    db = sum(dp, 0);
+  return [
+    reshape(matmul(dp, wx, false, true), [k, B, d]),
+    sums.length ? add(sums[0], dWx) : dWx,
+    sums.length ? add(sums[1], db) : db,
+  ];
 }
 
 /**

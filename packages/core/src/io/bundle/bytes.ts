@@ -9,13 +9,23 @@ export class FormatError extends Error {}
 
 export class ByteReader {
   pos: number;
-  constructor(readonly bytes: Uint8Array, start = 0, readonly end = bytes.length) { this.pos = start; }
+  constructor(
+    readonly bytes: Uint8Array,
+    start = 0,
+    readonly end = bytes.length,
+  ) {
+    this.pos = start;
+  }
 
-  get done(): boolean { return this.pos >= this.end; }
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
 
   need(n: number, what: string): void {
     if (n < 0 || this.pos + n > this.end) {
-      throw new FormatError(`${what} at byte ${this.pos} needs ${n} bytes, only ${Math.max(0, this.end - this.pos)} left`);
+      throw new FormatError(
+        `${what} at byte ${this.pos} needs ${n} bytes, only ${Math.max(0, this.end - this.pos)} left`,
+      );
     }
   }
 
@@ -40,7 +50,8 @@ export class ByteReader {
 
   fixed32(what: string): number {
     this.need(4, what);
-    const b = this.bytes, p = this.pos;
+    const b = this.bytes,
+      p = this.pos;
     this.pos += 4;
     return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
   }
@@ -72,10 +83,15 @@ export class ByteWriter {
     this.buf = next;
   }
 
-  byte(b: number): this { this.grow(1); this.buf[this.length++] = b; return this; }
+  byte(b: number): this {
+    this.grow(1);
+    this.buf[this.length++] = b;
+    return this;
+  }
 
   varint(value: number): this {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`varint: ${value} is not a non-negative safe integer`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`varint: ${value} is not a non-negative safe integer`);
     while (value >= 0x80) {
       this.byte((value % 128) | 0x80);
       value = Math.floor(value / 128);
@@ -93,10 +109,17 @@ export class ByteWriter {
     return this.fixed32(Number(value & 0xffffffffn)).fixed32(Number(value >> 32n));
   }
 
-  bytes(b: Uint8Array): this { this.grow(b.length); this.buf.set(b, this.length); this.length += b.length; return this; }
+  bytes(b: Uint8Array): this {
+    this.grow(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+    return this;
+  }
 
   /** The bytes written so far (a copy). */
-  finish(): Uint8Array { return this.buf.slice(0, this.length); }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
 }
 
 const encoder = new TextEncoder();

@@ -10,7 +10,10 @@
  */
 import { ValueError } from '../../errors.js';
 
-export interface CheckpointState { modelCheckpointPath: string; allModelCheckpointPaths: string[] }
+export interface CheckpointState {
+  modelCheckpointPath: string;
+  allModelCheckpointPaths: string[];
+}
 
 export const CHECKPOINT_STATE_FILE = 'checkpoint';
 
@@ -23,14 +26,28 @@ function unescape(s: string, bytes: number[]): void {
       continue;
     }
     const n = s[++i];
-    const simple: Record<string, number> = { n: 10, t: 9, r: 13, '"': 34, "'": 39, '\\': 92, a: 7, b: 8, f: 12, v: 11, '?': 63 };
+    const simple: Record<string, number> = {
+      n: 10,
+      t: 9,
+      r: 13,
+      '"': 34,
+      "'": 39,
+      '\\': 92,
+      a: 7,
+      b: 8,
+      f: 12,
+      v: 11,
+      '?': 63,
+    };
     if (n in simple) bytes.push(simple[n]);
     else if (n === 'x' && /^[0-9a-fA-F]{1,2}/.test(s.slice(i + 1))) {
       const h = /^[0-9a-fA-F]{1,2}/.exec(s.slice(i + 1))![0];
-      bytes.push(parseInt(h, 16)); i += h.length;
+      bytes.push(parseInt(h, 16));
+      i += h.length;
     } else if (/[0-7]/.test(n)) {
       const o = /^[0-7]{1,3}/.exec(s.slice(i))![0];
-      bytes.push(parseInt(o, 8) & 0xff); i += o.length - 1;
+      bytes.push(parseInt(o, 8) & 0xff);
+      i += o.length - 1;
     } else throw new ValueError(`unknown escape \\${n}`);
   }
 }
@@ -40,7 +57,8 @@ export function parseCheckpointState(text: string, fileName = CHECKPOINT_STATE_F
   text.split(/\r?\n/).forEach((line, i) => {
     const m = /^\s*(\w+)\s*:\s*(.*?)\s*$/.exec(line);
     if (!m) {
-      if (line.trim() && !line.trim().startsWith('#')) throw new ValueError(`${fileName}: line ${i + 1} is not 'field: value': ${JSON.stringify(line)}`);
+      if (line.trim() && !line.trim().startsWith('#'))
+        throw new ValueError(`${fileName}: line ${i + 1} is not 'field: value': ${JSON.stringify(line)}`);
       return;
     }
     const [, field, raw] = m;
@@ -64,6 +82,10 @@ export function parseCheckpointState(text: string, fileName = CHECKPOINT_STATE_F
 const quote = (s: string): string => `"${s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}"`;
 
 export function formatCheckpointState(state: CheckpointState): string {
-  return [`model_checkpoint_path: ${quote(state.modelCheckpointPath)}`,
-    ...state.allModelCheckpointPaths.map((p) => `all_model_checkpoint_paths: ${quote(p)}`)].join('\n') + '\n';
+  return (
+    [
+      `model_checkpoint_path: ${quote(state.modelCheckpointPath)}`,
+      ...state.allModelCheckpointPaths.map((p) => `all_model_checkpoint_paths: ${quote(p)}`),
+    ].join('\n') + '\n'
+  );
 }

@@ -15,18 +15,41 @@ import { Wire, expectWire, fields, MessageWriter } from './protobuf.js';
 
 /** TensorFlow's DataType enum (types.proto) for the dtypes a bundle may hold. */
 export const TF_DTYPES = {
-  1: 'float32', 2: 'float64', 3: 'int32', 4: 'uint8', 5: 'int16', 6: 'int8', 7: 'string', 8: 'complex64',
-  9: 'int64', 10: 'bool', 14: 'bfloat16', 17: 'uint16', 18: 'complex128', 19: 'float16', 20: 'resource',
-  21: 'variant', 22: 'uint32', 23: 'uint64',
+  1: 'float32',
+  2: 'float64',
+  3: 'int32',
+  4: 'uint8',
+  5: 'int16',
+  6: 'int8',
+  7: 'string',
+  8: 'complex64',
+  9: 'int64',
+  10: 'bool',
+  14: 'bfloat16',
+  17: 'uint16',
+  18: 'complex128',
+  19: 'float16',
+  20: 'resource',
+  21: 'variant',
+  22: 'uint32',
+  23: 'uint64',
 } as const;
 export type TFDTypeName = (typeof TF_DTYPES)[keyof typeof TF_DTYPES];
-const ENUM_OF = Object.fromEntries(Object.entries(TF_DTYPES).map(([k, v]) => [v, Number(k)])) as Record<TFDTypeName, number>;
+const ENUM_OF = Object.fromEntries(Object.entries(TF_DTYPES).map(([k, v]) => [v, Number(k)])) as Record<
+  TFDTypeName,
+  number
+>;
 export const dtypeEnum = (d: TFDTypeName): number => ENUM_OF[d];
 
 /** What the bundle format version this reader understands (tensor_bundle.h: kTensorBundleVersion). */
 export const BUNDLE_VERSION = 1;
 
-export interface BundleHeader { numShards: number; endianness: 'little' | 'big'; producer: number; minConsumer: number }
+export interface BundleHeader {
+  numShards: number;
+  endianness: 'little' | 'big';
+  producer: number;
+  minConsumer: number;
+}
 
 export interface BundleEntry {
   /** TF's name for the dtype ('float32', 'int64', ...); `dtype: <n>` when the enum value is unknown. */
@@ -44,9 +67,13 @@ export interface BundleEntry {
 export function decodeHeader(bytes: Uint8Array): BundleHeader {
   const h: BundleHeader = { numShards: 0, endianness: 'little', producer: 0, minConsumer: 0 };
   for (const f of fields(bytes, 'header')) {
-    if (f.field === 1) { expectWire(f, Wire.Varint, 'header'); h.numShards = f.num; }
-    else if (f.field === 2) { expectWire(f, Wire.Varint, 'header'); h.endianness = f.num === 0 ? 'little' : 'big'; }
-    else if (f.field === 3) {
+    if (f.field === 1) {
+      expectWire(f, Wire.Varint, 'header');
+      h.numShards = f.num;
+    } else if (f.field === 2) {
+      expectWire(f, Wire.Varint, 'header');
+      h.endianness = f.num === 0 ? 'little' : 'big';
+    } else if (f.field === 3) {
       expectWire(f, Wire.Bytes, 'header');
       for (const v of fields(f.bytes, 'header version')) {
         if (v.field === 1) h.producer = v.num;
@@ -68,7 +95,11 @@ function decodeShape(bytes: Uint8Array): number[] {
     if (f.field === 2) {
       expectWire(f, Wire.Bytes, 'shape');
       let size = 0;
-      for (const d of fields(f.bytes, 'shape dim')) if (d.field === 1) { expectWire(d, Wire.Varint, 'shape dim'); size = d.num; }
+      for (const d of fields(f.bytes, 'shape dim'))
+        if (d.field === 1) {
+          expectWire(d, Wire.Varint, 'shape dim');
+          size = d.num;
+        }
       dims.push(size);
     } else if (f.field === 3 && f.num !== 0) throw new FormatError('shape has unknown rank');
   }
@@ -80,14 +111,36 @@ export function decodeEntry(bytes: Uint8Array): BundleEntry {
   let dtype = 0;
   for (const f of fields(bytes, 'entry')) {
     switch (f.field) {
-      case 1: expectWire(f, Wire.Varint, 'entry'); dtype = f.num; break;
-      case 2: expectWire(f, Wire.Bytes, 'entry'); e.shape = decodeShape(f.bytes); break;
-      case 3: expectWire(f, Wire.Varint, 'entry'); e.shardId = f.num; break;
-      case 4: expectWire(f, Wire.Varint, 'entry'); e.offset = f.num; break;
-      case 5: expectWire(f, Wire.Varint, 'entry'); e.size = f.num; break;
-      case 6: expectWire(f, Wire.Fixed32, 'entry'); e.crc32c = f.num; break;
-      case 7: expectWire(f, Wire.Bytes, 'entry'); e.slices++; break;
-      default: break;
+      case 1:
+        expectWire(f, Wire.Varint, 'entry');
+        dtype = f.num;
+        break;
+      case 2:
+        expectWire(f, Wire.Bytes, 'entry');
+        e.shape = decodeShape(f.bytes);
+        break;
+      case 3:
+        expectWire(f, Wire.Varint, 'entry');
+        e.shardId = f.num;
+        break;
+      case 4:
+        expectWire(f, Wire.Varint, 'entry');
+        e.offset = f.num;
+        break;
+      case 5:
+        expectWire(f, Wire.Varint, 'entry');
+        e.size = f.num;
+        break;
+      case 6:
+        expectWire(f, Wire.Fixed32, 'entry');
+        e.crc32c = f.num;
+        break;
+      case 7:
+        expectWire(f, Wire.Bytes, 'entry');
+        e.slices++;
+        break;
+      default:
+        break;
     }
   }
   e.dtype = (TF_DTYPES as Record<number, TFDTypeName>)[dtype] ?? `dtype ${dtype}`;
@@ -98,6 +151,11 @@ export function encodeEntry(e: Omit<BundleEntry, 'slices' | 'dtype'> & { dtype: 
   const shape = new MessageWriter();
   for (const d of e.shape) shape.bytes(2, new MessageWriter().varint(1, d).finish());
   return new MessageWriter()
-    .varint(1, dtypeEnum(e.dtype)).bytes(2, shape.finish()).varint(3, e.shardId)
-    .varint(4, e.offset).varint(5, e.size).fixed32(6, e.crc32c).finish();
+    .varint(1, dtypeEnum(e.dtype))
+    .bytes(2, shape.finish())
+    .varint(3, e.shardId)
+    .varint(4, e.offset)
+    .varint(5, e.size)
+    .fixed32(6, e.crc32c)
+    .finish();
 }

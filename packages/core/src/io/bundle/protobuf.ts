@@ -5,9 +5,19 @@
  */
 import { ByteReader, ByteWriter, FormatError } from './bytes.js';
 
-export const enum Wire { Varint = 0, Fixed64 = 1, Bytes = 2, Fixed32 = 5 }
+export const enum Wire {
+  Varint = 0,
+  Fixed64 = 1,
+  Bytes = 2,
+  Fixed32 = 5,
+}
 
-export interface Field { field: number; wire: Wire; num: number; bytes: Uint8Array }
+export interface Field {
+  field: number;
+  wire: Wire;
+  num: number;
+  bytes: Uint8Array;
+}
 
 /** The fields of one message, in order. Varints and fixed32s land in `num`, payloads in `bytes`. */
 export function* fields(bytes: Uint8Array, what: string): Generator<Field> {
@@ -44,6 +54,14 @@ export class MessageWriter {
     return this;
   }
   /** A nested message or bytes, always written (a present empty message is not the same as absent). */
-  bytes(field: number, b: Uint8Array): this { this.w.varint(field * 8 + Wire.Bytes).varint(b.length).bytes(b); return this; }
-  finish(): Uint8Array { return this.w.finish(); }
+  bytes(field: number, b: Uint8Array): this {
+    this.w
+      .varint(field * 8 + Wire.Bytes)
+      .varint(b.length)
+      .bytes(b);
+    return this;
+  }
+  finish(): Uint8Array {
+    return this.w.finish();
+  }
 }

@@ -21,8 +21,14 @@ const FOOTER_BYTES = 48;
 const TRAILER_BYTES = 5;
 const NO_COMPRESSION = 0;
 
-export interface TableEntry { key: Uint8Array; value: Uint8Array }
-interface Handle { offset: number; size: number }
+export interface TableEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+}
+interface Handle {
+  offset: number;
+  size: number;
+}
 
 function readHandle(r: ByteReader, what: string): Handle {
   return { offset: r.varint(`${what} offset`), size: r.varint(`${what} size`) };
@@ -31,14 +37,18 @@ function readHandle(r: ByteReader, what: string): Handle {
 /** A block's contents after checking its trailer. */
 function readBlock(file: Uint8Array, h: Handle, what: string): Uint8Array {
   if (h.offset + h.size + TRAILER_BYTES > file.length) {
-    throw new FormatError(`${what} (bytes ${h.offset}..${h.offset + h.size + TRAILER_BYTES}) runs past the end of the file (${file.length} bytes)`);
+    throw new FormatError(
+      `${what} (bytes ${h.offset}..${h.offset + h.size + TRAILER_BYTES}) runs past the end of the file (${file.length} bytes)`,
+    );
   }
   const withType = file.subarray(h.offset, h.offset + h.size + 1);
   const stored = new ByteReader(file, h.offset + h.size + 1).fixed32(`${what} checksum`);
   if (crc32c(withType) !== unmaskCrc(stored)) throw new FormatError(`${what} fails its CRC-32C check`);
   const type = withType[h.size];
   if (type !== NO_COMPRESSION) {
-    throw new FormatError(`${what} is compressed (type ${type}); only uncompressed tables are read (TensorFlow writes bundles uncompressed)`);
+    throw new FormatError(
+      `${what} is compressed (type ${type}); only uncompressed tables are read (TensorFlow writes bundles uncompressed)`,
+    );
   }
   return withType.subarray(0, h.size);
 }
@@ -77,26 +87,30 @@ function blockEntries(block: Uint8Array, what: string): TableEntry[] {
     key.set(last.subarray(0, shared));
     key.set(r.take(unshared, `${what} key at ${at}`), shared);
     const value = r.take(valueLength, `${what} value at ${at}`);
-    if (out.length && compareBytes(last, key) >= 0) throw new FormatError(`${what}: keys are not in strictly increasing order at byte ${at}`);
+    if (out.length && compareBytes(last, key) >= 0)
+      throw new FormatError(`${what}: keys are not in strictly increasing order at byte ${at}`);
     out.push({ key, value });
     last = key;
   }
-  if (restartsSeen !== (out.length ? numRestarts : 0)) throw new FormatError(`${what}: a restart point is not at the start of an entry`);
+  if (restartsSeen !== (out.length ? numRestarts : 0))
+    throw new FormatError(`${what}: a restart point is not at the start of an entry`);
   return out;
 }
 
 /** Every entry of a table, in key order, after checking the footer, every block's checksum and the index. */
 export function readTable(file: Uint8Array): TableEntry[] {
-  if (file.length < FOOTER_BYTES) throw new FormatError(`the file is ${file.length} bytes, shorter than a table footer (${FOOTER_BYTES})`);
+  if (file.length < FOOTER_BYTES)
+    throw new FormatError(`the file is ${file.length} bytes, shorter than a table footer (${FOOTER_BYTES})`);
   const footer = new ByteReader(file, file.length - FOOTER_BYTES);
   const metaindex = readHandle(footer, 'footer metaindex handle');
   const index = readHandle(footer, 'footer index handle');
   const magicAt = file.length - 8;
-  if (footer.pos > magicAt) throw new FormatError('the footer\'s block handles overrun its magic number');
+  if (footer.pos > magicAt) throw new FormatError("the footer's block handles overrun its magic number");
   if (new ByteReader(file, magicAt).fixed64('footer magic') !== MAGIC) {
     throw new FormatError('the footer has no LevelDB table magic number (not a bundle index, or truncated)');
   }
-  for (let p = footer.pos; p < magicAt; p++) if (file[p] !== 0) throw new FormatError(`the footer's padding byte ${p} is not zero`);
+  for (let p = footer.pos; p < magicAt; p++)
+    if (file[p] !== 0) throw new FormatError(`the footer's padding byte ${p} is not zero`);
   readBlock(file, metaindex, 'the metaindex block'); // no filters are used, but its checksum still guards the footer
   const indexEntries = blockEntries(readBlock(file, index, 'the index block'), 'the index block');
   const out: TableEntry[] = [];
@@ -109,8 +123,10 @@ export function readTable(file: Uint8Array): TableEntry[] {
     }
     const entries = blockEntries(readBlock(file, h, `data block ${b}`), `data block ${b}`);
     if (entries.length === 0) throw new FormatError(`data block ${b} is empty`);
-    const first = entries[0].key, lastKey = entries[entries.length - 1].key;
-    if (out.length && compareBytes(out[out.length - 1].key, first) >= 0) throw new FormatError(`data block ${b} does not start after the previous block's keys`);
+    const first = entries[0].key,
+      lastKey = entries[entries.length - 1].key;
+    if (out.length && compareBytes(out[out.length - 1].key, first) >= 0)
+      throw new FormatError(`data block ${b} does not start after the previous block's keys`);
     if (compareBytes(lastKey, ie.key) > 0) throw new FormatError(`data block ${b} holds keys past its index key`);
     out.push(...entries);
   });
@@ -136,13 +152,20 @@ class BlockBuilder {
       this.restarts.push(this.w.length);
       this.sinceRestart = 0;
     }
-    this.w.varint(shared).varint(key.length - shared).varint(value.length).bytes(key.subarray(shared)).bytes(value);
+    this.w
+      .varint(shared)
+      .varint(key.length - shared)
+      .varint(value.length)
+      .bytes(key.subarray(shared))
+      .bytes(value);
     this.last = key;
     this.sinceRestart++;
     this.count++;
   }
 
-  get sizeEstimate(): number { return this.w.length + 4 * this.restarts.length + 4; }
+  get sizeEstimate(): number {
+    return this.w.length + 4 * this.restarts.length + 4;
+  }
 
   finish(): Uint8Array {
     for (const r of this.restarts) this.w.fixed32(r);
@@ -166,7 +189,11 @@ function separator(start: Uint8Array, limit: Uint8Array): Uint8Array {
 /** LevelDB's FindShortSuccessor: a short key >= k. */
 function successor(k: Uint8Array): Uint8Array {
   for (let i = 0; i < k.length; i++) {
-    if (k[i] !== 0xff) { const out = k.slice(0, i + 1); out[i]++; return out; }
+    if (k[i] !== 0xff) {
+      const out = k.slice(0, i + 1);
+      out[i]++;
+      return out;
+    }
   }
   return k;
 }
@@ -215,7 +242,11 @@ export function writeTable(entries: readonly TableEntry[], opts: TableOptions = 
   if (pending && last) index.add(successor(last), handleBytes(pending));
   const metaindex = writeBlock(new BlockBuilder(interval).finish());
   const indexHandle = writeBlock(index.finish());
-  const footer = new ByteWriter().varint(metaindex.offset).varint(metaindex.size).varint(indexHandle.offset).varint(indexHandle.size);
+  const footer = new ByteWriter()
+    .varint(metaindex.offset)
+    .varint(metaindex.size)
+    .varint(indexHandle.offset)
+    .varint(indexHandle.size);
   const padded = new Uint8Array(FOOTER_BYTES);
   padded.set(footer.finish());
   file.bytes(padded.subarray(0, FOOTER_BYTES - 8)).fixed64(MAGIC);

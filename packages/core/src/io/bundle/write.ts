@@ -16,31 +16,45 @@ export interface WriteBundleOptions extends TableOptions {
   numShards?: number;
 }
 
-export interface BundleBytes { index: Uint8Array; data: Uint8Array[] }
+export interface BundleBytes {
+  index: Uint8Array;
+  data: Uint8Array[];
+}
 
 function check(name: string, t: BundleTensor): void {
   const where = `writeBundle: tensor '${name}'`;
-  if (typeof name !== 'string' || name === '') throw new ValueError('writeBundle: every tensor needs a non-empty name (the empty key holds the header)');
-  if (name.charCodeAt(0) === 0) throw new ValueError(`${where}: a name may not start with a NUL character (TF reserves those keys for slices)`);
-  if (!t || !isBundleDType(t.dtype)) throw new ValueError(`${where}: dtype must be float32, float64, int32, int64 or bool, got ${String(t?.dtype)}`);
+  if (typeof name !== 'string' || name === '')
+    throw new ValueError('writeBundle: every tensor needs a non-empty name (the empty key holds the header)');
+  if (name.charCodeAt(0) === 0)
+    throw new ValueError(`${where}: a name may not start with a NUL character (TF reserves those keys for slices)`);
+  if (!t || !isBundleDType(t.dtype))
+    throw new ValueError(`${where}: dtype must be float32, float64, int32, int64 or bool, got ${String(t?.dtype)}`);
   if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new ValueError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(t.shape)}`);
   }
   if (dtypeOfArray(t.values) !== t.dtype) {
-    throw new TypeError(`${where}: ${t.dtype} values must be a ${ARRAYS[t.dtype].name}, got ${t.values?.constructor?.name ?? typeof t.values}`);
+    throw new TypeError(
+      `${where}: ${t.dtype} values must be a ${ARRAYS[t.dtype].name}, got ${t.values?.constructor?.name ?? typeof t.values}`,
+    );
   }
   const n = t.shape.reduce((a, b) => a * b, 1);
-  if (t.values.length !== n) throw new ValueError(`${where}: shape [${t.shape.join(',')}] has ${n} elements, values has ${t.values.length}`);
+  if (t.values.length !== n)
+    throw new ValueError(`${where}: shape [${t.shape.join(',')}] has ${n} elements, values has ${t.values.length}`);
 }
 
 /** Encodes named tensors as a bundle: the `.index` bytes and each `.data` shard's bytes. */
 export function writeBundle(tensors: Iterable<[string, BundleTensor]>, opts: WriteBundleOptions = {}): BundleBytes {
   const numShards = opts.numShards ?? 1;
-  if (!Number.isInteger(numShards) || numShards < 1) throw new ValueError(`writeBundle: numShards must be a positive integer, got ${numShards}`);
-  const list = [...tensors].map(([name, t]) => { check(name, t); return { name, key: utf8(name), t, bytes: bytesOfArray(t.values) }; });
+  if (!Number.isInteger(numShards) || numShards < 1)
+    throw new ValueError(`writeBundle: numShards must be a positive integer, got ${numShards}`);
+  const list = [...tensors].map(([name, t]) => {
+    check(name, t);
+    return { name, key: utf8(name), t, bytes: bytesOfArray(t.values) };
+  });
   list.sort((a, b) => compareBytes(a.key, b.key));
   for (let i = 1; i < list.length; i++) {
-    if (compareBytes(list[i - 1].key, list[i].key) === 0) throw new ValueError(`writeBundle: two tensors are named '${list[i].name}'`);
+    if (compareBytes(list[i - 1].key, list[i].key) === 0)
+      throw new ValueError(`writeBundle: two tensors are named '${list[i].name}'`);
   }
   const total = list.reduce((s, e) => s + e.bytes.length, 0);
   const shards: Uint8Array[][] = Array.from({ length: numShards }, () => []);
@@ -51,7 +65,12 @@ export function writeBundle(tensors: Iterable<[string, BundleTensor]>, opts: Wri
     const shardId = total === 0 ? 0 : Math.min(numShards - 1, Math.floor((before * numShards) / total));
     before += bytes.length;
     const entry = encodeEntry({
-      dtype: t.dtype, shape: t.shape, shardId, offset: sizes[shardId], size: bytes.length, crc32c: maskCrc(crc32c(bytes)),
+      dtype: t.dtype,
+      shape: t.shape,
+      shardId,
+      offset: sizes[shardId],
+      size: bytes.length,
+      crc32c: maskCrc(crc32c(bytes)),
     });
     shards[shardId].push(bytes);
     sizes[shardId] += bytes.length;
@@ -61,7 +80,10 @@ export function writeBundle(tensors: Iterable<[string, BundleTensor]>, opts: Wri
   const data = shards.map((parts, i) => {
     const out = new Uint8Array(sizes[i]);
     let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   });
   return { index, data };
