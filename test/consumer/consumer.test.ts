@@ -163,7 +163,12 @@ function checkPage(t: import('ava').ExecutionContext, r: PageResult): void {
   r.gradient.forEach((g, i) => t.true(Math.abs(g - r.cpuGradient[i]) < 1e-4, `webgl ${g} vs cpu ${r.cpuGradient[i]}`));
   t.true(r.losses[r.losses.length - 1] < r.losses[0], `webgl LSTM loss ${r.losses[0]} -> ${r.losses.at(-1)}`);
   t.true(r.matmulError < 1e-3, `cpu matmul error ${r.matmulError}`);
-  t.is(r.wasmModulesCompiled, 1, 'the WebAssembly matmul kernel compiled once');
+  // Compiled once each: the matmul (plus its plain-SIMD twin where relaxed SIMD selects the FMA
+  // variant, as in Chromium) and, if the page's ops used it, the elementwise module.
+  t.true(
+    r.wasmModulesCompiled >= 1 && r.wasmModulesCompiled <= 3,
+    `WebAssembly modules compiled: ${r.wasmModulesCompiled} (want 1-3: each kernel module once)`,
+  );
 }
 
 test.serial('an esbuild bundle runs in headless Chromium on webgl, and the wasm matmul loads', async (t) => {
