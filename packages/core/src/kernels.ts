@@ -100,6 +100,21 @@ export interface KernelDefs {
 }
 
 export type KernelName = keyof KernelDefs;
+/** The elementwise binary kernels (two broadcast inputs of one dtype, no attributes). */
+export type BinaryKernelName =
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Pow'
+  | 'Maximum'
+  | 'Minimum'
+  | 'Greater'
+  | 'GreaterEqual'
+  | 'Less'
+  | 'LessEqual'
+  | 'Equal'
+  | 'LogicalAnd';
 export type KernelInputs<K extends KernelName> = KernelDefs[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = KernelDefs[K]['attrs'];
 

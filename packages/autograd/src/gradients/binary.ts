@@ -1,23 +1,10 @@
 /** Elementwise binary ops and where. Every input gradient is summed back over its broadcast axes. */
 import { cast, div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, sub, where } from '@tapeflow/core';
+import type { BinaryKernelName } from '@tapeflow/core';
 import type { GradTable } from './types.js';
 import { unbroadcast } from './util.js';
 
-type Binary =
-  | 'Add'
-  | 'Sub'
-  | 'Mul'
-  | 'Div'
-  | 'Pow'
-  | 'Maximum'
-  | 'Minimum'
-  | 'Greater'
-  | 'GreaterEqual'
-  | 'Less'
-  | 'LessEqual'
-  | 'Equal'
-  | 'LogicalAnd'
-  | 'Where';
+type Binary = BinaryKernelName | 'Where';
 
 const none = { grad: () => [null, null] as [null, null] };
 

@@ -3,24 +3,11 @@
  * (see operand.ts). Float results follow JS/IEEE semantics where GLSL leaves them undefined
  * (NaN propagation, pow of negatives and zero); int32 arithmetic is exact and wraps like Int32Array.
  */
-import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
+import type { BinaryKernelName, KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
 import { operands } from './operand.js';
 
-type BinaryName =
-  | 'Add'
-  | 'Sub'
-  | 'Mul'
-  | 'Div'
-  | 'Pow'
-  | 'Maximum'
-  | 'Minimum'
-  | 'Greater'
-  | 'GreaterEqual'
-  | 'Less'
-  | 'LessEqual'
-  | 'Equal'
-  | 'LogicalAnd';
+type BinaryName = BinaryKernelName;
 
 const FLOAT_FUNCS = `
 // JS Math.pow. Small integer exponents multiply (exact to an ulp or two, unlike exp2(b*log2(a))).

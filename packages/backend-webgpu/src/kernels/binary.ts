@@ -3,24 +3,11 @@
  * Float results follow JS/IEEE where WGSL leaves them undefined (NaN propagation, pow of
  * negatives and zero); int32 arithmetic wraps like Int32Array; int32 Div floors (x / 0 is 0).
  */
-import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
+import type { BinaryKernelName, KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { WebGPUBackend } from '../backend.js';
 import { broadcastOperand, reads } from './operand.js';
 
-type BinaryName =
-  | 'Add'
-  | 'Sub'
-  | 'Mul'
-  | 'Div'
-  | 'Pow'
-  | 'Maximum'
-  | 'Minimum'
-  | 'Greater'
-  | 'GreaterEqual'
-  | 'Less'
-  | 'LessEqual'
-  | 'Equal'
-  | 'LogicalAnd';
+type BinaryName = BinaryKernelName;
 
 const POWF = `
 // JS Math.pow. Small integer exponents multiply (exact to an ulp or two, unlike exp2(b*log2(a))).

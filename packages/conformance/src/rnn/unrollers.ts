@@ -706,14 +706,16 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
         }
         // A MultiRNNCell of LSTM cells runs layer by layer: one node per layer.
         const multi = new MultiRNNCell([new BasicLSTMCell(3), new LSTMCell(2)]);
-        const multiNodes = (T: number): string[] =>
+        // The ops on the tape of sum(outputs) for a batch of rows T and 1 steps long.
+        const tapeOps = (cell: RNNCell, scope: string, seed: number, T: number): string[] =>
           tidy(() =>
             trace(
               (xx: Tensor) =>
-                sum(dynamicRnn(multi, xx, { dtype: 'float32', sequenceLength: [T, 1], scope: 'm' })[0] as Tensor),
-              rand([2, T, 2], 2, 'float32'),
+                sum(dynamicRnn(cell, xx, { dtype: 'float32', sequenceLength: [T, 1], scope })[0] as Tensor),
+              rand([2, T, 2], seed, 'float32'),
             ).nodes.map((q) => q.op),
           );
+        const multiNodes = (T: number): string[] => tapeOps(multi, 'm', 2, T);
         if (ENGINE.hasFused('LSTMBlock') && ENGINE.hasFused('LSTMBlockGrad')) {
           const [a, b] = [multiNodes(2), multiNodes(6)];
           assert(
@@ -722,14 +724,7 @@ export const unrollerSuite: SuiteDef = (r: Registry) => {
           );
         }
         const gru = new GRUCell(3);
-        const gruNodes = (T: number): string[] =>
-          tidy(() =>
-            trace(
-              (xx: Tensor) =>
-                sum(dynamicRnn(gru, xx, { dtype: 'float32', sequenceLength: [T, 1], scope: 'g' })[0] as Tensor),
-              rand([2, T, 2], 3, 'float32'),
-            ).nodes.map((q) => q.op),
-          );
+        const gruNodes = (T: number): string[] => tapeOps(gru, 'g', 3, T);
         if (ENGINE.hasFused('GRUBlock') && ENGINE.hasFused('GRUBlockGrad')) {
           const [a, b] = [gruNodes(2), gruNodes(6)];
           assert(

@@ -3,21 +3,9 @@ import { Tensor } from '../tensor.js';
 import { broadcastShapes, fmt } from '../shape.js';
 import { assertNumeric, toTensor, type TensorLike } from './creation.js';
 import { op } from './op.js';
+import type { BinaryKernelName } from '../kernels.js';
 
-type BinaryKernel =
-  | 'Add'
-  | 'Sub'
-  | 'Mul'
-  | 'Div'
-  | 'Pow'
-  | 'Maximum'
-  | 'Minimum'
-  | 'Greater'
-  | 'GreaterEqual'
-  | 'Less'
-  | 'LessEqual'
-  | 'Equal'
-  | 'LogicalAnd';
+type BinaryKernel = BinaryKernelName;
 
 /** Converts both operands; a JS value takes the dtype of the Tensor beside it. Dtypes must agree. */
 export function binaryOperands(a: TensorLike, b: TensorLike, name: string): [Tensor, Tensor] {

@@ -14,11 +14,9 @@
  */
 import {
   add,
-  cast,
   concat,
   div,
-  less,
-  randomUniform,
+  dropout,
   matmul,
   mean,
   mul,
@@ -147,16 +145,14 @@ export class LayerNormBasicLSTMCell extends RNNCell {
   }
 
   /**
-   * TF1's dropout(g, keep): kept entries scaled by 1/keep. A fresh mask per step; with a seed the
-   * k-th mask the cell draws depends only on (seed, k), so a run is reproducible.
+   * core's dropout(g, {keepProb}) (TF1's). A fresh mask per step: core's seeded draws repeat, so
+   * the k-th mask the cell draws gets the seed (seed, k) and a run stays reproducible.
    */
   private dropout(g: Tensor): Tensor {
-    const keepP = this.dropoutKeepProb;
-    if (keepP >= 1) return g;
+    if (this.dropoutKeepProb >= 1) return g;
     const seed =
       this.dropoutProbSeed === undefined ? undefined : (this.dropoutProbSeed * 1000003 + this.draws++) % 2147483647;
-    const kept = cast(less(randomUniform(g.shape, { seed, dtype: g.dtype }), keepP), g.dtype);
-    return mul(div(g, keepP), kept);
+    return dropout(g, { keepProb: this.dropoutKeepProb, seed });
   }
 
   override dispose(): void {
