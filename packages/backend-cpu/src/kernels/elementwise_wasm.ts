@@ -6,7 +6,7 @@
  * readable reference and for every other case, and `elementwisePaths.forceTs` makes tests run those.
  */
 import type { TypedArray } from '@tapeflow/core';
-import { PAGE_BYTES, elementwiseRuntime, matmulRuntime } from '../wasm/runtime.js';
+import { elementwiseRuntime, scratch } from '../wasm/runtime.js';
 
 /**
  * Smaller inputs take the TypeScript loop. Measured by CPU time per op on the bench machine
@@ -27,22 +27,6 @@ function copyOut(mem: Float32Array, at: number, n: number): Float32Array {
   return y;
 }
 
-/** A Float32Array view of the module's memory holding at least `floats` floats (grown if needed). */
-function memory(floats: number): Float32Array | null {
-  const rt = matmulRuntime();
-  if (rt === null) return null;
-  const need = Math.ceil((floats * 4) / PAGE_BYTES),
-    have = rt.memory.buffer.byteLength / PAGE_BYTES;
-  if (need > have) {
-    try {
-      rt.memory.grow(need - have);
-    } catch {
-      return null;
-    } // past the maximum: the TS loop runs
-  }
-  return new Float32Array(rt.memory.buffer);
-}
-
 const usable = (x: TypedArray, n: number): x is Float32Array =>
   !elementwisePaths.forceTs && x instanceof Float32Array && n >= WASM_MIN_ELEMENTS;
 
@@ -53,12 +37,13 @@ export function unaryWasm(op: UnaryWasmOp, x: TypedArray, offset: number, n: num
   if (!usable(x, n)) return null;
   const fns = elementwiseRuntime(),
     p = padded(n),
-    mem = memory(2 * p);
-  if (fns === null || mem === null) return null;
-  mem.set(x.subarray(offset, offset + n), 0);
-  fns[op](0, p * 4, p);
+    s = scratch(2 * p);
+  if (fns === null || s === null) return null;
+  const { mem, base } = s;
+  mem.set(x.subarray(offset, offset + n), base);
+  fns[op](base * 4, (base + p) * 4, p);
   elementwisePaths.wasmCalls++;
-  return copyOut(mem, p, n);
+  return copyOut(mem, base + p, n);
 }
 
 export type BinaryWasmOp = 'add' | 'mul';
@@ -81,12 +66,14 @@ export function binaryWasm(
   const fns = elementwiseRuntime(),
     p = padded(n),
     q = cols === 0 ? p : cols,
-    mem = memory(2 * p + q);
-  if (fns === null || mem === null) return null;
-  mem.set(a.subarray(aOff, aOff + n), 0);
-  mem.set(b.subarray(bOff, bOff + (cols === 0 ? n : cols)), p);
-  if (cols === 0) fns[op](0, p * 4, (p + q) * 4, p);
-  else fns[op === 'add' ? 'addRow' : 'mulRow'](0, p * 4, (p + q) * 4, n / cols, cols);
+    s = scratch(2 * p + q);
+  if (fns === null || s === null) return null;
+  const { mem, base } = s;
+  mem.set(a.subarray(aOff, aOff + n), base);
+  mem.set(b.subarray(bOff, bOff + (cols === 0 ? n : cols)), base + p);
+  const [aAt, bAt, yAt] = [base * 4, (base + p) * 4, (base + p + q) * 4];
+  if (cols === 0) fns[op](aAt, bAt, yAt, p);
+  else fns[op === 'add' ? 'addRow' : 'mulRow'](aAt, bAt, yAt, n / cols, cols);
   elementwisePaths.wasmCalls++;
-  return copyOut(mem, p + q, n);
+  return copyOut(mem, base + p + q, n);
 }

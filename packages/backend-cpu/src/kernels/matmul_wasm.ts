@@ -12,7 +12,7 @@
  * executor runs them, on this thread or shared with a worker pool (src/threads/).
  */
 import type { Mat } from './matmul.js';
-import { MAX_PAGES, PAGE_BYTES, matmulRuntime, type MatmulRuntime } from '../wasm/runtime.js';
+import { MAX_PAGES, PAGE_BYTES, matmulRuntime, scratch, type MatmulRuntime } from '../wasm/runtime.js';
 
 const MR = 4; // rows of a tile (and of an A panel), fixed by matmul.wat
 const NR = 8; // columns of a tile (and of a B panel), fixed by matmul.wat
@@ -194,22 +194,21 @@ export function batchGemmWasm(
   const group = Math.min(nb, Math.floor((maxFloats - stage - (bShared ? bSize : 0)) / perProduct));
   if (group < 1) return false;
   // Memory: [B if shared] then per product [A, B if not shared, C], then the staging area.
-  const stageAt = (bShared ? bSize : 0) + group * perProduct;
-  const pages = Math.ceil(((stageAt + stage) * 4) / PAGE_BYTES);
-  const have = rt.memory.buffer.byteLength / PAGE_BYTES;
-  if (pages > have) rt.memory.grow(pages - have);
-  const f = new Float32Array(rt.memory.buffer);
+  const region = scratch((bShared ? bSize : 0) + group * perProduct + stage);
+  if (region === null) return false;
+  const { mem: f, base } = region;
+  const stageAt = base + (bShared ? bSize : 0) + group * perProduct;
 
   const threads = executor.threads;
   const byRows = m >= n; // cut the longer side into tasks
   const chunks = chunksFor(2 * m * n * k, byRows ? mp : np, nb, threads);
   if (taskBuf.length < group * chunks * TASK_INTS) taskBuf = new Int32Array(group * chunks * TASK_INTS);
 
-  let bAt = 0;
-  if (bShared) pack(rt, f, opB, b.offset, k, 0, stageAt);
+  let bAt = base;
+  if (bShared) pack(rt, f, opB, b.offset, k, base, stageAt);
   for (let t0 = 0; t0 < nb; t0 += group) {
     const g = Math.min(group, nb - t0);
-    let at = bShared ? bSize : 0,
+    let at = base + (bShared ? bSize : 0),
       count = 0;
     for (let t = 0; t < g; t++) {
       const aAt = at;

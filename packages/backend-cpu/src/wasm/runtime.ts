@@ -81,6 +81,37 @@ function load(): MatmulRuntime | null {
 
 let runtime: MatmulRuntime | null | undefined;
 
+/** A kernel's working region of the module's memory: floats mem[base .. base + floats). */
+export interface Scratch {
+  /** A view of the whole memory (made after any growth, so valid until the memory next grows). */
+  readonly mem: Float32Array;
+  /** Where the region starts, in floats. */
+  readonly base: number;
+}
+
+/**
+ * The one way a kernel gets room in the module's memory: a region of at least `floats` floats,
+ * valid until the next call (kernels run one at a time and do not keep it), or null where the
+ * runtime is unavailable or the memory cannot grow that far (the caller runs its TS kernel).
+ * Every wasm kernel goes through here, so where the region lies is decided in one place.
+ */
+export function scratch(floats: number): Scratch | null {
+  const rt = matmulRuntime();
+  if (rt === null) return null;
+  const base = 0;
+  const need = Math.ceil(((base + floats) * 4) / PAGE_BYTES),
+    have = rt.memory.buffer.byteLength / PAGE_BYTES;
+  if (need > MAX_PAGES) return null;
+  if (need > have) {
+    try {
+      rt.memory.grow(need - have);
+    } catch {
+      return null; // the host refused the memory
+    }
+  }
+  return { mem: new Float32Array(rt.memory.buffer), base };
+}
+
 /** The matmul runtime, or null where WebAssembly SIMD is unavailable (the TS kernel runs then). */
 export function matmulRuntime(): MatmulRuntime | null {
   if (runtime === undefined) runtime = load();
