@@ -41,7 +41,7 @@ test.serial('tfjs decodes a tapeflow checkpoint split into several shards', asyn
   for (const v of vars) {
     const d = decoded[v.name];
     t.deepEqual(d.shape, v.shape, v.name);
-    t.is(d.dtype, v.dtype, v.name);
+    t.is<string, string>(d.dtype, v.dtype, v.name);
     t.deepEqual(Array.from(d.dataSync()), Array.from(v.dataSync()), v.name);
   }
   tf.dispose(Object.values(decoded));
@@ -72,7 +72,7 @@ test.serial('tapeflow loads weights that tfjs encoded', async (t) => {
   for (const [name, ref] of Object.entries(named)) {
     const got = loaded.get(name)!;
     t.deepEqual(got.shape, ref.shape, name);
-    t.is(got.dtype, ref.dtype, name);
+    t.is<string, string>(got.dtype, ref.dtype, name);
     t.deepEqual(Array.from(got.dataSync()), Array.from(ref.dataSync()), name);
     got.dispose();
   }

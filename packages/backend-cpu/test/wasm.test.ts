@@ -13,7 +13,7 @@ import '../src/index.js';
 import { WASM_MIN_MACS, matmulPaths } from '../src/kernels/matmul.js';
 import { gemmFlavour } from '../src/kernels/matmul_wasm.js';
 import { matmulRuntime } from '../src/wasm/runtime.js';
-// @ts-expect-error: a plain .mjs build script without type declarations
+// a plain .mjs build script (type-checked through allowJs)
 import { generate } from '../scripts/build-wasm.mjs';
 
 const FC_SEED = 20261124;
@@ -183,7 +183,7 @@ const caseArb = fc
     k: depth,
     ta: fc.boolean(),
     tb: fc.boolean(),
-    batch: fc.constantFrom([1, 1], [3, 3], [1, 3], [3, 1]),
+    batch: fc.constantFrom<[number, number]>([1, 1], [3, 3], [1, 3], [3, 1]),
     la: fc.constantFrom(...LAYOUTS),
     lb: fc.constantFrom(...LAYOUTS),
   })

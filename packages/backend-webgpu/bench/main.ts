@@ -25,8 +25,8 @@ page.on('console', (m) => {
 let rows: BenchRow[];
 let adapter: string;
 try {
-  await page.waitForFunction(() => 'tapeflowBench' in window, undefined, { timeout: 60_000 });
-  rows = await page.evaluate((q) => window.tapeflowBench(q), quick);
+  await page.waitForFunction(() => 'tapeflowWebgpuBench' in window, undefined, { timeout: 60_000 });
+  rows = await page.evaluate((q) => window.tapeflowWebgpuBench(q), quick);
   adapter = await page.evaluate(async () => {
     const a = await navigator.gpu.requestAdapter();
     return [a?.info.vendor, a?.info.architecture].filter(Boolean).join(' ');

@@ -127,11 +127,11 @@ async function lstm(reps: number): Promise<BenchRow> {
 
 declare global {
   interface Window {
-    tapeflowBench: (quick: boolean) => Promise<BenchRow[]>;
+    tapeflowWebgpuBench: (quick: boolean) => Promise<BenchRow[]>;
   }
 }
 
-window.tapeflowBench = async (quick) => {
+window.tapeflowWebgpuBench = async (quick) => {
   if (!(await tfc.setBackend('webgpu'))) throw new Error('tfjs webgpu backend failed to start');
   await tfc.ready();
   const rows: BenchRow[] = [];

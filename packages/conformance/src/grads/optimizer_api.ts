@@ -5,7 +5,7 @@
 import * as tf from '@tapeflow/core';
 import type { Tensor, Variable } from '@tapeflow/core';
 import { adam, momentum, sgd, variableGrads, type Optimizer } from '@tapeflow/autograd';
-import { assert, expectClose, type Registry } from '../harness.js';
+import { assert, expectClose, type Registry, type TestEnv } from '../harness.js';
 import { gradTolerance } from './numeric.js';
 
 const start = [1.5, -2, 0.25];
@@ -45,7 +45,7 @@ function throwsValue(fn: () => unknown, pattern: RegExp, what: string): void {
 
 export function optimizerApiSuite(r: Registry): void {
   const tol = (env: { float64: boolean }) => (env.float64 ? { rtol: 1e-9, atol: 1e-11 } : { rtol: 1e-3, atol: 1e-4 });
-  const setup = (env: { float64: boolean }) => {
+  const setup = (env: TestEnv) => {
     const dtype = gradTolerance(env).dtype;
     return { v: tf.variable(tf.tensor(start, [3], dtype), { name: 'api/v' }), t: tf.tensor(target, [3], dtype), dtype };
   };

@@ -587,7 +587,7 @@ export const tf1ApiSuite: SuiteDef = (r: Registry) => {
         [...fws, ...bws].forEach((c, i) => randomizeWeights(c, 40 + i));
         const [out, statesFw, statesBw] = stackBidirectionalDynamicRnn(fws, bws, x, { dtype, sequenceLength: lens });
         let layer = Array.from({ length: T }, (_, t) => Array.from({ length: B }, (_, b) => flat[b * T + t]));
-        const finals: ref.Mat[] = [];
+        const finals: number[][] = [];
         fws.forEach((fc0, i) => {
           const zeros = (k: number): ref.Mat => Array.from({ length: B }, () => new Array<number>(k).fill(0));
           const f = rnnLoop(layer, zeros(fc0.outputSize), m(fc0.weights[0]), v(fc0.weights[1]), lens, false);
