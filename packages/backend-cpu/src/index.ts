@@ -26,7 +26,8 @@ import { movementKernels } from './kernels/movement.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { sequenceKernels } from './kernels/sequence.js';
 import { unaryKernels } from './kernels/unary.js';
-import { ArrayMeter, CpuData, compactArray, setArrayMeter, store, viewOf } from './storage.js';
+import { ArrayMeter, CpuData, copyOut, heapCopy, setArrayMeter, store, viewOf } from './storage.js';
+import { wasmHeap } from './wasm/runtime.js';
 
 /** The full kernel table; the KernelTable annotation makes a missing kernel a compile error. */
 export const cpuKernels: KernelTable = {
@@ -53,11 +54,12 @@ export class CpuBackend implements Backend {
   }
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {
-    return store(values, shape, dtype);
+    // core hands over a fresh array: kept as it is, or copied into the heap where float32 storage lives there
+    return store((dtype === 'float32' ? heapCopy(values) : null) ?? values, shape, dtype);
   }
 
   readSync(info: TensorInfo): TypedArray {
-    return compactArray(viewOf(info), info.dtype);
+    return copyOut(viewOf(info), info.dtype); // a JS array of the user's: never a view of live storage
   }
 
   read(info: TensorInfo): Promise<TypedArray> {
@@ -86,8 +88,14 @@ export class CpuBackend implements Backend {
     if (this.meter) this.meter.peak = this.meter.live;
   }
 
+  /**
+   * numBytesInHeap: bytes in the module memory's blocks (tensors' arrays and the kernels' scratch
+   * region), heapMemoryBytes: the module memory's size (it never shrinks); both 0 without WebAssembly.
+   */
   memory(): BackendMemory {
-    return this.meter ? { numBytesInArrays: this.meter.live, peakBytesInArrays: this.meter.peak } : {};
+    const heap = wasmHeap()?.stats();
+    const inHeap = { numBytesInHeap: heap?.allocatedBytes ?? 0, heapMemoryBytes: heap?.memoryBytes ?? 0 };
+    return this.meter ? { numBytesInArrays: this.meter.live, peakBytesInArrays: this.meter.peak, ...inHeap } : inHeap;
   }
 }
 
