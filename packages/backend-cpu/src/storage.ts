@@ -93,11 +93,13 @@ function heapArray(size: number, zero: boolean): Float32Array | null {
   return wasmHeap()?.allocView(size, zero) ?? null; // null past the memory's maximum: a JS array then
 }
 
+// (the length test first: reading .buffer of a small JS typed array would make V8 allocate one)
+const mayBeInHeap = (a: TypedArray): a is Float32Array => a instanceof Float32Array && a.length >= HEAP_MIN_FLOATS;
 const retain = (a: TypedArray): void => {
-  if (a instanceof Float32Array) wasmHeap()?.retain(a);
+  if (mayBeInHeap(a)) wasmHeap()?.retain(a);
 };
 const release = (a: TypedArray): void => {
-  if (a instanceof Float32Array) wasmHeap()?.release(a);
+  if (mayBeInHeap(a)) wasmHeap()?.release(a);
 };
 
 /** A zero-filled typed array for `dtype` (bool is stored as 0/1 bytes). */
@@ -119,7 +121,7 @@ export function heapCopy(values: TypedArray): Float32Array | null {
 
 /** The byte address of `a[offset]` in the module memory, or -1 where `a` is not a heap array. */
 export function heapAddress(a: TypedArray, offset: number): number {
-  if (!(a instanceof Float32Array)) return -1;
+  if (!mayBeInHeap(a)) return -1;
   const at = wasmHeap()?.addressOf(a) ?? -1;
   return at < 0 ? -1 : at + offset * 4;
 }
