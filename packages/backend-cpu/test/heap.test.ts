@@ -18,6 +18,7 @@ import { HEAP_MIN_FLOATS, heapAddress, makeArray, store, storagePaths, viewOf } 
 import { elementwisePaths } from '../src/kernels/elementwise_wasm.js';
 import { matmulPaths } from '../src/kernels/matmul.js';
 import { wasmHeap } from '../src/wasm/runtime.js';
+import { threadCount, useThreads } from '../src/threads/index.js';
 
 test.before(async () => {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialize');
@@ -117,10 +118,37 @@ test.serial('the wasm kernels read heap operands in place with the bits of the s
   samePathsBits(t, 'matmul of a reversed, sliced view', () =>
     tf.matmul(tf.slice(tf.reverse(p(), [0]), [3, 0], [60, 90]), q()),
   );
+  samePathsBits(t, 'matmul written into its output in place (whole tiles)', () =>
+    tf.matmul(tf.tensor(values(64 * 90, 7), [64, 90]), tf.tensor(values(90 * 48, 8), [90, 48])),
+  );
+  samePathsBits(t, 'rows of a batch stacked against a shared matrix, in place', () =>
+    tf.matmul(tf.tensor(values(3 * 12 * 40, 9), [3, 12, 40]), tf.tensor(values(40 * 24, 10), [40, 24])),
+  );
   samePathsBits(t, 'batched matmul', () =>
     tf.matmul(tf.tensor(values(3 * 20 * 30, 9), [3, 20, 30]), tf.tensor(values(3 * 30 * 16, 10), [3, 30, 16])),
   );
 });
+
+test.serial(
+  'on 2 threads, a matmul of heap operands written in place has the bits of the staged single-thread one',
+  async (t) => {
+    const a = tf.tensor(values(256 * 200, 17), [256, 200]),
+      b = tf.tensor(values(200 * 136, 18), [200, 136]);
+    storagePaths.forceJsArrays = true;
+    const staged = tf.tidy(() => tf.matmul(tf.add(a, 0), tf.add(b, 0)).dataSync());
+    storagePaths.forceJsArrays = false;
+    await useThreads(2);
+    try {
+      t.is(threadCount(), 2);
+      t.true(inHeap(a) && inHeap(b));
+      const inPlace = tf.tidy(() => tf.matmul(a, b).dataSync());
+      t.deepEqual(new Uint32Array(inPlace.buffer), new Uint32Array(staged.buffer));
+    } finally {
+      await useThreads(1);
+      tf.dispose([a, b]);
+    }
+  },
+);
 
 test.serial('dispose frees a block once the last view over it is gone', (t) => {
   const base = heapBytes();

@@ -7,7 +7,8 @@
  * copy. $pack reads through the view's strides (transposeA/transposeB, sliced,
  * transposed or reversed views, a batch broadcast with stride 0), so no operand is materialized
  * in its logical layout first; sparse views are packed element by element here. The kernel then
- * writes a padded C, whose valid part is copied into the output.
+ * writes C: straight into the output where that is a heap array and C needs no padding (m a
+ * multiple of 4, n of 8), else a padded C whose valid part is copied into the output.
  *
  * The work is described as gemm tasks (a rectangle of tiles of one product of the batch); an
  * executor runs them, on this thread or shared with a worker pool (src/threads/).
@@ -196,7 +197,9 @@ export function batchGemmWasm(
     opB = operand(b, b.cs, b.rs, n, k, NR);
   const stage = Math.max(opA.stage, opB.stage);
   const bShared = bBatch === 0;
-  const perProduct = aSize + (bShared ? 0 : bSize) + cSize;
+  // Where y is a heap array and C has no padding (whole tiles), the kernel writes y in place.
+  const yAt = m % MR === 0 && n % NR === 0 ? heapAddress(y, 0) : -1;
+  const perProduct = aSize + (bShared ? 0 : bSize) + (yAt >= 0 ? 0 : cSize);
   const maxFloats = (MAX_PAGES * PAGE_BYTES) / 4 - 16;
   const group = Math.min(nb, Math.floor((maxFloats - stage - (bShared ? bSize : 0)) / perProduct));
   if (group < 1) return false;
@@ -226,8 +229,11 @@ export function batchGemmWasm(
         at += bSize;
         pack(rt, f, opB, b.offset + (t0 + t) * bBatch, k, bAt, stageAt);
       }
-      const cAt = at;
-      at += cSize;
+      let cAt = yAt / 4 + (t0 + t) * m * n;
+      if (yAt < 0) {
+        cAt = at;
+        at += cSize;
+      }
       for (let c = 0; c < chunks; c++) {
         const total = byRows ? mp : np;
         const lo = Math.floor((c * total) / chunks),
@@ -252,6 +258,7 @@ export function batchGemmWasm(
       }
     }
     (gemmFlavour.plainSimd ? inline : executor).run(rt, taskBuf, count); // the pool runs the module it was given
+    if (yAt >= 0) continue;
     // Copy the valid m x n corner of each padded C out (the memory may have grown: view it anew).
     const mem = new Float32Array(rt.memory.buffer);
     for (let t = 0; t < g; t++) {
