@@ -102,3 +102,4 @@ export class CpuBackend implements Backend {
 registerBackend('cpu', () => new CpuBackend(), 1);
 
 export { matmulPaths, WASM_MIN_MACS } from './kernels/matmul.js';
+export { storagePaths, HEAP_MIN_FLOATS } from './storage.js';

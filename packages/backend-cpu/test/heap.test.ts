@@ -18,6 +18,7 @@ import { HEAP_MIN_FLOATS, heapAddress, makeArray, store, storagePaths, viewOf } 
 import { elementwisePaths } from '../src/kernels/elementwise_wasm.js';
 import { matmulPaths } from '../src/kernels/matmul.js';
 import { wasmHeap } from '../src/wasm/runtime.js';
+import { WasmHeap } from '../src/wasm/heap.js';
 import { threadCount, useThreads } from '../src/threads/index.js';
 
 test.before(async () => {
@@ -207,6 +208,31 @@ test.serial('growing the memory keeps earlier tensors and their values', (t) => 
     expect.map((v) => Math.fround(v + v)),
   );
   tf.dispose([keep, big, y]);
+});
+
+test('a heap over an unshared memory gives out no views (growing would detach them), only raw room', (t) => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 8 });
+  const h = new WasmHeap(memory, false, 8);
+  t.is(h.allocView(1000, true), null);
+  const at = h.allocRaw(100_000)!; // 400 KB: the memory grows from 64 KB
+  t.true(memory.buffer.byteLength >= (at + 100_000) * 4);
+  h.floats().fill(1, at, at + 100_000); // the region is inside the memory as it is now
+  h.freeRaw(at);
+  t.is(h.stats().allocatedBytes, 0);
+});
+
+test('past the memory maximum a heap refuses the block, and storage then makes a JS array', (t) => {
+  const h = new WasmHeap(new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true }), true, 4);
+  const v = h.allocView(50_000, true)!; // 200 KB of the 256 KB
+  t.is(v.length, 50_000);
+  t.is(h.allocView(50_000, true), null, 'no room left');
+  t.is(h.addressOf(v), v.byteOffset);
+  h.retain(v);
+  h.release(v);
+  t.not(h.allocView(50_000, true), null, 'released: the room is back');
+  const big = makeArray('float32', (1 << 30) / 4 + 16); // more than the module memory can ever hold
+  t.is(heapAddress(big, 0), -1);
+  t.is(big.length, (1 << 30) / 4 + 16);
 });
 
 test.serial('200 steps of LSTM training with Adam: tensors, bytes and heap bytes stay where step 5 left them', (t) => {
