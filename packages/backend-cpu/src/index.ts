@@ -14,6 +14,7 @@ import {
   type TensorInfo,
   type TypedArray,
 } from '@tapeflow/core';
+import { adamKernels } from './kernels/adam.js';
 import { argMinMaxKernels } from './kernels/arg_min_max.js';
 import { binaryKernels } from './kernels/binary.js';
 import { cumsumKernels } from './kernels/cumsum.js';
@@ -46,8 +47,8 @@ export const cpuKernels: KernelTable = {
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly kernels = cpuKernels;
-  /** Optional fused kernels (LSTM and GRU steps and their backward passes). */
-  readonly fused: Partial<FusedKernelTable> = { ...lstmKernels, ...gruKernels };
+  /** Optional fused kernels (LSTM and GRU steps and their backward passes, the Adam update). */
+  readonly fused: Partial<FusedKernelTable> = { ...lstmKernels, ...gruKernels, ...adamKernels };
 
   supportsDType(_dtype: DType): boolean {
     return true; // float32, int32, bool and float64 all have a typed array

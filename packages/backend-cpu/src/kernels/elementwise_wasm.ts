@@ -19,45 +19,54 @@ export const WASM_MIN_ELEMENTS = 64;
 /** `forceTs`: every op takes the TypeScript loops (tests compare both); `wasmCalls` counts the others. */
 export const elementwisePaths = { forceTs: false, wasmCalls: 0 };
 
-const padded = (n: number): number => (n + 3) & ~3;
+export const padded = (n: number): number => (n + 3) & ~3;
 
 const usable = (x: TypedArray, n: number): x is Float32Array =>
   !elementwisePaths.forceTs && x instanceof Float32Array && n >= WASM_MIN_ELEMENTS;
 
 /** An operand of a kernel: x[from .. from + n). */
-interface Operand {
+export interface Operand {
   x: Float32Array;
   from: number;
   n: number;
 }
 
 /**
- * Runs `kernel` with the byte addresses of its operands and of a fresh output of `n` floats, and
- * returns the output. A heap operand (storage.ts) is read where it is and a heap output written in
- * place: no copy. A JS-array operand (an unshared memory, storagePaths.forceJsArrays, a small
- * array) is copied into the scratch region first, and a JS-array output is written there and
+ * Runs `kernel` with the byte addresses of its operands and of `outs` fresh outputs of `n` floats
+ * each, and returns the outputs. A heap operand (storage.ts) is read where it is and a heap output
+ * written in place: no copy. A JS-array operand (an unshared memory, storagePaths.forceJsArrays, a
+ * small array) is copied into the scratch region first, and a JS-array output is written there and
  * copied out. Heap blocks and scratch hold whole f32x4 vectors, so the kernels may write the
  * padding lanes past n. Null where scratch is unavailable.
  */
-function inMemory(ops: Operand[], n: number, kernel: (addrs: number[], out: number) => void): Float32Array | null {
-  const y = makeOutput('float32', n) as Float32Array;
-  const yAt = heapAddress(y, 0);
+export function inMemory(
+  ops: Operand[],
+  n: number,
+  outs: number,
+  kernel: (addrs: number[], outAddrs: number[]) => void,
+): Float32Array[] | null {
+  const ys = Array.from({ length: outs }, () => makeOutput('float32', n) as Float32Array);
+  const yAt = ys.map((y) => heapAddress(y, 0));
   const inPlace = ops.map((o) => heapAddress(o.x, o.from));
-  let need = yAt < 0 ? padded(n) : 0;
+  let need = 0;
+  yAt.forEach((a) => (need += a < 0 ? padded(n) : 0));
   ops.forEach((o, i) => (need += inPlace[i] < 0 ? padded(o.n) : 0));
   const s = need > 0 ? scratch(need) : null;
   if (need > 0 && s === null) return null;
   let at = s?.base ?? 0;
+  const room = (floats: number): number => ((at += padded(floats)) - padded(floats)) * 4; // the next scratch bytes
   const addrs = ops.map((o, i) => {
     if (inPlace[i] >= 0) return inPlace[i];
     s!.mem.set(o.x.subarray(o.from, o.from + o.n), at);
-    at += padded(o.n);
-    return (at - padded(o.n)) * 4;
+    return room(o.n);
   });
-  kernel(addrs, yAt >= 0 ? yAt : at * 4);
-  if (yAt < 0) y.set(s!.mem.subarray(at, at + n));
+  const outAddrs = yAt.map((a) => (a >= 0 ? a : room(n)));
+  kernel(addrs, outAddrs);
+  ys.forEach((y, i) => {
+    if (yAt[i] < 0) y.set(s!.mem.subarray(outAddrs[i] / 4, outAddrs[i] / 4 + n));
+  });
   elementwisePaths.wasmCalls++;
-  return y;
+  return ys;
 }
 
 export type UnaryWasmOp = 'exp' | 'sigmoid' | 'tanh';
@@ -67,7 +76,8 @@ export function unaryWasm(op: UnaryWasmOp, x: TypedArray, offset: number, n: num
   if (!usable(x, n)) return null;
   const fns = elementwiseRuntime();
   if (fns === null) return null;
-  return inMemory([{ x, from: offset, n }], n, ([xAt], yAt) => fns[op](xAt, yAt, padded(n)));
+  const ys = inMemory([{ x, from: offset, n }], n, 1, ([xAt], [yAt]) => fns[op](xAt, yAt, padded(n)));
+  return ys && ys[0];
 }
 
 export type BinaryWasmOp = 'add' | 'mul';
@@ -93,8 +103,9 @@ export function binaryWasm(
     { x: a, from: aOff, n },
     { x: b, from: bOff, n: cols === 0 ? n : cols },
   ];
-  return inMemory(ops, n, ([aAt, bAt], yAt) => {
+  const ys = inMemory(ops, n, 1, ([aAt, bAt], [yAt]) => {
     if (cols === 0) fns[op](aAt, bAt, yAt, padded(n));
     else fns[op === 'add' ? 'addRow' : 'mulRow'](aAt, bAt, yAt, n / cols, cols);
   });
+  return ys && ys[0];
 }

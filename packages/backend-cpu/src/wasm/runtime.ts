@@ -139,6 +139,22 @@ export interface ElementwiseFns {
   exp(x: number, y: number, n: number): void;
   sigmoid(x: number, y: number, n: number): void;
   tanh(x: number, y: number, n: number): void;
+  adam(
+    p: number,
+    m: number,
+    v: number,
+    g: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    lr: number,
+    eps: number,
+  ): void;
 }
 
 let elementwise: ElementwiseFns | null | undefined;
