@@ -14,6 +14,7 @@ import {
   type TensorInfo,
   type TypedArray,
 } from '@tapeflow/core';
+import { adamKernels } from './kernels/adam.js';
 import { argMinMaxKernels } from './kernels/arg_min_max.js';
 import { binaryKernels } from './kernels/binary.js';
 import { cumsumKernels } from './kernels/cumsum.js';
@@ -26,7 +27,8 @@ import { movementKernels } from './kernels/movement.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { sequenceKernels } from './kernels/sequence.js';
 import { unaryKernels } from './kernels/unary.js';
-import { ArrayMeter, CpuData, compactArray, setArrayMeter, store, viewOf } from './storage.js';
+import { ArrayMeter, CpuData, copyOut, heapCopy, setArrayMeter, store, viewOf } from './storage.js';
+import { wasmHeap } from './wasm/runtime.js';
 
 /** The full kernel table; the KernelTable annotation makes a missing kernel a compile error. */
 export const cpuKernels: KernelTable = {
@@ -45,19 +47,20 @@ export const cpuKernels: KernelTable = {
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly kernels = cpuKernels;
-  /** Optional fused kernels (LSTM and GRU steps and their backward passes). */
-  readonly fused: Partial<FusedKernelTable> = { ...lstmKernels, ...gruKernels };
+  /** Optional fused kernels (LSTM and GRU steps and their backward passes, the Adam update). */
+  readonly fused: Partial<FusedKernelTable> = { ...lstmKernels, ...gruKernels, ...adamKernels };
 
   supportsDType(_dtype: DType): boolean {
     return true; // float32, int32, bool and float64 all have a typed array
   }
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {
-    return store(values, shape, dtype);
+    // core hands over a fresh array: kept as it is, or copied into the heap where float32 storage lives there
+    return store((dtype === 'float32' ? heapCopy(values) : null) ?? values, shape, dtype);
   }
 
   readSync(info: TensorInfo): TypedArray {
-    return compactArray(viewOf(info), info.dtype);
+    return copyOut(viewOf(info), info.dtype); // a JS array of the user's: never a view of live storage
   }
 
   read(info: TensorInfo): Promise<TypedArray> {
@@ -86,11 +89,18 @@ export class CpuBackend implements Backend {
     if (this.meter) this.meter.peak = this.meter.live;
   }
 
+  /**
+   * numBytesInHeap: bytes in the module memory's blocks (tensors' arrays and the kernels' scratch
+   * region), heapMemoryBytes: the module memory's size (it never shrinks); both 0 without WebAssembly.
+   */
   memory(): BackendMemory {
-    return this.meter ? { numBytesInArrays: this.meter.live, peakBytesInArrays: this.meter.peak } : {};
+    const heap = wasmHeap()?.stats();
+    const inHeap = { numBytesInHeap: heap?.allocatedBytes ?? 0, heapMemoryBytes: heap?.memoryBytes ?? 0 };
+    return this.meter ? { numBytesInArrays: this.meter.live, peakBytesInArrays: this.meter.peak, ...inHeap } : inHeap;
   }
 }
 
 registerBackend('cpu', () => new CpuBackend(), 1);
 
 export { matmulPaths, WASM_MIN_MACS } from './kernels/matmul.js';
+export { storagePaths, HEAP_MIN_FLOATS } from './storage.js';

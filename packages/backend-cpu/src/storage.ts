@@ -2,10 +2,18 @@
  * Storage of the CPU backend: every tensor is an `ndarray` strided view over a typed array.
  * Movement kernels (Transpose, Slice, Reshape, BroadcastTo, Reverse) only make new views over the
  * same buffer; tensors are immutable, so sharing a buffer between views is safe.
+ *
+ * float32 arrays of HEAP_MIN_FLOATS or more are views into the WebAssembly module's memory
+ * (wasm/heap.ts) where that memory is shared, so the wasm kernels work on them in place; they are
+ * ordinary Float32Arrays to every TypeScript kernel. Each CpuData over such an array counts as one
+ * user of its heap block, and the last one to let go frees it (views share the array, so a reshape
+ * or slice keeps the block alive as long as it lives). Elsewhere, and with
+ * `storagePaths.forceJsArrays`, arrays are plain JS typed arrays.
  */
 import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import { sizeOf, stridesOf, type DType, type TensorInfo, type TypedArray } from '@tapeflow/core';
+import { wasmHeap } from './wasm/runtime.js';
 
 export type View = ndarray.NdArray<TypedArray>;
 
@@ -48,7 +56,10 @@ export class CpuData {
     private view: View | null,
     readonly dtype: DType,
   ) {
-    if (view) meter?.add(view.data);
+    if (view) {
+      meter?.add(view.data);
+      retain(view.data);
+    }
   }
 
   get nd(): View | null {
@@ -60,15 +71,59 @@ export class CpuData {
       if (this.view) meter.remove(this.view.data);
       if (v) meter.add(v.data);
     }
+    if (v) retain(v.data);
+    if (this.view) release(this.view.data);
     this.view = v;
   }
 }
 
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
 
+/**
+ * Smaller float32 arrays stay in JS: the wasm kernels do not run on them (WASM_MIN_ELEMENTS),
+ * and a heap block's bookkeeping (a view, a registry entry) would cost more than the array.
+ */
+export const HEAP_MIN_FLOATS = 64;
+
+/** `forceJsArrays`: every array is a JS typed array, as where the memory is not shared (tests compare both). */
+export const storagePaths = { forceJsArrays: false };
+
+function heapArray(size: number, zero: boolean): Float32Array | null {
+  if (size < HEAP_MIN_FLOATS || storagePaths.forceJsArrays) return null;
+  return wasmHeap()?.allocView(size, zero) ?? null; // null past the memory's maximum: a JS array then
+}
+
+// (the length test first: reading .buffer of a small JS typed array would make V8 allocate one)
+const mayBeInHeap = (a: TypedArray): a is Float32Array => a instanceof Float32Array && a.length >= HEAP_MIN_FLOATS;
+const retain = (a: TypedArray): void => {
+  if (mayBeInHeap(a)) wasmHeap()?.retain(a);
+};
+const release = (a: TypedArray): void => {
+  if (mayBeInHeap(a)) wasmHeap()?.release(a);
+};
+
 /** A zero-filled typed array for `dtype` (bool is stored as 0/1 bytes). */
 export function makeArray(dtype: DType, size: number): TypedArray {
-  return new CTORS[dtype](size);
+  return (dtype === 'float32' ? heapArray(size, true) : null) ?? new CTORS[dtype](size);
+}
+
+/** Like makeArray but not zero-filled where it is a reused heap block: for kernels that write every element. */
+export function makeOutput(dtype: DType, size: number): TypedArray {
+  return (dtype === 'float32' ? heapArray(size, false) : null) ?? new CTORS[dtype](size);
+}
+
+/** A heap copy of `values`, or null where it would not be in the heap (too small, no shared memory). */
+export function heapCopy(values: TypedArray): Float32Array | null {
+  const a = values instanceof Float32Array ? heapArray(values.length, false) : null;
+  a?.set(values);
+  return a;
+}
+
+/** The byte address of `a[offset]` in the module memory, or -1 where `a` is not a heap array. */
+export function heapAddress(a: TypedArray, offset: number): number {
+  if (!mayBeInHeap(a)) return -1;
+  const at = wasmHeap()?.addressOf(a) ?? -1;
+  return at < 0 ? -1 : at + offset * 4;
 }
 
 /** A view over `data` (offset 0, row-major unless strides are given). */
@@ -88,12 +143,25 @@ export function isContiguous(v: View): boolean {
   return true;
 }
 
-/** A fresh row-major typed array holding the view's values. */
+/** A fresh row-major typed array holding the view's values (in the heap where makeArray puts it). */
 export function compactArray(v: View, dtype: DType): TypedArray {
   const n = sizeOf(v.shape);
-  if (isContiguous(v)) return v.data.slice(v.offset, v.offset + n);
-  const out = makeArray(dtype, n);
-  assign(wrap(out, v.shape), v);
+  const out = makeOutput(dtype, n);
+  if (isContiguous(v)) out.set(v.data.subarray(v.offset, v.offset + n));
+  else assign(wrap(out, v.shape), v);
+  return out;
+}
+
+/**
+ * A fresh row-major JS typed array holding the view's values, for the user (dataSync): never a
+ * heap view, which a later tensor could reuse (and set(), where slice() of a view of a shared
+ * memory measured ~5x slower).
+ */
+export function copyOut(v: View, dtype: DType): TypedArray {
+  const n = sizeOf(v.shape);
+  const out = new CTORS[dtype](n);
+  if (isContiguous(v)) out.set(v.data.subarray(v.offset, v.offset + n));
+  else assign(wrap(out, v.shape), v);
   return out;
 }
 

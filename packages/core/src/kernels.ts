@@ -181,7 +181,7 @@ void _allListed;
 
 /**
  * Optional fused kernels: a backend may register them for speed. Their front-ends
- * (ops/fused.ts: lstmBlock, lstmBlockGrad, gruBlock, gruBlockGrad) run the composed equations
+ * (ops/fused.ts: lstmBlock, lstmBlockGrad, gruBlock, gruBlockGrad, adamUpdate) run the composed equations
  * otherwise. They may return several outputs.
  */
 export interface FusedKernelDefs {
@@ -220,7 +220,26 @@ export interface FusedKernelDefs {
     attrs: Record<string, never>;
     outputs: 3;
   };
+  /**
+   * One Adam step (TF1's AdamOptimizer) of a variable p with slots m, v and gradient g, all of one
+   * shape and float dtype: m' = m beta1 + g (1 - beta1), v' = v beta2 + g^2 (1 - beta2),
+   * p' = p - m' / (sqrt(v') + epsilon) lrT, every operation rounded to the dtype as the composed
+   * ops round it (and the constants too). Outputs [p', m', v'].
+   */
+  AdamUpdate: {
+    inputs: [p: TensorInfo, m: TensorInfo, v: TensorInfo, g: TensorInfo];
+    attrs: AdamAttrs;
+    outputs: 3;
+  };
 }
+/** AdamUpdate's constants: the decay rates, the bias-corrected step size lrT and epsilon. */
+// (a type, not an interface: kernel attributes must fit Record<string, unknown>)
+export type AdamAttrs = {
+  beta1: number;
+  beta2: number;
+  lrT: number;
+  epsilon: number;
+};
 export type FusedKernelName = keyof FusedKernelDefs;
 export type FusedKernelImpl<K extends FusedKernelName> = (
   inputs: FusedKernelDefs[K]['inputs'],

@@ -7,7 +7,7 @@
  * The backward kernels are kernels too, so they have rules: the vector-Jacobian product of the
  * composed backward (ctx.vjp), which keeps every order of gradient possible.
  */
-import { gruBlockGrad, lstmBlockGrad, type Tensor } from '@tapeflow/core';
+import { adamUpdate, gruBlockGrad, lstmBlockGrad, type Tensor } from '@tapeflow/core';
 import { isRecording } from '../recording.js';
 import type { FusedGradTable, Vjp } from './types.js';
 
@@ -61,6 +61,14 @@ export const fusedGrads: FusedGradTable = {
     saveInputs: true,
     grad: (dys, { inputs, vjp }) => {
       const [a, b, c, d] = vjpThunks(vjp, (g, h, cp, dh) => gruBlockGrad(g, h, cp, dh, false), inputs, dys);
+      return [a, b, c, d];
+    },
+  },
+  // An optimizer step is not recorded, but a tape that sees one gets the composed update's gradient.
+  AdamUpdate: {
+    saveInputs: true,
+    grad: (dys, { inputs, attrs, vjp }) => {
+      const [a, b, c, d] = vjpThunks(vjp, (p, m, v, g) => adamUpdate(p, m, v, g, attrs, false), inputs, dys);
       return [a, b, c, d];
     },
   },

@@ -1,4 +1,4 @@
-import { ValueError, add, div, mul, sqrt, square, sub, type Tensor, type Variable } from '@tapeflow/core';
+import { ValueError, adamUpdate, type Tensor, type Variable } from '@tapeflow/core';
 import { Optimizer, assertRate } from './optimizer.js';
 import { stepFromPowers } from './adam_powers.js';
 
@@ -35,9 +35,16 @@ export class AdamOptimizer extends Optimizer {
   protected update(v: Variable, g: Tensor): void {
     const m = this.slot(v, 'Adam');
     const s = this.slot(v, 'Adam_1');
-    m.assign(add(mul(m, this.beta1), mul(g, 1 - this.beta1)));
-    s.assign(add(mul(s, this.beta2), mul(square(g), 1 - this.beta2)));
-    v.assign(sub(v, mul(div(m, add(sqrt(s), this.epsilon)), this.lrT)));
+    // one pass over the four arrays where the backend has the fused kernel (core composes it otherwise)
+    const [v2, m2, s2] = adamUpdate(v, m, s, g, {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      lrT: this.lrT,
+      epsilon: this.epsilon,
+    });
+    m.assign(m2);
+    s.assign(s2);
+    v.assign(v2);
   }
   protected override nonSlotState(): Record<string, number> {
     return { beta1_power: this.beta1 ** (this.step + 1), beta2_power: this.beta2 ** (this.step + 1) };

@@ -2,17 +2,20 @@
  * The float32 BatchMatMul path through the WebAssembly SIMD kernel (src/wasm/matmul.wat).
  *
  * Each operand is packed into the module's memory: A into 4-row panels, B into 8-column panels,
- * zero-padded to whole tiles. The elements a view spans are copied in one bulk copy and packed
- * by the module's $pack, which reads through the view's strides (transposeA/transposeB, sliced,
+ * zero-padded to whole tiles, by the module's $pack. An operand that is a heap array (storage.ts)
+ * is packed from where it lies; the elements any other view spans are first copied in one bulk
+ * copy. $pack reads through the view's strides (transposeA/transposeB, sliced,
  * transposed or reversed views, a batch broadcast with stride 0), so no operand is materialized
  * in its logical layout first; sparse views are packed element by element here. The kernel then
- * writes a padded C, whose valid part is copied into the output.
+ * writes C: straight into the output where that is a heap array and C needs no padding (m a
+ * multiple of 4, n of 8), else a padded C whose valid part is copied into the output.
  *
  * The work is described as gemm tasks (a rectangle of tiles of one product of the batch); an
  * executor runs them, on this thread or shared with a worker pool (src/threads/).
  */
 import type { Mat } from './matmul.js';
 import { MAX_PAGES, PAGE_BYTES, matmulRuntime, scratch, type MatmulRuntime } from '../wasm/runtime.js';
+import { heapAddress } from '../storage.js';
 
 const MR = 4; // rows of a tile (and of an A panel), fixed by matmul.wat
 const NR = 8; // columns of a tile (and of a B panel), fixed by matmul.wat
@@ -109,9 +112,10 @@ function spanOf(x: Mat, ls: number, ds: number, lines: number, depth: number): {
 }
 
 /**
- * One operand to pack: `stage` > 0 where its elements are dense in their buffer (at most twice
- * the view's size) and float32. Those are copied in bulk (a memcpy) to the staging area and
- * packed by the module (~5x faster than element by element in JS); others are packed here.
+ * One operand to pack. The module's $pack (~5x faster than element by element in JS) reads it
+ * through its strides: in place where it is a heap array (storage.ts; `inHeap`), else from a copy
+ * of the elements it spans in the staging area (`stage` > 0: float32 and dense in its buffer, at
+ * most twice the view's size). Others are packed here.
  */
 interface Operand {
   x: Mat;
@@ -119,13 +123,15 @@ interface Operand {
   ds: number;
   lines: number;
   w: number;
+  inHeap: boolean;
   stage: number;
 }
 
 function operand(x: Mat, ls: number, ds: number, lines: number, depth: number, w: number): Operand {
+  const inHeap = heapAddress(x.data, 0) >= 0;
   const { len } = spanOf(x, ls, ds, lines, depth);
-  const dense = x.data instanceof Float32Array && len <= 2 * lines * depth + 64;
-  return { x, ls, ds, lines, w, stage: dense ? len : 0 };
+  const dense = !inHeap && x.data instanceof Float32Array && len <= 2 * lines * depth + 64;
+  return { x, ls, ds, lines, w, inHeap, stage: dense ? len : 0 };
 }
 
 function pack(
@@ -138,12 +144,14 @@ function pack(
   stageAt: number,
 ): void {
   const x = { ...op.x, offset };
+  // One line at a time where a line's steps are closer together than the lines (a row of row-major A).
+  const byLine = Math.abs(op.ds) <= Math.abs(op.ls) ? 1 : 0;
+  const packFrom = (at: number): void => rt.pack(at, op.ls * 4, op.ds * 4, op.lines, depth, op.w, dst * 4, byLine);
+  if (op.inHeap) return packFrom(heapAddress(x.data, offset));
   if (op.stage === 0) return packHere(f, dst, x, op.ls, op.ds, op.lines, depth, op.w);
   const { lo, len } = spanOf(x, op.ls, op.ds, op.lines, depth);
   f.set((x.data as Float32Array).subarray(lo, lo + len), stageAt);
-  // One line at a time where a line's steps are closer together than the lines (a row of row-major A).
-  const byLine = Math.abs(op.ds) <= Math.abs(op.ls) ? 1 : 0;
-  rt.pack((stageAt + offset - lo) * 4, op.ls * 4, op.ds * 4, op.lines, depth, op.w, dst * 4, byLine);
+  packFrom((stageAt + offset - lo) * 4);
 }
 
 let taskBuf = new Int32Array(64 * TASK_INTS);
@@ -189,7 +197,9 @@ export function batchGemmWasm(
     opB = operand(b, b.cs, b.rs, n, k, NR);
   const stage = Math.max(opA.stage, opB.stage);
   const bShared = bBatch === 0;
-  const perProduct = aSize + (bShared ? 0 : bSize) + cSize;
+  // Where y is a heap array and C has no padding (whole tiles), the kernel writes y in place.
+  const yAt = m % MR === 0 && n % NR === 0 ? heapAddress(y, 0) : -1;
+  const perProduct = aSize + (bShared ? 0 : bSize) + (yAt >= 0 ? 0 : cSize);
   const maxFloats = (MAX_PAGES * PAGE_BYTES) / 4 - 16;
   const group = Math.min(nb, Math.floor((maxFloats - stage - (bShared ? bSize : 0)) / perProduct));
   if (group < 1) return false;
@@ -219,8 +229,11 @@ export function batchGemmWasm(
         at += bSize;
         pack(rt, f, opB, b.offset + (t0 + t) * bBatch, k, bAt, stageAt);
       }
-      const cAt = at;
-      at += cSize;
+      let cAt = yAt / 4 + (t0 + t) * m * n;
+      if (yAt < 0) {
+        cAt = at;
+        at += cSize;
+      }
       for (let c = 0; c < chunks; c++) {
         const total = byRows ? mp : np;
         const lo = Math.floor((c * total) / chunks),
@@ -245,6 +258,7 @@ export function batchGemmWasm(
       }
     }
     (gemmFlavour.plainSimd ? inline : executor).run(rt, taskBuf, count); // the pool runs the module it was given
+    if (yAt >= 0) continue;
     // Copy the valid m x n corner of each padded C out (the memory may have grown: view it anew).
     const mem = new Float32Array(rt.memory.buffer);
     for (let t = 0; t < g; t++) {

@@ -1,5 +1,5 @@
 ;; float32 elementwise kernels, WebAssembly SIMD: add, mul (same shape, or by a row repeated over
-;; the rows), exp, sigmoid, tanh. They read and write this module's memory (shared with the
+;; the rows), exp, sigmoid, tanh, and the Adam update. They read and write this module's memory (shared with the
 ;; matmul module): the host copies operands in and the result out (src/kernels/elementwise_wasm.ts).
 ;; Pointers are in bytes, 16-byte aligned; n counts floats and every buffer is padded to a
 ;; multiple of 4 floats, so each loop moves whole f32x4 vectors (the padding lanes are ignored).
@@ -121,4 +121,31 @@
     (call $byRow (local.get $a) (local.get $row) (local.get $y) (local.get $rows) (local.get $cols) (i32.const 0)))
   (func (export "mulRow") (param $a i32) (param $row i32) (param $y i32) (param $rows i32) (param $cols i32)
     (call $byRow (local.get $a) (local.get $row) (local.get $y) (local.get $rows) (local.get $cols) (i32.const 1)))
+
+  ;; One Adam step of n floats (src/kernels/adam.ts): m' = m b1 + g c1, v' = v b2 + (g g) c2,
+  ;; p' = p - (m' / (sqrt(v') + eps)) lr, with c1 = 1 - b1 and c2 = 1 - b2 rounded to float32 by
+  ;; the host. Every f32x4 operation rounds once, in the order the composed float32 ops round.
+  (func (export "adam") (param $p i32) (param $m i32) (param $v i32) (param $g i32)
+    (param $pOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $lr f32) (param $eps f32)
+    (local $i i32) (local $end i32) (local $gv v128) (local $mv v128) (local $vv v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (f32x4.splat (local.get $b1)))
+        (f32x4.mul (local.get $gv) (f32x4.splat (local.get $c1)))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (f32x4.splat (local.get $b2)))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $c2)))))
+      (v128.store (i32.add (local.get $mOut) (local.get $i)) (local.get $mv))
+      (v128.store (i32.add (local.get $vOut) (local.get $i)) (local.get $vv))
+      (v128.store (i32.add (local.get $pOut) (local.get $i)) (f32x4.sub
+        (v128.load (i32.add (local.get $p) (local.get $i)))
+        (f32x4.mul
+          (f32x4.div (local.get $mv) (f32x4.add (f32x4.sqrt (local.get $vv)) (f32x4.splat (local.get $eps))))
+          (f32x4.splat (local.get $lr)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next))))
 )

@@ -12,6 +12,7 @@ import {
   MATMUL_WASM_UNSHARED,
 } from './matmul_wasm.js';
 import { ELEMENTWISE_WASM_SHARED, ELEMENTWISE_WASM_UNSHARED } from './elementwise_wasm.js';
+import { WasmHeap } from './heap.js';
 
 /** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
 export type GemmFn = (...args: number[]) => void;
@@ -80,6 +81,16 @@ function load(): MatmulRuntime | null {
 }
 
 let runtime: MatmulRuntime | null | undefined;
+let heap: WasmHeap | null | undefined;
+
+/** The heap over the runtime's memory (tensors' blocks where it is shared, and scratch), or null without the runtime. */
+export function wasmHeap(): WasmHeap | null {
+  if (heap === undefined) {
+    const rt = matmulRuntime();
+    heap = rt === null ? null : new WasmHeap(rt.memory, rt.shared, MAX_PAGES);
+  }
+  return heap;
+}
 
 /** A kernel's working region of the module's memory: floats mem[base .. base + floats). */
 export interface Scratch {
@@ -89,27 +100,28 @@ export interface Scratch {
   readonly base: number;
 }
 
+/** The heap block scratch() hands out: kept from call to call, replaced by a larger one when a call needs more. */
+let scratchBlock: { at: number; floats: number } | null = null;
+
 /**
  * The one way a kernel gets room in the module's memory: a region of at least `floats` floats,
  * valid until the next call (kernels run one at a time and do not keep it), or null where the
  * runtime is unavailable or the memory cannot grow that far (the caller runs its TS kernel).
- * Every wasm kernel goes through here, so where the region lies is decided in one place.
+ * The region is a block of the heap, so it never overlaps a tensor's block; it is kept for the
+ * next call (so a loop of kernels does not allocate) and, once larger than any tensor's, it stays
+ * at the largest size asked for (a heap block like any other: the memory never shrinks anyway).
  */
 export function scratch(floats: number): Scratch | null {
-  const rt = matmulRuntime();
-  if (rt === null) return null;
-  const base = 0;
-  const need = Math.ceil(((base + floats) * 4) / PAGE_BYTES),
-    have = rt.memory.buffer.byteLength / PAGE_BYTES;
-  if (need > MAX_PAGES) return null;
-  if (need > have) {
-    try {
-      rt.memory.grow(need - have);
-    } catch {
-      return null; // the host refused the memory
-    }
+  const h = wasmHeap();
+  if (h === null) return null;
+  if (scratchBlock === null || scratchBlock.floats < floats) {
+    if (scratchBlock !== null) h.freeRaw(scratchBlock.at);
+    scratchBlock = null;
+    const at = h.allocRaw(floats);
+    if (at === null) return null;
+    scratchBlock = { at, floats };
   }
-  return { mem: new Float32Array(rt.memory.buffer), base };
+  return { mem: h.floats(), base: scratchBlock.at };
 }
 
 /** The matmul runtime, or null where WebAssembly SIMD is unavailable (the TS kernel runs then). */
@@ -127,6 +139,22 @@ export interface ElementwiseFns {
   exp(x: number, y: number, n: number): void;
   sigmoid(x: number, y: number, n: number): void;
   tanh(x: number, y: number, n: number): void;
+  adam(
+    p: number,
+    m: number,
+    v: number,
+    g: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    lr: number,
+    eps: number,
+  ): void;
 }
 
 let elementwise: ElementwiseFns | null | undefined;

@@ -1,9 +1,9 @@
-/** The fused kernels of the webgl backend (optional in core: without them core composes ops). */
+/** The fused kernels (all but AdamUpdate, which core composes from ops here) of the webgl backend (optional in core: without them core composes ops). */
 import type { FusedKernelTable } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
 import { gruKernels } from './gru.js';
 import { lstmKernels } from './lstm.js';
 
-export function makeFused(b: WebGLBackend): FusedKernelTable {
+export function makeFused(b: WebGLBackend): Omit<FusedKernelTable, 'AdamUpdate'> {
   return { ...lstmKernels(b), ...gruKernels(b) };
 }

@@ -9,13 +9,13 @@
  */
 import { ENGINE } from '../engine.js';
 import { ValueError } from '../errors.js';
-import type { FusedKernelName } from '../kernels.js';
+import type { AdamAttrs, FusedKernelName } from '../kernels.js';
 import { fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, mul, square, sub } from './binary.js';
+import { add, div, mul, square, sub } from './binary.js';
 import { zerosLike } from './creation.js';
 import { concat, slice, split } from './movement.js';
-import { sigmoid, tanh } from './unary.js';
+import { sigmoid, sqrt, tanh } from './unary.js';
 
 const runs = (k: FusedKernelName, useKernel: boolean): boolean => useKernel && ENGINE.hasFused(k);
 const like = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype });
@@ -142,5 +142,41 @@ export function gruBlockGrad(
       mul(dhNext, u),
       mul(mul(dhNext, sub(1, u)), sub(1, square(c))),
     ];
+  });
+}
+
+/**
+ * One Adam step of variable p with slots m, v and gradient g (AdamUpdate in kernels.ts): returns
+ * [p', m', v'] for the optimizer to assign. The backend's fused kernel (one pass over the four
+ * arrays) where it has one, else the composed ops; both round alike, so they agree bit for bit.
+ */
+export function adamUpdate(
+  p: Tensor,
+  m: Tensor,
+  v: Tensor,
+  g: Tensor,
+  attrs: AdamAttrs,
+  useKernel = true,
+): [Tensor, Tensor, Tensor] {
+  for (const [name, t] of [
+    ['m', m],
+    ['v', v],
+    ['g', g],
+  ] as const) {
+    if (!shapesEqual(t.shape, p.shape) || t.dtype !== p.dtype) {
+      throw new ValueError(
+        `adamUpdate: ${name} must be ${p.dtype} ${fmt(p.shape)} like p, got ${t.dtype} ${fmt(t.shape)}`,
+      );
+    }
+  }
+  if (runs('AdamUpdate', useKernel)) {
+    const [p2, m2, v2] = ENGINE.runFused('AdamUpdate', [p, m, v, g], attrs, [like(p), like(p), like(p)]);
+    return [p2, m2, v2];
+  }
+  const { beta1, beta2, lrT, epsilon } = attrs;
+  return ENGINE.tidy(() => {
+    const m2 = add(mul(m, beta1), mul(g, 1 - beta1));
+    const v2 = add(mul(v, beta2), mul(square(g), 1 - beta2));
+    return [sub(p, mul(div(m2, add(sqrt(v2), epsilon)), lrT)), m2, v2];
   });
 }
