@@ -265,7 +265,7 @@ test('wasm matmul at the edges of its MR x NR tile and KC block, every transpose
   // is large enough for the wasm path (checkCase asserts which path ran) and is checked against
   // the float64 reference, the TypeScript kernel and, where the FMA gemm loaded, the plain one.
   const ms = [1, MR - 1, MR, MR + 1, 7 * MR + 1].filter((m) => m > 0),
-    ns = [NR - 1, NR, NR + 1, 3 * NR - 1];
+    ns = [NR / 2, NR - 1, NR, NR + 1, NR + NR / 2, 3 * NR - 1];
   const ks = [1, 2, 9, KC + 1];
   let seed = 0,
     count = 0;

@@ -28,7 +28,7 @@ export const KC = 512,
   MC_PANELS = 32,
   NC_PANELS = 32;
 /** Int32 arguments of one task: the arguments of matmul.wat's gemm. */
-export const TASK_INTS = 12;
+export const TASK_INTS = 13;
 
 /** Runs `count` tasks of `tasks` (TASK_INTS each); `threads` says how finely to split the work. */
 export interface GemmExecutor {
@@ -58,6 +58,7 @@ const inline: GemmExecutor = {
         tasks[o + 9],
         tasks[o + 10],
         tasks[o + 11],
+        tasks[o + 12],
       );
     }
   },
@@ -246,6 +247,7 @@ export function batchGemmWasm(
             KC,
             MC_PANELS,
             NC_PANELS,
+            n,
           ],
           count++ * TASK_INTS,
         );

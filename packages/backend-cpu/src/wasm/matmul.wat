@@ -7,7 +7,8 @@
 ;; C is row-major with a leading dimension of ldc floats (a whole number of panels wide).
 ;;
 ;; $gemm computes the tiles of row panels [i0, i1) x column panels [j0, j1): workers of the
-;; thread pool call it on disjoint ranges of the same product.
+;; thread pool call it on disjoint ranges of the same product. Given the product's n (its real
+;; columns; 0 means every panel is full), a last panel with at most 8 of them runs $tileNarrow.
 (module
   (import "env" "memory" (memory 1 16384 shared))
 
@@ -62,6 +63,55 @@
     (v128.store offset=16 (local.get $c) (local.get $c11))
     (v128.store offset=32 (local.get $c) (local.get $c12))
     (v128.store offset=48 (local.get $c) (local.get $c13)))
+
+  ;; The narrow edge: c[4 x 8] (+)= two A panels (rows 0-1 from $a0, 2-3 from $a1) times the
+  ;; first 8 columns of a B panel, for a last column panel with at most 8 real columns (n = 8
+  ;; would otherwise compute twice its flops; n = 24, a third more). Two row panels keep 8
+  ;; accumulators (what the FMA latency needs) with 2 B vectors + 4 broadcasts + 1 product.
+  (func $tileNarrow (param $a0 i32) (param $a1 i32) (param $b i32) (param $c i32) (param $kc i32) (param $ldc i32) (param $add i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (loop $k
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $x (v128.load32_splat (local.get $a0)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat offset=4 (local.get $a0)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat (local.get $a1)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat offset=4 (local.get $a1)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $a0 (i32.add (local.get $a0) (i32.const 8)))
+      (local.set $a1 (i32.add (local.get $a1) (i32.const 8)))
+      (local.set $b (i32.add (local.get $b) (i32.const 64)))
+      (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))
+    (if (local.get $add)
+      (then
+        (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $c))))
+        (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $c))))
+        (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $c) (local.get $ldc)))))
+        (local.set $c20 (f32x4.add (local.get $c20) (v128.load (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 1))))))
+        (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))
+        (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))))
+    (v128.store (local.get $c) (local.get $c00))
+    (v128.store offset=16 (local.get $c) (local.get $c01))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c10))
+    (v128.store offset=16 (local.get $c) (local.get $c11))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c20))
+    (v128.store offset=16 (local.get $c) (local.get $c21))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store (local.get $c) (local.get $c30))
+    (v128.store offset=16 (local.get $c) (local.get $c31)))
 
   ;; Packing, from a copy of the operand's elements (placed in memory by the host with one bulk
   ;; copy): dst[((l0 / w) * depth + p) * w + q] = element (line l0 + q, step p), zero past `lines`.
@@ -138,10 +188,14 @@
   ;; tile (i, j) of C starts MR = 2 rows (shl 1 of a row) and NR * 4 = 64 bytes (shl 6) per panel in.
   (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $ldc i32)
     (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
-    (param $kcBlock i32) (param $mcPanels i32) (param $ncPanels i32)
+    (param $kcBlock i32) (param $mcPanels i32) (param $ncPanels i32) (param $n i32)
     (local $jc i32) (local $jcEnd i32) (local $p0 i32) (local $kc i32) (local $ic i32) (local $icEnd i32)
-    (local $i i32) (local $j i32) (local $ldcBytes i32)
+    (local $i i32) (local $j i32) (local $ldcBytes i32) (local $narrow i32) (local $aAt i32) (local $bAt i32) (local $cAt i32)
     (local.set $ldcBytes (i32.shl (local.get $ldc) (i32.const 2)))
+    ;; the column panel with at most 8 real columns, if the last one is (n = 0: none)
+    (local.set $narrow (select (i32.shr_u (i32.sub (local.get $n) (i32.const 1)) (i32.const 4)) (i32.const -1)
+      (i32.and (i32.ne (local.get $n) (i32.const 0))
+               (i32.lt_u (i32.and (i32.sub (local.get $n) (i32.const 1)) (i32.const 15)) (i32.const 8)))))
     (local.set $jc (local.get $j0))
     (block $jcDone (loop $jcLoop
       (br_if $jcDone (i32.ge_u (local.get $jc) (local.get $j1)))
@@ -163,14 +217,20 @@
             (local.set $i (local.get $ic))
             (block $iDone (loop $iLoop
               (br_if $iDone (i32.ge_u (local.get $i) (local.get $icEnd)))
-              (call $tile
-                ;; A panel i from step p0, B panel j from step p0, C tile (i, j)
-                (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $p0)) (i32.const 3)))
-                (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p0)) (i32.const 6)))
-                (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (i32.shl (local.get $ldcBytes) (i32.const 1)))
-                                                 (i32.shl (local.get $j) (i32.const 6))))
-                (local.get $kc) (local.get $ldcBytes) (local.get $p0))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              ;; A panel i from step p0, B panel j from step p0, C tile (i, j)
+              (local.set $aAt (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (local.get $p0)) (i32.const 3))))
+              (local.set $bAt (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p0)) (i32.const 6))))
+              (local.set $cAt (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (i32.shl (local.get $ldcBytes) (i32.const 1)))
+                                                              (i32.shl (local.get $j) (i32.const 6)))))
+              (if (i32.and (i32.eq (local.get $j) (local.get $narrow)) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $icEnd)))
+                (then
+                  ;; row panels i and i + 1 over the narrow panel's first 8 columns
+                  (call $tileNarrow (local.get $aAt) (i32.add (local.get $aAt) (i32.shl (local.get $k) (i32.const 3)))
+                    (local.get $bAt) (local.get $cAt) (local.get $kc) (local.get $ldcBytes) (local.get $p0))
+                  (local.set $i (i32.add (local.get $i) (i32.const 2))))
+                (else
+                  (call $tile (local.get $aAt) (local.get $bAt) (local.get $cAt) (local.get $kc) (local.get $ldcBytes) (local.get $p0))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))))
               (br $iLoop)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $jLoop)))

@@ -13,7 +13,7 @@ import {
 } from './matmul_wasm.js';
 import { ELEMENTWISE_WASM_SHARED, ELEMENTWISE_WASM_UNSHARED } from './elementwise_wasm.js';
 
-/** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
+/** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels, n): see matmul.wat. */
 export type GemmFn = (...args: number[]) => void;
 /** pack(src, ls, ds, lines, depth, w, dst, byLine): see matmul.wat. */
 export type PackFn = (
