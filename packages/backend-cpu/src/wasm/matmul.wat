@@ -123,13 +123,42 @@
   (func (export "pack") (param $src i32) (param $ls i32) (param $ds i32) (param $lines i32) (param $depth i32)
     (param $w i32) (param $dst i32) (param $byLine i32)
     (local $l0 i32) (local $n i32) (local $q i32) (local $p i32) (local $s i32) (local $o i32) (local $wBytes i32)
+    (local $v0 v128) (local $v1 v128)
     (local.set $wBytes (i32.shl (local.get $w) (i32.const 2)))
     (block $done (loop $panel
       (br_if $done (i32.ge_u (local.get $l0) (local.get $lines)))
       ;; lines of this panel that exist
       (local.set $n (select (local.get $w) (i32.sub (local.get $lines) (local.get $l0))
         (i32.le_u (local.get $w) (i32.sub (local.get $lines) (local.get $l0)))))
-      (if (local.get $byLine)
+      (if (i32.and (i32.and (local.get $byLine) (i32.eq (local.get $ds) (i32.const 4)))
+                   (i32.and (i32.eq (local.get $w) (i32.const 2)) (i32.eq (local.get $n) (i32.const 2))))
+        (then
+          ;; two whole rows of adjacent floats (an A panel of row-major A): 4 steps of both rows
+          ;; at a time, interleaved by two shuffles, instead of a float at a time
+          (local.set $o (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $l0) (local.get $depth)) (i32.const 2))))
+          (local.set $s (i32.add (local.get $src) (i32.mul (local.get $l0) (local.get $ls))))
+          (local.set $p (local.get $depth))
+          (block $tail (loop $quad
+            (br_if $tail (i32.lt_u (local.get $p) (i32.const 4)))
+            (local.set $v0 (v128.load (local.get $s)))
+            (local.set $v1 (v128.load (i32.add (local.get $s) (local.get $ls))))
+            (v128.store (local.get $o)
+              (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+            (v128.store offset=16 (local.get $o)
+              (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+            (local.set $o (i32.add (local.get $o) (i32.const 32)))
+            (local.set $s (i32.add (local.get $s) (i32.const 16)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+            (br $quad)))
+          (block $rest (loop $one
+            (br_if $rest (i32.eqz (local.get $p)))
+            (f32.store (local.get $o) (f32.load (local.get $s)))
+            (f32.store offset=4 (local.get $o) (f32.load (i32.add (local.get $s) (local.get $ls))))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (local.set $s (i32.add (local.get $s) (i32.const 4)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $one))))
+      (else (if (local.get $byLine)
         (then
           (local.set $q (i32.const 0))
           (loop $line
@@ -177,7 +206,7 @@
                   (br_if $across (i32.lt_u (local.tee $q (i32.add (local.get $q) (i32.const 1))) (local.get $w))))
                 (local.set $o (i32.add (local.get $o) (local.get $wBytes)))
                 (local.set $s (i32.add (local.get $s) (local.get $ds)))
-                (br_if $step (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))))
+                (br_if $step (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))))))
       (local.set $l0 (i32.add (local.get $l0) (local.get $w)))
       (br $panel))))
 
