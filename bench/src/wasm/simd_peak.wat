@@ -1,21 +1,25 @@
-;; The WebAssembly SIMD ceiling the matmul is held to: a loop of nothing but f32x4 multiply-adds
-;; on 12 independent accumulators (enough to hide the latency of the 4-cycle mul and add, few
-;; enough to stay in the 16 SIMD registers), no memory traffic. acc = acc * m + c converges to
-;; c / (1 - m), so no value overflows or goes subnormal. Each step of the loop is 12 x 8 flops.
-;; $fma is the same loop with relaxed SIMD's fused f32x4.relaxed_madd (bench/src/simd_ceiling.ts
-;; assembles it only where the runtime validates relaxed SIMD).
+;; The WebAssembly SIMD ceiling the matmul is held to: a loop of nothing but independent f32x4
+;; multiply-adds, shaped like the matmul's inner loop. Each step loads 4 vectors (from the same
+;; 64 bytes, so from L1) and adds ACCUMULATORS distinct products of pairs of them into as many
+;; accumulators: acc_i += v_x * v_y (plain: a mul then an add; FMA: one f32x4.relaxed_madd).
+;; - The products are distinct and read loaded values, so V8 can neither fold nor share them:
+;;   every step does ACCUMULATORS real multiplies and adds. (A loop that multiplies constants,
+;;   acc += m * c, gets m * c hoisted and measures adds alone; acc = acc * m + c puts the
+;;   multiply on each accumulator's dependency chain and measures its latency, ~10% below.)
+;; - Only the add (or the FMA) is on an accumulator's chain; bench/src/simd_ceiling.ts picks
+;;   enough accumulators to hide its latency and few enough to stay in registers.
+;; The memory is zeros, so nothing overflows or goes subnormal. Each step is ACCUMULATORS x 8 flops.
 (module
-  (func (export "plain") (param $steps i32) (result f32)
-    (local $m v128) (local $c v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128)
-    (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128) (local $a10 v128) (local $a11 v128)
-    (local.set $m (f32x4.splat (f32.const 0.999)))
-    (local.set $c (f32x4.splat (f32.const 0.001)))
+  (memory 1)
+  (func (export "peak") (param $steps i32) (result f32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    LOCALS
     (loop $k
+      (local.set $v0 (v128.load (i32.const 0)))
+      (local.set $v1 (v128.load (i32.const 16)))
+      (local.set $v2 (v128.load (i32.const 32)))
+      (local.set $v3 (v128.load (i32.const 48)))
       MULADDS
       (br_if $k (local.tee $steps (i32.sub (local.get $steps) (i32.const 1)))))
     ;; one lane of the sum, so no accumulator is dead code
-    (f32x4.extract_lane 0 (f32x4.add (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))
-      (f32x4.add (f32x4.add (f32x4.add (local.get $a4) (local.get $a5)) (f32x4.add (local.get $a6) (local.get $a7)))
-        (f32x4.add (f32x4.add (local.get $a8) (local.get $a9)) (f32x4.add (local.get $a10) (local.get $a11)))))))
-)
+    (f32x4.extract_lane 0 SUM)))

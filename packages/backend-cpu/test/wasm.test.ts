@@ -11,7 +11,7 @@ import * as tf from '@tapeflow/core';
 import type { Tensor } from '@tapeflow/core';
 import '../src/index.js';
 import { WASM_MIN_MACS, matmulPaths } from '../src/kernels/matmul.js';
-import { gemmFlavour } from '../src/kernels/matmul_wasm.js';
+import { KC, MR, NR, gemmFlavour } from '../src/kernels/matmul_wasm.js';
 import { matmulRuntime } from '../src/wasm/runtime.js';
 // a plain .mjs build script (type-checked through allowJs)
 import { generate } from '../scripts/build-wasm.mjs';
@@ -258,6 +258,44 @@ test('wasm matmul at the edges: around WASM_MIN_MACS, single rows and columns, k
   checkCase({ m: 10, n: 24, k: 20, ta: false, tb: false, nbA: 5, nbB: 5, la: 'contiguous', lb: 'broadcast' }, 99);
   checkCase({ m: 10, n: 24, k: 20, ta: false, tb: false, nbA: 5, nbB: 1, la: 'contiguous', lb: 'contiguous' }, 98);
   t.pass();
+});
+
+test('wasm matmul at the edges of its MR x NR tile and KC block, every transpose, both flavours', (t) => {
+  // m and n one short of, at and one past whole tiles; k = 1 and one past a block of k. Each case
+  // is large enough for the wasm path (checkCase asserts which path ran) and is checked against
+  // the float64 reference, the TypeScript kernel and, where the FMA gemm loaded, the plain one.
+  const ms = [1, MR - 1, MR, MR + 1, 7 * MR + 1].filter((m) => m > 0),
+    ns = [NR / 2, NR - 1, NR, NR + 1, NR + NR / 2, 3 * NR - 1];
+  const ks = [1, 2, 9, KC + 1];
+  let seed = 0,
+    count = 0;
+  const before = tf.memory().numTensors;
+  for (const m of ms)
+    for (const n of ns)
+      for (const k of ks) {
+        if (m * n * k < WASM_MIN_MACS) continue;
+        const ta = seed % 2 === 1,
+          tb = seed % 4 >= 2;
+        checkCase({ m, n, k, ta, tb, nbA: 1, nbB: 1, la: 'contiguous', lb: 'contiguous' }, seed++);
+        count++;
+      }
+  // k = 1 and k = 2 with m and n whole tiles plus one (an edge panel on both sides)
+  for (const [m, n, k] of [
+    [64 * MR + 1, 2 * NR + 1, 1],
+    [32 * MR + 1, 4 * NR + 1, 2],
+    [MR + 1, 8 * NR + 1, 33],
+  ])
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      checkCase({ m, n, k, ta, tb, nbA: 2, nbB: 2, la: 'contiguous', lb: 'transposed' }, seed++);
+      count++;
+    }
+  t.true(count >= 30, `${count} cases`);
+  t.is(tf.memory().numTensors, before);
 });
 
 test('wasm and TypeScript paths agree exactly where both are exact (small integers)', (t) => {

@@ -1,14 +1,14 @@
 /**
  * The float32 BatchMatMul path through the WebAssembly SIMD kernel (src/wasm/matmul.wat).
  *
- * Each operand is packed into the module's memory: A into 4-row panels, B into 8-column panels,
+ * Each operand is packed into the module's memory: A into MR-row panels, B into NR-column panels,
  * zero-padded to whole tiles, by the module's $pack. An operand that is a heap array (storage.ts)
  * is packed from where it lies; the elements any other view spans are first copied in one bulk
  * copy. $pack reads through the view's strides (transposeA/transposeB, sliced,
  * transposed or reversed views, a batch broadcast with stride 0), so no operand is materialized
  * in its logical layout first; sparse views are packed element by element here. The kernel then
  * writes C: straight into the output where that is a heap array and C needs no padding (m a
- * multiple of 4, n of 8), else a padded C whose valid part is copied into the output.
+ * multiple of MR, n of NR), else a padded C whose valid part is copied into the output.
  *
  * The work is described as gemm tasks (a rectangle of tiles of one product of the batch); an
  * executor runs them, on this thread or shared with a worker pool (src/threads/).
@@ -17,19 +17,22 @@ import type { Mat } from './matmul.js';
 import { MAX_PAGES, PAGE_BYTES, matmulRuntime, scratch, type MatmulRuntime } from '../wasm/runtime.js';
 import { heapAddress } from '../storage.js';
 
-const MR = 4; // rows of a tile (and of an A panel), fixed by matmul.wat
-const NR = 8; // columns of a tile (and of a B panel), fixed by matmul.wat
+/** Rows of a tile (and of an A panel), fixed by matmul.wat's $tile (both flavours). */
+export const MR = 2;
+/** Columns of a tile (and of a B panel), fixed by matmul.wat's $tile (both flavours). */
+export const NR = 16;
 /**
- * Cache blocking: k steps per block, A panels (of 4 rows) per block, B panels (of 8 columns) per
- * block. A 512 x 8 sliver of B is 16 KB (L1), a 64 x 512 block of A 128 KB (L2). Measured by CPU
- * time on the 2-core AMD EPYC of the bench: 512/16/64 beat 128/32/128, 256/32/128, 384/16/64;
- * 256/16/64, 512/32/128 and 1024/16/64 were within noise of it (~31-32 GFLOP/s, kernel alone).
+ * Cache blocking: k steps per block, A panels (of MR rows) per block, B panels (of NR columns)
+ * per block. A 512 x 16 sliver of B is 32 KB (L1 is 48 KB on the bench's Zen 5), a 64 x 512
+ * block of A 128 KB (L2), a 512 x 512 block of B 1 MB. Measured by CPU time on the 2-core AMD
+ * EPYC of the bench for the 2 x 16 tile (kernel alone): at 512, 512/32/32 beat 256/64/32 and
+ * 256/32/64; at 1024 nine blockings from 256 to 1024 steps deep were within noise (~50-52 GFLOP/s).
  */
-const KC = 512,
-  MC_PANELS = 16,
-  NC_PANELS = 64;
+export const KC = 512,
+  MC_PANELS = 32,
+  NC_PANELS = 32;
 /** Int32 arguments of one task: the arguments of matmul.wat's gemm. */
-export const TASK_INTS = 12;
+export const TASK_INTS = 13;
 
 /** Runs `count` tasks of `tasks` (TASK_INTS each); `threads` says how finely to split the work. */
 export interface GemmExecutor {
@@ -59,6 +62,7 @@ const inline: GemmExecutor = {
         tasks[o + 9],
         tasks[o + 10],
         tasks[o + 11],
+        tasks[o + 12],
       );
     }
   },
@@ -76,8 +80,8 @@ export function gemmThreads(): number {
 /**
  * Packs `lines` lines of `depth` steps into panels of `w` lines, the layout of matmul.wat's
  * $pack: dst[((l0 / w) * depth + p) * w + q] = element (l0 + q, p), which sits at
- * x.offset + (l0 + q) * ls + p * ds; zero past the last line. A packs its rows (w = 4), B its
- * columns (w = 8). Used where an operand cannot be bulk-copied into the module's memory.
+ * x.offset + (l0 + q) * ls + p * ds; zero past the last line. A packs its rows (w = MR), B its
+ * columns (w = NR). Used where an operand cannot be bulk-copied into the module's memory.
  */
 function packHere(
   f: Float32Array,
@@ -117,7 +121,7 @@ function spanOf(x: Mat, ls: number, ds: number, lines: number, depth: number): {
  * of the elements it spans in the staging area (`stage` > 0: float32 and dense in its buffer, at
  * most twice the view's size). Others are packed here.
  */
-interface Operand {
+export interface Operand {
   x: Mat;
   ls: number;
   ds: number;
@@ -127,14 +131,19 @@ interface Operand {
   stage: number;
 }
 
-function operand(x: Mat, ls: number, ds: number, lines: number, depth: number, w: number): Operand {
+/** The operand `x` as `lines` lines (rows of A: w = MR; columns of B: w = NR) of `depth` steps, strides ls and ds. */
+export function operand(x: Mat, ls: number, ds: number, lines: number, depth: number, w: number): Operand {
   const inHeap = heapAddress(x.data, 0) >= 0;
   const { len } = spanOf(x, ls, ds, lines, depth);
   const dense = !inHeap && x.data instanceof Float32Array && len <= 2 * lines * depth + 64;
   return { x, ls, ds, lines, w, inHeap, stage: dense ? len : 0 };
 }
 
-function pack(
+/**
+ * Packs `op` (its view moved to `offset`) into panels at float `dst` of the module's memory `f`,
+ * staging its elements at float `stageAt` (room for op.stage floats) where it is dense.
+ */
+export function pack(
   rt: MatmulRuntime,
   f: Float32Array,
   op: Operand,
@@ -252,6 +261,7 @@ export function batchGemmWasm(
             KC,
             MC_PANELS,
             NC_PANELS,
+            n,
           ],
           count++ * TASK_INTS,
         );

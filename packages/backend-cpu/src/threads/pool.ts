@@ -77,7 +77,7 @@ try {
       if (Atomics.load(ctrl, ${FAULT})) fault();
       const o = i * ${TASK_INTS};
       gemm(task[o], task[o + 1], task[o + 2], task[o + 3], task[o + 4], task[o + 5],
-        task[o + 6], task[o + 7], task[o + 8], task[o + 9], task[o + 10], task[o + 11]);
+        task[o + 6], task[o + 7], task[o + 8], task[o + 9], task[o + 10], task[o + 11], task[o + 12]);
       Atomics.add(ctrl, ${BY_WORKERS}, 1);
       if (Atomics.add(ctrl, ${DONE}, 1) + 1 === Atomics.load(ctrl, ${COUNT})) Atomics.notify(ctrl, ${DONE});
     }
@@ -257,5 +257,6 @@ function runTask(rt: MatmulRuntime, t: Int32Array, i: number): void {
     t[o + 9],
     t[o + 10],
     t[o + 11],
+    t[o + 12],
   );
 }

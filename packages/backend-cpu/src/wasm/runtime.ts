@@ -14,7 +14,7 @@ import {
 import { ELEMENTWISE_WASM_SHARED, ELEMENTWISE_WASM_UNSHARED } from './elementwise_wasm.js';
 import { WasmHeap } from './heap.js';
 
-/** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels): see matmul.wat. */
+/** gemm(a, b, c, k, ldc, i0, i1, j0, j1, kcBlock, mcPanels, ncPanels, n): see matmul.wat. */
 export type GemmFn = (...args: number[]) => void;
 /** pack(src, ls, ds, lines, depth, w, dst, byLine): see matmul.wat. */
 export type PackFn = (
