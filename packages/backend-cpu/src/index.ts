@@ -20,6 +20,8 @@ import { cumsumKernels } from './kernels/cumsum.js';
 import { gatherKernels } from './kernels/gather.js';
 import { gruKernels } from './kernels/gru.js';
 import { lstmKernels } from './kernels/lstm.js';
+import { lstmSequenceKernels } from './kernels/lstm_sequence.js';
+import { matmulRuntime } from './wasm/runtime.js';
 import { mathKernels } from './kernels/math.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { movementKernels } from './kernels/movement.js';
@@ -45,8 +47,15 @@ export const cpuKernels: KernelTable = {
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly kernels = cpuKernels;
-  /** Optional fused kernels (LSTM and GRU steps and their backward passes). */
-  readonly fused: Partial<FusedKernelTable> = { ...lstmKernels, ...gruKernels };
+  /**
+   * Optional fused kernels: LSTM and GRU steps and their backward passes, and where the wasm
+   * runtime loads (their gemm runs in it), the whole LSTM recurrence (lstm_sequence.ts).
+   */
+  readonly fused: Partial<FusedKernelTable> = {
+    ...lstmKernels,
+    ...gruKernels,
+    ...(matmulRuntime() === null ? {} : lstmSequenceKernels),
+  };
 
   supportsDType(_dtype: DType): boolean {
     return true; // float32, int32, bool and float64 all have a typed array

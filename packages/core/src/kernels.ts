@@ -220,7 +220,43 @@ export interface FusedKernelDefs {
     attrs: Record<string, never>;
     outputs: 3;
   };
+  /**
+   * A whole LSTM recurrence (TF1's BasicLSTMCell through dynamicRnn, time-major), front-end
+   * ops/sequence_fused.ts: source [p] (every step's gate projections x W_x + b, [T, B, 4u]) or
+   * [x [T, B, d], wx [d, 4u], b [4u]], then wh [u, 4u], c0 and h0 [B, u]. Row r runs while
+   * t < lengths[r] (all rows run without lengths); steps run up to `bound`. Outputs [outputs
+   * [T, B, u] (zeros where a row has finished), c, h (the final state), acts [bound, B, 4u] (the
+   * gate activations sig(i), tanh(j), sig(f + forgetBias), sig(o) of each step, zeros for
+   * finished rows), cs [bound, B, u] (each step's block output c')]: acts, cs and outputs are
+   * what LSTMSequenceGrad reads, so backprop recomputes nothing.
+   */
+  LSTMSequence: {
+    /** [...source, wh, c0, h0] */
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs & { forgetBias: number };
+    outputs: 5;
+  };
+  /**
+   * LSTMSequence's backprop through time: inputs [...source, wh, c0, h0, outputs, acts, cs, dy,
+   * dc, dh] (the forward's inputs and outputs, then the gradients of outputs and of the final c, h).
+   * Outputs [...the source's gradients (dp, or dx, dwx, db), dwh, dc0, dh0].
+   */
+  LSTMSequenceGrad: {
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs;
+    outputs: number;
+  };
 }
+
+/** The attributes of the whole-sequence kernels. */
+export type SequenceAttrs = {
+  /** Per batch row, the steps it runs (t < lengths[r]); null: every row runs every step. */
+  lengths: Int32Array | null;
+  /** Steps that run (TF1's loop bound: T, or min(T, max(1, max(lengths)))). */
+  bound: number;
+  /** Steps whose gate gradients a backward kernel gathers before one matmul for the weights' gradients (>= 1). */
+  chunk: number;
+};
 export type FusedKernelName = keyof FusedKernelDefs;
 export type FusedKernelImpl<K extends FusedKernelName> = (
   inputs: FusedKernelDefs[K]['inputs'],

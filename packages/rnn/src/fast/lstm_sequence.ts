@@ -19,8 +19,11 @@
  * so gradients of gradients stay exact.
  */
 import {
+  ENGINE,
   add,
   lstmBlock,
+  lstmSequenceGradKernel,
+  lstmSequenceKernel,
   lstmBlockGrad,
   matmul,
   reshape,
@@ -29,8 +32,10 @@ import {
   tidy,
   where,
   zeros,
+  type SequenceSource,
   type Tensor,
 } from '@tapeflow/core';
+import { fastPaths } from './switches.js';
 import { SequencePlan, maskStep } from '../unroll.js';
 import {
   chunkSourceGrads,
@@ -68,6 +73,22 @@ export function lstmSequence(
   const seq = new SequencePlan(T, lengths);
   try {
     const plan: Plan = { ...nodePlan(seq, B, src.length), forgetBias };
+    if (kernelRuns(src, h0)) {
+      const opts = { lengths: lengths ?? null, chunk: plan.chunk };
+      const n = src.length;
+      const [outputs, c, h] = runNode(
+        plan,
+        [...src, wh, c0, h0],
+        (ins) => {
+          const r = lstmSequenceKernel(ins.slice(0, n) as SequenceSource, ins[n], ins[n + 1], ins[n + 2], forgetBias, opts);
+          return { outputs: [r.outputs, r.c, r.h], kept: [r.acts, r.cs] };
+        },
+        (ins) => recurrence(plan, ins),
+        ([dy, dc, dh], ins, outs, [acts, cs]) =>
+          lstmSequenceGradKernel(ins.slice(0, n) as SequenceSource, ins[n], ins[n + 1], ins[n + 2], { outputs: outs, acts, cs }, dy, dc, dh, opts),
+      );
+      return [outputs, c, h];
+    }
     // Saved besides the inputs: the outputs (the h each step read) and each step's c'. The gates
     // are recomputed from them (the projection and one matmul per chunk) rather than kept.
     const forward = (ins: Tensor[]): { outputs: Tensor[]; kept: Tensor[] } => {
@@ -85,6 +106,19 @@ export function lstmSequence(
   } finally {
     seq.dispose(); // the masks the node saved stay until its tape lets go
   }
+}
+
+/** Whether the backend's LSTMSequence kernels run this node (switch, kernels, float32, non-empty state). */
+function kernelRuns(src: Tensor[], h0: Tensor): boolean {
+  return (
+    fastPaths.sequenceKernels &&
+    ENGINE.hasFused('LSTMSequence') &&
+    ENGINE.hasFused('LSTMSequenceGrad') &&
+    h0.dtype === 'float32' &&
+    src.every((t) => t.dtype === 'float32') &&
+    h0.shape[0] > 0 &&
+    h0.shape[1] > 0
+  );
 }
 
 /**
