@@ -61,6 +61,14 @@ function packHere(
   rt.pack(src * 4, ls * 4, ds * 4, lines, depth, w, dst * 4, Math.abs(ds) <= Math.abs(ls) ? 1 : 0);
 }
 
+// One call site per loop, so TurboFan inlines the activation (see fast_math.ts's sigmoidRow).
+function sigmoidInto(out: Float32Array, o: number, z: Float64Array, i: number, n: number): void {
+  for (let t = 0; t < n; t++) out[o + t] = sigmoidF32(z[i + t]);
+}
+function tanhInto(out: Float32Array, o: number, z: Float64Array, i: number, n: number): void {
+  for (let t = 0; t < n; t++) out[o + t] = tanhF32(z[i + t]);
+}
+
 const running = (lengths: Int32Array | null, t: number, b: number): boolean => lengths === null || t < lengths[b];
 
 const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengths, bound, chunk }, outs) => {
@@ -84,14 +92,16 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
     xC: projected ? 0 : packedFloats(rows, 1, MR) * ldcG,
     stage: Math.max(u * G, d * G, rows * d),
   });
+  // Plain locals: the region's offsets are read in the inner loops.
+  const { whP, wxP, hA, hC, h: hAt, xA, xC, stage } = at;
   const whD = f32(wh);
   // B operands: W_h [u, 4u] (line j = column j, element (j, p) at p 4u + j), W_x likewise.
-  packInto(rt, mem, whD.data, whD.offset, 1, G, G, u, NR, at.whP, at.stage);
+  packInto(rt, mem, whD.data, whD.offset, 1, G, G, u, NR, whP, stage);
   const x = f32(ins[0]);
   let bias: Float32Array = new Float32Array(G);
   if (!projected) {
     const wx = f32(ins[1]);
-    packInto(rt, mem, wx.data, wx.offset, 1, G, G, d, NR, at.wxP, at.stage);
+    packInto(rt, mem, wx.data, wx.offset, 1, G, G, d, NR, wxP, stage);
     const bd = f32(ins[2]);
     bias = bd.data.subarray(bd.offset, bd.offset + G);
   }
@@ -99,7 +109,10 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
     acts = new Float32Array(bound * B * G),
     cs = new Float32Array(bound * B * u);
   const c = copyOf(c0, B * u);
-  mem.set(copyOf(h0, B * u), at.h);
+  mem.set(copyOf(h0, B * u), hAt);
+  // A row's gate pre-activations and tanh(c'): one row at a time.
+  const z = new Float64Array(G),
+    tc = new Float32Array(u);
 
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
@@ -110,14 +123,14 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
     if (!projected) {
       const r = (t1 - t0) * B;
       if (d > 0) {
-        packInto(rt, mem, x.data, x.offset + t0 * B * d, d, 1, r, d, MR, at.xA, at.stage);
-        gemmAt(rt, at.xA, at.wxP, at.xC, r, G, d);
-      } else mem.fill(0, at.xC, at.xC + r * ldcG);
-      [ps, pBase, pStride] = [mem, at.xC, ldcG];
+        packInto(rt, mem, x.data, x.offset + t0 * B * d, d, 1, r, d, MR, xA, stage);
+        gemmAt(rt, xA, wxP, xC, r, G, d);
+      } else mem.fill(0, xC, xC + r * ldcG);
+      [ps, pBase, pStride] = [mem, xC, ldcG];
     }
     for (let t = t0; t < t1; t++) {
-      packHere(rt, at.h, u, 1, B, u, MR, at.hA);
-      gemmAt(rt, at.hA, at.whP, at.hC, B, G, u);
+      packHere(rt, hAt, u, 1, B, u, MR, hA);
+      gemmAt(rt, hA, whP, hC, B, G, u);
       for (let b = 0; b < B; b++) {
         const sb = (t * B + b) * u,
           cb = b * u;
@@ -127,25 +140,28 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
         }
         const ab = (t * B + b) * G,
           pr = pBase + ((t - t0) * B + b) * pStride,
-          hr = at.hC + b * ldcG;
+          hr = hC + b * ldcG;
+        for (let j = 0; j < G; j++) z[j] = ps[pr + j] + bias[j] + mem[hr + j];
+        for (let j = 2 * u; j < 3 * u; j++) z[j] += forgetBias;
+        sigmoidInto(acts, ab, z, 0, u);
+        tanhInto(acts, ab + u, z, u, u);
+        sigmoidInto(acts, ab + 2 * u, z, 2 * u, 2 * u);
         for (let j = 0; j < u; j++) {
-          acts[ab + j] = sigmoidF32(ps[pr + j] + bias[j] + mem[hr + j]);
-          acts[ab + u + j] = tanhF32(ps[pr + u + j] + bias[u + j] + mem[hr + u + j]);
-          acts[ab + 2 * u + j] = sigmoidF32(ps[pr + 2 * u + j] + bias[2 * u + j] + mem[hr + 2 * u + j] + forgetBias);
-          acts[ab + 3 * u + j] = sigmoidF32(ps[pr + 3 * u + j] + bias[3 * u + j] + mem[hr + 3 * u + j]);
+          const cn = c[cb + j] * acts[ab + 2 * u + j] + acts[ab + j] * acts[ab + u + j];
+          c[cb + j] = cn;
+          z[j] = c[cb + j]; // h' reads c' rounded to float32, as the per-step kernel does
         }
+        cs.set(c.subarray(cb, cb + u), sb);
+        tanhInto(tc, 0, z, 0, u);
         for (let j = 0; j < u; j++) {
-          c[cb + j] = c[cb + j] * acts[ab + 2 * u + j] + acts[ab + j] * acts[ab + u + j];
-          cs[sb + j] = c[cb + j];
-          // h' reads c' rounded to float32, as the per-step kernel does.
-          const h = tanhF32(c[cb + j]) * acts[ab + 3 * u + j];
+          const h = tc[j] * acts[ab + 3 * u + j];
           outputs[sb + j] = h;
-          mem[at.h + cb + j] = h;
+          mem[hAt + cb + j] = h;
         }
       }
     }
   }
-  const hEnd = mem.slice(at.h, at.h + B * u);
+  const hEnd = mem.slice(hAt, hAt + B * u);
   return [
     store(outputs, outs[0].shape, 'float32'),
     store(c, outs[1].shape, 'float32'),
@@ -184,12 +200,13 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
     wxC: projected ? 0 : packedFloats(d, 1, MR) * ldcG,
     stage: Math.max(u * G, d * G, rows * d),
   });
+  const { whT, wxT, dG, dGA, dhC, hR, hRA, dGB, wC, dGX, dxC, xA, wxC, stage } = at;
   // B operands of the transposes: W_h^T [4u, u] (line l = row l of W_h, element (l, p) at l 4u + p), W_x^T likewise.
   const whD = f32(wh);
-  packInto(rt, mem, whD.data, whD.offset, G, 1, u, G, NR, at.whT, at.stage);
+  packInto(rt, mem, whD.data, whD.offset, G, 1, u, G, NR, whT, stage);
   if (!projected && d > 0) {
     const wx = f32(ins[1]);
-    packInto(rt, mem, wx.data, wx.offset, G, 1, d, G, NR, at.wxT, at.stage);
+    packInto(rt, mem, wx.data, wx.offset, G, 1, d, G, NR, wxT, stage);
   }
   const x = f32(ins[0]);
   const outputs = f32(outputsI),
@@ -198,8 +215,11 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
     dy = f32(dyI),
     c0D = f32(c0),
     h0D = f32(h0);
+  const [actsD, csD, dyD] = [acts.data, cs.data, dy.data];
   const dc = copyOf(dcI, B * u),
     dh = copyOf(dhI, B * u);
+  const z = new Float64Array(u),
+    tc = new Float32Array(u);
   const dSource = new Float32Array(T * B * (projected ? G : d));
   const dWh = new Float64Array(u * G),
     dWx = new Float64Array(d * G),
@@ -213,7 +233,7 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
     const t1 = Math.min(bound, t0 + chunk),
       r = (t1 - t0) * B;
     for (let t = t1 - 1; t >= t0; t--) {
-      const gBase = at.dG + (t - t0) * B * G;
+      const gBase = dG + (t - t0) * B * G;
       for (let b = 0; b < B; b++) {
         const g = gBase + b * G;
         if (!running(lengths, t, b)) {
@@ -224,61 +244,62 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
           ab = acts.offset + (t * B + b) * G,
           cb = b * u;
         const prev = t === 0 ? c0D.offset + cb : cs.offset + sb - B * u;
-        const cPrev = t === 0 ? c0D.data : cs.data;
+        const cPrev = t === 0 ? c0D.data : csD;
+        for (let j = 0; j < u; j++) z[j] = csD[cs.offset + sb + j];
+        tanhInto(tc, 0, z, 0, u);
         for (let j = 0; j < u; j++) {
-          const si = acts.data[ab + j],
-            tj = acts.data[ab + u + j],
-            sf = acts.data[ab + 2 * u + j],
-            so = acts.data[ab + 3 * u + j];
-          const tc = tanhF32(cs.data[cs.offset + sb + j]);
-          const dhk = dy.data[dy.offset + sb + j] + dh[cb + j];
-          const dck = dc[cb + j] + dhk * so * (1 - tc * tc);
+          const si = actsD[ab + j],
+            tj = actsD[ab + u + j],
+            sf = actsD[ab + 2 * u + j],
+            so = actsD[ab + 3 * u + j];
+          const dhk = dyD[dy.offset + sb + j] + dh[cb + j];
+          const dck = dc[cb + j] + dhk * so * (1 - tc[j] * tc[j]);
           mem[g + j] = dck * tj * si * (1 - si);
           mem[g + u + j] = dck * si * (1 - tj * tj);
           mem[g + 2 * u + j] = dck * cPrev[prev + j] * sf * (1 - sf);
-          mem[g + 3 * u + j] = dhk * tc * so * (1 - so);
+          mem[g + 3 * u + j] = dhk * tc[j] * so * (1 - so);
           dc[cb + j] = dck * sf;
         }
       }
       // dh = dG W_h^T; a finished row's dG is 0, so it keeps its dh.
-      packHere(rt, gBase, G, 1, B, G, MR, at.dGA);
-      gemmAt(rt, at.dGA, at.whT, at.dhC, B, u, G);
+      packHere(rt, gBase, G, 1, B, G, MR, dGA);
+      gemmAt(rt, dGA, whT, dhC, B, u, G);
       for (let b = 0; b < B; b++) {
         if (!running(lengths, t, b)) continue;
         const cb = b * u,
-          cr = at.dhC + b * ldcU;
+          cr = dhC + b * ldcU;
         for (let j = 0; j < u; j++) dh[cb + j] = mem[cr + j];
       }
     }
     // The h each step read (h0, then the outputs before it), as rows [r, u]; then dW_h += hRead^T dG.
     if (t0 === 0) {
-      mem.set(h0D.data.subarray(h0D.offset, h0D.offset + B * u), at.hR);
+      mem.set(h0D.data.subarray(h0D.offset, h0D.offset + B * u), hR);
       const o = outputs.offset;
-      mem.set(outputs.data.subarray(o, o + r * u - B * u), at.hR + B * u);
+      mem.set(outputs.data.subarray(o, o + r * u - B * u), hR + B * u);
     } else {
       const o = outputs.offset + (t0 - 1) * B * u;
-      mem.set(outputs.data.subarray(o, o + r * u), at.hR);
+      mem.set(outputs.data.subarray(o, o + r * u), hR);
     }
-    packHere(rt, at.hR, 1, u, u, r, MR, at.hRA);
-    packHere(rt, at.dG, 1, G, G, r, NR, at.dGB);
-    gemmAt(rt, at.hRA, at.dGB, at.wC, u, G, r);
-    addInto(dWh, u, at.wC);
+    packHere(rt, hR, 1, u, u, r, MR, hRA);
+    packHere(rt, dG, 1, G, G, r, NR, dGB);
+    gemmAt(rt, hRA, dGB, wC, u, G, r);
+    addInto(dWh, u, wC);
     if (projected) {
-      dSource.set(mem.subarray(at.dG, at.dG + r * G), t0 * B * G);
+      dSource.set(mem.subarray(dG, dG + r * G), t0 * B * G);
       continue;
     }
     // The source's share: dx = dG W_x^T, dW_x += x^T dG, db += the column sums of dG.
-    for (let q = 0; q < r; q++) for (let j = 0; j < G; j++) db[j] += mem[at.dG + q * G + j];
+    for (let q = 0; q < r; q++) for (let j = 0; j < G; j++) db[j] += mem[dG + q * G + j];
     if (d === 0) continue;
-    packHere(rt, at.dG, G, 1, r, G, MR, at.dGX);
-    gemmAt(rt, at.dGX, at.wxT, at.dxC, r, d, G);
+    packHere(rt, dG, G, 1, r, G, MR, dGX);
+    gemmAt(rt, dGX, wxT, dxC, r, d, G);
     for (let q = 0; q < r; q++) {
-      const row = at.dxC + q * ldcD;
+      const row = dxC + q * ldcD;
       dSource.set(mem.subarray(row, row + d), (t0 * B + q) * d);
     }
-    packInto(rt, mem, x.data, x.offset + t0 * B * d, 1, d, d, r, MR, at.xA, at.stage);
-    gemmAt(rt, at.xA, at.dGB, at.wxC, d, G, r);
-    addInto(dWx, d, at.wxC);
+    packInto(rt, mem, x.data, x.offset + t0 * B * d, 1, d, d, r, MR, xA, stage);
+    gemmAt(rt, xA, dGB, wxC, d, G, r);
+    addInto(dWx, d, wxC);
   }
   const sourceGrads = projected
     ? [store(dSource, outs[0].shape, 'float32')]

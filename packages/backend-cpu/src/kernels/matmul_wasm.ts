@@ -183,7 +183,15 @@ export function packInto(
  * (whole tiles: rows up to a multiple of MR). On the installed executor (the thread pool) when
  * the product is large enough to be worth splitting. k >= 1.
  */
-export function gemmAt(rt: MatmulRuntime, aAt: number, bAt: number, cAt: number, m: number, n: number, k: number): void {
+export function gemmAt(
+  rt: MatmulRuntime,
+  aAt: number,
+  bAt: number,
+  cAt: number,
+  m: number,
+  n: number,
+  k: number,
+): void {
   const mp = Math.ceil(m / MR),
     np = Math.ceil(n / NR);
   const byRows = m >= n;

@@ -30,15 +30,16 @@ export const sequenceBound = (T: number, lengths?: Int32Array | null): number =>
 const expect = (op: string, name: string, t: Tensor, shape: readonly number[]): void => {
   if (t.dtype !== 'float32')
     throw new ValueError(`${op}: ${name} must be float32 (the kernel is float32-only), got ${t.dtype}`);
-  if (!shapesEqual(t.shape, shape))
-    throw new ValueError(`${op}: ${name} must be ${fmt(shape)}, got ${fmt(t.shape)}`);
+  if (!shapesEqual(t.shape, shape)) throw new ValueError(`${op}: ${name} must be ${fmt(shape)}, got ${fmt(t.shape)}`);
 };
 
 /** Checks a source of `cols` columns per step and the state; returns [T, B]. */
 function checkSource(op: string, source: Tensor[], cols: number, B: number): number {
   const first = source[0];
   if ((source.length !== 1 && source.length !== 3) || first.rank !== 3)
-    throw new ValueError(`${op}: source must be [p [T, B, ${cols}]] or [x [T, B, depth], wx, b], got ${source.length} tensors, first ${fmt(first.shape)}`);
+    throw new ValueError(
+      `${op}: source must be [p [T, B, ${cols}]] or [x [T, B, depth], wx, b], got ${source.length} tensors, first ${fmt(first.shape)}`,
+    );
   const [T] = first.shape;
   if (source.length === 1) expect(op, 'p', first, [T, B, cols]);
   else {
@@ -123,7 +124,13 @@ export function lstmSequenceGradKernel(
   if (h0.rank !== 2) throw new ValueError(`${op}: h0 must be [batch, units], got ${fmt(h0.shape)}`);
   const [B, u] = h0.shape;
   if (B < 1 || u < 1) throw new ValueError(`${op}: h0 must have a batch and units >= 1, got ${fmt(h0.shape)}`);
-  for (const [name, t] of [['h0', h0], ['c0', c0], ['dc', dc], ['dh', dh]] as const) expect(op, name, t, [B, u]);
+  for (const [name, t] of [
+    ['h0', h0],
+    ['c0', c0],
+    ['dc', dc],
+    ['dh', dh],
+  ] as const)
+    expect(op, name, t, [B, u]);
   expect(op, 'wh', wh, [u, 4 * u]);
   const T = checkSource(op, source, 4 * u, B);
   const { lengths, chunk } = checkOptions(op, B, opts);

@@ -80,12 +80,29 @@ export function lstmSequence(
         plan,
         [...src, wh, c0, h0],
         (ins) => {
-          const r = lstmSequenceKernel(ins.slice(0, n) as SequenceSource, ins[n], ins[n + 1], ins[n + 2], forgetBias, opts);
+          const r = lstmSequenceKernel(
+            ins.slice(0, n) as SequenceSource,
+            ins[n],
+            ins[n + 1],
+            ins[n + 2],
+            forgetBias,
+            opts,
+          );
           return { outputs: [r.outputs, r.c, r.h], kept: [r.acts, r.cs] };
         },
         (ins) => recurrence(plan, ins),
         ([dy, dc, dh], ins, outs, [acts, cs]) =>
-          lstmSequenceGradKernel(ins.slice(0, n) as SequenceSource, ins[n], ins[n + 1], ins[n + 2], { outputs: outs, acts, cs }, dy, dc, dh, opts),
+          lstmSequenceGradKernel(
+            ins.slice(0, n) as SequenceSource,
+            ins[n],
+            ins[n + 1],
+            ins[n + 2],
+            { outputs: outs, acts, cs },
+            dy,
+            dc,
+            dh,
+            opts,
+          ),
       );
       return [outputs, c, h];
     }
