@@ -21,6 +21,7 @@ import { gatherKernels } from './kernels/gather.js';
 import { gruKernels } from './kernels/gru.js';
 import { lstmKernels } from './kernels/lstm.js';
 import { lstmSequenceKernels } from './kernels/lstm_sequence.js';
+import { gruSequenceKernels } from './kernels/gru_sequence.js';
 import { matmulRuntime } from './wasm/runtime.js';
 import { mathKernels } from './kernels/math.js';
 import { matmulKernels } from './kernels/matmul.js';
@@ -49,12 +50,13 @@ export class CpuBackend implements Backend {
   readonly kernels = cpuKernels;
   /**
    * Optional fused kernels: LSTM and GRU steps and their backward passes, and where the wasm
-   * runtime loads (their gemm runs in it), the whole LSTM recurrence (lstm_sequence.ts).
+   * runtime loads (their gemm runs in it), the whole LSTM and GRU recurrences (lstm_sequence.ts,
+   * gru_sequence.ts).
    */
   readonly fused: Partial<FusedKernelTable> = {
     ...lstmKernels,
     ...gruKernels,
-    ...(matmulRuntime() === null ? {} : lstmSequenceKernels),
+    ...(matmulRuntime() === null ? {} : { ...lstmSequenceKernels, ...gruSequenceKernels }),
   };
 
   supportsDType(_dtype: DType): boolean {

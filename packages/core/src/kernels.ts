@@ -246,6 +246,29 @@ export interface FusedKernelDefs {
     attrs: SequenceAttrs;
     outputs: number;
   };
+  /**
+   * A whole GRU recurrence (TF1's GRUCell, tanh; time-major), front-end ops/sequence_fused.ts:
+   * source [p] (projections [T, B, 3n]: the r, u gate columns then the candidate's) or [x, wx
+   * [d, 3n], b [3n]], then gh [n, 2n] and ch [n, n] (the recurrent rows of the gate and candidate
+   * kernels) and h0 [B, n]. Per step: r, u = sig(p_g + h gh), c = tanh(p_c + (r h) ch),
+   * h' = u h + (1 - u) c; masking as LSTMSequence. Outputs [outputs [T, B, n], h, acts
+   * [bound, B, 3n] (r, u, c of each step, zeros for finished rows)].
+   */
+  GRUSequence: {
+    /** [...source, gh, ch, h0] */
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs;
+    outputs: 3;
+  };
+  /**
+   * GRUSequence's backprop through time: inputs [...source, gh, ch, h0, outputs, acts, dy, dh];
+   * outputs [...the source's gradients (dp, or dx, dwx, db), dgh, dch, dh0].
+   */
+  GRUSequenceGrad: {
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs;
+    outputs: number;
+  };
 }
 
 /** The attributes of the whole-sequence kernels. */

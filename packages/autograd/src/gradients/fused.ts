@@ -69,6 +69,8 @@ export const fusedGrads: FusedGradTable = {
   // its op-level recurrence. Called directly under a tape, they say so rather than guess.
   LSTMSequence: { grad: () => noDirectGrad('LSTMSequence') },
   LSTMSequenceGrad: { grad: () => noDirectGrad('LSTMSequenceGrad') },
+  GRUSequence: { grad: () => noDirectGrad('GRUSequence') },
+  GRUSequenceGrad: { grad: () => noDirectGrad('GRUSequenceGrad') },
 };
 
 function noDirectGrad(kernel: string): never {

@@ -22,7 +22,7 @@ import {
   type Tensor,
 } from '@tapeflow/core';
 import { grads } from '@tapeflow/autograd';
-import { BasicLSTMCell, MultiRNNCell, dynamicRnn, nest, withFastPaths, type RNNCell } from '@tapeflow/rnn';
+import { BasicLSTMCell, GRUCell, MultiRNNCell, dynamicRnn, nest, withFastPaths, type RNNCell } from '@tapeflow/rnn';
 import { expectClose, expectNoLeak, expectThrows, fcParams, type Registry, type SuiteDef } from '../harness.js';
 import * as ref from './reference.js';
 import { randomizeWeights, withGraph } from './util.js';
@@ -36,26 +36,33 @@ const rand = (shape: number[], seed: number, dtype: DType = 'float32'): Tensor =
 const lossOf = (o: N, s: N, seed: number): Tensor =>
   [...leaves(o), ...leaves(s)].map((t, i) => sum(mul(t, rand(t.shape, seed + i, t.dtype)))).reduce((a, b) => add(a, b));
 
-/** One BasicLSTMCell (the inputs given to the node), or two in a MultiRNNCell (the upper layer's projections given). */
-const cellOf = (multi: boolean, units: number): RNNCell =>
-  multi
-    ? new MultiRNNCell([new BasicLSTMCell(units), new BasicLSTMCell(units + 2, { forgetBias: 0.5 })])
-    : new BasicLSTMCell(units, { forgetBias: 0.5 });
+type Kind = 'lstm' | 'gru';
+const single = (kind: Kind, units: number): RNNCell =>
+  kind === 'lstm' ? new BasicLSTMCell(units, { forgetBias: 0.5 }) : new GRUCell(units);
+/** One cell (the inputs given to the node), or two in a MultiRNNCell (the upper layer's projections given). */
+const cellOf = (kind: Kind, multi: boolean, units: number): RNNCell =>
+  multi ? new MultiRNNCell([single(kind, units), single(kind, units + 2)]) : single(kind, units);
 
-/** TF1's loop over reference.ts's LSTM in float64: rows with t >= len output 0 and keep their state. */
+/**
+ * TF1's loop over reference.ts's cells in float64: rows with t >= len output 0 and keep their
+ * state. w: the cell's weights as matrices (LSTM: K, b; GRU: Kg, bg, Kc, bc); c0 unused for the GRU.
+ */
 function referenceLoop(
+  kind: Kind,
   x: number[][][],
   c0: number[][],
   h0: number[][],
-  K: ref.Mat,
-  b: ref.Vec,
+  w: ref.Mat[],
   fb: number,
   lens?: number[],
 ) {
   let c = c0,
     h = h0;
   const outs = x.map((xt, t) => {
-    const [cn, hn] = ref.lstm(xt, c, h, { K, b }, { forgetBias: fb });
+    const [cn, hn] =
+      kind === 'lstm'
+        ? ref.lstm(xt, c, h, { K: w[0], b: w[1][0] }, { forgetBias: fb })
+        : [c, ref.gru(xt, h, w[0], w[1][0], w[2], w[3][0])];
     const run = (r: number): boolean => !lens || t < lens[r];
     c = cn.map((row, r) => (run(r) ? row : c[r]));
     h = hn.map((row, r) => (run(r) ? row : h[r]));
@@ -65,18 +72,19 @@ function referenceLoop(
 }
 
 const toMat = (t: Tensor): number[][] => {
-  const [rows, cols] = t.shape,
+  const [rows, cols] = t.rank === 1 ? [1, t.shape[0]] : t.shape,
     v = t.dataSync();
   return Array.from({ length: rows }, (_, r) => Array.from(v.subarray(r * cols, (r + 1) * cols)));
 };
 
 export const sequenceKernelSuite: SuiteDef = (r: Registry) => {
   r.test(
-    'property: the LSTM sequence kernels equal the composed node and the step loop - values, dx, dW, db, dc0, dh0, second order',
+    'property: the LSTM and GRU sequence kernels equal the composed node and the step loop - values, dx, dW, db, dc0, dh0, second order',
     (env) => {
       fc.assert(
         fc.property(
           fc.record({
+            kind: fc.constantFrom<Kind>('lstm', 'gru'),
             multi: fc.boolean(),
             batch: fc.integer({ min: 1, max: 3 }),
             time: fc.integer({ min: 1, max: 4 }),
@@ -91,7 +99,7 @@ export const sequenceKernelSuite: SuiteDef = (r: Registry) => {
             expectNoLeak(() =>
               withGraph(() =>
                 tidy(() => {
-                  const cell = cellOf(p.multi, p.units);
+                  const cell = cellOf(p.kind, p.multi, p.units);
                   const x = rand([p.batch, p.time, p.depth], p.seed);
                   const state0 = nest.mapStructure(
                     (s: Tensor) => rand(s.shape, p.seed + 7),
@@ -132,7 +140,7 @@ export const sequenceKernelSuite: SuiteDef = (r: Registry) => {
                   const [kernel, composed, steps] = paths;
                   const t1 = { rtol: 2e-4, atol: 2e-5 },
                     t2 = { rtol: 2e-3, atol: 2e-4 };
-                  const what = `${p.multi ? 'multi' : 'basic'} B${p.batch} T${p.time} lens ${String(lens)}`;
+                  const what = `${p.kind}${p.multi ? ' multi' : ''} B${p.batch} T${p.time} lens ${String(lens)}`;
                   for (const [other, name] of [
                     [composed, 'composed node'],
                     [steps, 'step loop'],
@@ -151,72 +159,79 @@ export const sequenceKernelSuite: SuiteDef = (r: Registry) => {
               ),
             ),
         ),
-        fcParams(env, 20),
+        fcParams(env, 30),
       );
     },
   );
 
-  r.test('the LSTM sequence kernels equal a float64 reference loop: outputs, final state and gradients', (env) => {
-    const [B, T, D, H, fb] = [3, 6, 5, 7, 0.5];
-    const lensCases: (number[] | undefined)[] = [undefined, [6, 2, 0], [0, 0, 0], [1, 6, 3]];
-    for (const lens of lensCases) {
-      withGraph(() =>
-        tidy(() => {
-          const cell = new BasicLSTMCell(H, { forgetBias: fb });
-          const x = rand([B, T, D], 3);
-          const c0 = rand([B, H], 4),
-            h0 = rand([B, H], 5);
-          const initialState = () => cell.zeroState(B, 'float32');
-          dynamicRnn(cell, x, { initialState: initialState() });
-          randomizeWeights(cell, 11);
-          const [K, bias] = cell.weights;
-          let got: Float32Array[] = [];
-          const g32 = grads((xx: Tensor, cc: Tensor, hh: Tensor) => {
-            const [o, s] = dynamicRnn(cell, xx, {
-              initialState: nest.packSequenceAs(initialState(), [cc, hh]),
-              sequenceLength: lens,
-            });
-            got = [o, ...leaves(s)].map((t) => t.dataSync() as Float32Array);
-            return lossOf(o, s, 21);
-          })(x, c0, h0, K, bias);
-          // Values: the plain float64 loop (inputs batch-major, so step t is x[:, t]).
-          const xv = x.dataSync(),
-            xSteps = Array.from({ length: T }, (_, t) =>
-              Array.from({ length: B }, (_, b) => Array.from(xv.subarray((b * T + t) * D, (b * T + t + 1) * D))),
-            );
-          const want = referenceLoop(xSteps, toMat(c0), toMat(h0), toMat(K), Array.from(bias.dataSync()), fb, lens);
-          const outs = Array.from({ length: B }, (_, b) => want.outs.map((ot) => ot[b])).flat(2);
-          const tolV = { rtol: 1e-4, atol: 1e-5 };
-          expectClose(got[0], Float32Array.from(outs), { ...tolV, msg: `outputs, lens ${String(lens)}` });
-          expectClose(got[1], Float32Array.from(want.c.flat()), { ...tolV, msg: `final c, lens ${String(lens)}` });
-          expectClose(got[2], Float32Array.from(want.h.flat()), { ...tolV, msg: `final h, lens ${String(lens)}` });
-          if (!env.float64) return;
-          // Gradients: the same cell in float64 through TF1's step loop (another path, in float64).
-          const cell64 = new BasicLSTMCell(H, { forgetBias: fb });
-          const x64 = cast(x, 'float64');
-          dynamicRnn(cell64, x64, { dtype: 'float64', scope: 'ref64' });
-          cell64.weights.forEach((w, i) => w.assign(cast(cell.weights[i], 'float64')));
-          const g64 = withFastPaths({ hoistInputs: false }, () =>
-            grads((xx: Tensor, cc: Tensor, hh: Tensor) => {
-              const [o, s] = dynamicRnn(cell64, xx, {
-                initialState: nest.packSequenceAs(cell64.zeroState(B, 'float64'), [cc, hh]),
-                sequenceLength: lens,
-                scope: 'ref64',
-              });
-              return lossOf(o, s, 21);
-            })(x64, cast(c0, 'float64'), cast(h0, 'float64'), ...cell64.weights),
-          );
-          ['dx', 'dc0', 'dh0', 'dK', 'db'].forEach((name, i) =>
-            expectClose(g32[i], cast(g64[i], 'float32'), {
-              rtol: 5e-4,
-              atol: 5e-5,
-              msg: `${name}, lens ${String(lens)}`,
+  r.test(
+    'the LSTM and GRU sequence kernels equal a float64 reference loop: outputs, final state and gradients',
+    (env) => {
+      const [B, T, D, H, fb] = [3, 6, 5, 7, 0.5];
+      const lensCases: (number[] | undefined)[] = [undefined, [6, 2, 0], [0, 0, 0], [1, 6, 3]];
+      for (const kind of ['lstm', 'gru'] as const)
+        for (const lens of lensCases) {
+          withGraph(() =>
+            tidy(() => {
+              const what = `${kind}, lens ${String(lens)}`;
+              const make = (): RNNCell => (kind === 'lstm' ? new BasicLSTMCell(H, { forgetBias: fb }) : new GRUCell(H));
+              const cell = make();
+              const x = rand([B, T, D], 3);
+              const states = leaves(cell.zeroState(B, 'float32')).map((s, i) => rand(s.shape, 4 + i));
+              const pack = (c: RNNCell, ss: Tensor[], dtype: DType): N =>
+                nest.packSequenceAs(c.zeroState(B, dtype), ss);
+              dynamicRnn(cell, x, { initialState: pack(cell, states, 'float32') });
+              randomizeWeights(cell, 11);
+              const ns = states.length;
+              let got: Float32Array[] = [];
+              const g32 = grads((xx: Tensor, ...ss: Tensor[]) => {
+                const [o, s] = dynamicRnn(cell, xx, {
+                  initialState: pack(cell, ss.slice(0, ns), 'float32'),
+                  sequenceLength: lens,
+                });
+                got = [o, ...leaves(s)].map((t) => t.dataSync() as Float32Array);
+                return lossOf(o, s, 21);
+              })(x, ...states, ...cell.weights);
+              // Values: the plain float64 loop (inputs batch-major, so step t is x[:, t]).
+              const xv = x.dataSync(),
+                xSteps = Array.from({ length: T }, (_, t) =>
+                  Array.from({ length: B }, (_, b) => Array.from(xv.subarray((b * T + t) * D, (b * T + t + 1) * D))),
+                );
+              const c0 = kind === 'lstm' ? toMat(states[0]) : [];
+              const want = referenceLoop(kind, xSteps, c0, toMat(states[ns - 1]), cell.weights.map(toMat), fb, lens);
+              const outs = Array.from({ length: B }, (_, b) => want.outs.map((ot) => ot[b])).flat(2);
+              const tolV = { rtol: 1e-4, atol: 1e-5 };
+              expectClose(got[0], Float32Array.from(outs), { ...tolV, msg: `outputs, ${what}` });
+              if (kind === 'lstm')
+                expectClose(got[1], Float32Array.from(want.c.flat()), { ...tolV, msg: `final c, ${what}` });
+              expectClose(got[ns], Float32Array.from(want.h.flat()), { ...tolV, msg: `final h, ${what}` });
+              if (!env.float64) return;
+              // Gradients: the same cell in float64 through TF1's step loop (another path, in float64).
+              const cell64 = make();
+              dynamicRnn(cell64, cast(x, 'float64'), { dtype: 'float64', scope: 'ref64' });
+              cell64.weights.forEach((w, i) => w.assign(cast(cell.weights[i], 'float64')));
+              const g64 = withFastPaths({ hoistInputs: false }, () =>
+                grads((xx: Tensor, ...ss: Tensor[]) => {
+                  const [o, s] = dynamicRnn(cell64, xx, {
+                    initialState: pack(cell64, ss.slice(0, ns), 'float64'),
+                    sequenceLength: lens,
+                    scope: 'ref64',
+                  });
+                  return lossOf(o, s, 21);
+                })(cast(x, 'float64'), ...states.map((q) => cast(q, 'float64')), ...cell64.weights),
+              );
+              g32.forEach((g, i) =>
+                expectClose(g, cast(g64[i], 'float32'), {
+                  rtol: 5e-4,
+                  atol: 5e-5,
+                  msg: `gradient of source ${i}, ${what}`,
+                }),
+              );
             }),
           );
-        }),
-      );
-    }
-  });
+        }
+    },
+  );
 
   r.test('lstmSequenceKernel: bad shapes, dtypes and options are ValueErrors naming the argument', () => {
     tidy(() => {

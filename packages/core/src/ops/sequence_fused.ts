@@ -1,6 +1,6 @@
 /**
- * The front-ends of the whole-sequence fused kernels (LSTMSequence, LSTMSequenceGrad in
- * kernels.ts): shape and dtype checks with clear errors, then the backend's kernel. Unlike the
+ * The front-ends of the whole-sequence fused kernels (LSTMSequence, GRUSequence and their Grad
+ * kernels in kernels.ts): shape and dtype checks with clear errors, then the backend's kernel. Unlike the
  * one-step kernels (fused.ts) they have no composed fallback here: their one caller,
  * @tapeflow/rnn's whole-sequence node, runs its own op-level recurrence where a backend lacks
  * them (ENGINE.hasFused), and that recurrence is also what higher-order gradients differentiate.
@@ -145,5 +145,83 @@ export function lstmSequenceGradKernel(
     [...source, wh, c0, h0, fwd.outputs, fwd.acts, fwd.cs, dy, dc, dh],
     { lengths, bound, chunk },
     [...source.map(like), like(wh), like(c0), like(h0)],
+  );
+}
+
+/** GRUSequence's outputs. */
+export interface GRUSequenceResult {
+  /** [T, B, n], zeros where a row has finished. */
+  outputs: Tensor;
+  h: Tensor;
+  /** [bound, B, 3n]: r, u and the candidate tanh(cPre) per step. */
+  acts: Tensor;
+}
+
+/** Checks the GRU's recurrent weights and state; returns [B, n]. */
+function checkGru(op: string, gh: Tensor, ch: Tensor, h0: Tensor): [number, number] {
+  if (h0.rank !== 2) throw new ValueError(`${op}: h0 must be [batch, units], got ${fmt(h0.shape)}`);
+  const [B, n] = h0.shape;
+  if (B < 1 || n < 1) throw new ValueError(`${op}: h0 must have a batch and units >= 1, got ${fmt(h0.shape)}`);
+  expect(op, 'h0', h0, [B, n]);
+  expect(op, 'gh', gh, [n, 2 * n]);
+  expect(op, 'ch', ch, [n, n]);
+  return [B, n];
+}
+
+/**
+ * The whole GRU recurrence as the backend's GRUSequence kernel (TF1's GRUCell, time-major; see
+ * kernels.ts). gh [n, 2n] and ch [n, n] are the recurrent rows of the gate and candidate kernels.
+ */
+export function gruSequenceKernel(
+  source: SequenceSource,
+  gh: Tensor,
+  ch: Tensor,
+  h0: Tensor,
+  opts: SequenceOptions = {},
+): GRUSequenceResult {
+  const op = 'gruSequenceKernel';
+  const [B, n] = checkGru(op, gh, ch, h0);
+  const T = checkSource(op, source, 3 * n, B);
+  const { lengths, chunk } = checkOptions(op, B, opts);
+  const bound = sequenceBound(T, lengths);
+  const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
+  const [outputs, h, acts] = ENGINE.runFused('GRUSequence', [...source, gh, ch, h0], { lengths, bound, chunk }, [
+    f32([T, B, n]),
+    f32([B, n]),
+    f32([bound, B, 3 * n]),
+  ]);
+  return { outputs, h, acts };
+}
+
+/**
+ * GRUSequence's backprop through time as the backend's GRUSequenceGrad kernel: from the
+ * forward's inputs and results and the gradients of its outputs and final h, [...the source's
+ * gradients (dp, or dx, dwx, db), dgh, dch, dh0].
+ */
+export function gruSequenceGradKernel(
+  source: SequenceSource,
+  gh: Tensor,
+  ch: Tensor,
+  h0: Tensor,
+  fwd: Pick<GRUSequenceResult, 'outputs' | 'acts'>,
+  dy: Tensor,
+  dh: Tensor,
+  opts: SequenceOptions = {},
+): Tensor[] {
+  const op = 'gruSequenceGradKernel';
+  const [B, n] = checkGru(op, gh, ch, h0);
+  expect(op, 'dh', dh, [B, n]);
+  const T = checkSource(op, source, 3 * n, B);
+  const { lengths, chunk } = checkOptions(op, B, opts);
+  const bound = sequenceBound(T, lengths);
+  expect(op, 'outputs', fwd.outputs, [T, B, n]);
+  expect(op, 'dy', dy, [T, B, n]);
+  expect(op, 'acts', fwd.acts, [bound, B, 3 * n]);
+  const like = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype });
+  return ENGINE.runFused(
+    'GRUSequenceGrad',
+    [...source, gh, ch, h0, fwd.outputs, fwd.acts, dy, dh],
+    { lengths, bound, chunk },
+    [...source.map(like), like(gh), like(ch), like(h0)],
   );
 }
