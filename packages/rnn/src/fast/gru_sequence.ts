@@ -8,6 +8,9 @@
  * gradients then give the weights' share at once. Saved: the inputs (from the inputs, the node
  * projects them itself, chunk by chunk, and never keeps the projection) and the outputs
  * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
+ * With the backend's GRUSequence kernels (float32, fastPaths.sequenceKernels), forward and
+ * backward are one kernel call each; the forward then also keeps r, u and the candidate of every
+ * step, so backprop recomputes nothing.
  */
 import {
   ENGINE,

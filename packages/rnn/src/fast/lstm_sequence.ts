@@ -14,6 +14,12 @@
  * neither pass ever holds the projection of every step, nor its gradient. Given projections
  * (MultiRNNCell's layers), it keeps them (4 more numbers) and returns their gradient whole.
  *
+ * With the backend's sequence kernels (LSTMSequence, LSTMSequenceGrad: core's sequence_fused.ts;
+ * float32, fastPaths.sequenceKernels) the node's forward and backprop through time are one kernel
+ * call each. The forward kernel keeps the gate activations and c' of every step (6 numbers per
+ * unit, row and step with the outputs) so that its backward recomputes nothing: faster, for
+ * more memory than the loops below, which stay the path for float64 and other backends.
+ *
  * Higher-order gradients: when a tape records the backward pass itself, the gradient is the
  * vector-Jacobian product of the same recurrence written with differentiable ops (`recurrence`),
  * so gradients of gradients stay exact.
