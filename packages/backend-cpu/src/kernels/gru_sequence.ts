@@ -29,6 +29,99 @@ import {
   tanhInto,
 } from './sequence_wasm.js';
 
+// The hot loops, one running row each, as functions of their own on typed arrays only (so each is
+// optimized once, whatever the kernel around it does).
+
+/** r, u = sig(p_g + h gh) into acts at ab (the product's row at gr); r h into mem at rhAt. */
+function gruRowGates(
+  acts: Float32Array,
+  ab: number,
+  mem: Float32Array,
+  gr: number,
+  rhAt: number,
+  hAt: number,
+  ps: Float32Array,
+  pr: number,
+  bias: Float32Array,
+  z: Float64Array,
+  n: number,
+): void {
+  for (let j = 0; j < 2 * n; j++) z[j] = ps[pr + j] + bias[j] + mem[gr + j];
+  sigmoidInto(acts, ab, z, 0, 2 * n);
+  for (let j = 0; j < n; j++) mem[rhAt + j] = acts[ab + j] * mem[hAt + j];
+}
+
+/** c = tanh(p_c + (r h) ch) into acts (the product's row at cr), h' = u h + (1 - u) c into outputs and the module's h. */
+function gruRowOut(
+  acts: Float32Array,
+  ab: number,
+  outputs: Float32Array,
+  sb: number,
+  mem: Float32Array,
+  cr: number,
+  hAt: number,
+  ps: Float32Array,
+  pr: number,
+  bias: Float32Array,
+  z: Float64Array,
+  n: number,
+): void {
+  for (let j = 0; j < n; j++) z[j] = ps[pr + 2 * n + j] + bias[2 * n + j] + mem[cr + j];
+  tanhInto(acts, ab + 2 * n, z, 0, n);
+  for (let j = 0; j < n; j++) {
+    const u = acts[ab + n + j];
+    const h = u * mem[hAt + j] + (1 - u) * acts[ab + 2 * n + j];
+    outputs[sb + j] = h;
+    mem[hAt + j] = h;
+  }
+}
+
+/** dU, dcPre into the row's dP at g, dh' u into dhAcc, r h (for dch) at rhAt; hp: the h the row read. */
+function gruRowGrad(
+  mem: Float32Array,
+  g: number,
+  hp: number,
+  rhAt: number,
+  acts: Float32Array,
+  ab: number,
+  dy: Float32Array,
+  yi: number,
+  dh: Float32Array,
+  dhAcc: Float32Array,
+  hb: number,
+  n: number,
+): void {
+  for (let j = 0; j < n; j++) {
+    const u = acts[ab + n + j],
+      c = acts[ab + 2 * n + j];
+    const dhk = dy[yi + j] + dh[hb + j];
+    mem[g + n + j] = dhk * (mem[hp + j] - c) * u * (1 - u);
+    mem[g + 2 * n + j] = dhk * (1 - u) * (1 - c * c);
+    dhAcc[hb + j] = dhk * u;
+    mem[rhAt + j] = acts[ab + j] * mem[hp + j];
+  }
+}
+
+/** From dRh = dcPre ch^T (the product's row at cr): dR into dP at g, dRh r into dhAcc. */
+function gruRowGradR(
+  mem: Float32Array,
+  g: number,
+  hp: number,
+  cr: number,
+  acts: Float32Array,
+  ab: number,
+  dhAcc: Float32Array,
+  hb: number,
+  n: number,
+): void {
+  for (let j = 0; j < n; j++) {
+    const rr = acts[ab + j],
+      dRh = mem[cr + j];
+    mem[g + j] = dRh * mem[hp + j] * rr * (1 - rr);
+    dhAcc[hb + j] += dRh * rr;
+  }
+}
+
 const gruSequence: FusedKernelTable['GRUSequence'] = (ins, { lengths, bound, chunk }, outs) => {
   const rt = matmulRuntime()!; // registered only where the runtime loads (index.ts)
   const ns = ins.length - 3;
@@ -78,30 +171,15 @@ const gruSequence: FusedKernelTable['GRUSequence'] = (ins, { lengths, bound, chu
           mem.fill(0, rh + hb, rh + hb + n);
           continue;
         }
-        const ab = (t * B + b) * P,
-          pr = base + ((t - t0) * B + b) * stride,
-          gr = gC + b * ldc2;
-        for (let j = 0; j < 2 * n; j++) z[j] = ps[pr + j] + bias[j] + mem[gr + j];
-        sigmoidInto(acts, ab, z, 0, 2 * n);
-        for (let j = 0; j < n; j++) mem[rh + hb + j] = acts[ab + j] * mem[hAt + hb + j];
+        const pr = base + ((t - t0) * B + b) * stride;
+        gruRowGates(acts, (t * B + b) * P, mem, gC + b * ldc2, rh + hb, hAt + hb, ps, pr, bias, z, n);
       }
       packHere(rt, rh, n, 1, B, n, MR, hA);
       gemmAt(rt, hA, chP, cC, B, n, n);
       for (let b = 0; b < B; b++) {
         if (!running(lengths, t, b)) continue; // h carried, output 0
-        const hb = b * n,
-          ab = (t * B + b) * P,
-          pr = base + ((t - t0) * B + b) * stride,
-          cr = cC + b * ldc1;
-        for (let j = 0; j < n; j++) z[j] = ps[pr + 2 * n + j] + bias[2 * n + j] + mem[cr + j];
-        tanhInto(acts, ab + 2 * n, z, 0, n);
-        const sb = (t * B + b) * n;
-        for (let j = 0; j < n; j++) {
-          const u = acts[ab + n + j];
-          const h = u * mem[hAt + hb + j] + (1 - u) * acts[ab + 2 * n + j];
-          outputs[sb + j] = h;
-          mem[hAt + hb + j] = h;
-        }
+        const pr = base + ((t - t0) * B + b) * stride;
+        gruRowOut(acts, (t * B + b) * P, outputs, (t * B + b) * n, mem, cC + b * ldc1, hAt + b * n, ps, pr, bias, z, n);
       }
     }
   }
@@ -176,34 +254,25 @@ const gruSequenceGrad: FusedKernelTable['GRUSequenceGrad'] = (ins, { lengths, bo
           mem.fill(0, rhR + (i * B + b) * n, rhR + (i * B + b + 1) * n);
           continue;
         }
-        const ab = ao + (t * B + b) * P,
-          sb = (t * B + b) * n;
-        for (let j = 0; j < n; j++) {
-          const u = actsD[ab + n + j],
-            c = actsD[ab + 2 * n + j];
-          const dhk = dyD[yo + sb + j] + dh[hb + j];
-          mem[g + n + j] = dhk * (mem[hp + j] - c) * u * (1 - u);
-          mem[g + 2 * n + j] = dhk * (1 - u) * (1 - c * c);
-          dhAcc[hb + j] = dhk * u;
-          mem[rhR + (i * B + b) * n + j] = actsD[ab + j] * mem[hp + j];
-        }
+        const sb = (t * B + b) * n;
+        gruRowGrad(mem, g, hp, rhR + (i * B + b) * n, actsD, ao + (t * B + b) * P, dyD, yo + sb, dh, dhAcc, hb, n);
       }
       // dRh = dcPre ch^T, then dR; dh gathers dRh r.
       packHere(rt, pBase + 2 * n, P, 1, B, n, MR, stepA);
       gemmAt(rt, stepA, chT, stepC, B, n, n);
       for (let b = 0; b < B; b++) {
         if (!running(lengths, t, b)) continue;
-        const g = pBase + b * P,
-          hb = b * n,
-          hp = hR + (i * B + b) * n,
-          ab = ao + (t * B + b) * P,
-          cr = stepC + b * ldc1;
-        for (let j = 0; j < n; j++) {
-          const rr = actsD[ab + j],
-            dRh = mem[cr + j];
-          mem[g + j] = dRh * mem[hp + j] * rr * (1 - rr);
-          dhAcc[hb + j] += dRh * rr;
-        }
+        gruRowGradR(
+          mem,
+          pBase + b * P,
+          hR + (i * B + b) * n,
+          stepC + b * ldc1,
+          actsD,
+          ao + (t * B + b) * P,
+          dhAcc,
+          b * n,
+          n,
+        );
       }
       // dh = dhAcc + [dR | dU] gh^T; a finished row keeps its dh.
       packHere(rt, pBase, P, 1, B, 2 * n, MR, stepA);

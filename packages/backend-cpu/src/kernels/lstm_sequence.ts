@@ -33,6 +33,88 @@ import {
   tanhInto,
 } from './sequence_wasm.js';
 
+/**
+ * One running row of one step (the hot loop, a function of its own so that it is optimized once,
+ * on typed arrays only): from the gate pre-activations p + h W_h (+ forgetBias for f), the
+ * activations into acts, c' into c and cs, h' into outputs and the module's h at hAt.
+ */
+function lstmRow(
+  acts: Float32Array,
+  ab: number,
+  cs: Float32Array,
+  outputs: Float32Array,
+  sb: number,
+  c: Float32Array,
+  cb: number,
+  mem: Float32Array,
+  hr: number,
+  hAt: number,
+  ps: Float32Array,
+  pr: number,
+  bias: Float32Array,
+  z: Float64Array,
+  tc: Float32Array,
+  u: number,
+  forgetBias: number,
+): void {
+  const G = 4 * u;
+  for (let j = 0; j < G; j++) z[j] = ps[pr + j] + bias[j] + mem[hr + j];
+  for (let j = 2 * u; j < 3 * u; j++) z[j] += forgetBias;
+  sigmoidInto(acts, ab, z, 0, u);
+  tanhInto(acts, ab + u, z, u, u);
+  sigmoidInto(acts, ab + 2 * u, z, 2 * u, 2 * u);
+  for (let j = 0; j < u; j++) {
+    c[cb + j] = c[cb + j] * acts[ab + 2 * u + j] + acts[ab + j] * acts[ab + u + j];
+    z[j] = c[cb + j]; // h' reads c' rounded to float32, as the per-step kernel does
+  }
+  cs.set(c.subarray(cb, cb + u), sb);
+  tanhInto(tc, 0, z, 0, u);
+  for (let j = 0; j < u; j++) {
+    const h = tc[j] * acts[ab + 3 * u + j];
+    outputs[sb + j] = h;
+    mem[hAt + j] = h;
+  }
+}
+
+/**
+ * One running row's gate gradients (into mem at g) and dc (in place), from the kept activations
+ * at ab, c' at ci, the state c it read (cPrev at prev), dy at yi and the carried dc, dh at cb.
+ */
+function lstmRowGrad(
+  mem: Float32Array,
+  g: number,
+  acts: Float32Array,
+  ab: number,
+  cs: Float32Array,
+  ci: number,
+  cPrev: Float32Array,
+  prev: number,
+  dy: Float32Array,
+  yi: number,
+  dc: Float32Array,
+  dh: Float32Array,
+  cb: number,
+  z: Float64Array,
+  tc: Float32Array,
+  u: number,
+): void {
+  for (let j = 0; j < u; j++) z[j] = cs[ci + j];
+  tanhInto(tc, 0, z, 0, u);
+  for (let j = 0; j < u; j++) {
+    const si = acts[ab + j],
+      tj = acts[ab + u + j],
+      sf = acts[ab + 2 * u + j],
+      so = acts[ab + 3 * u + j];
+    const dhk = dy[yi + j] + dh[cb + j];
+    const dck = dc[cb + j] + dhk * so * (1 - tc[j] * tc[j]);
+    mem[g + j] = dck * tj * si * (1 - si);
+    mem[g + u + j] = dck * si * (1 - tj * tj);
+    mem[g + 2 * u + j] = dck * cPrev[prev + j] * sf * (1 - sf);
+    mem[g + 3 * u + j] = dhk * tc[j] * so * (1 - so);
+    dc[cb + j] = dck * sf;
+  }
+}
+
 const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengths, bound, chunk }, outs) => {
   const rt = matmulRuntime()!; // registered only where the runtime loads (index.ts)
   const n = ins.length;
@@ -83,24 +165,8 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
           continue;
         }
         const ab = (t * B + b) * G,
-          pr = base + ((t - t0) * B + b) * stride,
-          hr = hC + b * ldcG;
-        for (let j = 0; j < G; j++) z[j] = ps[pr + j] + bias[j] + mem[hr + j];
-        for (let j = 2 * u; j < 3 * u; j++) z[j] += forgetBias;
-        sigmoidInto(acts, ab, z, 0, u);
-        tanhInto(acts, ab + u, z, u, u);
-        sigmoidInto(acts, ab + 2 * u, z, 2 * u, 2 * u);
-        for (let j = 0; j < u; j++) {
-          c[cb + j] = c[cb + j] * acts[ab + 2 * u + j] + acts[ab + j] * acts[ab + u + j];
-          z[j] = c[cb + j]; // h' reads c' rounded to float32, as the per-step kernel does
-        }
-        cs.set(c.subarray(cb, cb + u), sb);
-        tanhInto(tc, 0, z, 0, u);
-        for (let j = 0; j < u; j++) {
-          const h = tc[j] * acts[ab + 3 * u + j];
-          outputs[sb + j] = h;
-          mem[hAt + cb + j] = h;
-        }
+          pr = base + ((t - t0) * B + b) * stride;
+        lstmRow(acts, ab, cs, outputs, sb, c, cb, mem, hC + b * ldcG, hAt + cb, ps, pr, bias, z, tc, u, forgetBias);
       }
     }
   }
@@ -165,26 +231,11 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
           continue;
         }
         const sb = (t * B + b) * u,
-          ab = ao + (t * B + b) * G,
           cb = b * u;
         // The state the row read: c0, or the previous step's c' (the row ran then too).
         const cPrev = t === 0 ? c0D.data : csD,
           prev = t === 0 ? c0D.offset + cb : co + sb - B * u;
-        for (let j = 0; j < u; j++) z[j] = csD[co + sb + j];
-        tanhInto(tc, 0, z, 0, u);
-        for (let j = 0; j < u; j++) {
-          const si = actsD[ab + j],
-            tj = actsD[ab + u + j],
-            sf = actsD[ab + 2 * u + j],
-            so = actsD[ab + 3 * u + j];
-          const dhk = dyD[yo + sb + j] + dh[cb + j];
-          const dck = dc[cb + j] + dhk * so * (1 - tc[j] * tc[j]);
-          mem[g + j] = dck * tj * si * (1 - si);
-          mem[g + u + j] = dck * si * (1 - tj * tj);
-          mem[g + 2 * u + j] = dck * cPrev[prev + j] * sf * (1 - sf);
-          mem[g + 3 * u + j] = dhk * tc[j] * so * (1 - so);
-          dc[cb + j] = dck * sf;
-        }
+        lstmRowGrad(mem, g, actsD, ao + (t * B + b) * G, csD, co + sb, cPrev, prev, dyD, yo + sb, dc, dh, cb, z, tc, u);
       }
       // dh = dG W_h^T; a finished row's dG is 0, so it keeps its dh.
       packHere(rt, gBase, G, 1, B, G, MR, dGA);
