@@ -189,7 +189,7 @@ export const sequenceKernelSuite: SuiteDef = (r: Registry) => {
                   initialState: pack(cell, ss.slice(0, ns), 'float32'),
                   sequenceLength: lens,
                 });
-                got = [o, ...leaves(s)].map((t) => t.dataSync() as Float32Array);
+                got = [...leaves(o), ...leaves(s)].map((t) => t.dataSync() as Float32Array);
                 return lossOf(o, s, 21);
               })(x, ...states, ...cell.weights);
               // Values: the plain float64 loop (inputs batch-major, so step t is x[:, t]).
