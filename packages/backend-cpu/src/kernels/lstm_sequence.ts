@@ -16,7 +16,7 @@
  */
 import type { FusedKernelTable } from '@tapeflow/core';
 import { store } from '../storage.js';
-import { matmulRuntime } from '../wasm/runtime.js';
+import { elementwiseRuntime, matmulRuntime } from '../wasm/runtime.js';
 import { MR, NR, gemmAt, packInto, packedFloats } from './matmul_wasm.js';
 import {
   Projection,
@@ -28,49 +28,72 @@ import {
   projectionSizes,
   region,
   running,
-  sigmoidInto,
   sourceGradSizes,
   tanhInto,
 } from './sequence_wasm.js';
 
-/**
- * One running row of one step (the hot loop, a function of its own so that it is optimized once,
- * on typed arrays only): from the gate pre-activations p + h W_h (+ forgetBias for f), the
- * activations into acts, c' into c and cs, h' into outputs and the module's h at hAt.
- */
-function lstmRow(
-  acts: Float32Array,
-  ab: number,
-  cs: Float32Array,
-  outputs: Float32Array,
-  sb: number,
-  c: Float32Array,
-  cb: number,
+/** Floats rounded up to whole vectors of 4 (what the module's elementwise kernels process). */
+const padded = (n: number): number => (n + 3) & ~3;
+
+// One running row of one step in three passes around the module's SIMD sigmoid and tanh (each
+// pass a function of its own on typed arrays, so it is optimized once, whatever the kernel does).
+
+/** The gate pre-activations p + h W_h (+ forgetBias for f) of a row, into the module's memory at zr. */
+function lstmPre(
   mem: Float32Array,
+  zr: number,
   hr: number,
-  hAt: number,
   ps: Float32Array,
   pr: number,
   bias: Float32Array,
-  z: Float64Array,
-  tc: Float32Array,
   u: number,
   forgetBias: number,
 ): void {
-  const G = 4 * u;
-  for (let j = 0; j < G; j++) z[j] = ps[pr + j] + bias[j] + mem[hr + j];
-  for (let j = 2 * u; j < 3 * u; j++) z[j] += forgetBias;
-  sigmoidInto(acts, ab, z, 0, u);
-  tanhInto(acts, ab + u, z, u, u);
-  sigmoidInto(acts, ab + 2 * u, z, 2 * u, 2 * u);
+  for (let j = 0; j < 4 * u; j++) mem[zr + j] = ps[pr + j] + bias[j] + mem[hr + j];
+  for (let j = 2 * u; j < 3 * u; j++) mem[zr + j] += forgetBias;
+}
+
+/** From the row's sigmoids (at sr) and tanhs (at tr): the activations into acts, c' into c, cs and the module's memory at cr. */
+function lstmCell(
+  mem: Float32Array,
+  sr: number,
+  tr: number,
+  cr: number,
+  acts: Float32Array,
+  ab: number,
+  c: Float32Array,
+  cb: number,
+  cs: Float32Array,
+  sb: number,
+  u: number,
+): void {
   for (let j = 0; j < u; j++) {
-    c[cb + j] = c[cb + j] * acts[ab + 2 * u + j] + acts[ab + j] * acts[ab + u + j];
-    z[j] = c[cb + j]; // h' reads c' rounded to float32, as the per-step kernel does
+    const si = mem[sr + j],
+      tj = mem[tr + u + j],
+      sf = mem[sr + 2 * u + j];
+    acts[ab + j] = si;
+    acts[ab + u + j] = tj;
+    acts[ab + 2 * u + j] = sf;
+    acts[ab + 3 * u + j] = mem[sr + 3 * u + j];
+    c[cb + j] = c[cb + j] * sf + si * tj;
+    mem[cr + j] = c[cb + j]; // h' reads c' rounded to float32, as the per-step kernel does
   }
   cs.set(c.subarray(cb, cb + u), sb);
-  tanhInto(tc, 0, z, 0, u);
+}
+
+/** h' = tanh(c') sig(o) (tanh(c') at tcr) into outputs and the module's h at hAt. */
+function lstmOut(
+  mem: Float32Array,
+  tcr: number,
+  acts: Float32Array,
+  ab: number,
+  outputs: Float32Array,
+  sb: number,
+  hAt: number,
+  u: number,
+): void {
   for (let j = 0; j < u; j++) {
-    const h = tc[j] * acts[ab + 3 * u + j];
+    const h = mem[tcr + j] * acts[ab + 3 * u + j];
     outputs[sb + j] = h;
     mem[hAt + j] = h;
   }
@@ -131,11 +154,19 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
     hA: packedFloats(B, u, MR),
     hC: packedFloats(B, 1, MR) * ldcG,
     h: B * u,
+    // The step's gate pre-activations, their sigmoids and tanhs, c' and tanh(c') (padded to whole vectors).
+    z: B * G,
+    sig: B * G,
+    tnh: B * G,
+    cT: padded(B * u),
+    tcT: padded(B * u),
     ...projectionSizes(projected, d, G, rows),
     stage: Math.max(u * G, d * G, rows * d),
   });
   // Plain locals: the region's offsets are read in the inner loops.
-  const { whP, hA, hC, h: hAt, stage } = at;
+  const { whP, hA, hC, h: hAt, z, sig, tnh, cT, tcT, stage } = at;
+  const ew = elementwiseRuntime()!; // over the same memory as the gemm
+  mem.fill(0, cT, cT + padded(B * u)); // the padding is read by the vector tanh
   const whD = f32(wh);
   // B operand W_h [u, 4u]: line j = column j, element (j, p) at p 4u + j.
   packInto(rt, mem, whD.data, whD.offset, 1, G, G, u, NR, whP, stage);
@@ -146,9 +177,6 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
     cs = new Float32Array(bound * B * u);
   const c = copyOf(c0, B * u);
   mem.set(copyOf(h0, B * u), hAt);
-  // A row's gate pre-activations and tanh(c'): one row at a time.
-  const z = new Float64Array(G),
-    tc = new Float32Array(u);
 
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
@@ -158,15 +186,25 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
       packHere(rt, hAt, u, 1, B, u, MR, hA);
       gemmAt(rt, hA, whP, hC, B, G, u);
       for (let b = 0; b < B; b++) {
+        const zr = z + b * G;
+        if (running(lengths, t, b))
+          lstmPre(mem, zr, hC + b * ldcG, ps, base + ((t - t0) * B + b) * stride, bias, u, forgetBias);
+        else mem.fill(0, zr, zr + G);
+      }
+      ew.sigmoid(z * 4, sig * 4, B * G);
+      ew.tanh(z * 4, tnh * 4, B * G);
+      for (let b = 0; b < B; b++) {
         const sb = (t * B + b) * u,
           cb = b * u;
-        if (!running(lengths, t, b)) {
-          cs.set(c.subarray(cb, cb + u), sb); // the carried state (acts stay 0, the output 0)
-          continue;
-        }
-        const ab = (t * B + b) * G,
-          pr = base + ((t - t0) * B + b) * stride;
-        lstmRow(acts, ab, cs, outputs, sb, c, cb, mem, hC + b * ldcG, hAt + cb, ps, pr, bias, z, tc, u, forgetBias);
+        if (running(lengths, t, b))
+          lstmCell(mem, sig + b * G, tnh + b * G, cT + cb, acts, (t * B + b) * G, c, cb, cs, sb, u);
+        else cs.set(c.subarray(cb, cb + u), sb); // the carried state (acts stay 0, the output 0)
+      }
+      ew.tanh(cT * 4, tcT * 4, padded(B * u));
+      for (let b = 0; b < B; b++) {
+        if (!running(lengths, t, b)) continue;
+        const cb = b * u;
+        lstmOut(mem, tcT + cb, acts, (t * B + b) * G, outputs, (t * B + b) * u, hAt + cb, u);
       }
     }
   }

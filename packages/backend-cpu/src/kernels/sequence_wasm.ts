@@ -177,8 +177,7 @@ export class SourceGrads {
       this.dSource.set(mem.subarray(dP, dP + r * cols), t0 * B * cols);
       return;
     }
-    const db = this.db;
-    for (let q = 0; q < r; q++) for (let j = 0; j < cols; j++) db[j] += mem[dP + q * cols + j];
+    columnSums(this.db, mem, dP, r, cols);
     if (d === 0) return;
     const ldcD = packedFloats(d, 1, NR);
     packHere(rt, dP, cols, 1, r, cols, MR, at.dPX);
@@ -207,6 +206,15 @@ export class SourceGrads {
 
 /** sum[l, j] += C[l, j] for the lines x cols product at float cAt (rows of packedFloats(cols, 1, NR) floats). */
 export function addProduct(sum: Float64Array, mem: Float32Array, cAt: number, lines: number, cols: number): void {
-  const ldc = packedFloats(cols, 1, NR);
+  addRows(sum, mem, cAt, lines, cols, packedFloats(cols, 1, NR));
+}
+
+// The loop apart from the call above (an inlined call without type feedback deoptimized it on every kernel call).
+function addRows(sum: Float64Array, mem: Float32Array, cAt: number, lines: number, cols: number, ldc: number): void {
   for (let l = 0; l < lines; l++) for (let j = 0; j < cols; j++) sum[l * cols + j] += mem[cAt + l * ldc + j];
+}
+
+/** sum[j] += the sum over rows of the rows x cols matrix at float at. */
+function columnSums(sum: Float64Array, mem: Float32Array, at: number, rows: number, cols: number): void {
+  for (let q = 0; q < rows; q++) for (let j = 0; j < cols; j++) sum[j] += mem[at + q * cols + j];
 }
