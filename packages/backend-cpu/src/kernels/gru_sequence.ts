@@ -12,7 +12,7 @@
  */
 import type { FusedKernelTable } from '@tapeflow/core';
 import { store } from '../storage.js';
-import { matmulRuntime } from '../wasm/runtime.js';
+import { elementwiseRuntime, matmulRuntime } from '../wasm/runtime.js';
 import { MR, NR, gemmAt, packInto, packedFloats } from './matmul_wasm.js';
 import {
   Projection,
@@ -24,53 +24,68 @@ import {
   projectionSizes,
   region,
   running,
-  sigmoidInto,
   sourceGradSizes,
-  tanhInto,
 } from './sequence_wasm.js';
 
 // The hot loops, one running row each, as functions of their own on typed arrays only (so each is
 // optimized once, whatever the kernel around it does).
 
-/** r, u = sig(p_g + h gh) into acts at ab (the product's row at gr); r h into mem at rhAt. */
-function gruRowGates(
-  acts: Float32Array,
-  ab: number,
+/** A row's gate pre-activations p_g + h gh (the product's row at gr), into the module's memory at zr. */
+function gruPreGates(
   mem: Float32Array,
+  zr: number,
   gr: number,
-  rhAt: number,
-  hAt: number,
   ps: Float32Array,
   pr: number,
   bias: Float32Array,
-  z: Float64Array,
   n: number,
 ): void {
-  for (let j = 0; j < 2 * n; j++) z[j] = ps[pr + j] + bias[j] + mem[gr + j];
-  sigmoidInto(acts, ab, z, 0, 2 * n);
+  for (let j = 0; j < 2 * n; j++) mem[zr + j] = ps[pr + j] + bias[j] + mem[gr + j];
+}
+
+/** r, u from their sigmoids at sr into acts at ab; r h into mem at rhAt. */
+function gruGates(
+  mem: Float32Array,
+  sr: number,
+  acts: Float32Array,
+  ab: number,
+  rhAt: number,
+  hAt: number,
+  n: number,
+): void {
+  for (let j = 0; j < 2 * n; j++) acts[ab + j] = mem[sr + j];
   for (let j = 0; j < n; j++) mem[rhAt + j] = acts[ab + j] * mem[hAt + j];
 }
 
-/** c = tanh(p_c + (r h) ch) into acts (the product's row at cr), h' = u h + (1 - u) c into outputs and the module's h. */
-function gruRowOut(
+/** A row's candidate pre-activation p_c + (r h) ch (the product's row at cr), into the module's memory at zr. */
+function gruPreCandidate(
+  mem: Float32Array,
+  zr: number,
+  cr: number,
+  ps: Float32Array,
+  pr: number,
+  bias: Float32Array,
+  n: number,
+): void {
+  for (let j = 0; j < n; j++) mem[zr + j] = ps[pr + 2 * n + j] + bias[2 * n + j] + mem[cr + j];
+}
+
+/** c (its tanh at tr) into acts, h' = u h + (1 - u) c into outputs and the module's h. */
+function gruOut(
+  mem: Float32Array,
+  tr: number,
   acts: Float32Array,
   ab: number,
   outputs: Float32Array,
   sb: number,
-  mem: Float32Array,
-  cr: number,
   hAt: number,
-  ps: Float32Array,
-  pr: number,
-  bias: Float32Array,
-  z: Float64Array,
   n: number,
 ): void {
-  for (let j = 0; j < n; j++) z[j] = ps[pr + 2 * n + j] + bias[2 * n + j] + mem[cr + j];
-  tanhInto(acts, ab + 2 * n, z, 0, n);
   for (let j = 0; j < n; j++) {
-    const u = acts[ab + n + j];
-    const h = u * mem[hAt + j] + (1 - u) * acts[ab + 2 * n + j];
+    const u = acts[ab + n + j],
+      c = mem[tr + j];
+    acts[ab + 2 * n + j] = c;
+    const h = u * mem[hAt + j] + (1 - u) * c;
     outputs[sb + j] = h;
     mem[hAt + j] = h;
   }
@@ -142,10 +157,16 @@ const gruSequence: FusedKernelTable['GRUSequence'] = (ins, { lengths, bound, chu
     cC: packedFloats(B, 1, MR) * ldc1,
     h: B * n,
     rh: B * n,
+    // The step's pre-activations and their sigmoids (gates) or tanh (candidate), whole vectors of 4.
+    z: B * 2 * n,
+    act: B * 2 * n,
     ...projectionSizes(projected, d, P, rows),
     stage: Math.max(2 * n * n, d * P, rows * d),
   });
-  const { ghP, chP, hA, gC, cC, h: hAt, rh, stage } = at;
+  const { ghP, chP, hA, gC, cC, h: hAt, rh, z, act, stage } = at;
+  const ew = elementwiseRuntime()!; // over the same memory as the gemm
+  const nc = (B * n + 3) & ~3; // the candidates' block in whole vectors
+  mem.fill(0, z, z + nc);
   // B operands gh [n, 2n] and ch [n, n]: line j = column j, element (j, p) at p cols + j.
   const ghD = f32(gh),
     chD = f32(ch);
@@ -156,7 +177,6 @@ const gruSequence: FusedKernelTable['GRUSequence'] = (ins, { lengths, bound, chu
   const outputs = new Float32Array(T * B * n),
     acts = new Float32Array(bound * B * P);
   mem.set(copyOf(h0, B * n), hAt);
-  const z = new Float64Array(2 * n);
 
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
@@ -166,20 +186,29 @@ const gruSequence: FusedKernelTable['GRUSequence'] = (ins, { lengths, bound, chu
       packHere(rt, hAt, n, 1, B, n, MR, hA);
       gemmAt(rt, hA, ghP, gC, B, 2 * n, n);
       for (let b = 0; b < B; b++) {
+        const zr = z + b * 2 * n;
+        if (running(lengths, t, b))
+          gruPreGates(mem, zr, gC + b * ldc2, ps, base + ((t - t0) * B + b) * stride, bias, n);
+        else mem.fill(0, zr, zr + 2 * n);
+      }
+      ew.sigmoid(z * 4, act * 4, B * 2 * n + ((B * 2 * n) % 4));
+      for (let b = 0; b < B; b++) {
         const hb = b * n;
-        if (!running(lengths, t, b)) {
-          mem.fill(0, rh + hb, rh + hb + n);
-          continue;
-        }
-        const pr = base + ((t - t0) * B + b) * stride;
-        gruRowGates(acts, (t * B + b) * P, mem, gC + b * ldc2, rh + hb, hAt + hb, ps, pr, bias, z, n);
+        if (running(lengths, t, b)) gruGates(mem, act + b * 2 * n, acts, (t * B + b) * P, rh + hb, hAt + hb, n);
+        else mem.fill(0, rh + hb, rh + hb + n);
       }
       packHere(rt, rh, n, 1, B, n, MR, hA);
       gemmAt(rt, hA, chP, cC, B, n, n);
       for (let b = 0; b < B; b++) {
+        const zr = z + b * n;
+        if (running(lengths, t, b))
+          gruPreCandidate(mem, zr, cC + b * ldc1, ps, base + ((t - t0) * B + b) * stride, bias, n);
+        else mem.fill(0, zr, zr + n);
+      }
+      ew.tanh(z * 4, act * 4, nc);
+      for (let b = 0; b < B; b++) {
         if (!running(lengths, t, b)) continue; // h carried, output 0
-        const pr = base + ((t - t0) * B + b) * stride;
-        gruRowOut(acts, (t * B + b) * P, outputs, (t * B + b) * n, mem, cC + b * ldc1, hAt + b * n, ps, pr, bias, z, n);
+        gruOut(mem, act + b * n, acts, (t * B + b) * P, outputs, (t * B + b) * n, hAt + b * n, n);
       }
     }
   }
