@@ -38,10 +38,15 @@ const padded = (n: number): number => (n + 3) & ~3;
 // One running row of one step in three passes around the module's SIMD sigmoid and tanh (each
 // pass a function of its own on typed arrays, so it is optimized once, whatever the kernel does).
 
-/** The gate pre-activations p + h W_h (+ forgetBias for f) of a row, into the module's memory at zr. */
+/**
+ * The gate pre-activations p + h W_h (+ forgetBias for f) of a row into the module's memory,
+ * gate-major: gate g of row b at z + g S + bu (so each gate's activation is one vector call).
+ */
 function lstmPre(
   mem: Float32Array,
-  zr: number,
+  z: number,
+  S: number,
+  bu: number,
   hr: number,
   ps: Float32Array,
   pr: number,
@@ -49,15 +54,20 @@ function lstmPre(
   u: number,
   forgetBias: number,
 ): void {
-  for (let j = 0; j < 4 * u; j++) mem[zr + j] = ps[pr + j] + bias[j] + mem[hr + j];
-  for (let j = 2 * u; j < 3 * u; j++) mem[zr + j] += forgetBias;
+  for (let g = 0; g < 4; g++) {
+    const zr = z + g * S + bu,
+      o = g * u,
+      fb = g === 2 ? forgetBias : 0;
+    for (let j = 0; j < u; j++) mem[zr + j] = ps[pr + o + j] + bias[o + j] + mem[hr + o + j] + fb;
+  }
 }
 
-/** From the row's sigmoids (at sr) and tanhs (at tr): the activations into acts, c' into c, cs and the module's memory at cr. */
+/** From the row's activations (gate-major at act, as lstmPre): acts, c' into c, cs and the module's memory at cr. */
 function lstmCell(
   mem: Float32Array,
-  sr: number,
-  tr: number,
+  act: number,
+  S: number,
+  bu: number,
   cr: number,
   acts: Float32Array,
   ab: number,
@@ -67,14 +77,15 @@ function lstmCell(
   sb: number,
   u: number,
 ): void {
+  const ar = act + bu;
   for (let j = 0; j < u; j++) {
-    const si = mem[sr + j],
-      tj = mem[tr + u + j],
-      sf = mem[sr + 2 * u + j];
+    const si = mem[ar + j],
+      tj = mem[ar + S + j],
+      sf = mem[ar + 2 * S + j];
     acts[ab + j] = si;
     acts[ab + u + j] = tj;
     acts[ab + 2 * u + j] = sf;
-    acts[ab + 3 * u + j] = mem[sr + 3 * u + j];
+    acts[ab + 3 * u + j] = mem[ar + 3 * S + j];
     c[cb + j] = c[cb + j] * sf + si * tj;
     mem[cr + j] = c[cb + j]; // h' reads c' rounded to float32, as the per-step kernel does
   }
@@ -154,17 +165,17 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
     hA: packedFloats(B, u, MR),
     hC: packedFloats(B, 1, MR) * ldcG,
     h: B * u,
-    // The step's gate pre-activations, their sigmoids and tanhs, c' and tanh(c') (padded to whole vectors).
-    z: B * G,
-    sig: B * G,
-    tnh: B * G,
+    // The step's gate pre-activations and activations (gate-major blocks of S floats), c' and tanh(c').
+    z: 4 * padded(B * u),
+    act: 4 * padded(B * u),
     cT: padded(B * u),
     tcT: padded(B * u),
     ...projectionSizes(projected, d, G, rows),
     stage: Math.max(u * G, d * G, rows * d),
   });
   // Plain locals: the region's offsets are read in the inner loops.
-  const { whP, hA, hC, h: hAt, z, sig, tnh, cT, tcT, stage } = at;
+  const { whP, hA, hC, h: hAt, z, act, cT, tcT, stage } = at;
+  const S = padded(B * u);
   const ew = elementwiseRuntime()!; // over the same memory as the gemm
   mem.fill(0, cT, cT + padded(B * u)); // the padding is read by the vector tanh
   const whD = f32(wh);
@@ -186,21 +197,20 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
       packHere(rt, hAt, u, 1, B, u, MR, hA);
       gemmAt(rt, hA, whP, hC, B, G, u);
       for (let b = 0; b < B; b++) {
-        const zr = z + b * G;
         if (running(lengths, t, b))
-          lstmPre(mem, zr, hC + b * ldcG, ps, base + ((t - t0) * B + b) * stride, bias, u, forgetBias);
-        else mem.fill(0, zr, zr + G);
+          lstmPre(mem, z, S, b * u, hC + b * ldcG, ps, base + ((t - t0) * B + b) * stride, bias, u, forgetBias);
+        else for (let g = 0; g < 4; g++) mem.fill(0, z + g * S + b * u, z + g * S + (b + 1) * u);
       }
-      ew.sigmoid(z * 4, sig * 4, B * G);
-      ew.tanh(z * 4, tnh * 4, B * G);
+      ew.sigmoid(z * 4, act * 4, S); // i
+      ew.tanh((z + S) * 4, (act + S) * 4, S); // j
+      ew.sigmoid((z + 2 * S) * 4, (act + 2 * S) * 4, 2 * S); // f, o
       for (let b = 0; b < B; b++) {
         const sb = (t * B + b) * u,
           cb = b * u;
-        if (running(lengths, t, b))
-          lstmCell(mem, sig + b * G, tnh + b * G, cT + cb, acts, (t * B + b) * G, c, cb, cs, sb, u);
+        if (running(lengths, t, b)) lstmCell(mem, act, S, cb, cT + cb, acts, (t * B + b) * G, c, cb, cs, sb, u);
         else cs.set(c.subarray(cb, cb + u), sb); // the carried state (acts stay 0, the output 0)
       }
-      ew.tanh(cT * 4, tcT * 4, padded(B * u));
+      ew.tanh(cT * 4, tcT * 4, S);
       for (let b = 0; b < B; b++) {
         if (!running(lengths, t, b)) continue;
         const cb = b * u;
