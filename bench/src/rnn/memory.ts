@@ -8,9 +8,11 @@
  * "Theoretical activations": what the LSTM's gradient must read for every step - the gate
  * pre-activations [B, 4H] and the state (c, h) the step started from, [B, H] each - i.e.
  * 6·B·H·T floats, the yardstick. Everything above that is working memory (stacked outputs,
- * gradients in flight) or what the tape keeps beyond it. Below it means something is recomputed:
- * the plain unroll's whole-sequence LSTM node keeps only h and c' per step and recomputes the
- * gates (x W_x + b and h W_h, a chunk of steps at a time) in backprop (lstm_sequence.ts).
+ * gradients in flight) or what the tape keeps beyond it. Below it means something is recomputed.
+ * On the CPU backend the plain unroll's whole-sequence LSTM node runs the LSTMSequence kernels,
+ * which keep the gate activations, c' and h of every step (the yardstick's 6 numbers) so that
+ * backprop recomputes nothing; without them (fastPaths.sequenceKernels off, other backends) it
+ * keeps only h and c' and recomputes the gates a chunk of steps at a time (lstm_sequence.ts).
  */
 import * as tp from '@tapeflow/core';
 import '@tapeflow/backend-cpu';
@@ -154,9 +156,9 @@ export const part: Part = {
       `Gradients of mean(outputs^2) with respect to a BasicLSTMCell's weights through dynamicRnn, batch ${B}, ${T} steps, ` +
         `input depth ${D}, ${H} units, float32 on the CPU backend; bytes above what was live before (inputs, weights), from ` +
         "the engine's counter (memory().peakBytes). Theoretical activations: the gate pre-activations [B, 4H] and the " +
-        `step's starting state c, h [B, H] for every step, 6·B·H·T floats = ${MB(theory)} MB (the plain unroll keeps less: ` +
-        "its whole-sequence LSTM node keeps h and c' of every step and recomputes the gates in backprop, a chunk of steps " +
-        'at a time, packages/rnn/src/fast/lstm_sequence.ts). "Kept" is what is live when ' +
+        `step's starting state c, h [B, H] for every step, 6·B·H·T floats = ${MB(theory)} MB (the plain unroll's ` +
+        "whole-sequence LSTM node keeps these 6 numbers, the gate activations, c' and h, through the CPU's LSTMSequence " +
+        'kernel, so that backprop recomputes nothing, packages/rnn/src/fast/lstm_sequence.ts). "Kept" is what is live when ' +
         'the loss is returned (what the tape holds for the backward pass); the forward and backward peaks are measured ' +
         'separately (the counters restart when the loss is returned). Gradients of the recompute modes are compared ' +
         'with the plain ones (largest relative difference). The engine counts bytes per tensor storage handle, and the CPU ' +

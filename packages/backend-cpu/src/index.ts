@@ -21,6 +21,9 @@ import { cumsumKernels } from './kernels/cumsum.js';
 import { gatherKernels } from './kernels/gather.js';
 import { gruKernels } from './kernels/gru.js';
 import { lstmKernels } from './kernels/lstm.js';
+import { lstmSequenceKernels } from './kernels/lstm_sequence.js';
+import { gruSequenceKernels } from './kernels/gru_sequence.js';
+import { matmulRuntime } from './wasm/runtime.js';
 import { mathKernels } from './kernels/math.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { movementKernels } from './kernels/movement.js';
@@ -47,8 +50,17 @@ export const cpuKernels: KernelTable = {
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly kernels = cpuKernels;
-  /** Optional fused kernels (LSTM and GRU steps and their backward passes, the Adam update). */
-  readonly fused: Partial<FusedKernelTable> = { ...lstmKernels, ...gruKernels, ...adamKernels };
+  /**
+   * Optional fused kernels: LSTM and GRU steps and their backward passes, and where the wasm
+   * runtime loads (their gemm runs in it), the whole LSTM and GRU recurrences (lstm_sequence.ts,
+   * gru_sequence.ts); the Adam update.
+   */
+  readonly fused: Partial<FusedKernelTable> = {
+    ...lstmKernels,
+    ...gruKernels,
+    ...adamKernels,
+    ...(matmulRuntime() === null ? {} : { ...lstmSequenceKernels, ...gruSequenceKernels }),
+  };
 
   supportsDType(_dtype: DType): boolean {
     return true; // float32, int32, bool and float64 all have a typed array

@@ -49,6 +49,7 @@ export * from './ops/nn.js';
 export * from './ops/sequence.js';
 export * from './ops/random.js';
 export * from './ops/fused.js';
+export * from './ops/sequence_fused.js';
 export { op } from './ops/op.js';
 export {
   encodeWeights,

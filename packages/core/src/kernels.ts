@@ -231,6 +231,55 @@ export interface FusedKernelDefs {
     attrs: AdamAttrs;
     outputs: 3;
   };
+  /**
+   * A whole LSTM recurrence (TF1's BasicLSTMCell through dynamicRnn, time-major), front-end
+   * ops/sequence_fused.ts: source [p] (every step's gate projections x W_x + b, [T, B, 4u]) or
+   * [x [T, B, d], wx [d, 4u], b [4u]], then wh [u, 4u], c0 and h0 [B, u]. Row r runs while
+   * t < lengths[r] (all rows run without lengths); steps run up to `bound`. Outputs [outputs
+   * [T, B, u] (zeros where a row has finished), c, h (the final state), acts [bound, B, 4u] (the
+   * gate activations sig(i), tanh(j), sig(f + forgetBias), sig(o) of each step, zeros for
+   * finished rows), cs [bound, B, u] (each step's block output c')]: acts, cs and outputs are
+   * what LSTMSequenceGrad reads, so backprop recomputes nothing.
+   */
+  LSTMSequence: {
+    /** [...source, wh, c0, h0] */
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs & { forgetBias: number };
+    outputs: 5;
+  };
+  /**
+   * LSTMSequence's backprop through time: inputs [...source, wh, c0, h0, outputs, acts, cs, dy,
+   * dc, dh] (the forward's inputs and outputs, then the gradients of outputs and of the final c, h).
+   * Outputs [...the source's gradients (dp, or dx, dwx, db), dwh, dc0, dh0].
+   */
+  LSTMSequenceGrad: {
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs;
+    outputs: number;
+  };
+  /**
+   * A whole GRU recurrence (TF1's GRUCell, tanh; time-major), front-end ops/sequence_fused.ts:
+   * source [p] (projections [T, B, 3n]: the r, u gate columns then the candidate's) or [x, wx
+   * [d, 3n], b [3n]], then gh [n, 2n] and ch [n, n] (the recurrent rows of the gate and candidate
+   * kernels) and h0 [B, n]. Per step: r, u = sig(p_g + h gh), c = tanh(p_c + (r h) ch),
+   * h' = u h + (1 - u) c; masking as LSTMSequence. Outputs [outputs [T, B, n], h, acts
+   * [bound, B, 3n] (r, u, c of each step, zeros for finished rows)].
+   */
+  GRUSequence: {
+    /** [...source, gh, ch, h0] */
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs;
+    outputs: 3;
+  };
+  /**
+   * GRUSequence's backprop through time: inputs [...source, gh, ch, h0, outputs, acts, dy, dh];
+   * outputs [...the source's gradients (dp, or dx, dwx, db), dgh, dch, dh0].
+   */
+  GRUSequenceGrad: {
+    inputs: TensorInfo[];
+    attrs: SequenceAttrs;
+    outputs: number;
+  };
 }
 /** AdamUpdate's constants: the decay rates, the bias-corrected step size lrT and epsilon. */
 // (a type, not an interface: kernel attributes must fit Record<string, unknown>)
@@ -239,6 +288,16 @@ export type AdamAttrs = {
   beta2: number;
   lrT: number;
   epsilon: number;
+};
+
+/** The attributes of the whole-sequence kernels. */
+export type SequenceAttrs = {
+  /** Per batch row, the steps it runs (t < lengths[r]); null: every row runs every step. */
+  lengths: Int32Array | null;
+  /** Steps that run (TF1's loop bound: T, or min(T, max(1, max(lengths)))). */
+  bound: number;
+  /** Steps whose gate gradients a backward kernel gathers before one matmul for the weights' gradients (>= 1). */
+  chunk: number;
 };
 export type FusedKernelName = keyof FusedKernelDefs;
 export type FusedKernelImpl<K extends FusedKernelName> = (

@@ -7,7 +7,7 @@
  * The backward kernels are kernels too, so they have rules: the vector-Jacobian product of the
  * composed backward (ctx.vjp), which keeps every order of gradient possible.
  */
-import { adamUpdate, gruBlockGrad, lstmBlockGrad, type Tensor } from '@tapeflow/core';
+import { ValueError, adamUpdate, gruBlockGrad, lstmBlockGrad, type Tensor } from '@tapeflow/core';
 import { isRecording } from '../recording.js';
 import type { FusedGradTable, Vjp } from './types.js';
 
@@ -72,4 +72,17 @@ export const fusedGrads: FusedGradTable = {
       return [a, b, c, d];
     },
   },
+  // The whole-sequence kernels run inside @tapeflow/rnn's sequence node (a customGrad, which
+  // records nothing inside): its own backward is LSTMSequenceGrad, its higher orders the vjp of
+  // its op-level recurrence. Called directly under a tape, they say so rather than guess.
+  LSTMSequence: { grad: () => noDirectGrad('LSTMSequence') },
+  LSTMSequenceGrad: { grad: () => noDirectGrad('LSTMSequenceGrad') },
+  GRUSequence: { grad: () => noDirectGrad('GRUSequence') },
+  GRUSequenceGrad: { grad: () => noDirectGrad('GRUSequenceGrad') },
 };
+
+function noDirectGrad(kernel: string): never {
+  throw new ValueError(
+    `${kernel}: no gradient rule of its own; differentiate through @tapeflow/rnn's dynamicRnn (its whole-sequence node owns this kernel's backward)`,
+  );
+}

@@ -13,6 +13,7 @@
  * The work is described as gemm tasks (a rectangle of tiles of one product of the batch); an
  * executor runs them, on this thread or shared with a worker pool (src/threads/).
  */
+import type { TypedArray } from '@tapeflow/core';
 import type { Mat } from './matmul.js';
 import { MAX_PAGES, PAGE_BYTES, matmulRuntime, scratch, type MatmulRuntime } from '../wasm/runtime.js';
 import { heapAddress } from '../storage.js';
@@ -164,6 +165,74 @@ export function pack(
 }
 
 let taskBuf = new Int32Array(64 * TASK_INTS);
+
+/** Floats of `lines` lines of `depth` steps packed into panels of `w` lines (zero-padded). */
+export const packedFloats = (lines: number, depth: number, w: number): number => Math.ceil(lines / w) * w * depth;
+
+/**
+ * Packs the lines x depth view of `data` (element (l, p) at offset + l ls + p ds) into panels
+ * of `w` lines at float `dst` of the module's memory `f`, for kernels that run the gemm on
+ * memory they manage themselves (lstm_sequence.ts). A dense view is first copied in bulk to
+ * float `stageAt`, which needs room for its span (lines x depth floats).
+ */
+export function packInto(
+  rt: MatmulRuntime,
+  f: Float32Array,
+  data: TypedArray,
+  offset: number,
+  ls: number,
+  ds: number,
+  lines: number,
+  depth: number,
+  w: number,
+  dst: number,
+  stageAt: number,
+): void {
+  const x: Mat = { data, offset, rs: ls, cs: ds };
+  pack(rt, f, operand(x, ls, ds, lines, depth, w), offset, depth, dst, stageAt);
+}
+
+/**
+ * C = A B on the module's memory: A packed (panels of MR rows, m x k) at float aAt, B packed
+ * (panels of NR columns, k x n) at bAt, C written row-major at cAt with ldc = packedFloats(n, 1, NR)
+ * (whole tiles: rows up to a multiple of MR). On the installed executor (the thread pool) when
+ * the product is large enough to be worth splitting. k >= 1.
+ */
+export function gemmAt(
+  rt: MatmulRuntime,
+  aAt: number,
+  bAt: number,
+  cAt: number,
+  m: number,
+  n: number,
+  k: number,
+): void {
+  const mp = Math.ceil(m / MR),
+    np = Math.ceil(n / NR);
+  const byRows = m >= n;
+  const chunks = chunksFor(2 * m * n * k, byRows ? mp : np, 1, executor.threads);
+  if (taskBuf.length < chunks * TASK_INTS) taskBuf = new Int32Array(chunks * TASK_INTS);
+  for (let c = 0; c < chunks; c++) {
+    const total = byRows ? mp : np;
+    const lo = Math.floor((c * total) / chunks),
+      hi = Math.floor(((c + 1) * total) / chunks);
+    const o = c * TASK_INTS;
+    taskBuf[o] = aAt * 4;
+    taskBuf[o + 1] = bAt * 4;
+    taskBuf[o + 2] = cAt * 4;
+    taskBuf[o + 3] = k;
+    taskBuf[o + 4] = np * NR;
+    taskBuf[o + 5] = byRows ? lo : 0;
+    taskBuf[o + 6] = byRows ? hi : mp;
+    taskBuf[o + 7] = byRows ? 0 : lo;
+    taskBuf[o + 8] = byRows ? np : hi;
+    taskBuf[o + 9] = KC;
+    taskBuf[o + 10] = MC_PANELS;
+    taskBuf[o + 11] = NC_PANELS;
+    taskBuf[o + 12] = n; // the narrow edge tile reads the real column count
+  }
+  (gemmFlavour.plainSimd ? inline : executor).run(rt, taskBuf, chunks);
+}
 
 /** How many tasks to cut one product into: enough for the pool to balance, each worth waking a thread. */
 function chunksFor(flops: number, panels: number, products: number, threads: number): number {

@@ -4,6 +4,9 @@ import type { WebGPUBackend } from '../backend.js';
 import { gruKernels } from './gru.js';
 import { lstmKernels } from './lstm.js';
 
-export function makeFused(b: WebGPUBackend): Omit<FusedKernelTable, 'AdamUpdate'> {
+/** The one-step kernels; the whole-sequence ones (LSTMSequence, GRUSequence) are the CPU backend's only, for now. */
+export function makeFused(
+  b: WebGPUBackend,
+): Pick<FusedKernelTable, 'LSTMBlock' | 'LSTMBlockGrad' | 'GRUBlock' | 'GRUBlockGrad'> {
   return { ...lstmKernels(b), ...gruKernels(b) };
 }

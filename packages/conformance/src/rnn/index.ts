@@ -5,6 +5,7 @@ import { unrollerSuite } from './unrollers.js';
 import { recomputeSuite } from './recompute.js';
 import { tf1ApiSuite } from './tf1_api.js';
 import { rnnRegressionSuite } from './regressions.js';
+import { sequenceKernelSuite } from './sequence_kernels.js';
 
 export const rnnSuites: Record<string, SuiteDef> = {
   'rnn cells': cellSuite,
@@ -12,4 +13,5 @@ export const rnnSuites: Record<string, SuiteDef> = {
   'rnn recompute': recomputeSuite,
   'rnn tf1 api': tf1ApiSuite,
   'rnn regressions': rnnRegressionSuite,
+  'rnn sequence kernels': sequenceKernelSuite,
 };

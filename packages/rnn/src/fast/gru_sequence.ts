@@ -8,11 +8,17 @@
  * gradients then give the weights' share at once. Saved: the inputs (from the inputs, the node
  * projects them itself, chunk by chunk, and never keeps the projection) and the outputs
  * (the h each step read); higher orders differentiate the op-level recurrence, as for the LSTM.
+ * With the backend's GRUSequence kernels (float32, fastPaths.sequenceKernels), forward and
+ * backward are one kernel call each; the forward then also keeps r, u and the candidate of every
+ * step, so backprop recomputes nothing.
  */
 import {
+  ENGINE,
   add,
   concat,
   gruBlock,
+  gruSequenceGradKernel,
+  gruSequenceKernel,
   gruBlockGrad,
   matmul,
   mul,
@@ -25,8 +31,10 @@ import {
   tidy,
   where,
   zeros,
+  type SequenceSource,
   type Tensor,
 } from '@tapeflow/core';
+import { fastPaths } from './switches.js';
 import { SequencePlan, maskStep } from '../unroll.js';
 import {
   chunkSourceGrads,
@@ -61,6 +69,24 @@ export function gruSequence(
   const seq = new SequencePlan(T, lengths);
   try {
     const plan = nodePlan(seq, B, src.length);
+    if (kernelRuns(src, h0)) {
+      // The backend's GRUSequence kernels: forward keeps r, u and c of every step; bptt reads them.
+      const opts = { lengths: lengths ?? null, chunk: plan.chunk };
+      const n = src.length;
+      const source = (ins: Tensor[]) => ins.slice(0, n) as SequenceSource;
+      const [outputs, h] = runNode(
+        plan,
+        [...src, gh, ch, h0],
+        (ins) => {
+          const r = gruSequenceKernel(source(ins), ins[n], ins[n + 1], ins[n + 2], opts);
+          return { outputs: [r.outputs, r.h], kept: [r.acts] };
+        },
+        (ins) => recurrence(plan, ins),
+        ([dy, dh], ins, outs, [acts]) =>
+          gruSequenceGradKernel(source(ins), ins[n], ins[n + 1], ins[n + 2], { outputs: outs, acts }, dy, dh, opts),
+      );
+      return [outputs, h];
+    }
     const [outputs, h] = runNode(
       plan,
       [...src, gh, ch, h0],
@@ -72,6 +98,19 @@ export function gruSequence(
   } finally {
     seq.dispose(); // the masks the node saved stay until its tape lets go
   }
+}
+
+/** Whether the backend's GRUSequence kernels run this node (switch, kernels, float32, non-empty state). */
+function kernelRuns(src: Tensor[], h0: Tensor): boolean {
+  return (
+    fastPaths.sequenceKernels &&
+    ENGINE.hasFused('GRUSequence') &&
+    ENGINE.hasFused('GRUSequenceGrad') &&
+    h0.dtype === 'float32' &&
+    src.every((t) => t.dtype === 'float32') &&
+    h0.shape[0] > 0 &&
+    h0.shape[1] > 0
+  );
 }
 
 /** Gate pre-activations, r and candidate pre-activation from projections [rows, 3n] and the h read [rows, n]. */

@@ -14,13 +14,22 @@
  * neither pass ever holds the projection of every step, nor its gradient. Given projections
  * (MultiRNNCell's layers), it keeps them (4 more numbers) and returns their gradient whole.
  *
+ * With the backend's sequence kernels (LSTMSequence, LSTMSequenceGrad: core's sequence_fused.ts;
+ * float32, fastPaths.sequenceKernels) the node's forward and backprop through time are one kernel
+ * call each. The forward kernel keeps the gate activations and c' of every step (6 numbers per
+ * unit, row and step with the outputs) so that its backward recomputes nothing: faster, for
+ * more memory than the loops below, which stay the path for float64 and other backends.
+ *
  * Higher-order gradients: when a tape records the backward pass itself, the gradient is the
  * vector-Jacobian product of the same recurrence written with differentiable ops (`recurrence`),
  * so gradients of gradients stay exact.
  */
 import {
+  ENGINE,
   add,
   lstmBlock,
+  lstmSequenceGradKernel,
+  lstmSequenceKernel,
   lstmBlockGrad,
   matmul,
   reshape,
@@ -29,8 +38,10 @@ import {
   tidy,
   where,
   zeros,
+  type SequenceSource,
   type Tensor,
 } from '@tapeflow/core';
+import { fastPaths } from './switches.js';
 import { SequencePlan, maskStep } from '../unroll.js';
 import {
   chunkSourceGrads,
@@ -68,6 +79,39 @@ export function lstmSequence(
   const seq = new SequencePlan(T, lengths);
   try {
     const plan: Plan = { ...nodePlan(seq, B, src.length), forgetBias };
+    if (kernelRuns(src, h0)) {
+      const opts = { lengths: lengths ?? null, chunk: plan.chunk };
+      const n = src.length;
+      const [outputs, c, h] = runNode(
+        plan,
+        [...src, wh, c0, h0],
+        (ins) => {
+          const r = lstmSequenceKernel(
+            ins.slice(0, n) as SequenceSource,
+            ins[n],
+            ins[n + 1],
+            ins[n + 2],
+            forgetBias,
+            opts,
+          );
+          return { outputs: [r.outputs, r.c, r.h], kept: [r.acts, r.cs] };
+        },
+        (ins) => recurrence(plan, ins),
+        ([dy, dc, dh], ins, outs, [acts, cs]) =>
+          lstmSequenceGradKernel(
+            ins.slice(0, n) as SequenceSource,
+            ins[n],
+            ins[n + 1],
+            ins[n + 2],
+            { outputs: outs, acts, cs },
+            dy,
+            dc,
+            dh,
+            opts,
+          ),
+      );
+      return [outputs, c, h];
+    }
     // Saved besides the inputs: the outputs (the h each step read) and each step's c'. The gates
     // are recomputed from them (the projection and one matmul per chunk) rather than kept.
     const forward = (ins: Tensor[]): { outputs: Tensor[]; kept: Tensor[] } => {
@@ -85,6 +129,19 @@ export function lstmSequence(
   } finally {
     seq.dispose(); // the masks the node saved stay until its tape lets go
   }
+}
+
+/** Whether the backend's LSTMSequence kernels run this node (switch, kernels, float32, non-empty state). */
+function kernelRuns(src: Tensor[], h0: Tensor): boolean {
+  return (
+    fastPaths.sequenceKernels &&
+    ENGINE.hasFused('LSTMSequence') &&
+    ENGINE.hasFused('LSTMSequenceGrad') &&
+    h0.dtype === 'float32' &&
+    src.every((t) => t.dtype === 'float32') &&
+    h0.shape[0] > 0 &&
+    h0.shape[1] > 0
+  );
 }
 
 /**

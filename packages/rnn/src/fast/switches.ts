@@ -17,6 +17,12 @@ export const fastPaths = {
    */
   fusedSequence: true,
   /**
+   * The whole-sequence nodes run forward and backprop through time as the backend's sequence
+   * kernels (LSTMSequence, LSTMSequenceGrad) when it has them and the dtype is float32; off, their
+   * loops compose per-step fused kernels and matmuls (the reference for the kernels).
+   */
+  sequenceKernels: true,
+  /**
    * The whole-sequence nodes work on chunks of about this many rows (steps x batch): one matmul
    * per chunk for the projection, the recomputed gates and the weights' gradients, and only one
    * chunk's temporaries alive at a time. Tests make it small to cross chunk borders.
