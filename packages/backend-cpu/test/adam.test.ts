@@ -90,7 +90,7 @@ test('float64 and strided (transposed) inputs take the TypeScript loop, bit for 
   const ts = inputs(20 * 16, 4).map((x) => tf.transpose(tf.reshape(x, [20, 16])));
   const r = both(ts, attrs);
   t.deepEqual(r.fused, r.composed);
-  t.throws(() => tf.adamUpdate(ts[0], ts[1], ts[2], tf.zeros([3])), {
+  t.throws(() => tf.adamUpdate(ts[0], ts[1], ts[2], tf.zeros([3]), attrs), {
     name: 'ValueError',
     message: /adamUpdate: g must be float32 \[16,20\] like p, got float32 \[3\]/,
   });
