@@ -1,5 +1,5 @@
 /**
- * `pnpm --filter @tapeflow/backend-webgl probe` (PROBE=matmul for the matmul shapes): runs
+ * `pnpm --filter @tapeflow/backend-webgl probe` (PROBE=matmul: the matmul shapes; PROBE=js: the step's JavaScript time): runs
  * probe_page.ts in headless Chromium and prints its per-pass report. A diagnostic, not a bench:
  * nothing is written.
  */
@@ -12,8 +12,13 @@ const js = await bundleSource(`import './probe_page.ts';`, here);
 const { page, logs, close } = await openPage(js);
 try {
   await page.waitForFunction(() => 'probe' in window, undefined, { timeout: 60_000 });
-  const which = process.env.PROBE === 'matmul';
-  console.log(await page.evaluate((m) => (m ? window.probeMatmul() : window.probe()), which));
+  const which = process.env.PROBE ?? '';
+  console.log(
+    await page.evaluate(
+      (m) => (m === 'matmul' ? window.probeMatmul() : m === 'js' ? window.probeJs() : window.probe()),
+      which,
+    ),
+  );
 } catch (e) {
   console.error(logs.join('\n'));
   throw e;

@@ -206,3 +206,33 @@ window.probeMatmul = async () => {
   }
   return out.join('\n');
 };
+
+declare global {
+  interface Window {
+    probeJs: () => Promise<string>;
+  }
+}
+
+/** How long the step's JavaScript takes before it waits for the GPU (issuing every draw), vs its wall time. */
+window.probeJs = async () => {
+  await tf.setBackend('webgl');
+  const { variableGrads } = await import('@tapeflow/autograd');
+  const { BasicLSTMCell, dynamicRnn } = await import('@tapeflow/rnn');
+  const x = tf.tensor(lstmValues().xv, [32, 50, 128]);
+  const cell = new BasicLSTMCell(256);
+  const out: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    const { value, grads } = variableGrads(() => {
+      const [o] = dynamicRnn(cell, x, { dtype: 'float32', scope: 'js' });
+      return tf.mean(tf.square(o as tf.Tensor));
+    });
+    const t1 = performance.now();
+    await Promise.all([value.data(), ...Object.values(grads).map((g) => g.data())]);
+    const t2 = performance.now();
+    out.push(`js ${(t1 - t0).toFixed(0)} ms, then GPU wait ${(t2 - t1).toFixed(0)} ms`);
+    tf.dispose([value, grads]);
+  }
+  x.dispose();
+  return out.join('\n');
+};
