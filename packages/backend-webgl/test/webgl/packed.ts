@@ -194,6 +194,47 @@ export function packedSuite(r: Registry): void {
     );
   });
 
+  r.test('sum over leading axes four columns at a time (and the transposing path) equals a float64 sum', () => {
+    // [shape, axes]: leading axes over whole texels take one pass; the others transpose first.
+    const cases: [number[], number[]][] = [
+      [[5, 8], [0]],
+      [
+        [3, 2, 8],
+        [0, 1],
+      ],
+      [[1, 4], [0]],
+      [[300, 8], [0]], // runs longer than one pass: chunked
+      [[5, 6], [0]], // rows not whole texels
+      [[4, 8], [1]],
+    ];
+    expectNoLeak(() =>
+      tf.tidy(() => {
+        for (const [s, axes] of cases) {
+          const v = values(size(s), 12);
+          const got = tf.sum(tf.tensor(v, s), axes).dataSync();
+          const keptShape = s.filter((_, d) => !axes.includes(d));
+          const ref = new Float64Array(size(keptShape)),
+            mag = new Float64Array(size(keptShape));
+          for (const c of indices(s)) {
+            const o = flat(
+              keptShape,
+              c.filter((_, d) => !axes.includes(d)),
+            );
+            ref[o] += v[flat(s, c)];
+            mag[o] += Math.abs(v[flat(s, c)]);
+          }
+          const n = axes.reduce((p, d) => p * s[d], 1);
+          ref.forEach((e, o) =>
+            assert(
+              Math.abs(got[o] - e) <= (n + 1) * 2 ** -24 * mag[o],
+              `sum ${s} over ${axes} at ${o}: ${got[o]} vs float64 ${e}`,
+            ),
+          );
+        }
+      }),
+    );
+  });
+
   r.test('LSTMBlock four units at a time and one at a time equals its float64 equations', () => {
     const sig = (q: number): number => 1 / (1 + Math.exp(-q));
     for (const units of [8, 5]) {
