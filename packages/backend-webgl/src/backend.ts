@@ -11,6 +11,7 @@
  */
 import type {
   Backend,
+  OutInfo,
   BackendMemory,
   DataId,
   DType,
@@ -249,6 +250,29 @@ export class WebGLBackend implements Backend {
       spec.scratch,
     );
     return out;
+  }
+
+  /**
+   * elements [offset, offset + size of out) of float32 `x` as a new tensor `out`, copied by a blit
+   * when they are whole rows of x's texture and out's texture has x's width (a slice of rows of a
+   * matrix: an RNN reading its steps); else null. Counts as a draw (a GPU pass).
+   */
+  copyRows(x: TensorInfo, offset: number, out: OutInfo): TexData | null {
+    const d = x.dataId as TexData;
+    const src = d.texture;
+    const size = out.shape.reduce((n, v) => n * v, 1);
+    const rowLength = out.shape.length ? out.shape[out.shape.length - 1] : 1;
+    if (!src || src.format !== 'vec4' || size === 0) return null;
+    const [w, h] = this.texShapeFor(size, rowLength);
+    const y = offset / (4 * w);
+    if (w !== src.width || size !== 4 * w * h || !Number.isInteger(y) || y + h > src.height) return null;
+    const data = new TexData(size, out.dtype, null);
+    data.rowLength = rowLength;
+    this.live.add(data);
+    data.texture = this.acquireTexture(out.dtype, size, rowLength);
+    this.gpgpu.copyRows(src, y, data.texture);
+    this.numDraws++;
+    return data;
   }
 
   /**

@@ -36,6 +36,8 @@ export class GPGPU {
   readonly gl: WebGL2RenderingContext;
   readonly maxTextureSize: number;
   private fbo: WebGLFramebuffer;
+  /** The draw side of copyRows' blit (fbo is its read side). */
+  private fboCopy: WebGLFramebuffer;
   private quad: WebGLBuffer;
   private vertexShader: WebGLShader;
   private programs = new Map<string, Program>();
@@ -58,6 +60,7 @@ export class GPGPU {
     gl.disable(gl.DITHER);
     gl.disable(gl.CULL_FACE);
     this.fbo = gl.createFramebuffer()!;
+    this.fboCopy = gl.createFramebuffer()!;
     this.quad = gl.createBuffer()!;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.quad);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
@@ -160,6 +163,20 @@ export class GPGPU {
     else if (t.format === 'float') gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RED, gl.FLOAT, src);
     else gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RED_INTEGER, gl.INT, src);
     gl.bindTexture(gl.TEXTURE_2D, null);
+  }
+
+  /** Copies rows y..y+dst.height of `src` (as wide as `dst`, same format) into `dst`: a blit, no shader. */
+  copyRows(src: Texture, y: number, dst: Texture): void {
+    const gl = this.gl;
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.fbo);
+    gl.framebufferTexture2D(gl.READ_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, src.tex, 0);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, this.fboCopy);
+    gl.framebufferTexture2D(gl.DRAW_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, dst.tex, 0);
+    gl.blitFramebuffer(0, y, dst.width, y + dst.height, 0, 0, dst.width, dst.height, gl.COLOR_BUFFER_BIT, gl.NEAREST);
+    gl.framebufferTexture2D(gl.DRAW_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, null, 0);
+    gl.framebufferTexture2D(gl.READ_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, null, 0);
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
   }
 
   // ---- readback -------------------------------------------------------------------------------
@@ -337,6 +354,7 @@ export class GPGPU {
     this.programs.clear();
     gl.deleteShader(this.vertexShader);
     gl.deleteFramebuffer(this.fbo);
+    gl.deleteFramebuffer(this.fboCopy);
     gl.deleteBuffer(this.quad);
   }
 }

@@ -155,12 +155,15 @@ export function movementKernels(
     },
     Slice: ([x], { begin }, out) => {
       const s = strides(x.shape);
-      return affineGather(
-        b,
-        x,
-        out,
-        begin.reduce((o, v, i) => o + v * s[i], 0),
-        s,
+      const offset = begin.reduce((o, v, i) => o + v * s[i], 0);
+      // A contiguous range (size-1 dims, then a range of one dim, then whole dims): maybe whole texture rows.
+      const j = Math.max(
+        0,
+        out.shape.findIndex((n) => n !== 1),
+      );
+      const contiguous = out.shape.every((n, d) => d <= j || (begin[d] === 0 && n === x.shape[d]));
+      return (
+        (x.dtype === 'float32' && contiguous ? b.copyRows(x, offset, out) : null) ?? affineGather(b, x, out, offset, s)
       );
     },
     Reverse: ([x], { axes }, out) => {

@@ -194,6 +194,61 @@ export function packedSuite(r: Registry): void {
     );
   });
 
+  r.test('a slice of whole texture rows is a blit: same values as the shader, one pass, no leak', () => {
+    const b = webgl();
+    // Counts the blits (an own property over the prototype's method, deleted afterwards).
+    let blits = 0;
+    const g = b.gpgpu;
+    const blit = g.copyRows.bind(g);
+    g.copyRows = (src, y, dst) => {
+      blits++;
+      blit(src, y, dst);
+    };
+    try {
+      slices();
+    } finally {
+      Reflect.deleteProperty(g, 'copyRows');
+    }
+    function slices(): void {
+      expectNoLeak(() =>
+        tf.tidy(() => {
+          const s = [5, 3, 8];
+          const v = values(size(s), 13);
+          const x = tf.add(tf.tensor(v, s), 0); // on the GPU, rows of 2 texels
+          // [begin, size, blitted]: a step of a time-major sequence; rows within it; not whole rows.
+          const cases: [number[], number[], boolean][] = [
+            [[2, 0, 0], [1, 3, 8], true],
+            [[1, 0, 0], [3, 3, 8], true],
+            [[4, 1, 0], [1, 2, 8], true],
+            [[1, 0, 0], [2, 3, 4], false],
+            [[0, 1, 0], [2, 2, 8], false],
+          ];
+          for (const [begin, sz, blitted] of cases) {
+            const d = b.numDraws,
+              n = blits;
+            const y = tf.slice(x, begin, sz);
+            const got = y.dataSync();
+            assert(b.numDraws - d === 1, `slice ${begin} ${sz}: ${b.numDraws - d} passes`);
+            assert(
+              blits - n === (blitted ? 1 : 0),
+              `slice ${begin} ${sz}: ${blits - n} blits, expected ${blitted ? 1 : 0}`,
+            );
+            for (const c of indices(sz)) {
+              const e =
+                v[
+                  flat(
+                    s,
+                    c.map((q, k) => q + begin[k]),
+                  )
+                ];
+              assert(got[flat(sz, c)] === e, `slice ${begin} ${sz} at ${c}: ${got[flat(sz, c)]} vs ${e}`);
+            }
+          }
+        }),
+      );
+    }
+  });
+
   r.test('sum over leading axes four columns at a time (and the transposing path) equals a float64 sum', () => {
     // [shape, axes]: leading axes over whole texels take one pass; the others transpose first.
     const cases: [number[], number[]][] = [
