@@ -11,6 +11,7 @@
  */
 import type {
   Backend,
+  OutInfo,
   BackendMemory,
   DataId,
   DType,
@@ -37,6 +38,8 @@ export class TexData {
     public offloaded = false,
   ) {}
 
+  /** Elements per row of the shape it was made with: a packed texture row holds whole rows when it can (see texShapeFor). */
+  rowLength = 1;
   /** Textures computed from this storage (see WebGLBackend.derived), freed with it. */
   derived: Map<string, Texture> | null = null;
   /** Keys of derived textures asked for once, not kept yet. */
@@ -97,6 +100,7 @@ export class WebGLBackend implements Backend {
 
   write(values: TypedArray, shape: Shape, dtype: DType): DataId {
     const d = new TexData(values.length, dtype, values);
+    d.rowLength = shape.length ? shape[shape.length - 1] : 1;
     this.live.add(d);
     return d;
   }
@@ -148,7 +152,7 @@ export class WebGLBackend implements Backend {
   private texture(info: TensorInfo, transient: Texture[]): Texture {
     const d = info.dataId as TexData;
     if (d.texture) return d.texture;
-    const t = this.acquireTexture(d.dtype, d.size);
+    const t = this.acquireTexture(d.dtype, d.size, d.rowLength);
     const v = d.values!;
     const glValues =
       glslType(d.dtype) === 'float'
@@ -168,8 +172,31 @@ export class WebGLBackend implements Backend {
     return t;
   }
 
-  private acquireTexture(dtype: DType, size: number): Texture {
-    return this.count(this.gpgpu.acquire(glslType(dtype), size));
+  private acquireTexture(dtype: DType, size: number, rowLength: number): Texture {
+    if (glslType(dtype) === 'int') return this.count(this.gpgpu.acquire('int', size));
+    const [width, height] = this.texShapeFor(size, rowLength);
+    return this.count(this.gpgpu.acquire2D('vec4', width, height));
+  }
+
+  /**
+   * The packed texture of `size` float32 elements in rows of `rowLength`: one row per texture
+   * row when rows are a whole number of texels and fit, so a matrix is a 2-D texture (its element
+   * (r, 4c..4c+3) is texel (c, r), what matmul_rows.ts reads with plain texture coordinates);
+   * else rows of as many texels as fit.
+   */
+  texShapeFor(size: number, rowLength: number): [number, number] {
+    const texels = Math.ceil(size / 4);
+    const w = rowLength / 4,
+      max = this.gpgpu.maxTextureSize;
+    if (size > 0 && rowLength % 4 === 0 && w <= 4096 && texels / w <= max) return [w, texels / w];
+    return this.gpgpu.texShape(texels);
+  }
+
+  /** Width and height of the texture `info` is (or will be, once uploaded) stored in. */
+  textureShape(info: TensorInfo): [number, number] {
+    const d = info.dataId as TexData;
+    if (d.texture) return [d.texture.width, d.texture.height];
+    return glslType(d.dtype) === 'int' ? this.gpgpu.texShape(d.size) : this.texShapeFor(d.size, d.rowLength);
   }
 
   /** Counts a texture as in use (memory() and the peak). */
@@ -189,21 +216,29 @@ export class WebGLBackend implements Backend {
 
   /** Runs one fragment shader over a fresh output texture and returns the output's storage. */
   run(spec: RunSpec): TexData {
-    const size = spec.out.shape.reduce((n, v) => n * v, 1);
-    const out = new TexData(size, spec.out.dtype, null);
-    this.live.add(out);
-    const outTex = this.acquireTexture(spec.out.dtype, size);
-    out.texture = outTex;
-    if (size === 0) return out;
     const source = buildSource({
       ...spec,
       inputs: spec.inputs,
       outDtype: spec.out.dtype,
       rank: rankOf(spec.out.shape),
     });
-    const program = this.gpgpu.program(source);
+    return this.runSource({ ...spec, source });
+  }
+
+  /**
+   * Runs a complete fragment shader (inputs as samplers xK with widths xKW, scratch textures
+   * after them; the uniforms outW, outSize and outShape set) over a fresh output texture.
+   */
+  runSource(spec: Omit<RunSpec, 'body'> & { source: string }): TexData {
+    const size = spec.out.shape.reduce((n, v) => n * v, 1);
+    const out = new TexData(size, spec.out.dtype, null);
+    out.rowLength = spec.out.shape.length ? spec.out.shape[spec.out.shape.length - 1] : 1;
+    this.live.add(out);
+    const outTex = this.acquireTexture(spec.out.dtype, size, out.rowLength);
+    out.texture = outTex;
+    if (size === 0) return out;
     this.draw(
-      program,
+      this.gpgpu.program(spec.source),
       outTex,
       spec.inputs,
       {
@@ -215,6 +250,29 @@ export class WebGLBackend implements Backend {
       spec.scratch,
     );
     return out;
+  }
+
+  /**
+   * elements [offset, offset + size of out) of float32 `x` as a new tensor `out`, copied by a blit
+   * when they are whole rows of x's texture and out's texture has x's width (a slice of rows of a
+   * matrix: an RNN reading its steps); else null. Counts as a draw (a GPU pass).
+   */
+  copyRows(x: TensorInfo, offset: number, out: OutInfo): TexData | null {
+    const d = x.dataId as TexData;
+    const src = d.texture;
+    const size = out.shape.reduce((n, v) => n * v, 1);
+    const rowLength = out.shape.length ? out.shape[out.shape.length - 1] : 1;
+    if (!src || src.format !== 'vec4' || size === 0) return null;
+    const [w, h] = this.texShapeFor(size, rowLength);
+    const y = offset / (4 * w);
+    if (w !== src.width || size !== 4 * w * h || !Number.isInteger(y) || y + h > src.height) return null;
+    const data = new TexData(size, out.dtype, null);
+    data.rowLength = rowLength;
+    this.live.add(data);
+    data.texture = this.acquireTexture(out.dtype, size, rowLength);
+    this.gpgpu.copyRows(src, y, data.texture);
+    this.numDraws++;
+    return data;
   }
 
   /**

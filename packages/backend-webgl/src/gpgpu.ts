@@ -3,12 +3,14 @@
  * program cache keyed by shader source, a texture pool keyed by format and size, and readback
  * (readPixels for dataSync, a pixel-pack buffer plus a fence for the async data()).
  *
- * Every tensor is a flat row-major array laid out in a 2-D single-channel texture, row by row:
- * element i is texel (i % width, i / width). float32 uses R32F; int32 and bool use R32I, so
- * integers are exact over the whole int32 range (no float rounding of indices, lengths, masks).
+ * Every tensor is a flat row-major array laid out in a 2-D texture, row by row. float32 is packed:
+ * RGBA32F, four consecutive elements per texel (element i is component i % 4 of texel i / 4, and
+ * texel t sits at (t % width, t / width)), so an elementwise pass runs a quarter of the fragments
+ * and a matmul reads four of a row's elements in one fetch. int32 and bool use R32I, one element
+ * per texel, so integers are exact over the whole int32 range (no float rounding of indices).
  */
 
-/** R32F, R32I, or RGBA32F (four floats per texel: scratch textures of packed kernels, never tensors). */
+/** R32F, R32I, or RGBA32F (four floats per texel: float32 tensors and the scratch textures of packed kernels). */
 export type TexFormat = 'float' | 'int' | 'vec4';
 
 /** Bytes of one texel of `format`. */
@@ -34,6 +36,8 @@ export class GPGPU {
   readonly gl: WebGL2RenderingContext;
   readonly maxTextureSize: number;
   private fbo: WebGLFramebuffer;
+  /** The draw side of copyRows' blit (fbo is its read side). */
+  private fboCopy: WebGLFramebuffer;
   private quad: WebGLBuffer;
   private vertexShader: WebGLShader;
   private programs = new Map<string, Program>();
@@ -56,6 +60,7 @@ export class GPGPU {
     gl.disable(gl.DITHER);
     gl.disable(gl.CULL_FACE);
     this.fbo = gl.createFramebuffer()!;
+    this.fboCopy = gl.createFramebuffer()!;
     this.quad = gl.createBuffer()!;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.quad);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
@@ -67,22 +72,21 @@ export class GPGPU {
 
   // ---- textures -------------------------------------------------------------------------------
 
-  /** Width and height of the texture holding `size` elements (rows of at most MAX_ROW). */
+  /** Width and height of the texture holding `size` texels (rows of at most MAX_ROW). */
   texShape(size: number): [number, number] {
     const n = Math.max(size, 1);
-    const width = Math.min(n, MAX_ROW, this.maxTextureSize);
-    const height = Math.ceil(n / width);
+    const widest = Math.min(MAX_ROW, this.maxTextureSize);
+    const height = Math.ceil(n / widest);
     if (height > this.maxTextureSize) {
-      throw new RangeError(
-        `webgl: a tensor of ${size} elements does not fit in a ${width}x${this.maxTextureSize} texture`,
-      );
+      throw new RangeError(`webgl: ${size} texels do not fit in a ${widest}x${this.maxTextureSize} texture`);
     }
-    return [width, height];
+    // Rows as even as they go: the last row wastes fewer than `height` texels.
+    return [Math.ceil(n / height), height];
   }
 
-  /** A texture for `size` elements, reused from the pool when one of the same size is free. */
+  /** A texture for `size` elements (four per texel in 'vec4'), reused from the pool when one of the same size is free. */
   acquire(format: TexFormat, size: number): Texture {
-    const [width, height] = this.texShape(size);
+    const [width, height] = this.texShape(format === 'vec4' ? Math.ceil(size / 4) : size);
     return this.acquire2D(format, width, height);
   }
 
@@ -147,17 +151,32 @@ export class GPGPU {
   /** Uploads `values` (float32 or int32, row-major, `size` of them) into the texture. */
   upload(t: Texture, values: Float32Array | Int32Array): void {
     const gl = this.gl;
-    const padded = t.width * t.height;
+    const padded = t.width * t.height * (t.format === 'vec4' ? 4 : 1);
     let src = values;
     if (values.length !== padded) {
-      src = t.format === 'float' ? new Float32Array(padded) : new Int32Array(padded);
+      src = t.format === 'int' ? new Int32Array(padded) : new Float32Array(padded);
       src.set(values);
     }
     gl.bindTexture(gl.TEXTURE_2D, t.tex);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    if (t.format === 'float') gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RED, gl.FLOAT, src);
+    if (t.format === 'vec4') gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RGBA, gl.FLOAT, src);
+    else if (t.format === 'float') gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RED, gl.FLOAT, src);
     else gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, t.width, t.height, gl.RED_INTEGER, gl.INT, src);
     gl.bindTexture(gl.TEXTURE_2D, null);
+  }
+
+  /** Copies rows y..y+dst.height of `src` (as wide as `dst`, same format) into `dst`: a blit, no shader. */
+  copyRows(src: Texture, y: number, dst: Texture): void {
+    const gl = this.gl;
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.fbo);
+    gl.framebufferTexture2D(gl.READ_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, src.tex, 0);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, this.fboCopy);
+    gl.framebufferTexture2D(gl.DRAW_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, dst.tex, 0);
+    gl.blitFramebuffer(0, y, dst.width, y + dst.height, 0, 0, dst.width, dst.height, gl.COLOR_BUFFER_BIT, gl.NEAREST);
+    gl.framebufferTexture2D(gl.DRAW_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, null, 0);
+    gl.framebufferTexture2D(gl.READ_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, null, 0);
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
   }
 
   // ---- readback -------------------------------------------------------------------------------
@@ -175,15 +194,15 @@ export class GPGPU {
   readSync(t: Texture, size: number): Float32Array | Int32Array {
     const gl = this.gl;
     this.bindForRead(t);
-    const rows = Math.ceil(size / t.width);
-    const raw = t.format === 'float' ? new Float32Array(t.width * rows * 4) : new Int32Array(t.width * rows * 4);
+    const rows = this.rowsOf(t, size);
+    const raw = t.format === 'int' ? new Int32Array(t.width * rows * 4) : new Float32Array(t.width * rows * 4);
     gl.readPixels(
       0,
       0,
       t.width,
       rows,
-      t.format === 'float' ? gl.RGBA : gl.RGBA_INTEGER,
-      t.format === 'float' ? gl.FLOAT : gl.INT,
+      t.format === 'int' ? gl.RGBA_INTEGER : gl.RGBA,
+      t.format === 'int' ? gl.INT : gl.FLOAT,
       raw,
     );
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
@@ -193,7 +212,7 @@ export class GPGPU {
   /** Reads into a pixel-pack buffer, waits on a fence without blocking the page, then copies out. */
   async read(t: Texture, size: number): Promise<Float32Array | Int32Array> {
     const gl = this.gl;
-    const rows = Math.ceil(size / t.width);
+    const rows = this.rowsOf(t, size);
     const bytes = t.width * rows * 16;
     const buf = gl.createBuffer();
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buf);
@@ -204,8 +223,8 @@ export class GPGPU {
       0,
       t.width,
       rows,
-      t.format === 'float' ? gl.RGBA : gl.RGBA_INTEGER,
-      t.format === 'float' ? gl.FLOAT : gl.INT,
+      t.format === 'int' ? gl.RGBA_INTEGER : gl.RGBA,
+      t.format === 'int' ? gl.INT : gl.FLOAT,
       0,
     );
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
@@ -219,7 +238,7 @@ export class GPGPU {
     } finally {
       gl.deleteSync(sync);
     }
-    const raw = t.format === 'float' ? new Float32Array(t.width * rows * 4) : new Int32Array(t.width * rows * 4);
+    const raw = t.format === 'int' ? new Int32Array(t.width * rows * 4) : new Float32Array(t.width * rows * 4);
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buf);
     gl.getBufferSubData(gl.PIXEL_PACK_BUFFER, 0, raw);
     gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
@@ -227,7 +246,14 @@ export class GPGPU {
     return this.red(raw, size, t.format);
   }
 
+  /** Texture rows holding the first `size` elements. */
+  private rowsOf(t: Texture, size: number): number {
+    return Math.ceil((t.format === 'vec4' ? Math.ceil(size / 4) : size) / t.width);
+  }
+
+  /** The first `size` elements of RGBA pixels: all four channels of packed textures, red of the others. */
   private red(raw: Float32Array | Int32Array, size: number, format: TexFormat): Float32Array | Int32Array {
+    if (format === 'vec4') return raw.slice(0, size);
     const out = format === 'float' ? new Float32Array(size) : new Int32Array(size);
     for (let i = 0; i < size; i++) out[i] = raw[4 * i];
     return out;
@@ -328,6 +354,7 @@ export class GPGPU {
     this.programs.clear();
     gl.deleteShader(this.vertexShader);
     gl.deleteFramebuffer(this.fbo);
+    gl.deleteFramebuffer(this.fboCopy);
     gl.deleteBuffer(this.quad);
   }
 }

@@ -1,8 +1,10 @@
 /**
- * Builds fragment shaders. Every kernel is one fragment shader run once per output element:
- * the preamble turns the fragment's position into the output's flat index `idx` and multi-index
- * `oc[]`, and gives a reader `getK(flat)` for each input K. A kernel supplies only the body that
- * assigns `res`. Shapes and strides are uniforms, so one compiled program serves every shape of
+ * Builds fragment shaders. Every kernel is one fragment shader whose body computes one output
+ * element: the preamble turns the fragment's position into the output's flat index `idx` and
+ * multi-index `oc[]`, and gives a reader `getK(flat)` for each input K. A kernel supplies only
+ * the body that assigns `res`. A float32 output is packed (gpgpu.ts), so each fragment runs the
+ * body for the four elements of its texel; a kernel that can do all four at once supplies
+ * `body4` instead, assigning `vec4 res` from the texel index `t` (readers `getK4(texel)`). Shapes and strides are uniforms, so one compiled program serves every shape of
  * the same rank; the rank is baked into the source (array sizes), hence into the cache key.
  */
 import type { DType } from '@tapeflow/core';
@@ -22,7 +24,9 @@ export interface ShaderSpec {
   /** Extra declarations: uniforms, helper functions. */
   decls?: string;
   /** Statements that assign `res`, reading `idx`, `oc`, getK(flat) and the declared uniforms. */
-  body: string;
+  body?: string;
+  /** float32 outputs only: statements that assign `vec4 res`, elements 4t..4t+3, from the texel index `t` (and `idx`, `oc` of element 4t). */
+  body4?: string;
 }
 
 const HELPERS = `
@@ -38,15 +42,24 @@ int fkey(float x) {
 }
 `;
 
-/** Samplers `xK`, their widths `xKW` and readers `getK(flat)` for the inputs of a shader. */
+/**
+ * Samplers `xK`, their widths `xKW` and readers `getK(flat)` for the inputs of a shader; packed
+ * (float32) inputs also get `getK4(texel)`, four elements at once.
+ */
 export function readers(inputs: readonly ShaderInput[]): string {
   return inputs
     .map((inp, k) => {
-      const t = glslType(inp.dtype);
-      const sampler = t === 'float' ? 'sampler2D' : 'isampler2D';
+      const head = `uniform int x${k}W;\n`;
+      if (glslType(inp.dtype) === 'int') {
+        return (
+          `uniform highp isampler2D x${k};\n${head}` +
+          `int get${k}(int i) { return texelFetch(x${k}, ivec2(i % x${k}W, i / x${k}W), 0).r; }\n`
+        );
+      }
       return (
-        `uniform highp ${sampler} x${k};\nuniform int x${k}W;\n` +
-        `${t} get${k}(int i) { return texelFetch(x${k}, ivec2(i % x${k}W, i / x${k}W), 0).r; }\n`
+        `uniform highp sampler2D x${k};\n${head}` +
+        `vec4 get${k}4(int t) { return texelFetch(x${k}, ivec2(t % x${k}W, t / x${k}W), 0); }\n` +
+        `float get${k}(int i) { return get${k}4(i >> 2)[i & 3]; }\n`
       );
     })
     .join('');
@@ -57,11 +70,13 @@ export const PRELUDE = '#version 300 es\nprecision highp float;\nprecision highp
 export function buildSource(spec: ShaderSpec): string {
   const T = glslType(spec.outDtype);
   const R = spec.rank;
-  return `${PRELUDE}uniform int outW;
+  const head = `${PRELUDE}uniform int outW;
 uniform int outSize;
 uniform int outShape[${R}];
-out highp ${T} outValue;
-${HELPERS}${readers(spec.inputs)}${spec.decls ?? ''}
+${HELPERS}${readers(spec.inputs)}${spec.decls ?? ''}`;
+  if (T === 'float') return packedSource(head, R, spec);
+  if (spec.body === undefined) throw new Error('webgl: an int kernel needs a per-element body');
+  return `${head}out highp int outValue;
 void main() {
   ivec2 p = ivec2(gl_FragCoord.xy);
   int idx = p.y * outW + p.x;
@@ -72,6 +87,41 @@ void main() {
   ${T} res;
   ${spec.body}
   outValue = res;
+}
+`;
+}
+
+/** A float32 output: one texel, elements 4t..4t+3 (those past outSize are 0), per fragment. */
+function packedSource(head: string, R: number, spec: ShaderSpec): string {
+  const main = `out highp vec4 outValue;
+void main() {
+  ivec2 p = ivec2(gl_FragCoord.xy);
+  int t = p.y * outW + p.x;
+  if (4 * t >= outSize) { outValue = vec4(0.0); return; }`;
+  if (spec.body4 !== undefined) {
+    return `${head}${main}
+  int idx = 4 * t;
+  int oc[${R}];
+  int rest = idx;
+  for (int d = ${R - 1}; d >= 0; d--) { oc[d] = rest % outShape[d]; rest /= outShape[d]; }
+  vec4 res;
+  ${spec.body4}
+  outValue = res;
+}
+`;
+  }
+  return `${head}float elem(int idx) {
+  int oc[${R}];
+  int rest = idx;
+  for (int d = ${R - 1}; d >= 0; d--) { oc[d] = rest % outShape[d]; rest /= outShape[d]; }
+  float res;
+  ${spec.body}
+  return res;
+}
+${main}
+  int i = 4 * t;
+  outValue = vec4(elem(i), i + 1 < outSize ? elem(i + 1) : 0.0, i + 2 < outSize ? elem(i + 2) : 0.0,
+    i + 3 < outSize ? elem(i + 3) : 0.0);
 }
 `;
 }

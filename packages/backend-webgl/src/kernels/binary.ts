@@ -5,7 +5,7 @@
  */
 import type { BinaryKernelName, KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { WebGLBackend } from '../backend.js';
-import { operands } from './operand.js';
+import { operands, operands4 } from './operand.js';
 
 type BinaryName = BinaryKernelName;
 
@@ -93,9 +93,17 @@ const INT: Record<BinaryName, string> = {
   LogicalAnd: 'int(a != 0 && b != 0)',
 };
 
+/** The arithmetic that reads the same on vec4s, four elements per fragment (IEEE per component). */
+const FLOAT4: Partial<Record<BinaryName, string>> = { Add: 'a + b', Sub: 'a - b', Mul: 'a * b', Div: 'a / b' };
+
 function binary(b: WebGLBackend, name: BinaryName) {
   return ([x, y]: [TensorInfo, TensorInfo], _attrs: unknown, out: OutInfo) => {
     const isFloat = x.dtype === 'float32';
+    const four = isFloat && FLOAT4[name] ? operands4([x, y], out.shape) : null;
+    if (four) {
+      const body4 = `vec4 a = ${four.exprs[0]};\n  vec4 b = ${four.exprs[1]};\n  res = ${FLOAT4[name]};`;
+      return b.run({ inputs: [x, y], out, decls: four.decls, body4, uniforms: four.uniforms });
+    }
     const T = isFloat ? 'float' : 'int';
     const ops = operands([x, y], out.shape);
     const body = `${T} a = ${ops.exprs[0]};\n  ${T} b = ${ops.exprs[1]};\n  res = ${isFloat ? FLOAT[name] : INT[name]};`;

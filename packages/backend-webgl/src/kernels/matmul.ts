@@ -2,6 +2,7 @@
  * BatchMatMul: out[n, i, j] = sum_l A[n, i, l] * B[n, l, j]. Transposes are strides, never
  * copies; a batch of 1 broadcasts through a batch stride of 0.
  *
+ * float32 with K and n multiples of 4 reads the packed storage directly (matmul_rows.ts). Other
  * float32 with a shared dimension of PACK_MIN_K or more takes the packed path: two cheap
  * pre-passes copy A's rows and B's columns into RGBA32F scratch textures, four consecutive l per
  * texel, one matrix row per texture row; the main pass computes blocks of four outputs from
@@ -15,6 +16,7 @@ import type { KernelTable, OutInfo, TensorInfo } from '@tapeflow/core';
 import type { ScratchSpec, TexData, WebGLBackend } from '../backend.js';
 import type { Texture } from '../gpgpu.js';
 import { PRELUDE } from '../shader.js';
+import { matmulRows, rowsApplies } from './matmul_rows.js';
 
 /** Below this shared dimension the two pre-passes cost more than they save. */
 const PACK_MIN_K = 8;
@@ -89,18 +91,12 @@ void main() {
   ivec2 p = ivec2(gl_FragCoord.xy);
   ${across ? 'int q = p.y / K4;\n  int r = p.x;\n  int t = p.y - q * K4;' : 'int q = p.y / rows;\n  int r = p.y - q * rows;\n  int t = p.x;'}
   int i = q * batchStr + r * rowStr + t * 4 * kStr;
-  // Divisions once per texel: the first element's texel, then kStr as a step of (kdx, kdy)
-  // texels (the source is x0W texels wide) for the next three, with a carry.
-  int y = i / x0W;
-  int x = i - y * x0W;
-  int kdy = kStr / x0W;
-  int kdx = kStr - kdy * x0W;
   vec4 v = vec4(0.0);
   for (int c = 0; c < 4; c++) {
-    if (t * 4 + c < K) v[c] = texelFetch(x0, ivec2(x, y), 0).r;
-    x += kdx;
-    y += kdy;
-    if (x >= x0W) { x -= x0W; y++; }
+    // Element e of the (packed) source is component e % 4 of texel e / 4.
+    int e = i + c * kStr;
+    int tx = e >> 2;
+    if (t * 4 + c < K) v[c] = texelFetch(x0, ivec2(tx % x0W, tx / x0W), 0)[e & 3];
   }
   outValue = v;
 }
@@ -229,6 +225,7 @@ export function matmulKernels(b: WebGLBackend): Pick<KernelTable, 'BatchMatMul'>
     BatchMatMul: ([x, y], { transposeA, transposeB }, out) => {
       const [, m, n] = out.shape;
       const k = transposeA ? x.shape[1] : x.shape[2];
+      if (rowsApplies(b, x, y, out, k)) return matmulRows(b, x, y, transposeA, transposeB, out);
       const s = layout(x, y, transposeA, transposeB, m, n, k);
       const max = b.gpgpu.maxTextureSize;
       const fits =

@@ -14,11 +14,23 @@ import { stridedIndex, strides } from '../shader.js';
 /** out[oc] = x[offset + sum oc[d] * str[d]]. */
 export function affineGather(b: WebGLBackend, x: TensorInfo, out: OutInfo, offset: number, str: number[]): TexData {
   const R = rankOf(out.shape);
+  const last = out.shape[out.shape.length - 1];
+  // Four consecutive outputs from one texel: along the last dim a step of 1, every other step and
+  // the offset whole texels (a slice of rows, a permutation that keeps the last axis). Or from
+  // one element: a step of 0 along the last dim (a broadcast of columns or of a scalar).
+  const whole = x.dtype === 'float32' && out.shape.length > 0 && last % 4 === 0;
+  const texels =
+    whole && str[str.length - 1] === 1 && offset % 4 === 0 && str.every((s, d) => d === str.length - 1 || s % 4 === 0);
+  const spread = whole && str[str.length - 1] === 0;
   return b.run({
     inputs: [x],
     out,
     decls: stridedIndex(0, R),
-    body: 'res = get0(bidx0(oc));',
+    ...(texels
+      ? { body4: 'res = get04(bidx0(oc) >> 2);' }
+      : spread
+        ? { body4: 'res = vec4(get0(bidx0(oc)));' }
+        : { body: 'res = get0(bidx0(oc));' }),
     uniforms: { x0Str: str.length ? str : [0], x0Off: offset },
   });
 }
@@ -75,6 +87,22 @@ function concatFew(b: WebGLBackend, xs: readonly TensorInfo[], axis: number, out
   }
   const widths = xs.map((x) => x.shape[axis] * inner);
   const T = out.dtype === 'float32' ? 'float' : 'int';
+  if (T === 'float' && width % 4 === 0 && widths.every((w) => w % 4 === 0)) {
+    // Every band whole texels: four outputs are one texel of one input.
+    const branches4 = xs
+      .map(
+        (_, k) =>
+          `${k ? 'else ' : ''}if (col < starts[${k}] + widths[${k}]) res = get${k}4((row * widths[${k}] + col - starts[${k}]) >> 2);`,
+      )
+      .join('\n  ');
+    return b.run({
+      inputs: xs,
+      out,
+      decls: `uniform int width;\nuniform int starts[${xs.length}];\nuniform int widths[${xs.length}];\n`,
+      body4: `int row = idx / width;\n  int col = idx - row * width;\n  ${branches4}\n  else res = vec4(0.0);`,
+      uniforms: { width, starts, widths },
+    });
+  }
   // Branch per input: samplers cannot be indexed by a non-constant expression.
   const branches = xs
     .map(
@@ -127,12 +155,15 @@ export function movementKernels(
     },
     Slice: ([x], { begin }, out) => {
       const s = strides(x.shape);
-      return affineGather(
-        b,
-        x,
-        out,
-        begin.reduce((o, v, i) => o + v * s[i], 0),
-        s,
+      const offset = begin.reduce((o, v, i) => o + v * s[i], 0);
+      // A contiguous range (size-1 dims, then a range of one dim, then whole dims): maybe whole texture rows.
+      const j = Math.max(
+        0,
+        out.shape.findIndex((n) => n !== 1),
+      );
+      const contiguous = out.shape.every((n, d) => d <= j || (begin[d] === 0 && n === x.shape[d]));
+      return (
+        (x.dtype === 'float32' && contiguous ? b.copyRows(x, offset, out) : null) ?? affineGather(b, x, out, offset, s)
       );
     },
     Reverse: ([x], { axes }, out) => {

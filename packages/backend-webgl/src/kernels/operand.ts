@@ -41,3 +41,34 @@ export function operands(
     uniforms: Object.assign({}, ...ops.map((o) => o.uniforms)) as Uniforms,
   };
 }
+
+/**
+ * Input K read four elements at a time, for a float32 output whose texel t is elements
+ * idx = 4t..4t+3 (oc the multi-index of idx): when those four are also one texel of the input
+ * (same layout; or broadcast over leading dims only, with the last dim a multiple of 4), or the
+ * input is one value. Else null: the kernel runs per element.
+ */
+export function operand4(k: number, x: TensorInfo, outShape: Shape): Operand | null {
+  if (x.dtype !== 'float32') return null;
+  if (isSameLayout(x.shape, outShape)) return { expr: `get${k}4(t)`, decls: '', uniforms: {} };
+  if (x.shape.every((d) => d === 1)) return { expr: `vec4(get${k}(0))`, decls: '', uniforms: {} };
+  const last = outShape[outShape.length - 1];
+  if (!outShape.length || last % 4 !== 0 || x.shape[x.shape.length - 1] !== last) return null;
+  const o = operand(k, x, outShape);
+  return { ...o, expr: `get${k}4(bidx${k}(oc) >> 2)` };
+}
+
+/** operand4 of every input, or null if one of them cannot be read four at a time. */
+export function operands4(
+  inputs: readonly TensorInfo[],
+  outShape: Shape,
+): { exprs: string[]; decls: string; uniforms: Uniforms } | null {
+  const ops = inputs.map((x, k) => operand4(k, x, outShape));
+  if (ops.some((o) => o === null)) return null;
+  const all = ops as Operand[];
+  return {
+    exprs: all.map((o) => o.expr),
+    decls: all.map((o) => o.decls).join(''),
+    uniforms: Object.assign({}, ...all.map((o) => o.uniforms)) as Uniforms,
+  };
+}

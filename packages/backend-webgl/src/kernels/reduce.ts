@@ -84,12 +84,33 @@ function reduceRuns(
   }
 }
 
+/**
+ * A float32 Sum over leading axes (a bias gradient: the rows of [rows, inner] added up) whose kept
+ * elements are whole texels and whose runs need no second pass: each output texel adds up one
+ * texel column, four sums at once, with no transpose first.
+ */
+function sumLeading(b: WebGLBackend, x: TensorInfo, runLen: number, inner: number, out: OutInfo): TexData {
+  return b.run({
+    inputs: [x],
+    out,
+    decls: 'uniform int runLen;\nuniform int inner4;\n',
+    body4: `vec4 acc = vec4(0.0);
+  for (int r = 0; r < runLen; r++) acc += get04(r * inner4 + t);
+  res = acc;`,
+    uniforms: { runLen, inner4: inner / 4 },
+  });
+}
+
 function reduce(b: WebGLBackend, name: ReduceName) {
   return ([x]: [TensorInfo], { axes }: { axes: number[] }, out: OutInfo) => {
     const rank = x.shape.length;
     const kept = [...Array(rank).keys()].filter((d) => !axes.includes(d));
     const runLen = axes.reduce((n, d) => n * x.shape[d], 1);
     const rows = kept.reduce((n, d) => n * x.shape[d], 1);
+    const leading = kept.every((d, i) => d === axes.length + i);
+    if (name === 'Sum' && x.dtype === 'float32' && leading && rows % 4 === 0 && rows > 0 && runLen <= CHUNK) {
+      return sumLeading(b, x, runLen, rows, out);
+    }
     const trailing = axes.every((d, i) => d === rank - axes.length + i);
     if (trailing) return reduceRuns(b, name, x, rows, runLen, out);
     const perm = [...kept, ...axes];

@@ -232,7 +232,7 @@ export function backendSuite(r: Registry): void {
     );
     // The counter does count: a size never seen before (input and output) takes two new textures.
     tf.tidy(() => {
-      tf.exp(tf.ones([3, 7919]));
+      tf.exp(tf.ones([3, 1187]));
     });
     assert(
       tf.memory().numTexturesAllocated === alloc + 2,
@@ -379,7 +379,7 @@ export function backendSuite(r: Registry): void {
     );
   });
 
-  r.test('matmul keeps a packed operand that is used again; dispose and offload free it', () => {
+  r.test('matmul keeps a copy of an operand that is used again; dispose and offload free it', () => {
     const b = webgl();
     const w = tf.tidy(() => tf.reshape(tf.mul(tf.range(0, 64 * 48, 1, 'float32'), 0.01), [64, 48]));
     const ref = (h: tf.Tensor): number[] => {
@@ -394,7 +394,8 @@ export function backendSuite(r: Registry): void {
         }
       return out;
     };
-    const packedBytes = 48 * 16 * 16; // w as B: 48 columns x 16 texels of four floats
+    // matmul reads B as Bᵀ: w [64, 48] is copied into 48 rows of 16 texels of four floats.
+    const packedBytes = 48 * 16 * 16;
     const step = (seed: number): { draws: number; bytes: number } => {
       const h = tf.tensor(
         Array.from({ length: 3 * 64 }, (_, i) => Math.sin(i + seed)),
@@ -413,10 +414,10 @@ export function backendSuite(r: Registry): void {
       s2 = step(2),
       s3 = step(3),
       s4 = step(4);
-    assert(s1.draws === 4 && s2.draws === 4, `first two uses pack w: ${s1.draws}, ${s2.draws} draws, expected 4`);
+    assert(s1.draws === 2 && s2.draws === 2, `first two uses copy w: ${s1.draws}, ${s2.draws} draws, expected 2`);
     assert(
-      s3.draws === 3 && s4.draws === 3,
-      `later uses reuse the packed w: ${s3.draws}, ${s4.draws} draws, expected 3`,
+      s3.draws === 1 && s4.draws === 1,
+      `later uses reuse the copy of w: ${s3.draws}, ${s4.draws} draws, expected 1`,
     );
     assert(
       gpu().bytes === base + packedBytes,
@@ -429,8 +430,8 @@ export function backendSuite(r: Registry): void {
       `offload should free w and its packed copy: ${gpu().bytes - base} bytes vs base`,
     );
     const s5 = step(5);
-    assert(s5.draws === 4, `an offloaded operand is packed for the draw only: ${s5.draws} draws`);
-    assert(gpu().bytes === base - wBytes, 'an offloaded operand kept a packed copy on the GPU');
+    assert(s5.draws === 2, `an offloaded operand is copied for the draw only: ${s5.draws} draws`);
+    assert(gpu().bytes === base - wBytes, 'an offloaded operand kept a copy on the GPU');
     w.dispose();
     assert(gpu().bytes === base - wBytes, 'dispose left GPU bytes behind');
   });

@@ -38,9 +38,13 @@ function expectNear(t: tf.Tensor, ref: number[], what: string): void {
 }
 
 export function fusedSuite(r: Registry): void {
+  // units 4: four elements per fragment; units 5: one at a time.
   r.test('LSTMBlockGrad equals central differences of the LSTMBlock equations (float64)', () => {
+    for (const units of [4, 5]) lstmBlockGradCase(units);
+  });
+
+  function lstmBlockGradCase(units: number): void {
     const batch = 3,
-      units = 4,
       forgetBias = 0.7;
     const fwd = ([g, c]: number[][]): number[][] => {
       const c2: number[] = [],
@@ -79,7 +83,7 @@ export function fusedSuite(r: Registry): void {
         expectNear(dC, eC, 'dc');
       }),
     );
-  });
+  }
 
   r.test('GRUBlock and GRUBlockGrad equal the float64 equation and its central differences', () => {
     const batch = 2,
