@@ -1,5 +1,5 @@
-/** The webgpu page for the browser runner of backend-webgl (same server, same per-case protocol). */
-import type { PageSpec } from '../../../backend-webgl/test/browser/runner.js';
+/** The webgpu test page for the shared browser runner (same server, same per-case protocol as webgl's). */
+import type { PageSpec } from '@tapeflow/conformance/browser';
 
 export const WEBGPU_PAGE: PageSpec = {
   page: 'packages/backend-webgpu/test/browser/page.ts',
@@ -7,5 +7,3 @@ export const WEBGPU_PAGE: PageSpec = {
   ownExport: 'webgpuSuites',
   title: 'tapeflow webgpu tests',
 };
-
-export { WEBGPU_ARGS } from './flags.js';
