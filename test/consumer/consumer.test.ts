@@ -2,7 +2,7 @@
  * The consumer test (`pnpm test:consumer`, a CI step): packs every library package, installs the
  * tarballs with plain npm into a fresh project in a temp dir outside the workspace, and uses them
  * there as a user would: an ESM Node program typed under `tsc --strict` (NodeNext and bundler
- * resolution), CommonJS require(), and a browser page bundled by esbuild and by Vite, each run in
+ * resolution), the webgpu backend's registration and its no-adapter reason in Node, CommonJS require(), and a browser page bundled by esbuild and by Vite, each run in
  * headless Chromium on webgl, with the cpu backend's WebAssembly matmul seen to load.
  */
 import { execFile } from 'node:child_process';
@@ -75,7 +75,7 @@ test.after.always('remove the temp project', () => {
 });
 
 test.serial('the tarballs hold built code, no workspace: ranges, and one copy of each package', (t) => {
-  for (const name of ['core', 'autograd', 'backend-cpu', 'backend-webgl', 'rnn']) {
+  for (const name of ['core', 'autograd', 'backend-cpu', 'backend-webgl', 'backend-webgpu', 'rnn']) {
     const pkgDir = join(dir, 'node_modules/@tapeflow', name);
     const pkg = readFileSync(join(pkgDir, 'package.json'), 'utf8');
     t.false(pkg.includes('workspace:'), name);
@@ -103,6 +103,20 @@ test.serial('tsc --strict (NodeNext) compiles the program, and Node trains an LS
   t.is(r.leaked, 0);
   t.deepEqual(r.weights, ['rnn/lstm_cell/kernel', 'rnn/lstm_cell/bias']);
 });
+
+test.serial(
+  'importing @tapeflow/backend-webgpu registers it; without a Vulkan driver setBackend resolves false and says why',
+  async (t) => {
+    // webgpu.ts was compiled under --strict by the test above, against the package's own .d.ts
+    const { stdout } = await run('node', ['build/webgpu.js'], {
+      env: { VK_ICD_FILENAMES: '/nonexistent/vk_icd.json' },
+    });
+    const r = JSON.parse(stdout) as { registeredAgain: boolean; started: boolean; reason: string | null };
+    t.false(r.registeredAgain, 'the import did not register webgpu');
+    t.false(r.started);
+    t.regex(r.reason ?? '', /no GPU adapter.*libvulkan1.*VK_ICD_FILENAMES/s);
+  },
+);
 
 test.serial('tsc --strict with bundler resolution', async (t) => {
   await run(bin('tsc'), ['-p', 'tsconfig.bundler.json']);
