@@ -16,6 +16,7 @@ export default tseslint.config(
       '**/out/',
       'docs/api/',
       'packages/autograd/test/.tmp-docs/',
+      'bench/.venv-native/', // pnpm bench native's Python environment (git-ignored)
       'packages/backend-cpu/src/wasm/matmul_wasm.ts',
     ],
   },

@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { splitCorpus } from '@tapeflow/demo/corpus';
 import { readNames } from '@tapeflow/demo/data';
 import { startPlayground, type Playground } from '../src/server/serve.js';
-import { WEBGPU_ARGS } from '../../packages/backend-webgpu/test/browser/flags.js';
+import { WEBGPU_ARGS } from '@tapeflow/conformance/browser';
 
 const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [

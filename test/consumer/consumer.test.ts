@@ -2,8 +2,8 @@
  * The consumer test (`pnpm test:consumer`, a CI step): packs every library package, installs the
  * tarballs with plain npm into a fresh project in a temp dir outside the workspace, and uses them
  * there as a user would: an ESM Node program typed under `tsc --strict` (NodeNext and bundler
- * resolution), CommonJS require(), and a browser page bundled by esbuild and by Vite, each run in
- * headless Chromium on webgl, with the cpu backend's WebAssembly matmul seen to load.
+ * resolution), the webgpu backend's registration and its no-adapter reason in Node, CommonJS require(), and a browser page bundled by esbuild and by Vite, each run in
+ * headless Chromium on webgl and webgpu, with the cpu backend's WebAssembly matmul seen to load.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { extname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { chromium } from 'playwright-core';
+import { WEBGPU_ARGS } from '@tapeflow/conformance/browser';
 
 const root = resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env.TAPEFLOW_CHROMIUM ?? '/usr/bin/chromium';
@@ -24,6 +25,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // WebGPU on SwiftShader, as in the webgpu backend's browser tests (@tapeflow/conformance/browser)
+  ...WEBGPU_ARGS,
 ];
 /** The consumer's own tools, from the npm registry (pinned to what the workspace uses). */
 const TOOLS = { typescript: '5.9.3', esbuild: '0.28.2', vite: '7.3.8', '@types/node': '20.19.43' };
@@ -75,7 +78,7 @@ test.after.always('remove the temp project', () => {
 });
 
 test.serial('the tarballs hold built code, no workspace: ranges, and one copy of each package', (t) => {
-  for (const name of ['core', 'autograd', 'backend-cpu', 'backend-webgl', 'rnn']) {
+  for (const name of ['core', 'autograd', 'backend-cpu', 'backend-webgl', 'backend-webgpu', 'rnn']) {
     const pkgDir = join(dir, 'node_modules/@tapeflow', name);
     const pkg = readFileSync(join(pkgDir, 'package.json'), 'utf8');
     t.false(pkg.includes('workspace:'), name);
@@ -104,6 +107,20 @@ test.serial('tsc --strict (NodeNext) compiles the program, and Node trains an LS
   t.deepEqual(r.weights, ['rnn/lstm_cell/kernel', 'rnn/lstm_cell/bias']);
 });
 
+test.serial(
+  'importing @tapeflow/backend-webgpu registers it; without a Vulkan driver setBackend resolves false and says why',
+  async (t) => {
+    // webgpu.ts was compiled under --strict by the test above, against the package's own .d.ts
+    const { stdout } = await run('node', ['build/webgpu.js'], {
+      env: { VK_ICD_FILENAMES: '/nonexistent/vk_icd.json' },
+    });
+    const r = JSON.parse(stdout) as { registeredAgain: boolean; started: boolean; reason: string | null };
+    t.false(r.registeredAgain, 'the import did not register webgpu');
+    t.false(r.started);
+    t.regex(r.reason ?? '', /no GPU adapter.*libvulkan1.*VK_ICD_FILENAMES/s);
+  },
+);
+
 test.serial('tsc --strict with bundler resolution', async (t) => {
   await run(bin('tsc'), ['-p', 'tsconfig.bundler.json']);
   t.pass(); // tsc exits non-zero on any type error, which run() turns into a failure
@@ -121,6 +138,7 @@ test.serial('require() where Node has no require(esm) fails with an error saying
 
 interface PageResult {
   webgl: boolean;
+  webgpu: { started: boolean; error?: string | null; gradient: number[]; losses: number[] };
   backend: string;
   gradient: number[];
   cpuGradient: number[];
@@ -162,6 +180,13 @@ function checkPage(t: import('ava').ExecutionContext, r: PageResult): void {
   t.is(r.gradient.length, 15);
   r.gradient.forEach((g, i) => t.true(Math.abs(g - r.cpuGradient[i]) < 1e-4, `webgl ${g} vs cpu ${r.cpuGradient[i]}`));
   t.true(r.losses[r.losses.length - 1] < r.losses[0], `webgl LSTM loss ${r.losses[0]} -> ${r.losses.at(-1)}`);
+  t.true(r.webgpu.started, `setBackend('webgpu') failed in the page: ${r.webgpu.error}`);
+  t.is(r.webgpu.gradient.length, 15);
+  r.webgpu.gradient.forEach((g, i) =>
+    t.true(Math.abs(g - r.cpuGradient[i]) < 1e-4, `webgpu ${g} vs cpu ${r.cpuGradient[i]}`),
+  );
+  const wl = r.webgpu.losses;
+  t.true(wl.length === r.losses.length && wl[wl.length - 1] < wl[0], `webgpu LSTM loss ${wl[0]} -> ${wl.at(-1)}`);
   t.true(r.matmulError < 1e-3, `cpu matmul error ${r.matmulError}`);
   // Compiled once each: the matmul (plus its plain-SIMD twin where relaxed SIMD selects the FMA
   // variant, as in Chromium) and, if the page's ops used it, the elementwise module.
@@ -171,7 +196,7 @@ function checkPage(t: import('ava').ExecutionContext, r: PageResult): void {
   );
 }
 
-test.serial('an esbuild bundle runs in headless Chromium on webgl, and the wasm matmul loads', async (t) => {
+test.serial('an esbuild bundle runs in headless Chromium on webgl and webgpu, and the wasm matmul loads', async (t) => {
   const out = join(dir, 'out-esbuild');
   await run(bin('esbuild'), ['browser.ts', '--bundle', '--format=esm', `--outfile=${join(out, 'browser.js')}`]);
   writeFileSync(
@@ -181,7 +206,10 @@ test.serial('an esbuild bundle runs in headless Chromium on webgl, and the wasm 
   checkPage(t, await runPage(out));
 });
 
-test.serial('a Vite build (no config) runs in headless Chromium on webgl, and the wasm matmul loads', async (t) => {
-  await run(bin('vite'), ['build', '--outDir', 'out-vite', '--logLevel', 'warn']);
-  checkPage(t, await runPage(join(dir, 'out-vite')));
-});
+test.serial(
+  'a Vite build (no config) runs in headless Chromium on webgl and webgpu, and the wasm matmul loads',
+  async (t) => {
+    await run(bin('vite'), ['build', '--outDir', 'out-vite', '--logLevel', 'warn']);
+    checkPage(t, await runPage(join(dir, 'out-vite')));
+  },
+);

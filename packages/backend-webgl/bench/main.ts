@@ -7,7 +7,7 @@ import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_PATH, writeSection } from '@tapeflow/bench/report';
-import { bundleSource, openPage } from '../test/browser/runner.js';
+import { bundleSource, openPage } from '@tapeflow/conformance/browser';
 import type { BenchRow } from './page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleSource, openPage } from '../test/browser/runner.js';
+import { bundleSource, openPage } from '@tapeflow/conformance/browser';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const js = await bundleSource(`import './probe_page.ts';`, here);

@@ -4,9 +4,10 @@
  * If Chromium is missing this file fails (it does not skip): CI installs it (.ci/run).
  */
 import test from 'ava';
-import { startBrowser } from './browser/runner.js';
+import { startBrowser } from '@tapeflow/conformance/browser';
+import { WEBGL_PAGE } from './browser/spec.js';
 
-const runner = await startBrowser();
+const runner = await startBrowser(WEBGL_PAGE);
 
 test.after.always(() => runner.close());
 

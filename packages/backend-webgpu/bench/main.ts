@@ -8,8 +8,7 @@ import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_PATH, writeSection } from '../../../bench/src/report.js';
-import { bundleSource, openPage } from '../../backend-webgl/test/browser/runner.js';
-import { WEBGPU_ARGS } from '../test/browser/runner.js';
+import { bundleSource, openPage, WEBGPU_ARGS } from '@tapeflow/conformance/browser';
 import type { BenchRow } from './page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,4 +1,5 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
+// (preserve: the .d.ts keeps this line, so a consumer with `types: ["node"]` gets the GPU* names too)
 /**
  * The device side of the backend: what kernels ask of a GPU, as a narrow command interface over
  * numbered buffers. `DirectGpu` runs the commands on a GPUDevice (in a page, or inside the Node

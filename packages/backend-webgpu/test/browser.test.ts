@@ -4,10 +4,10 @@
  * `webgpu browser › <case>`. If Chromium or its WebGPU adapter is missing this file fails.
  */
 import test from 'ava';
-import { startBrowser } from '../../backend-webgl/test/browser/runner.js';
-import { WEBGPU_ARGS, WEBGPU_PAGE } from './browser/runner.js';
+import { startBrowser, WEBGPU_ARGS } from '@tapeflow/conformance/browser';
+import { WEBGPU_PAGE } from './browser/spec.js';
 
-const runner = await startBrowser({ spec: WEBGPU_PAGE, args: WEBGPU_ARGS });
+const runner = await startBrowser(WEBGPU_PAGE, { args: WEBGPU_ARGS });
 
 test.after.always(() => runner.close());
 

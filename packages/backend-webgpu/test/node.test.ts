@@ -3,10 +3,11 @@
  * setBackend('webgpu') resolves false and webgpuInitError() says what to install.
  *
  * The conformance suites also run here on Dawn (the `webgpu` package) over SwiftShader's Vulkan
- * ICD from Debian's chromium, but only with TAPEFLOW_WEBGPU_NODE=1: that driver stack crashes
- * the process at random (SIGSEGV, glibc mutex assertions) after a few hundred to a few thousand
- * submits, even in a 20-line script with one buffer and one shader, so it cannot gate CI. The
- * browser file runs the same suites on Chromium's SwiftShader adapter.
+ * ICD from Debian's chromium, but only with TAPEFLOW_WEBGPU_NODE=1: that stack crashes the
+ * process at random (SIGSEGV, glibc mutex assertions, in Dawn's InstanceBase::ProcessEvents)
+ * after a few hundred to a few thousand submits, also in scripts/dawn-soak.mjs without tapeflow,
+ * so it cannot gate CI (the README's Node section has the measurements). The browser file runs
+ * the same suites on Chromium's SwiftShader adapter.
  */
 import test from 'ava';
 import { getBackend, registerBackend, setBackend, ValueError } from '@tapeflow/core';

@@ -6,26 +6,7 @@
 import { ENGINE, setBackend } from '@tapeflow/core';
 import { WebGLBackend } from '../../src/index.js';
 import { collect, type SuiteDef, type TestEnv } from '@tapeflow/conformance';
-
-export interface CaseResult {
-  ok: boolean;
-  ms: number;
-  error?: string;
-  numDraws: number;
-}
-
-export interface PageApi {
-  /** Activates 'webgl'; returns a description of the GL renderer, or throws. */
-  init(): Promise<string>;
-  list(): string[];
-  run(name: string, runsScale: number): Promise<CaseResult>;
-}
-
-declare global {
-  interface Window {
-    tapeflowTests: PageApi;
-  }
-}
+import type {} from '@tapeflow/conformance/browser/page'; // window.tapeflowTests
 
 export function start(suites: Record<string, SuiteDef>): void {
   const cases = collect(suites);

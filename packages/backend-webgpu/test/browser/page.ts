@@ -1,12 +1,12 @@
 /**
  * The webgpu test page's entry (bundled by esbuild, runs in Chromium). It registers only the
  * 'webgpu' backend, so a kernel that cannot run on the GPU fails instead of falling back, and
- * exposes the conformance cases to the Node side as window.tapeflowTests (the webgl runner's API).
+ * exposes the conformance cases to the Node side as window.tapeflowTests (the shared runner's API).
  */
 import { ENGINE, setBackend } from '@tapeflow/core';
 import { WebGPUBackend, webgpuInitError } from '../../src/index.js';
 import { collect, type SuiteDef, type TestEnv } from '@tapeflow/conformance';
-import type { CaseResult } from '../../../backend-webgl/test/browser/page.js';
+import type { CaseResult } from '@tapeflow/conformance/browser/page';
 
 export function start(suites: Record<string, SuiteDef>): void {
   const cases = collect(suites);

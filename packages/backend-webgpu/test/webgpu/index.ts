@@ -1,7 +1,6 @@
 /** Cases about the webgpu backend itself, run in the browser page (and in Node when enabled) next to the shared suites. */
 import type { SuiteDef } from '@tapeflow/conformance';
-import { fusedSuite } from '../../../backend-webgl/test/webgl/fused.js';
-import { gpuLstmSuite } from '../../../backend-webgl/test/webgl/lstm.js';
+import { fusedSuite, gpuLstmSuite } from '@tapeflow/conformance/gpu';
 import { backendSuite } from './backend.js';
 import { gpu, webgpu } from './util.js';
 

@@ -1,7 +1,8 @@
 /**
- * Node side of the browser tests: bundles the conformance suites with the webgl backend
- * (esbuild, 'source' condition), serves the bundle from 127.0.0.1 on an ephemeral port, drives
- * Debian's headless Chromium with playwright-core, and runs cases in the page by name.
+ * Node side of a GPU backend's browser tests (webgl, webgpu): bundles the conformance suites with
+ * the backend's test page (esbuild, 'source' condition), serves the bundle from 127.0.0.1 on an
+ * ephemeral port, drives Debian's headless Chromium with playwright-core, and runs cases in the
+ * page by name (the page implements ./page_api.ts).
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { CaseResult } from './page.js';
+import type { CaseResult } from './page_api.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../../..');
@@ -33,14 +34,6 @@ export interface PageSpec {
   title: string;
 }
 
-/** The webgl page: the cases about the webgl backend itself (memory, swapping, exact integers) join the shared ones. */
-export const WEBGL_PAGE: PageSpec = {
-  page: 'packages/backend-webgl/test/browser/page.ts',
-  ownSuites: 'packages/backend-webgl/test/webgl/index.ts',
-  ownExport: 'webglSuites',
-  title: 'tapeflow webgl tests',
-};
-
 const specFrom = (file: string): string =>
   JSON.stringify(
     relative(here, join(root, file))
@@ -53,14 +46,14 @@ function entrySource(spec: PageSpec): { source: string; suites: string[] } {
   const suites = ['opsSuites', 'gradSuites', 'rnnSuites'];
   const source = [
     `import { start } from ${specFrom(spec.page)};`,
-    `import { ${suites.join(', ')} } from '@tapeflow/conformance';`,
+    `import { ${suites.join(', ')} } from ${specFrom('packages/conformance/src/index.ts')};`,
     `import { ${spec.ownExport} } from ${specFrom(spec.ownSuites)};`,
     `start({ ${suites.map((n) => `...${n}`).join(', ')}, ...${spec.ownExport} });`,
   ].join('\n');
   return { source, suites: [...suites, spec.ownExport] };
 }
 
-export async function bundle(spec: PageSpec = WEBGL_PAGE): Promise<{ js: string; suites: string[] }> {
+export async function bundle(spec: PageSpec): Promise<{ js: string; suites: string[] }> {
   const { source, suites } = entrySource(spec);
   return { js: await bundleSource(source, here), suites };
 }
@@ -121,7 +114,7 @@ export async function openPage(js: string, args: readonly string[] = [], title =
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: install it with ` +
-        '`apt-get install -y --no-install-recommends chromium` (the webgl tests need a real browser)',
+        '`apt-get install -y --no-install-recommends chromium` (the GPU backends need a real browser for their tests)',
     );
   }
   const server = await serve(js, title);
@@ -153,9 +146,9 @@ export async function openPage(js: string, args: readonly string[] = [], title =
 }
 
 export async function startBrowser(
-  opts: { runsScale?: number; spec?: PageSpec; args?: readonly string[] } = {},
+  spec: PageSpec,
+  opts: { runsScale?: number; args?: readonly string[] } = {},
 ): Promise<BrowserRunner> {
-  const spec = opts.spec ?? WEBGL_PAGE;
   const { js, suites } = await bundle(spec);
   const { page, logs, close } = await openPage(js, opts.args, spec.title);
   try {

@@ -7,8 +7,7 @@
 import * as tf from '@tapeflow/core';
 import { adam, variableGrads } from '@tapeflow/autograd';
 import { BasicLSTMCell, dynamicRnn, initializers, resetDefaultGraph, withFastPaths } from '@tapeflow/rnn';
-import { assert, type Registry } from '@tapeflow/conformance';
-import { gpu, webgl } from './util.js';
+import { assert, type Registry } from '../harness.js';
 
 /** A GPU backend's memory counters: storage units (textures, buffers) and bytes in use, ever allocated, on the host. */
 export interface GpuProbe {
@@ -21,8 +20,6 @@ export interface GpuProbe {
   forwardPeakBound?: boolean;
 }
 
-const webglProbe: GpuProbe = { counts: gpu, resetPeak: () => webgl().resetPeak() };
-
 /** Fixed data: inputs [batch, time, depth] and a regression target per step. */
 function data(batch: number, time: number, depth: number, units: number): { x: tf.Tensor; y: tf.Tensor } {
   const xs = Array.from({ length: batch * time * depth }, (_, i) => Math.sin(i * 0.37));
@@ -31,8 +28,6 @@ function data(batch: number, time: number, depth: number, units: number): { x: t
 }
 
 const mse = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.mean(tf.square(tf.sub(a, b)));
-
-export const lstmSuite = (r: Registry): void => gpuLstmSuite(webglProbe)(r);
 
 export const gpuLstmSuite =
   ({ counts: gpu, resetPeak, forwardPeakBound = true }: GpuProbe) =>

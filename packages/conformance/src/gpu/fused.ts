@@ -5,7 +5,7 @@
  * every fused path with the composed ops, to second order.
  */
 import * as tf from '@tapeflow/core';
-import { assert, expectNoLeak, type Registry } from '@tapeflow/conformance';
+import { assert, expectNoLeak, type Registry } from '../harness.js';
 
 const sig64 = (v: number): number => 1 / (1 + Math.exp(-v));
 const values = (n: number, seed: number, scale: number): number[] =>
@@ -65,7 +65,7 @@ export function fusedSuite(r: Registry): void {
       dhs = values(batch * units, 4, 1);
     const cNext = fwd([gs, cs])[0].map(Math.fround);
     const [eGates, eC] = numericVjp(fwd, [gs, cs], [dcn, dhs]);
-    assert(tf.ENGINE.hasFused('LSTMBlockGrad'), 'webgl has no LSTMBlockGrad kernel');
+    assert(tf.ENGINE.hasFused('LSTMBlockGrad'), `${tf.getBackend()} has no LSTMBlockGrad kernel`);
     expectNoLeak(() =>
       tf.tidy(() => {
         const ins = [
@@ -104,7 +104,7 @@ export function fusedSuite(r: Registry): void {
     const [eGates, eDh, eDcPre] = numericVjp(fwd, [gs, hs, cps], [dn]);
     assert(
       tf.ENGINE.hasFused('GRUBlock') && tf.ENGINE.hasFused('GRUBlockGrad'),
-      'webgl lacks GRUBlock or GRUBlockGrad',
+      `${tf.getBackend()} lacks GRUBlock or GRUBlockGrad`,
     );
     expectNoLeak(() =>
       tf.tidy(() => {
