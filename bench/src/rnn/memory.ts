@@ -10,8 +10,8 @@
  * 6·B·H·T floats, the yardstick. Everything above that is working memory (stacked outputs,
  * gradients in flight) or what the tape keeps beyond it. Below it means something is recomputed.
  * On the CPU backend the plain unroll's whole-sequence LSTM node runs the LSTMSequence kernels,
- * which keep the gate activations, c' and h of every step (the yardstick's 6 numbers) so that
- * backprop recomputes nothing; without them (fastPaths.sequenceKernels off, other backends) it
+ * which keep the gate activations and h of every step and c' at chunk ends (5 numbers), so that
+ * backprop recomputes only c' within a chunk (elementwise); without them (fastPaths.sequenceKernels off, other backends) it
  * keeps only h and c' and recomputes the gates a chunk of steps at a time (lstm_sequence.ts).
  */
 import * as tp from '@tapeflow/core';
@@ -157,8 +157,9 @@ export const part: Part = {
         `input depth ${D}, ${H} units, float32 on the CPU backend; bytes above what was live before (inputs, weights), from ` +
         "the engine's counter (memory().peakBytes). Theoretical activations: the gate pre-activations [B, 4H] and the " +
         `step's starting state c, h [B, H] for every step, 6·B·H·T floats = ${MB(theory)} MB (the plain unroll's ` +
-        "whole-sequence LSTM node keeps these 6 numbers, the gate activations, c' and h, through the CPU's LSTMSequence " +
-        'kernel, so that backprop recomputes nothing, packages/rnn/src/fast/lstm_sequence.ts). "Kept" is what is live when ' +
+        "whole-sequence LSTM node keeps 5 of them, the gate activations and h, with c' only at chunk ends, through the " +
+        "CPU's LSTMSequence kernel, so that backprop recomputes only c' within a chunk, packages/rnn/src/fast/lstm_sequence.ts). " +
+        '"Kept" is what is live when ' +
         'the loss is returned (what the tape holds for the backward pass); the forward and backward peaks are measured ' +
         'separately (the counters restart when the loss is returned). Gradients of the recompute modes are compared ' +
         'with the plain ones (largest relative difference). The engine counts bytes per tensor storage handle, and the CPU ' +

@@ -81,3 +81,34 @@ for (const [kind, fwd, bwd] of [
     await useThreads(1);
   });
 }
+
+// LSTMSequence keeps c' only at chunk ends and LSTMSequenceGrad recomputes the others from the
+// gate activations. With chunk 1 every c' is kept and nothing recomputed: the kept c' and every
+// gradient that does not sum over a chunk (dp, dc0, dh0; dW_h's chunk sums are grouped
+// differently) must be the same bits, with rows that finish early (their carried state) too.
+test.serial("lstm kernel: c' recomputed within a chunk gives the kept c' and the gradients bit for bit", (t) => {
+  const [T, B, u, k] = [7, 3, 5, 3];
+  const r = (shape: number[], seed: number) => tf.randomUniform(shape, { minval: -1, maxval: 1, seed });
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    const [p, wh, c0, h0] = [r([T, B, 4 * u], 1), r([u, 4 * u], 2), r([B, u], 3), r([B, u], 4)];
+    const [dy, dc, dh] = [r([T, B, u], 5), r([B, u], 6), r([B, u], 7)];
+    for (const lengths of [null, Int32Array.of(7, 2, 5)]) {
+      const run = (chunk: number) => {
+        const f = tf.lstmSequenceKernel([p], wh, c0, h0, 0.5, { lengths, chunk });
+        return { f, g: tf.lstmSequenceGradKernel([p], wh, c0, h0, f, dy, dc, dh, { lengths, chunk }) };
+      };
+      const every = run(1),
+        ends = run(k);
+      t.deepEqual(ends.f.cs.shape, [Math.ceil(T / k), B, u]);
+      const all = every.f.cs.dataSync();
+      const kept = ends.f.cs.dataSync();
+      for (let i = 0; i < Math.ceil(T / k); i++) {
+        const step = Math.min(T, (i + 1) * k) - 1;
+        t.deepEqual(kept.subarray(i * B * u, (i + 1) * B * u), all.subarray(step * B * u, (step + 1) * B * u));
+      }
+      for (const i of [0, 2, 3]) t.deepEqual(ends.g[i].dataSync(), every.g[i].dataSync(), `gradient ${i}`);
+    }
+  });
+  t.is(tf.memory().numTensors, before);
+});

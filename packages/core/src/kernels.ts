@@ -238,8 +238,10 @@ export interface FusedKernelDefs {
    * t < lengths[r] (all rows run without lengths); steps run up to `bound`. Outputs [outputs
    * [T, B, u] (zeros where a row has finished), c, h (the final state), acts [bound, B, 4u] (the
    * gate activations sig(i), tanh(j), sig(f + forgetBias), sig(o) of each step, zeros for
-   * finished rows), cs [bound, B, u] (each step's block output c')]: acts, cs and outputs are
-   * what LSTMSequenceGrad reads, so backprop recomputes nothing.
+   * finished rows), cs [ceil(bound / chunk), B, u] (the block output c' of each chunk's last
+   * step, chunk = attrs.chunk)]: acts, cs and outputs are what LSTMSequenceGrad reads. It
+   * recomputes a chunk's other c' from them (c' = c sig(f) + sig(i) tanh(j), elementwise, bit for
+   * bit the forward's), so the forward keeps 5, not 6, numbers per unit, row and step.
    */
   LSTMSequence: {
     /** [...source, wh, c0, h0] */

@@ -1,5 +1,19 @@
 /** Elementwise binary ops and where. Every input gradient is summed back over its broadcast axes. */
-import { cast, div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, sub, where } from '@tapeflow/core';
+import {
+  cast,
+  div,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  mul,
+  neg,
+  pow,
+  sub,
+  tidy,
+  where,
+} from '@tapeflow/core';
 import type { BinaryKernelName } from '@tapeflow/core';
 import type { GradTable } from './types.js';
 import { unbroadcast } from './util.js';
@@ -13,7 +27,12 @@ export const binaryGrads: Pick<GradTable, Binary> = {
   Sub: { grad: (dy, { inputs: [a, b] }) => [() => unbroadcast(dy, a.shape), () => unbroadcast(neg(dy), b.shape)] },
   Mul: {
     saveInputs: true,
-    grad: (dy, { inputs: [a, b] }) => [() => unbroadcast(mul(dy, b), a.shape), () => unbroadcast(mul(dy, a), b.shape)],
+    grad: (dy, { inputs: [a, b] }) =>
+      a === b
+        ? // square(x) is mul(x, x): one gradient, dy·(2x) as TF's _SquareGrad, instead of dy·x twice and
+          // their sum (three tensors of x's size at once). Bit for bit the same: doubling is exact short of overflow.
+          [() => tidy(() => mul(dy, mul(a, 2))), null]
+        : [() => unbroadcast(mul(dy, b), a.shape), () => unbroadcast(mul(dy, a), b.shape)],
   },
   Div: {
     saveInputs: true,

@@ -62,7 +62,7 @@ function lstmPre(
   }
 }
 
-/** From the row's activations (gate-major at act, as lstmPre): acts, c' into c, cs and the module's memory at cr. */
+/** From the row's activations (gate-major at act, as lstmPre): acts, c' into c and the module's memory at cr. */
 function lstmCell(
   mem: Float32Array,
   act: number,
@@ -73,8 +73,6 @@ function lstmCell(
   ab: number,
   c: Float32Array,
   cb: number,
-  cs: Float32Array,
-  sb: number,
   u: number,
 ): void {
   const ar = act + bu;
@@ -89,7 +87,39 @@ function lstmCell(
     c[cb + j] = c[cb + j] * sf + si * tj;
     mem[cr + j] = c[cb + j]; // h' reads c' rounded to float32, as the per-step kernel does
   }
-  cs.set(c.subarray(cb, cb + u), sb);
+}
+
+/**
+ * The block outputs c' of steps t0..t1-1 into cs (rows [t1 - t0, B, u]), from the state before t0
+ * (prev at po) and the kept activations: c' = c sig(f) + sig(i) tanh(j), the forward's expression
+ * on the same float32 operands, so bit for bit the forward's c'; a finished row carries its state.
+ */
+function recomputeCs(
+  cs: Float32Array,
+  prev: Float32Array,
+  po: number,
+  acts: Float32Array,
+  ao: number,
+  lengths: Int32Array | null,
+  t0: number,
+  t1: number,
+  B: number,
+  u: number,
+): void {
+  const G = 4 * u;
+  for (let t = t0; t < t1; t++) {
+    for (let b = 0; b < B; b++) {
+      const sb = ((t - t0) * B + b) * u,
+        from = t === t0 ? prev : cs,
+        fb = t === t0 ? po + b * u : sb - B * u;
+      if (!running(lengths, t, b)) {
+        cs.set(from.subarray(fb, fb + u), sb);
+        continue;
+      }
+      const ab = ao + (t * B + b) * G;
+      for (let j = 0; j < u; j++) cs[sb + j] = from[fb + j] * acts[ab + 2 * u + j] + acts[ab + j] * acts[ab + u + j];
+    }
+  }
 }
 
 /** h' = tanh(c') sig(o) (tanh(c') at tcr) into outputs and the module's h at hAt. */
@@ -185,7 +215,7 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
   const bias = proj.bias;
   const outputs = new Float32Array(T * B * u),
     acts = new Float32Array(bound * B * G),
-    cs = new Float32Array(bound * B * u);
+    cs = new Float32Array(Math.ceil(bound / chunk) * B * u);
   const c = copyOf(c0, B * u);
   mem.set(copyOf(h0, B * u), hAt);
 
@@ -205,10 +235,9 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
       ew.tanh((z + S) * 4, (act + S) * 4, S); // j
       ew.sigmoid((z + 2 * S) * 4, (act + 2 * S) * 4, 2 * S); // f, o
       for (let b = 0; b < B; b++) {
-        const sb = (t * B + b) * u,
-          cb = b * u;
-        if (running(lengths, t, b)) lstmCell(mem, act, S, cb, cT + cb, acts, (t * B + b) * G, c, cb, cs, sb, u);
-        else cs.set(c.subarray(cb, cb + u), sb); // the carried state (acts stay 0, the output 0)
+        const cb = b * u;
+        // A finished row carries its state (acts stay 0, the output 0).
+        if (running(lengths, t, b)) lstmCell(mem, act, S, cb, cT + cb, acts, (t * B + b) * G, c, cb, u);
       }
       ew.tanh(cT * 4, tcT * 4, S);
       for (let b = 0; b < B; b++) {
@@ -217,6 +246,7 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
         lstmOut(mem, tcT + cb, acts, (t * B + b) * G, outputs, (t * B + b) * u, hAt + cb, u);
       }
     }
+    cs.set(c, (t0 / chunk) * B * u); // the chunk's last c': where backprop recomputes the next chunk's from
   }
   const hEnd = mem.slice(hAt, hAt + B * u);
   return [
@@ -266,10 +296,14 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
   const z = new Float64Array(u),
     tc = new Float32Array(u);
   const dWh = new Float64Array(u * G);
+  const cl = new Float32Array(chunk * B * u); // the chunk's c', recomputed
 
   for (let t0 = Math.floor((bound - 1) / chunk) * chunk; t0 >= 0; t0 -= chunk) {
     const t1 = Math.min(bound, t0 + chunk),
       r = (t1 - t0) * B;
+    // The state before the chunk: c0, or the c' kept at the end of the previous chunk.
+    const [before, bo] = t0 === 0 ? [c0D.data, c0D.offset] : [csD, co + (t0 / chunk - 1) * B * u];
+    recomputeCs(cl, before, bo, actsD, ao, lengths, t0, t1, B, u);
     for (let t = t1 - 1; t >= t0; t--) {
       const gBase = dG + (t - t0) * B * G;
       for (let b = 0; b < B; b++) {
@@ -279,11 +313,12 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
           continue;
         }
         const sb = (t * B + b) * u,
-          cb = b * u;
-        // The state the row read: c0, or the previous step's c' (the row ran then too).
-        const cPrev = t === 0 ? c0D.data : csD,
-          prev = t === 0 ? c0D.offset + cb : co + sb - B * u;
-        lstmRowGrad(mem, g, actsD, ao + (t * B + b) * G, csD, co + sb, cPrev, prev, dyD, yo + sb, dc, dh, cb, z, tc, u);
+          cb = b * u,
+          lb = ((t - t0) * B + b) * u;
+        // The state the row read: the chunk's start, or the previous step's c' (the row ran then too).
+        const cPrev = t === t0 ? before : cl,
+          prev = t === t0 ? bo + cb : lb - B * u;
+        lstmRowGrad(mem, g, actsD, ao + (t * B + b) * G, cl, lb, cPrev, prev, dyD, yo + sb, dc, dh, cb, z, tc, u);
       }
       // dh = dG W_h^T; a finished row's dG is 0, so it keeps its dh.
       packHere(rt, gBase, G, 1, B, G, MR, dGA);

@@ -7,7 +7,15 @@
 import * as tf from '@tapeflow/core';
 import { ENGINE, type Tensor } from '@tapeflow/core';
 import { checkpoint, customGrad, grad, grads, variableGrads } from '@tapeflow/autograd';
-import { assert, expectClose, expectNoLeak, expectThrows, type Registry, type TestEnv } from '../harness.js';
+import {
+  assert,
+  expectArrayEqual,
+  expectClose,
+  expectNoLeak,
+  expectThrows,
+  type Registry,
+  type TestEnv,
+} from '../harness.js';
 import { gradTolerance } from './numeric.js';
 
 const dt = (env: TestEnv) => gradTolerance(env).dtype;
@@ -145,6 +153,41 @@ export function tapeMemorySuite(r: Registry): void {
       }),
     );
   });
+
+  r.test(
+    "square (mul(x, x)): one gradient dy·2x, bit for bit the general rule's dy·x + dy·x, one x-sized tensor fewer",
+    (env) => {
+      expectNoLeak(() =>
+        tf.tidy(() => {
+          const n = 4096;
+          const vals = Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3 + (i % 7) * 1e-3);
+          const x = tf.tensor(vals, [n], dt(env));
+          const w = tf.tensor(
+            vals.map((v, i) => Math.cos(v + i)),
+            [n],
+            dt(env),
+          );
+          // The reference: mul of x and a distinct tensor equal to it, so the general rule runs (two products, summed).
+          const general = grad((a) => tf.sum(tf.mul(tf.mul(a, tf.add(a, 0)), w)))(x);
+          let returned = -1;
+          const g = grad((a) => {
+            const loss = tf.sum(tf.mul(tf.square(a), w));
+            returned = tf.memory().numBytes;
+            ENGINE.resetPeakBytes();
+            return loss;
+          })(x);
+          expectArrayEqual(g, general.dataSync(), 'square vs the general mul rule');
+          // The walk at square's node: dy (the mul-by-w gradient), 2x and the result; the general rule
+          // holds dy, both products and their sum.
+          const extra = tf.memory().peakBytes - returned;
+          assert(
+            extra <= 3 * bytesOf(x) + 64,
+            `backward peak ${extra} bytes above f's, over 3 tensors of ${bytesOf(x)}`,
+          );
+        }),
+      );
+    },
+  );
 
   r.test(
     "checkpoint: a chain of recomputed segments keeps only their inputs, with the chain rule's gradient",

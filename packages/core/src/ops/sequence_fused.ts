@@ -68,7 +68,7 @@ export interface LSTMSequenceResult {
   h: Tensor;
   /** [bound, B, 4u]: sig(i), tanh(j), sig(f + forgetBias), sig(o) per step. */
   acts: Tensor;
-  /** [bound, B, u]: each step's block output c'. */
+  /** [ceil(bound / chunk), B, u]: the block output c' of each chunk's last step (backprop recomputes the others). */
   cs: Tensor;
 }
 
@@ -99,7 +99,7 @@ export function lstmSequenceKernel(
     'LSTMSequence',
     [...source, wh, c0, h0],
     { forgetBias, lengths, bound, chunk },
-    [f32([T, B, u]), f32([B, u]), f32([B, u]), f32([bound, B, 4 * u]), f32([bound, B, u])],
+    [f32([T, B, u]), f32([B, u]), f32([B, u]), f32([bound, B, 4 * u]), f32([Math.ceil(bound / chunk), B, u])],
   );
   return { outputs, c, h, acts, cs };
 }
@@ -138,7 +138,7 @@ export function lstmSequenceGradKernel(
   expect(op, 'outputs', fwd.outputs, [T, B, u]);
   expect(op, 'dy', dy, [T, B, u]);
   expect(op, 'acts', fwd.acts, [bound, B, 4 * u]);
-  expect(op, 'cs', fwd.cs, [bound, B, u]);
+  expect(op, 'cs', fwd.cs, [Math.ceil(bound / chunk), B, u]);
   const like = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype });
   return ENGINE.runFused(
     'LSTMSequenceGrad',

@@ -16,9 +16,10 @@
  *
  * With the backend's sequence kernels (LSTMSequence, LSTMSequenceGrad: core's sequence_fused.ts;
  * float32, fastPaths.sequenceKernels) the node's forward and backprop through time are one kernel
- * call each. The forward kernel keeps the gate activations and c' of every step (6 numbers per
- * unit, row and step with the outputs) so that its backward recomputes nothing: faster, for
- * more memory than the loops below, which stay the path for float64 and other backends.
+ * call each. The forward kernel keeps the gate activations of every step and c' at chunk ends (5
+ * numbers per unit, row and step with the outputs); its backward recomputes a chunk's other c'
+ * from them (elementwise, no matmul) and nothing else: faster, for more memory than the loops
+ * below, which stay the path for float64 and other backends.
  *
  * Higher-order gradients: when a tape records the backward pass itself, the gradient is the
  * vector-Jacobian product of the same recurrence written with differentiable ops (`recurrence`),
