@@ -55,12 +55,16 @@ export class CpuBackend implements Backend {
    * runtime loads (their gemm runs in it), the whole LSTM and GRU recurrences (lstm_sequence.ts,
    * gru_sequence.ts); the Adam update.
    */
-  readonly fused: Partial<FusedKernelTable> = {
-    ...lstmKernels,
-    ...gruKernels,
-    ...adamKernels,
-    ...(matmulRuntime() === null ? {} : { ...lstmSequenceKernels, ...gruSequenceKernels }),
-  };
+  get fused(): Partial<FusedKernelTable> {
+    // Built on first use, not at import: asking whether the wasm runtime loads compiles its modules.
+    return (this.fusedTable ??= {
+      ...lstmKernels,
+      ...gruKernels,
+      ...adamKernels,
+      ...(matmulRuntime() === null ? {} : { ...lstmSequenceKernels, ...gruSequenceKernels }),
+    });
+  }
+  private fusedTable?: Partial<FusedKernelTable>;
 
   supportsDType(_dtype: DType): boolean {
     return true; // float32, int32, bool and float64 all have a typed array
@@ -115,4 +119,4 @@ export class CpuBackend implements Backend {
 registerBackend('cpu', () => new CpuBackend(), 1);
 
 export { matmulPaths, WASM_MIN_MACS } from './kernels/matmul.js';
-export { storagePaths, HEAP_MIN_FLOATS } from './storage.js';
+export { storagePaths, HEAP_MIN_FLOATS } from './storage_paths.js';

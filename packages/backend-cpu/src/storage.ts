@@ -14,6 +14,9 @@ import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import { sizeOf, stridesOf, type DType, type TensorInfo, type TypedArray } from '@tapeflow/core';
 import { wasmHeap } from './wasm/runtime.js';
+import { HEAP_MIN_FLOATS, storagePaths } from './storage_paths.js';
+
+export { HEAP_MIN_FLOATS, storagePaths };
 
 export type View = ndarray.NdArray<TypedArray>;
 
@@ -78,15 +81,6 @@ export class CpuData {
 }
 
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
-
-/**
- * Smaller float32 arrays stay in JS: the wasm kernels do not run on them (WASM_MIN_ELEMENTS),
- * and a heap block's bookkeeping (a view, a registry entry) would cost more than the array.
- */
-export const HEAP_MIN_FLOATS = 64;
-
-/** `forceJsArrays`: every array is a JS typed array, as where the memory is not shared (tests compare both). */
-export const storagePaths = { forceJsArrays: false };
 
 function heapArray(size: number, zero: boolean): Float32Array | null {
   if (size < HEAP_MIN_FLOATS || storagePaths.forceJsArrays) return null;
