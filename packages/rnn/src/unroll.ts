@@ -1,6 +1,7 @@
 /**
  * The one TF1 time loop (dynamicRnn's step path, staticRnn) and the one sequence plan every
- * unroller and fast path uses: TF1's loop bound and its masking rule, each written only here.
+ * unroller and fast path uses: TF1's masking rule, written only here, and its loop bound (core's
+ * sequenceBound, which the whole-sequence kernels' front-ends read too).
  *
  * In an eager engine the loop is a plain for loop. Each step runs in a tidy that returns only
  * the step's outputs and new state, so the cell's temporaries are freed at once; under a
@@ -12,7 +13,19 @@
  * min(T, max(1, max(len)))); the caller fills the remaining outputs with zeros.
  */
 import { isRecording, withKernelListener } from '@tapeflow/autograd';
-import { ENGINE, isFloat, keep, scalar, tensor, tidy, where, Tensor, ValueError, type DType } from '@tapeflow/core';
+import {
+  ENGINE,
+  isFloat,
+  keep,
+  scalar,
+  sequenceBound,
+  tensor,
+  tidy,
+  where,
+  Tensor,
+  ValueError,
+  type DType,
+} from '@tapeflow/core';
 import { assertSameStructure, describe, flatten, packSequenceAs, type Nest } from './nest.js';
 import type { RNNCellLike, StepResult } from './cells/rnn_cell.js';
 
@@ -67,7 +80,7 @@ export class SequencePlan {
     readonly T: number,
     readonly lengths?: Int32Array,
   ) {
-    this.bound = lengths ? Math.min(T, Math.max(1, Math.max(...lengths))) : T;
+    this.bound = sequenceBound(T, lengths);
     this.minLen = lengths ? Math.min(...lengths) : T;
   }
 

@@ -20,11 +20,13 @@ import {
   addProduct,
   copyOf,
   f32,
+  outputCopy,
   packHere,
   projectionSizes,
   region,
   running,
   sourceGradSizes,
+  zeroedOutput,
 } from './sequence_wasm.js';
 
 // The hot loops, one running row each, as functions of their own on typed arrays only (so each is
@@ -174,9 +176,10 @@ const gruSequence: FusedKernelTable['GRUSequence'] = (ins, { lengths, bound, chu
   packInto(rt, mem, chD.data, chD.offset, 1, n, n, n, NR, chP, stage);
   const proj = new Projection(rt, mem, ins, projected, B, P, at);
   const bias = proj.bias;
-  const outputs = new Float32Array(T * B * n),
-    acts = new Float32Array(bound * B * P);
-  mem.set(copyOf(h0, B * n), hAt);
+  const outputs = zeroedOutput(T * B * n),
+    acts = zeroedOutput(bound * B * P);
+  const h0D = f32(h0);
+  mem.set(h0D.data.subarray(h0D.offset, h0D.offset + B * n), hAt);
 
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
@@ -214,7 +217,7 @@ const gruSequence: FusedKernelTable['GRUSequence'] = (ins, { lengths, bound, chu
   }
   return [
     store(outputs, outs[0].shape, 'float32'),
-    store(mem.slice(hAt, hAt + B * n), outs[1].shape, 'float32'),
+    store(outputCopy(mem, hAt, B * n), outs[1].shape, 'float32'),
     store(acts, outs[2].shape, 'float32'),
   ];
 };
@@ -326,8 +329,8 @@ const gruSequenceGrad: FusedKernelTable['GRUSequenceGrad'] = (ins, { lengths, bo
   }
   return [
     ...source.results(outs),
-    store(Float32Array.from(dGh), outs[ns].shape, 'float32'),
-    store(Float32Array.from(dCh), outs[ns + 1].shape, 'float32'),
+    store(outputCopy(dGh), outs[ns].shape, 'float32'),
+    store(outputCopy(dCh), outs[ns + 1].shape, 'float32'),
     store(dh, outs[ns + 2].shape, 'float32'),
   ];
 };

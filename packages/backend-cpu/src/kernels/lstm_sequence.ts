@@ -24,12 +24,14 @@ import {
   addProduct,
   copyOf,
   f32,
+  outputCopy,
   packHere,
   projectionSizes,
   region,
   running,
   sourceGradSizes,
   tanhInto,
+  zeroedOutput,
 } from './sequence_wasm.js';
 
 /** Floats rounded up to whole vectors of 4 (what the module's elementwise kernels process). */
@@ -213,11 +215,12 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
   packInto(rt, mem, whD.data, whD.offset, 1, G, G, u, NR, whP, stage);
   const proj = new Projection(rt, mem, ins, projected, B, G, at);
   const bias = proj.bias;
-  const outputs = new Float32Array(T * B * u),
-    acts = new Float32Array(bound * B * G),
-    cs = new Float32Array(Math.ceil(bound / chunk) * B * u);
+  const outputs = zeroedOutput(T * B * u),
+    acts = zeroedOutput(bound * B * G),
+    cs = zeroedOutput(Math.ceil(bound / chunk) * B * u);
   const c = copyOf(c0, B * u);
-  mem.set(copyOf(h0, B * u), hAt);
+  const h0D = f32(h0);
+  mem.set(h0D.data.subarray(h0D.offset, h0D.offset + B * u), hAt);
 
   for (let t0 = 0; t0 < bound; t0 += chunk) {
     const t1 = Math.min(bound, t0 + chunk);
@@ -248,7 +251,7 @@ const lstmSequence: FusedKernelTable['LSTMSequence'] = (ins, { forgetBias, lengt
     }
     cs.set(c, (t0 / chunk) * B * u); // the chunk's last c': where backprop recomputes the next chunk's from
   }
-  const hEnd = mem.slice(hAt, hAt + B * u);
+  const hEnd = outputCopy(mem, hAt, B * u);
   return [
     store(outputs, outs[0].shape, 'float32'),
     store(c, outs[1].shape, 'float32'),
@@ -346,7 +349,7 @@ const lstmSequenceGrad: FusedKernelTable['LSTMSequenceGrad'] = (ins, { lengths, 
   }
   return [
     ...source.results(outs),
-    store(Float32Array.from(dWh), outs[ns].shape, 'float32'),
+    store(outputCopy(dWh), outs[ns].shape, 'float32'),
     store(dc, outs[ns + 1].shape, 'float32'),
     store(dh, outs[ns + 2].shape, 'float32'),
   ];

@@ -5,7 +5,7 @@
  * (Projection), backward the source's gradients a chunk at a time (SourceGrads).
  */
 import type { DataId, OutInfo, TensorInfo } from '@tapeflow/core';
-import { contiguousOf, store } from '../storage.js';
+import { contiguousOf, makeArray, makeOutput, store } from '../storage.js';
 import { scratch, type MatmulRuntime } from '../wasm/runtime.js';
 import { sigmoidF32, tanhF32 } from './fast_math.js';
 import { MR, NR, gemmAt, packInto, packedFloats } from './matmul_wasm.js';
@@ -15,10 +15,23 @@ export const f32 = (t: TensorInfo): { data: Float32Array; offset: number } => {
   return { data: data as Float32Array, offset };
 };
 
-/** A fresh copy of the first n values of a tensor (the kernels update states in place). */
+/**
+ * The kernels' output arrays come from the backend's allocator (makeArray/makeOutput), so where
+ * float32 tensors live in the module's memory the ops after a kernel read its outputs in place.
+ */
+export const zeroedOutput = (n: number): Float32Array => makeArray('float32', n) as Float32Array;
+
+/** An output array holding a[at .. at + n) (a float64 source is rounded to float32). */
+export function outputCopy(a: Float32Array | Float64Array, at = 0, n = a.length - at): Float32Array {
+  const y = makeOutput('float32', n) as Float32Array;
+  y.set(a.subarray(at, at + n));
+  return y;
+}
+
+/** An output array holding the first n values of a tensor (the kernels update states in place). */
 export const copyOf = (t: TensorInfo, n: number): Float32Array => {
   const { data, offset } = f32(t);
-  return data.slice(offset, offset + n);
+  return outputCopy(data, offset, n);
 };
 
 /**
@@ -101,7 +114,7 @@ export class Projection {
     this.d = projected ? 0 : ins[0].shape[2];
     this.ps = this.x.data;
     this.stride = cols;
-    this.bias = new Float32Array(cols);
+    this.bias = new Float32Array(cols); // given projections carry their bias
     if (!projected) {
       const wx = f32(ins[1]);
       // B operand W_x [d, cols]: line j = column j, element (j, p) at p cols + j.
@@ -160,7 +173,7 @@ export class SourceGrads {
   ) {
     this.x = f32(ins[0]);
     this.d = projected ? 0 : ins[0].shape[2];
-    this.dSource = new Float32Array(T * B * (projected ? cols : this.d));
+    this.dSource = zeroedOutput(T * B * (projected ? cols : this.d));
     this.dWx = new Float64Array(this.d * cols);
     this.db = new Float64Array(projected ? 0 : cols);
     if (!projected && this.d > 0) {
@@ -198,8 +211,8 @@ export class SourceGrads {
     if (this.projected) return [dS];
     return [
       dS,
-      store(Float32Array.from(this.dWx), outs[1].shape, 'float32'),
-      store(Float32Array.from(this.db), outs[2].shape, 'float32'),
+      store(outputCopy(this.dWx), outs[1].shape, 'float32'),
+      store(outputCopy(this.db), outs[2].shape, 'float32'),
     ];
   }
 }

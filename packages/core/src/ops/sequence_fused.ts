@@ -33,6 +33,19 @@ const expect = (op: string, name: string, t: Tensor, shape: readonly number[]): 
   if (!shapesEqual(t.shape, shape)) throw new ValueError(`${op}: ${name} must be ${fmt(shape)}, got ${fmt(t.shape)}`);
 };
 
+/** Checks the state h0 [batch, units]; returns [B, units]. */
+function checkState(op: string, h0: Tensor): [number, number] {
+  if (h0.rank !== 2) throw new ValueError(`${op}: h0 must be [batch, units], got ${fmt(h0.shape)}`);
+  const [B, u] = h0.shape;
+  if (B < 1 || u < 1) throw new ValueError(`${op}: h0 must have a batch and units >= 1, got ${fmt(h0.shape)}`);
+  expect(op, 'h0', h0, [B, u]);
+  return [B, u];
+}
+
+/** A float32 output of the given shape, and an output like a given tensor. */
+const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
+const like = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype });
+
 /** Checks a source of `cols` columns per step and the state; returns [T, B]. */
 function checkSource(op: string, source: Tensor[], cols: number, B: number): number {
   const first = source[0];
@@ -85,16 +98,12 @@ export function lstmSequenceKernel(
   opts: SequenceOptions = {},
 ): LSTMSequenceResult {
   const op = 'lstmSequenceKernel';
-  if (h0.rank !== 2) throw new ValueError(`${op}: h0 must be [batch, units], got ${fmt(h0.shape)}`);
-  const [B, u] = h0.shape;
-  if (B < 1 || u < 1) throw new ValueError(`${op}: h0 must have a batch and units >= 1, got ${fmt(h0.shape)}`);
-  expect(op, 'h0', h0, [B, u]);
+  const [B, u] = checkState(op, h0);
   expect(op, 'c0', c0, [B, u]);
   expect(op, 'wh', wh, [u, 4 * u]);
   const T = checkSource(op, source, 4 * u, B);
   const { lengths, chunk } = checkOptions(op, B, opts);
   const bound = sequenceBound(T, lengths);
-  const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
   const [outputs, c, h, acts, cs] = ENGINE.runFused(
     'LSTMSequence',
     [...source, wh, c0, h0],
@@ -121,11 +130,8 @@ export function lstmSequenceGradKernel(
   opts: SequenceOptions = {},
 ): Tensor[] {
   const op = 'lstmSequenceGradKernel';
-  if (h0.rank !== 2) throw new ValueError(`${op}: h0 must be [batch, units], got ${fmt(h0.shape)}`);
-  const [B, u] = h0.shape;
-  if (B < 1 || u < 1) throw new ValueError(`${op}: h0 must have a batch and units >= 1, got ${fmt(h0.shape)}`);
+  const [B, u] = checkState(op, h0);
   for (const [name, t] of [
-    ['h0', h0],
     ['c0', c0],
     ['dc', dc],
     ['dh', dh],
@@ -139,7 +145,6 @@ export function lstmSequenceGradKernel(
   expect(op, 'dy', dy, [T, B, u]);
   expect(op, 'acts', fwd.acts, [bound, B, 4 * u]);
   expect(op, 'cs', fwd.cs, [Math.ceil(bound / chunk), B, u]);
-  const like = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype });
   return ENGINE.runFused(
     'LSTMSequenceGrad',
     [...source, wh, c0, h0, fwd.outputs, fwd.acts, fwd.cs, dy, dc, dh],
@@ -159,10 +164,7 @@ export interface GRUSequenceResult {
 
 /** Checks the GRU's recurrent weights and state; returns [B, n]. */
 function checkGru(op: string, gh: Tensor, ch: Tensor, h0: Tensor): [number, number] {
-  if (h0.rank !== 2) throw new ValueError(`${op}: h0 must be [batch, units], got ${fmt(h0.shape)}`);
-  const [B, n] = h0.shape;
-  if (B < 1 || n < 1) throw new ValueError(`${op}: h0 must have a batch and units >= 1, got ${fmt(h0.shape)}`);
-  expect(op, 'h0', h0, [B, n]);
+  const [B, n] = checkState(op, h0);
   expect(op, 'gh', gh, [n, 2 * n]);
   expect(op, 'ch', ch, [n, n]);
   return [B, n];
@@ -184,7 +186,6 @@ export function gruSequenceKernel(
   const T = checkSource(op, source, 3 * n, B);
   const { lengths, chunk } = checkOptions(op, B, opts);
   const bound = sequenceBound(T, lengths);
-  const f32 = (shape: number[]) => ({ shape, dtype: 'float32' as const });
   const [outputs, h, acts] = ENGINE.runFused('GRUSequence', [...source, gh, ch, h0], { lengths, bound, chunk }, [
     f32([T, B, n]),
     f32([B, n]),
@@ -217,7 +218,6 @@ export function gruSequenceGradKernel(
   expect(op, 'outputs', fwd.outputs, [T, B, n]);
   expect(op, 'dy', dy, [T, B, n]);
   expect(op, 'acts', fwd.acts, [bound, B, 3 * n]);
-  const like = (t: Tensor) => ({ shape: t.shape, dtype: t.dtype });
   return ENGINE.runFused(
     'GRUSequenceGrad',
     [...source, gh, ch, h0, fwd.outputs, fwd.acts, dy, dh],
